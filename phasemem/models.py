@@ -1,0 +1,144 @@
+"""Plain data models returned by the public API.
+
+They are frozen dataclasses with a ``to_dict()`` that gives the JSON shape used
+by the CLI's ``--json``, export files and the server, so every interface shows
+the same fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from phasemem.timeutil import from_ts, iso
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """One raw event (a message, a turn, a chunk). Never rewritten in place:
+    ``update`` records the old text in the event log."""
+
+    id: str
+    text: str
+    user_id: str
+    agent_id: str | None
+    session_id: str | None
+    role: str | None
+    speaker: str | None
+    occurred_at: float
+    recorded_at: float
+    updated_at: float | None
+    source: str | None
+    metadata: dict[str, Any]
+    content_hash: str
+
+    @property
+    def occurred(self) -> datetime:
+        dt = from_ts(self.occurred_at)
+        assert dt is not None
+        return dt
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "memory": self.text,
+            "user_id": self.user_id,
+            "agent_id": self.agent_id,
+            "session_id": self.session_id,
+            "role": self.role,
+            "speaker": self.speaker,
+            "occurred_at": iso(self.occurred_at),
+            "recorded_at": iso(self.recorded_at),
+            "updated_at": iso(self.updated_at),
+            "source": self.source,
+            "metadata": self.metadata,
+            "hash": self.content_hash,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    """What one ``add`` did to each message: ADD, or NOOP for a duplicate."""
+
+    id: str
+    event: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "event": self.event, "memory": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One retrieved episode with the score of each retrieval stage.
+
+    ``scores`` holds, per stage, the raw score and rank (e.g. ``bm25``,
+    ``bm25_rank``, ``dense``, ``dense_rank``, ``fused``, ``neighbour``) so a
+    caller can see why a hit ranks where it does.
+    """
+
+    episode: Episode
+    score: float
+    scores: dict[str, float]
+    via: str = "search"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.episode.to_dict()
+        d["score"] = round(self.score, 6)
+        d["scores"] = {k: round(v, 6) for k, v in self.scores.items()}
+        d["via"] = self.via
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    """Hits in rank order, plus the per-stage trace when asked for."""
+
+    query: str
+    hits: list[SearchHit]
+    trace: dict[str, Any] | None = None
+    facts: list[Any] = field(default_factory=list)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __getitem__(self, i: int) -> SearchHit:
+        return self.hits[i]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"results": [h.to_dict() for h in self.hits]}
+        if self.facts:
+            out["facts"] = [f.to_dict() for f in self.facts]
+        if self.trace is not None:
+            out["trace"] = self.trace
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    """One entry of the append-only event log."""
+
+    id: int
+    op: str
+    target_id: str | None
+    user_id: str | None
+    at: float
+    actor: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "event": self.op,
+            "memory_id": self.target_id,
+            "user_id": self.user_id,
+            "at": iso(self.at),
+            "actor": self.actor,
+            "old": self.before,
+            "new": self.after,
+        }
