@@ -39,11 +39,15 @@ def to_utc(value: TimeLike, *, field: str = "time") -> datetime:
         if not text:
             raise InvalidTimeError(f"{field}: empty date/time", field=field)
         try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+            parsed = datetime.fromisoformat(
+                text.replace("Z", "+00:00") if text.endswith("Z") else text
+            )
         except ValueError:
             parsed = _parse_loose(text)
             if parsed is None:
-                raise InvalidTimeError(f"{field}: cannot parse date/time {value!r}", field=field) from None
+                raise InvalidTimeError(
+                    f"{field}: cannot parse date/time {value!r}", field=field
+                ) from None
         return to_utc(parsed, field=field)
     raise InvalidTimeError(f"{field}: unsupported type {type(value).__name__}", field=field)
 
@@ -58,7 +62,11 @@ def _parse_loose(text: str) -> datetime | None:
     try:
         parsed = dateparser.parse(
             cleaned,
-            settings={"TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True, "PREFER_DAY_OF_MONTH": "first"},
+            settings={
+                "TIMEZONE": "UTC",
+                "RETURN_AS_TIMEZONE_AWARE": True,
+                "PREFER_DAY_OF_MONTH": "first",
+            },
         )
     except Exception:  # dateparser raises assorted errors on odd input
         return None

@@ -29,7 +29,9 @@ class MiniLMEmbedder(Embedder):
     name = "minilm-l6-int8"
     dim = 384
 
-    def __init__(self, *, max_length: int = 128, batch_size: int = 32, threads: int | None = None) -> None:
+    def __init__(
+        self, *, max_length: int = 128, batch_size: int = 32, threads: int | None = None
+    ) -> None:
         self.max_length = max_length
         self.batch_size = batch_size
         self.threads = threads or min(4, os.cpu_count() or 1)

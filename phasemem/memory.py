@@ -1,0 +1,338 @@
+"""``Memory``: the one object users hold.
+
+Method names and return shapes follow mem0 where sensible (``add``,
+``search``, ``get``, ``get_all``, ``update``, ``delete``, ``delete_all``,
+``history``) so users can switch; each returns typed dataclasses whose
+``to_dict()`` gives the JSON shape.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from phasemem.embed import Embedder, get_embedder
+from phasemem.errors import ImportFormatError, InvalidInputError, NotFoundError
+from phasemem.index.quant import quantize
+from phasemem.index.vector import VectorIndex
+from phasemem.ingest import clean_text, content_hash, drafts_from
+from phasemem.models import AddResult, Episode, HistoryEvent, SearchResults
+from phasemem.retrieval.config import RetrievalConfig, preset
+from phasemem.retrieval.search import Retriever
+from phasemem.store import EpisodeFilter, NewEpisode, SQLiteStore, Store
+from phasemem.store.filters import check_scope_value
+from phasemem.timeutil import TimeLike
+
+MAX_LIMIT = 1000
+IMPORT_BATCH = 500
+
+
+def default_db_path() -> Path:
+    """``$PHASEMEM_DB``, else a per-user data directory."""
+    env = os.environ.get("PHASEMEM_DB")
+    if env:
+        return Path(env).expanduser()
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "phasemem" / "memory.db"
+
+
+class Memory:
+    """A memory store on one SQLite file (``":memory:"`` for a throwaway one)."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = ":memory:",
+        *,
+        embedder: Embedder | str | None = None,
+        config: RetrievalConfig | str | None = None,
+        actor: str | None = None,
+    ) -> None:
+        self.embedder = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
+        self.config = preset(config) if isinstance(config, str) else (config or RetrievalConfig())
+        self.actor = actor
+        self.path = str(path)
+        self.store: Store = SQLiteStore(
+            self.path, embedder_name=self.embedder.name, dim=self.embedder.dim
+        )
+        self.index = VectorIndex(self.embedder.dim)
+        self._sync_lock = threading.Lock()
+        self._data_version = -1
+        self._last_event = 0
+        self._retriever = Retriever(self.store, self.index, self.embedder, self._sync)
+        self._sync(force=True)
+
+    # -- lifecycle ---------------------------------------------------------------
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _sync(self, force: bool = False) -> None:
+        """Bring the in-memory vector index up to date with the file (other
+        processes may have written). Cheap when nothing changed."""
+        store = self.store
+        with self._sync_lock:
+            dv = store.data_version()
+            if not force and dv == self._data_version:
+                return
+            self._data_version = dv
+            last, changes = store.changes_since(self._last_event)
+            self.index.add(store.vector_rows(self.index.max_seq))
+            for op, ep_id in changes:
+                self._refresh(op, ep_id)
+            self._last_event = last
+
+    def _refresh(self, op: str, ep_id: str) -> None:
+        if op == "DELETE":
+            self.index.remove(ep_id)
+            return
+        stored = self.store.vector_of(ep_id)
+        if stored is not None:
+            self.index.replace(ep_id, *stored)
+
+    # -- writes --------------------------------------------------------------------
+    def add(
+        self,
+        messages: str | dict[str, Any] | list[dict[str, Any]],
+        *,
+        user_id: str,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        occurred_at: TimeLike | None = None,
+        metadata: dict[str, Any] | None = None,
+        source: str | None = None,
+    ) -> list[AddResult]:
+        """Store each message as an episode, in one transaction; identical
+        messages in the same scope are NOOPs (idempotent retries)."""
+        check_scope_value("user_id", user_id, required=True)
+        check_scope_value("agent_id", agent_id)
+        check_scope_value("session_id", session_id)
+        check_scope_value("source", source)
+        drafts = drafts_from(messages, occurred_at=occurred_at, metadata=metadata)
+        vectors = self.embedder.embed([self._embed_text(d.text, d.speaker) for d in drafts])
+        now = time.time()
+        items = [
+            NewEpisode(
+                id=str(uuid.uuid4()),
+                text=d.text,
+                user_id=user_id,
+                agent_id=agent_id,
+                session_id=session_id,
+                role=d.role,
+                speaker=d.speaker,
+                occurred_at=d.occurred_at if d.occurred_at is not None else now,
+                recorded_at=now,
+                source=source,
+                metadata=d.metadata,
+                content_hash=content_hash(d),
+                vector=vectors[i],
+            )  # fmt: skip
+            for i, d in enumerate(drafts)
+        ]
+        results = self.store.add_episodes(items, actor=source or self.actor)
+        self._after_write()
+        return results
+
+    @staticmethod
+    def _embed_text(text: str, speaker: str | None) -> str:
+        return f"{speaker}: {text}" if speaker else text
+
+    def _after_write(self) -> None:
+        self._sync(force=True)
+
+    def update(self, memory_id: str, text: str, *, user_id: str | None = None) -> Episode:
+        """Replace an episode's text; the old text stays in ``history``."""
+        ep = self.store.get(memory_id, user_id)
+        new_text = clean_text(text)
+        from phasemem.ingest import Draft
+
+        d = Draft(new_text, ep.role, ep.speaker, ep.occurred_at, ep.metadata)
+        vec = self.embedder.embed([self._embed_text(new_text, ep.speaker)])[0]
+        new = self.store.update_text(
+            memory_id, new_text, content_hash(d), vec, user_id=user_id, actor=self.actor
+        )
+        codes, scales = quantize(vec[None, :])
+        self.index.replace(memory_id, codes[0], float(scales[0]))
+        self._after_write()
+        return new
+
+    def delete(self, memory_id: str, *, user_id: str | None = None) -> Episode:
+        old = self.store.delete(memory_id, user_id=user_id, actor=self.actor)
+        self.index.remove(memory_id)
+        self._after_write()
+        return old
+
+    def delete_all(
+        self, *, user_id: str, agent_id: str | None = None, session_id: str | None = None
+    ) -> int:
+        flt = EpisodeFilter.build(user_id, agent_id=agent_id, session_id=session_id)
+        n = self.store.delete_scope(flt, actor=self.actor)
+        self._after_write()  # the DELETE events remove the vectors from the index
+        return n
+
+    # -- reads -----------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        user_id: str,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        limit: int = 10,
+        filters: dict[str, Any] | None = None,
+        config: RetrievalConfig | str | None = None,
+        trace: bool = False,
+    ) -> SearchResults:
+        """Hybrid search over the user's episodes, best first."""
+        q = clean_text(query, field="query", max_chars=4000)
+        limit = _check_limit(limit)
+        flt = EpisodeFilter.build(user_id, filters, agent_id=agent_id, session_id=session_id)
+        cfg = preset(config) if isinstance(config, str) else (config or self.config)
+        hits, tr = self._retriever.search(q, flt, limit, cfg, trace=trace)
+        return SearchResults(query=q, hits=hits, trace=tr)
+
+    def get(self, memory_id: str, *, user_id: str | None = None) -> Episode:
+        if not isinstance(memory_id, str) or not memory_id:
+            raise NotFoundError(f"no memory with id {memory_id!r}", id=str(memory_id))
+        return self.store.get(memory_id, user_id)
+
+    def get_all(
+        self,
+        *,
+        user_id: str,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        filters: dict[str, Any] | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Episode]:
+        flt = EpisodeFilter.build(user_id, filters, agent_id=agent_id, session_id=session_id)
+        if not isinstance(offset, int) or offset < 0:
+            raise InvalidInputError("offset must be a non-negative integer", field="offset")
+        return self.store.list(flt, _check_limit(limit), offset)
+
+    def _iter_all(self, flt: EpisodeFilter) -> Iterator[Episode]:
+        offset = 0
+        while True:
+            page = self.store.list(flt, 1000, offset)
+            yield from page
+            if len(page) < 1000:
+                return
+            offset += len(page)
+
+    def history(self, memory_id: str, *, user_id: str | None = None) -> list[HistoryEvent]:
+        return self.store.history(memory_id, user_id)
+
+    # -- export / import ----------------------------------------------------------------
+    def export(self, path: str | os.PathLike[str]) -> int:
+        """Write every episode (with vector) and event as JSON lines; returns lines written."""
+        n = 0
+        tmp = Path(str(path) + ".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(json.dumps({"kind": "header", "format": "phasemem-export", "version": 1,
+                                 "embedder": self.embedder.name, "dim": self.embedder.dim}) + "\n")  # fmt: skip
+            for row in self.store.export_rows():
+                fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+                n += 1
+        os.replace(tmp, path)
+        return n
+
+    def import_(self, path: str | os.PathLike[str], *, progress: Any = None) -> int:
+        """Load a file written by ``export``; commits every few hundred rows so
+        a crash keeps everything before it. Returns episodes added."""
+        added = 0
+        reembed = True  # no header: trust no vectors
+        batch: list[dict[str, Any]] = []
+        p = Path(path)
+        if not p.is_file():
+            raise InvalidInputError(f"no such file: {p}", path=str(p))
+        with p.open("rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                if not raw.strip():
+                    continue
+                try:
+                    row = json.loads(raw.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    raise ImportFormatError(
+                        f"{p}:{lineno}: not a JSON line ({exc})", path=str(p), line=lineno
+                    ) from exc
+                if not isinstance(row, dict):
+                    raise ImportFormatError(
+                        f"{p}:{lineno}: expected an object", path=str(p), line=lineno
+                    )
+                if row.get("kind") == "header":
+                    reembed = (
+                        row.get("embedder") != self.embedder.name
+                        or row.get("dim") != self.embedder.dim
+                    )
+                    continue
+                row["_line"] = lineno
+                batch.append(row)
+                if len(batch) >= IMPORT_BATCH:
+                    added += self._import_batch(batch, p, reembed)
+                    if progress:
+                        progress(len(batch))
+                    batch = []
+        if batch:
+            added += self._import_batch(batch, p, reembed)
+            if progress:
+                progress(len(batch))
+        self._after_write()
+        return added
+
+    def _import_batch(self, batch: list[dict[str, Any]], path: Path, reembed: bool) -> int:
+        """One transaction; vectors from another embedder are recomputed."""
+        if reembed:
+            eps = [r for r in batch if r.get("kind") == "episode"]
+            if eps:
+                vecs = self.embedder.embed(
+                    [self._embed_text(r["text"], r.get("speaker")) for r in eps]
+                )
+                codes, scales = quantize(vecs)
+                for r, c, s in zip(eps, codes, scales, strict=True):
+                    r["vector"] = base64.b64encode(c.tobytes()).decode()
+                    r["vscale"] = float(s)
+        try:
+            return self.store.import_rows(batch, actor=self.actor)
+        except ImportFormatError as exc:
+            line = exc.context.get("line")
+            raise ImportFormatError(
+                f"{path}:{line}: {exc.message}", path=str(path), line=line
+            ) from exc
+
+    # -- diagnostics ----------------------------------------------------------------
+    def doctor(self) -> dict[str, Any]:
+        import sys
+
+        from phasemem import __version__
+
+        info = self.store.health()
+        info.update(
+            {
+                "phasemem": __version__,
+                "python": sys.version.split()[0],
+                "embedder": {"name": self.embedder.name, "dim": self.embedder.dim},
+                "indexed_vectors": len(self.index),
+                "numpy": np.__version__,
+            }
+        )
+        return info
+
+
+def _check_limit(limit: Any) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInputError(f"limit must be an integer in 1..{MAX_LIMIT}", field="limit")
+    return limit

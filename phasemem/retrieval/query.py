@@ -1,0 +1,38 @@
+"""Turn free user text into a safe FTS5 query.
+
+User queries routinely contain FTS5 syntax by accident (quotes, ``AND``,
+``NEAR(``, ``*``, ``-``, ``:``, unbalanced parentheses). We never pass user
+text to MATCH: we take its word tokens, drop stop words, and OR the quoted
+tokens, so every input searches and none raises.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+MAX_TERMS = 32
+
+STOPWORDS = frozenset(
+    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "aren't", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "s", "t", "don", "didn", "doesn", "isn", "wasn", "weren", "won", "wouldn", "ve", "ll", "re", "d", "m", "o", "y", "ever", "also"]
+)
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased word tokens without stop words (all tokens if only stop words)."""
+    tokens = [t.lower() for t in _TOKEN.findall(text)]
+    content = [t for t in tokens if t not in STOPWORDS]
+    return content or tokens
+
+
+def fts_match(text: str) -> str | None:
+    """A MATCH expression that ORs the query's terms, or None when it has none."""
+    seen: list[str] = []
+    for t in terms(text):
+        if t not in seen:
+            seen.append(t)
+        if len(seen) >= MAX_TERMS:
+            break
+    if not seen:
+        return None
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in seen)

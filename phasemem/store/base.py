@@ -1,0 +1,123 @@
+"""The one storage seam. Every backend implements :class:`Store`; the facade
+and retrieval code talk to nothing else."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from phasemem.models import AddResult, Episode, HistoryEvent
+from phasemem.store.filters import EpisodeFilter
+
+
+@dataclass(frozen=True, slots=True)
+class NewEpisode:
+    """An episode ready to be written (validated, hashed, embedded)."""
+
+    id: str
+    text: str
+    user_id: str
+    agent_id: str | None
+    session_id: str | None
+    role: str | None
+    speaker: str | None
+    occurred_at: float
+    recorded_at: float
+    source: str | None
+    metadata: dict[str, Any]
+    content_hash: str
+    vector: np.ndarray | None
+
+
+@dataclass(frozen=True, slots=True)
+class VectorRows:
+    """Rows for the in-memory vector index, in ``seq`` order."""
+
+    seqs: np.ndarray  # int64
+    ids: list[str]
+    codes: np.ndarray  # int8 (n, d)
+    scales: np.ndarray  # float32
+    user_ids: list[str]
+    agent_ids: list[str | None]
+    session_ids: list[str | None]
+    occurred: np.ndarray  # float64
+
+
+class Store(abc.ABC):
+    """Durable episodes, their full-text index, vectors and the event log."""
+
+    @abc.abstractmethod
+    def add_episodes(self, items: Sequence[NewEpisode], *, actor: str | None) -> list[AddResult]:
+        """Insert in one transaction; duplicates (same scope and hash) are NOOPs."""
+
+    @abc.abstractmethod
+    def get(self, episode_id: str, user_id: str | None = None) -> Episode: ...
+
+    @abc.abstractmethod
+    def by_seq(self, seqs: Sequence[int]) -> dict[int, Episode]: ...
+
+    @abc.abstractmethod
+    def list(self, flt: EpisodeFilter, limit: int, offset: int) -> list[Episode]: ...
+
+    @abc.abstractmethod
+    def count(self, flt: EpisodeFilter | None = None) -> int: ...
+
+    @abc.abstractmethod
+    def update_text(
+        self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
+        *, user_id: str | None, actor: str | None,
+    ) -> Episode: ...  # fmt: skip
+
+    @abc.abstractmethod
+    def delete(self, episode_id: str, *, user_id: str | None, actor: str | None) -> Episode: ...
+
+    @abc.abstractmethod
+    def delete_scope(self, flt: EpisodeFilter, *, actor: str | None) -> int: ...
+
+    @abc.abstractmethod
+    def history(self, episode_id: str, user_id: str | None = None) -> list[HistoryEvent]: ...
+
+    @abc.abstractmethod
+    def fulltext(self, match: str, flt: EpisodeFilter, limit: int) -> list[tuple[int, float]]:
+        """(seq, bm25) best first; ``match`` is an already-safe FTS5 expression."""
+
+    @abc.abstractmethod
+    def neighbours(self, seq: int, window: int) -> list[int]:
+        """seqs of the turns around ``seq`` in the same user and session."""
+
+    @abc.abstractmethod
+    def vector_rows(self, after_seq: int = 0) -> VectorRows: ...
+
+    @abc.abstractmethod
+    def vector_of(self, episode_id: str) -> tuple[np.ndarray, float] | None:
+        """The stored int8 code and scale of one episode."""
+
+    @abc.abstractmethod
+    def changes_since(self, event_id: int) -> tuple[int, list[tuple[str, str]]]:
+        """(last event id, [(op, episode id)]) for updates and deletes since."""
+
+    @abc.abstractmethod
+    def data_version(self) -> int:
+        """Changes whenever another connection commits (cheap to poll)."""
+
+    @abc.abstractmethod
+    def export_rows(self) -> Iterator[dict[str, Any]]: ...
+
+    @abc.abstractmethod
+    def import_rows(self, rows: Sequence[dict[str, Any]], *, actor: str | None) -> int: ...
+
+    @abc.abstractmethod
+    def meta_get(self, key: str) -> str | None: ...
+
+    @abc.abstractmethod
+    def meta_set(self, key: str, value: str) -> None: ...
+
+    @abc.abstractmethod
+    def health(self) -> dict[str, Any]: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...

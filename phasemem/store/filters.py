@@ -1,0 +1,98 @@
+"""Scope and filter objects shared by every store and the retrieval code."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from phasemem.errors import InvalidInputError
+from phasemem.timeutil import to_ts
+
+_SCOPE_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,256}$")
+_FILTER_KEYS = {
+    "user_id", "agent_id", "session_id", "role", "speaker", "source",
+    "occurred_after", "occurred_before", "metadata",
+}  # fmt: skip
+
+
+def check_scope_value(name: str, value: Any, *, required: bool = False) -> str | None:
+    """A scope id is a non-empty string of at most 256 printable characters."""
+    if value is None:
+        if required:
+            raise InvalidInputError(f"{name} is required", field=name)
+        return None
+    if not isinstance(value, str) or not _SCOPE_RE.match(value) or not value.strip():
+        raise InvalidInputError(
+            f"{name} must be a non-empty string of at most 256 printable characters, got {value!r}",
+            field=name,
+        )
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeFilter:
+    """Which episodes a read may see. ``user_id`` is the tenant-level scope and
+    is always required, so no read can cross users by omission."""
+
+    user_id: str
+    agent_id: str | None = None
+    session_id: str | None = None
+    role: str | None = None
+    speaker: str | None = None
+    source: str | None = None
+    occurred_after: float | None = None
+    occurred_before: float | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, user_id: str | None, filters: dict[str, Any] | None = None, **scope: Any
+    ) -> EpisodeFilter:
+        """Validate user input (mem0-style ``filters`` dict plus keyword scope)."""
+        merged: dict[str, Any] = dict(filters or {})
+        unknown = set(merged) - _FILTER_KEYS
+        if unknown:
+            raise InvalidInputError(f"unknown filter keys: {sorted(unknown)}", field="filters")
+        for k, v in scope.items():
+            if v is not None:
+                merged[k] = v
+        uid = check_scope_value(
+            "user_id", user_id if user_id is not None else merged.get("user_id"), required=True
+        )
+        assert uid is not None
+        kwargs: dict[str, Any] = {"user_id": uid}
+        for key in ("agent_id", "session_id", "role", "speaker", "source"):
+            kwargs[key] = check_scope_value(key, merged.get(key))
+        for key in ("occurred_after", "occurred_before"):
+            if merged.get(key) is not None:
+                kwargs[key] = to_ts(merged[key], field=key)
+        meta = merged.get("metadata") or {}
+        if not isinstance(meta, dict):
+            raise InvalidInputError("filters.metadata must be an object", field="metadata")
+        for k in meta:
+            if not isinstance(k, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", k):
+                raise InvalidInputError(f"bad metadata filter key {k!r}", field="metadata")
+        kwargs["metadata"] = meta
+        return cls(**kwargs)
+
+    def sql(self, alias: str = "e") -> tuple[str, list[Any]]:
+        """A WHERE fragment and its parameters."""
+        parts = [f"{alias}.user_id = ?"]
+        params: list[Any] = [self.user_id]
+        for col in ("agent_id", "session_id", "role", "speaker", "source"):
+            val = getattr(self, col)
+            if val is not None:
+                parts.append(f"{alias}.{col} = ?")
+                params.append(val)
+        if self.occurred_after is not None:
+            parts.append(f"{alias}.occurred_at >= ?")
+            params.append(self.occurred_after)
+        if self.occurred_before is not None:
+            parts.append(f"{alias}.occurred_at <= ?")
+            params.append(self.occurred_before)
+        for k, v in self.metadata.items():
+            parts.append(f"json_extract({alias}.metadata, '$.\"{k}\"') IS ?")
+            params.append(json.dumps(v) if isinstance(v, (dict, list)) else v)
+        return " AND ".join(parts), params

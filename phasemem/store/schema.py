@@ -1,0 +1,72 @@
+"""Versioned schema migrations for the SQLite store.
+
+Each entry of ``MIGRATIONS`` moves the file one version up and runs in one
+transaction together with the ``PRAGMA user_version`` bump, so a crash never
+leaves a half-migrated file. A file from a newer phasemem is refused.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # v1: episodes, their FTS5 index (external content, kept in sync by triggers),
+    # the append-only event log and key/value metadata.
+    """
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE episodes (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        id           TEXT NOT NULL UNIQUE,
+        user_id      TEXT NOT NULL,
+        agent_id     TEXT,
+        session_id   TEXT,
+        role         TEXT,
+        speaker      TEXT,
+        text         TEXT NOT NULL,
+        occurred_at  REAL NOT NULL,
+        recorded_at  REAL NOT NULL,
+        updated_at   REAL,
+        source       TEXT,
+        metadata     TEXT NOT NULL DEFAULT '{}',
+        content_hash TEXT NOT NULL,
+        vector       BLOB,
+        vscale       REAL
+    );
+    CREATE UNIQUE INDEX episodes_dedupe
+        ON episodes (user_id, IFNULL(agent_id, ''), IFNULL(session_id, ''), content_hash);
+    CREATE INDEX episodes_scope_time ON episodes (user_id, occurred_at);
+    CREATE INDEX episodes_session ON episodes (user_id, session_id, occurred_at);
+    CREATE VIRTUAL TABLE episodes_fts USING fts5 (
+        text, speaker,
+        content = 'episodes', content_rowid = 'seq',
+        tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER episodes_ai AFTER INSERT ON episodes BEGIN
+        INSERT INTO episodes_fts (rowid, text, speaker) VALUES (new.seq, new.text, new.speaker);
+    END;
+    CREATE TRIGGER episodes_ad AFTER DELETE ON episodes BEGIN
+        INSERT INTO episodes_fts (episodes_fts, rowid, text, speaker)
+        VALUES ('delete', old.seq, old.text, old.speaker);
+    END;
+    CREATE TRIGGER episodes_au AFTER UPDATE OF text, speaker ON episodes BEGIN
+        INSERT INTO episodes_fts (episodes_fts, rowid, text, speaker)
+        VALUES ('delete', old.seq, old.text, old.speaker);
+        INSERT INTO episodes_fts (rowid, text, speaker) VALUES (new.seq, new.text, new.speaker);
+    END;
+    CREATE TABLE events (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        op        TEXT NOT NULL,
+        target_id TEXT,
+        user_id   TEXT,
+        at        REAL NOT NULL,
+        actor     TEXT,
+        before    TEXT,
+        after     TEXT
+    );
+    CREATE INDEX events_target ON events (target_id);
+    CREATE INDEX events_user ON events (user_id);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

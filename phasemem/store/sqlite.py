@@ -1,0 +1,466 @@
+"""SQLite store: the embedded default.
+
+Why these settings: WAL lets readers run while one process writes;
+``busy_timeout`` plus ``BEGIN IMMEDIATE`` (take the write lock up front, with
+a retry loop on top) means concurrent writers queue instead of failing with
+"database is locked"; ``synchronous=NORMAL`` in WAL mode never loses a
+committed transaction when a process is killed (only on power loss), which is
+the durability an embedded agent memory needs at a fraction of FULL's cost.
+One connection per ``SQLiteStore``, guarded by a lock, so a store can be
+shared by a threaded server.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from phasemem.errors import ImportFormatError, NotFoundError, SchemaVersionError, StoreError
+from phasemem.index.quant import from_blob, quantize, to_blob
+from phasemem.models import AddResult, Episode, HistoryEvent
+from phasemem.store.base import NewEpisode, Store, VectorRows
+from phasemem.store.filters import EpisodeFilter
+from phasemem.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+_EP_COLS = (
+    "seq, id, user_id, agent_id, session_id, role, speaker, text, occurred_at, recorded_at, "
+    "updated_at, source, metadata, content_hash"
+)
+_LOCK_WAIT_S = 60.0
+
+
+def _episode(row: sqlite3.Row | tuple[Any, ...]) -> Episode:
+    return Episode(
+        id=row[1], user_id=row[2], agent_id=row[3], session_id=row[4], role=row[5], speaker=row[6],
+        text=row[7], occurred_at=row[8], recorded_at=row[9], updated_at=row[10], source=row[11],
+        metadata=json.loads(row[12]), content_hash=row[13],
+    )  # fmt: skip
+
+
+def _snapshot(ep: Episode) -> dict[str, Any]:
+    """What the event log keeps of an episode (enough for history())."""
+    return {"text": ep.text, "speaker": ep.speaker, "role": ep.role, "hash": ep.content_hash}
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str | Path, *, embedder_name: str, dim: int) -> None:
+        self.path = str(path)
+        self.dim = dim
+        if self.path != ":memory:":
+            parent = Path(self.path).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise StoreError(f"directory does not exist: {parent}", path=self.path)
+        try:
+            self._conn = sqlite3.connect(
+                self.path, timeout=_LOCK_WAIT_S, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc}", path=self.path) from exc
+        self._lock = threading.RLock()
+        c = self._conn
+        try:
+            c.execute(f"PRAGMA busy_timeout = {int(_LOCK_WAIT_S * 1000)}")
+            if self.path != ":memory:":
+                self._retry(lambda: c.execute("PRAGMA journal_mode = WAL"))
+            c.execute("PRAGMA synchronous = NORMAL")
+            c.execute("PRAGMA foreign_keys = ON")
+            c.execute("PRAGMA temp_store = MEMORY")
+            self._migrate()
+            self._check_embedder(embedder_name, dim)
+        except sqlite3.DatabaseError as exc:
+            c.close()
+            raise StoreError(
+                f"not a usable phasemem database {self.path}: {exc}", path=self.path
+            ) from exc
+
+    # -- plumbing -----------------------------------------------------------
+    @staticmethod
+    def _retry(fn, deadline_s: float = _LOCK_WAIT_S):  # type: ignore[no-untyped-def]
+        """Run ``fn``; retry while SQLite reports a lock (busy_timeout covers
+        most cases, but BEGIN IMMEDIATE and WAL switches can still race)."""
+        end = time.monotonic() + deadline_s
+        delay = 0.005
+        while True:
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:
+                msg = str(exc).lower()
+                if ("locked" not in msg and "busy" not in msg) or time.monotonic() > end:
+                    raise StoreError(f"database error: {exc}") from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            c = self._conn
+            self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
+            try:
+                yield c
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+            else:
+                self._retry(lambda: c.execute("COMMIT"))
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self._retry(lambda: self._conn.execute(sql, params).fetchall())
+
+    def _migrate(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.path} has schema v{version}; this phasemem knows up to v{SCHEMA_VERSION}: upgrade phasemem",
+                path=self.path,
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._write() as c:
+                # Another process may have migrated while we waited for the lock.
+                if c.execute("PRAGMA user_version").fetchone()[0] >= target:
+                    continue
+                for stmt in _split_sql(MIGRATIONS[target - 1]):
+                    c.execute(stmt)
+                c.execute(f"PRAGMA user_version = {target}")
+
+    def _check_embedder(self, name: str, dim: int) -> None:
+        with self._write() as c:
+            row = c.execute("SELECT value FROM meta WHERE key = 'embedder'").fetchone()
+            if row is None:
+                c.execute(
+                    "INSERT INTO meta VALUES ('embedder', ?)",
+                    (json.dumps({"name": name, "dim": dim}),),
+                )
+                return
+        stored = json.loads(row[0])
+        if stored["name"] != name or stored["dim"] != dim:
+            from phasemem.errors import EmbeddingError
+
+            raise EmbeddingError(
+                f"{self.path} was built with embedder {stored['name']} ({stored['dim']}-d); "
+                f"it cannot be searched with {name} ({dim}-d)",
+                stored=stored["name"], requested=name,
+            )  # fmt: skip
+
+    def _log(self, c: sqlite3.Connection, op: str, target: str | None, user: str | None,
+             actor: str | None, before: dict[str, Any] | None, after: dict[str, Any] | None,
+             at: float | None = None) -> None:  # fmt: skip
+        c.execute(
+            "INSERT INTO events (op, target_id, user_id, at, actor, before, after) VALUES (?,?,?,?,?,?,?)",
+            (op, target, user, at if at is not None else time.time(), actor,
+             json.dumps(before) if before is not None else None,
+             json.dumps(after) if after is not None else None),
+        )  # fmt: skip
+
+    # -- writes ---------------------------------------------------------------
+    def add_episodes(self, items: Sequence[NewEpisode], *, actor: str | None) -> list[AddResult]:
+        vectors = [it.vector for it in items]
+        if any(v is not None for v in vectors):
+            codes, scales = quantize(np.stack([v for v in vectors if v is not None]))
+        results: list[AddResult] = []
+        vi = 0
+        with self._write() as c:
+            for it in items:
+                blob, scale = None, None
+                if it.vector is not None:
+                    blob, scale = to_blob(codes[vi]), float(scales[vi])
+                    vi += 1
+                cur = c.execute(
+                    "INSERT INTO episodes (id, user_id, agent_id, session_id, role, speaker, text, occurred_at,"
+                    " recorded_at, source, metadata, content_hash, vector, vscale)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                    (it.id, it.user_id, it.agent_id, it.session_id, it.role, it.speaker, it.text,
+                     it.occurred_at, it.recorded_at, it.source, json.dumps(it.metadata), it.content_hash,
+                     blob, scale),
+                )  # fmt: skip
+                if cur.rowcount == 1:
+                    self._log(c, "ADD", it.id, it.user_id, actor, None,
+                              {"text": it.text, "speaker": it.speaker, "role": it.role, "hash": it.content_hash},
+                              at=it.recorded_at)  # fmt: skip
+                    results.append(AddResult(it.id, "ADD", it.text))
+                else:
+                    existing = c.execute(
+                        "SELECT id FROM episodes WHERE user_id = ? AND IFNULL(agent_id,'') = IFNULL(?, '')"
+                        " AND IFNULL(session_id,'') = IFNULL(?, '') AND content_hash = ?",
+                        (it.user_id, it.agent_id, it.session_id, it.content_hash),
+                    ).fetchone()
+                    results.append(AddResult(existing[0] if existing else it.id, "NOOP", it.text))
+        return results
+
+    def update_text(self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
+                    *, user_id: str | None, actor: str | None) -> Episode:  # fmt: skip
+        with self._write() as c:
+            old = self._get_in(c, episode_id, user_id)
+            blob, scale = None, None
+            if vector is not None:
+                codes, scales = quantize(vector[None, :])
+                blob, scale = to_blob(codes[0]), float(scales[0])
+            now = time.time()
+            try:
+                c.execute(
+                    "UPDATE episodes SET text = ?, content_hash = ?, vector = ?, vscale = ?, updated_at = ?"
+                    " WHERE id = ?",
+                    (text, content_hash, blob, scale, now, episode_id),
+                )
+            except sqlite3.IntegrityError as exc:
+                from phasemem.errors import InvalidInputError
+
+                raise InvalidInputError(
+                    "an identical memory already exists in this scope", id=episode_id
+                ) from exc
+            new = self._get_in(c, episode_id, user_id)
+            self._log(
+                c, "UPDATE", episode_id, old.user_id, actor, _snapshot(old), _snapshot(new), at=now
+            )
+        return new
+
+    def delete(self, episode_id: str, *, user_id: str | None, actor: str | None) -> Episode:
+        with self._write() as c:
+            old = self._get_in(c, episode_id, user_id)
+            c.execute("DELETE FROM episodes WHERE id = ?", (episode_id,))
+            self._log(c, "DELETE", episode_id, old.user_id, actor, _snapshot(old), None)
+        return old
+
+    def delete_scope(self, flt: EpisodeFilter, *, actor: str | None) -> int:
+        where, params = flt.sql("e")
+        with self._write() as c:
+            rows = c.execute(f"SELECT {_EP_COLS} FROM episodes e WHERE {where}", params).fetchall()
+            for row in rows:
+                ep = _episode(row)
+                c.execute("DELETE FROM episodes WHERE seq = ?", (row[0],))
+                self._log(c, "DELETE", ep.id, ep.user_id, actor, _snapshot(ep), None)
+        return len(rows)
+
+    # -- reads ---------------------------------------------------------------
+    def _get_in(self, c: sqlite3.Connection, episode_id: str, user_id: str | None) -> Episode:
+        row = c.execute(f"SELECT {_EP_COLS} FROM episodes WHERE id = ?", (episode_id,)).fetchone()
+        if row is None or (user_id is not None and row[2] != user_id):
+            raise NotFoundError(f"no memory with id {episode_id!r}", id=episode_id)
+        return _episode(row)
+
+    def get(self, episode_id: str, user_id: str | None = None) -> Episode:
+        with self._lock:
+            return self._get_in(self._conn, episode_id, user_id)
+
+    def by_seq(self, seqs: Sequence[int]) -> dict[int, Episode]:
+        out: dict[int, Episode] = {}
+        seqs = list(seqs)
+        for i in range(0, len(seqs), 500):
+            chunk = seqs[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._read(f"SELECT {_EP_COLS} FROM episodes WHERE seq IN ({marks})", chunk):
+                out[row[0]] = _episode(row)
+        return out
+
+    def list(self, flt: EpisodeFilter, limit: int, offset: int) -> list[Episode]:
+        where, params = flt.sql("e")
+        rows = self._read(
+            f"SELECT {_EP_COLS} FROM episodes e WHERE {where} ORDER BY occurred_at, seq LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [_episode(r) for r in rows]
+
+    def count(self, flt: EpisodeFilter | None = None) -> int:
+        if flt is None:
+            return self._read("SELECT COUNT(*) FROM episodes")[0][0]
+        where, params = flt.sql("e")
+        return self._read(f"SELECT COUNT(*) FROM episodes e WHERE {where}", params)[0][0]
+
+    def history(self, episode_id: str, user_id: str | None = None) -> list[HistoryEvent]:
+        rows = self._read(
+            "SELECT id, op, target_id, user_id, at, actor, before, after FROM events"
+            " WHERE target_id = ? ORDER BY id",
+            (episode_id,),
+        )
+        if not rows or (user_id is not None and rows[0][3] != user_id):
+            raise NotFoundError(f"no history for id {episode_id!r}", id=episode_id)
+        return [
+            HistoryEvent(r[0], r[1], r[2], r[3], r[4], r[5],
+                         json.loads(r[6]) if r[6] else None, json.loads(r[7]) if r[7] else None)
+            for r in rows
+        ]  # fmt: skip
+
+    def fulltext(self, match: str, flt: EpisodeFilter, limit: int) -> list[tuple[int, float]]:
+        where, params = flt.sql("e")
+        rows = self._read(
+            "SELECT f.rowid, bm25(episodes_fts, 1.0, 0.5) AS s FROM episodes_fts f"
+            f" JOIN episodes e ON e.seq = f.rowid WHERE episodes_fts MATCH ? AND {where}"
+            " ORDER BY s LIMIT ?",
+            [match, *params, limit],
+        )
+        return [(r[0], -r[1]) for r in rows]
+
+    def neighbours(self, seq: int, window: int) -> list[int]:
+        row = self._read(
+            "SELECT user_id, session_id, occurred_at FROM episodes WHERE seq = ?", (seq,)
+        )
+        if not row:
+            return []
+        user, session, at = row[0]
+        cond = "session_id IS ?" if session is None else "session_id = ?"
+        before = self._read(
+            f"SELECT seq FROM episodes WHERE user_id = ? AND {cond} AND (occurred_at, seq) < (?, ?)"
+            " ORDER BY occurred_at DESC, seq DESC LIMIT ?",
+            (user, session, at, seq, window),
+        )
+        after = self._read(
+            f"SELECT seq FROM episodes WHERE user_id = ? AND {cond} AND (occurred_at, seq) > (?, ?)"
+            " ORDER BY occurred_at, seq LIMIT ?",
+            (user, session, at, seq, window),
+        )
+        return [r[0] for r in reversed(before)] + [r[0] for r in after]
+
+    def vector_rows(self, after_seq: int = 0) -> VectorRows:
+        rows = self._read(
+            "SELECT seq, vector, vscale, user_id, agent_id, session_id, occurred_at, id FROM episodes"
+            " WHERE seq > ? AND vector IS NOT NULL ORDER BY seq",
+            (after_seq,),
+        )
+        n = len(rows)
+        codes = np.empty((n, self.dim), dtype=np.int8)
+        for i, r in enumerate(rows):
+            codes[i] = from_blob(r[1], self.dim)
+        return VectorRows(
+            seqs=np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
+            ids=[r[7] for r in rows],
+            codes=codes,
+            scales=np.fromiter((r[2] for r in rows), dtype=np.float32, count=n),
+            user_ids=[r[3] for r in rows], agent_ids=[r[4] for r in rows],
+            session_ids=[r[5] for r in rows],
+            occurred=np.fromiter((r[6] for r in rows), dtype=np.float64, count=n),
+        )  # fmt: skip
+
+    def vector_of(self, episode_id: str) -> tuple[np.ndarray, float] | None:
+        row = self._read("SELECT vector, vscale FROM episodes WHERE id = ?", (episode_id,))
+        if not row or row[0][0] is None:
+            return None
+        return from_blob(row[0][0], self.dim), float(row[0][1])
+
+    def changes_since(self, event_id: int) -> tuple[int, list[tuple[str, str]]]:
+        rows = self._read(
+            "SELECT id, op, target_id FROM events WHERE id > ? AND op IN ('UPDATE','DELETE') ORDER BY id",
+            (event_id,),
+        )
+        last = self._read("SELECT IFNULL(MAX(id), 0) FROM events")[0][0]
+        return last, [(r[1], r[2]) for r in rows]
+
+    def last_event_id(self) -> int:
+        return self._read("SELECT IFNULL(MAX(id), 0) FROM events")[0][0]
+
+    def data_version(self) -> int:
+        return self._read("PRAGMA data_version")[0][0]
+
+    # -- export / import -------------------------------------------------------
+    def export_rows(self) -> Iterator[dict[str, Any]]:
+        with self._lock:
+            eps = self._conn.execute(
+                f"SELECT {_EP_COLS}, vector, vscale FROM episodes ORDER BY seq"
+            ).fetchall()
+            evs = self._conn.execute(
+                "SELECT op, target_id, user_id, at, actor, before, after FROM events ORDER BY id"
+            ).fetchall()
+        for r in eps:
+            d = _episode(r).to_dict()
+            d.pop("score", None)
+            yield {
+                "kind": "episode", "id": r[1], "user_id": r[2], "agent_id": r[3], "session_id": r[4],
+                "role": r[5], "speaker": r[6], "text": r[7], "occurred_at": r[8], "recorded_at": r[9],
+                "updated_at": r[10], "source": r[11], "metadata": json.loads(r[12]), "content_hash": r[13],
+                "vector": base64.b64encode(r[14]).decode() if r[14] is not None else None, "vscale": r[15],
+            }  # fmt: skip
+        for r in evs:
+            yield {
+                "kind": "event", "op": r[0], "target_id": r[1], "user_id": r[2], "at": r[3], "actor": r[4],
+                "before": json.loads(r[5]) if r[5] else None, "after": json.loads(r[6]) if r[6] else None,
+            }  # fmt: skip
+
+    def import_rows(self, rows: Sequence[dict[str, Any]], *, actor: str | None) -> int:
+        """Write exported rows verbatim (ids, times, vectors, events) in one
+        transaction; an episode whose id or dedupe key exists is skipped."""
+        added = 0
+        with self._write() as c:
+            for row in rows:
+                kind = row.get("kind")
+                try:
+                    if kind == "episode":
+                        vec = base64.b64decode(row["vector"]) if row.get("vector") else None
+                        if vec is not None and len(vec) != self.dim:
+                            raise ValueError(f"vector has {len(vec)} dims, expected {self.dim}")
+                        cur = c.execute(
+                            "INSERT INTO episodes (id, user_id, agent_id, session_id, role, speaker, text,"
+                            " occurred_at, recorded_at, updated_at, source, metadata, content_hash, vector, vscale)"
+                            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                            (row["id"], row["user_id"], row.get("agent_id"), row.get("session_id"),
+                             row.get("role"), row.get("speaker"), row["text"], float(row["occurred_at"]),
+                             float(row["recorded_at"]), row.get("updated_at"), row.get("source"),
+                             json.dumps(row.get("metadata") or {}), row["content_hash"], vec, row.get("vscale")),
+                        )  # fmt: skip
+                        added += cur.rowcount
+                    elif kind == "event":
+                        self._log(c, row["op"], row.get("target_id"), row.get("user_id"), row.get("actor"),
+                                  row.get("before"), row.get("after"), at=float(row["at"]))  # fmt: skip
+                    else:
+                        raise ValueError(f"unknown kind {kind!r}")
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise ImportFormatError(
+                        f"bad import row ({exc.__class__.__name__}: {exc})", line=row.get("_line")
+                    ) from exc
+        return added
+
+    # -- meta / health ---------------------------------------------------------
+    def meta_get(self, key: str) -> str | None:
+        row = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return row[0][0] if row else None
+
+    def meta_set(self, key: str, value: str) -> None:
+        with self._write() as c:
+            c.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                      (key, value))  # fmt: skip
+
+    def health(self) -> dict[str, Any]:
+        integrity = self._read("PRAGMA integrity_check")[0][0]
+        fts_ok = True
+        try:
+            self._read("INSERT INTO episodes_fts(episodes_fts, rank) VALUES ('integrity-check', 1)")
+        except StoreError:
+            fts_ok = False
+        size = Path(self.path).stat().st_size if self.path != ":memory:" else 0
+        return {
+            "path": self.path,
+            "schema_version": self._read("PRAGMA user_version")[0][0],
+            "journal_mode": self._read("PRAGMA journal_mode")[0][0],
+            "integrity": integrity,
+            "fts_integrity": "ok" if fts_ok else "failed",
+            "episodes": self.count(),
+            "events": self.last_event_id(),
+            "bytes": size,
+            "sqlite_version": sqlite3.sqlite_version,
+        }
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements; triggers contain ';' inside BEGIN..END."""
+    stmts: list[str] = []
+    buf: list[str] = []
+    for line in script.strip().splitlines():
+        buf.append(line)
+        joined = "\n".join(buf).strip()
+        if joined.endswith(";") and sqlite3.complete_statement(joined):
+            stmts.append(joined)
+            buf = []
+    if "\n".join(buf).strip():
+        stmts.append("\n".join(buf))
+    return stmts
