@@ -1,0 +1,168 @@
+"""LoCoMo evidence-recall benchmark (any file in LoCoMo's JSON format).
+
+Protocol (DESIGN.md section 8): each conversation is one ``user_id``; every
+turn becomes one episode with its speaker's name, its session's date as
+``occurred_at`` (plus one minute per turn, so turns keep their order) and its
+``dia_id`` in metadata. For each question with evidence we search top-k and
+score recall = share of its evidence dia_ids among the hits, per category and
+overall. Shared photos are kept as the turn's caption text ("[photo: ...]"),
+since that is what a chat agent would have seen; ``--no-captions`` drops it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from phasemem.bench.stats import machine, percentiles
+from phasemem.errors import InvalidInputError
+from phasemem.memory import Memory
+from phasemem.retrieval.config import RetrievalConfig
+from phasemem.timeutil import to_utc
+
+_DIA = re.compile(r"D\d+:\d+")
+
+
+def load(path: str | Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InvalidInputError(f"cannot read LoCoMo file {path}: {exc}", path=str(path)) from exc
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not all(
+        isinstance(s, dict) and "conversation" in s for s in data
+    ):
+        raise InvalidInputError(
+            f"{path} is not in LoCoMo format (a list of samples with 'conversation')"
+        )
+    return data
+
+
+def sessions(conv: dict[str, Any]) -> list[tuple[int, str, list[dict[str, Any]]]]:
+    """(number, date string, turns) in session order."""
+    out = []
+    for key, turns in conv.items():
+        m = re.fullmatch(r"session_(\d+)", key)
+        if m and isinstance(turns, list):
+            out.append((int(m.group(1)), conv.get(f"{key}_date_time", ""), turns))
+    return sorted(out)
+
+
+def turn_text(turn: dict[str, Any], captions: bool) -> str:
+    text = turn.get("text", "").strip()
+    if captions and turn.get("blip_caption"):
+        text = f"{text} [photo: {turn['blip_caption']}]".strip()
+    return text
+
+
+def ingest(mem: Memory, sample: dict[str, Any], captions: bool) -> int:
+    user = str(sample.get("sample_id", "conv"))
+    n = 0
+    for num, date, turns in sessions(sample["conversation"]):
+        start = to_utc(date, field=f"session_{num}_date_time")
+        msgs = []
+        for i, t in enumerate(turns):
+            text = turn_text(t, captions)
+            if not text:
+                continue
+            msgs.append({"name": t.get("speaker"), "content": text, "occurred_at": start + timedelta(minutes=i),
+                         "metadata": {"dia_id": t.get("dia_id")}})  # fmt: skip
+        if msgs:
+            n += len(mem.add(msgs, user_id=user, session_id=f"session_{num}", source="locomo"))
+    return n
+
+
+def evidence_ids(qa: dict[str, Any]) -> set[str]:
+    ids: set[str] = set()
+    for e in qa.get("evidence") or []:
+        ids.update(_DIA.findall(str(e)))
+    return ids
+
+
+def token_counter(mem: Memory) -> Callable[[str], int]:
+    counter = getattr(mem.embedder, "token_count", None)
+    if counter is not None:
+        return counter
+    return lambda s: len(re.findall(r"\w+|[^\w\s]", s))
+
+
+def evaluate(
+    mem: Memory,
+    data: Sequence[dict[str, Any]],
+    ks: Sequence[int],
+    config: RetrievalConfig | None = None,
+) -> dict[str, Any]:
+    kmax = max(ks)
+    count_tokens = token_counter(mem)
+    rec: dict[int, list[float]] = defaultdict(list)
+    by_cat: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    tokens: dict[int, list[int]] = defaultdict(list)
+    lat: list[float] = []
+    for sample in data:
+        user = str(sample.get("sample_id", "conv"))
+        for qa in sample.get("qa", []):
+            ev = evidence_ids(qa)
+            if not ev or not str(qa.get("question", "")).strip():
+                continue
+            t = time.perf_counter()
+            res = mem.search(qa["question"], user_id=user, limit=kmax, config=config)
+            lat.append((time.perf_counter() - t) * 1000)
+            ids = [h.episode.metadata.get("dia_id") for h in res]
+            texts = [h.episode.text for h in res]
+            for k in ks:
+                r = len(ev & set(ids[:k])) / len(ev)
+                rec[k].append(r)
+                by_cat[str(qa.get("category"))][k].append(r)
+                tokens[k].append(sum(count_tokens(x) for x in texts[:k]))
+    mean = lambda xs: round(sum(xs) / len(xs), 4) if xs else float("nan")  # noqa: E731
+    return {
+        "recall": {str(k): mean(rec[k]) for k in ks},
+        "recall_by_category": {
+            c: {str(k): mean(v[k]) for k in ks} for c, v in sorted(by_cat.items())
+        },
+        "questions_by_category": {c: len(v[ks[0]]) for c, v in sorted(by_cat.items())},
+        "questions": len(rec[ks[0]]),
+        "context_tokens_mean": {
+            str(k): round(sum(tokens[k]) / max(1, len(tokens[k])), 1) for k in ks
+        },
+        "search_ms": percentiles(lat),
+    }
+
+
+def run(
+    path: str | Path,
+    ks: Sequence[int] = (5, 10, 25),
+    *,
+    configs: dict[str, RetrievalConfig | None] | None = None,
+    embedder: str | None = None,
+    captions: bool = True,
+    db: str | None = None,
+) -> dict[str, Any]:
+    """Ingest once, then evaluate each named config on the same database."""
+    data = load(path)
+    configs = configs or {"phasemem": None}
+    with tempfile.TemporaryDirectory() as tmp:
+        mem = Memory(db or str(Path(tmp) / "locomo.db"), embedder=embedder)
+        try:
+            t = time.perf_counter()
+            turns = sum(ingest(mem, s, captions) for s in data)
+            ingest_s = time.perf_counter() - t
+            out: dict[str, Any] = {"machine": machine(), "data": str(path), "embedder": mem.embedder.name,
+                                   "turns": turns, "captions": captions}  # fmt: skip
+            for name, cfg in configs.items():
+                res = evaluate(mem, data, ks, cfg)
+                res["ingest_per_s"] = round(turns / ingest_s, 1)
+                out[name] = res
+            first = next(iter(configs))
+            out.update({k: v for k, v in out[first].items()})
+            return out
+        finally:
+            mem.close()

@@ -1,0 +1,141 @@
+"""Scale benchmark: ingest rate, search latency, bytes and memory at N episodes.
+
+Episodes are synthetic but shaped like chat turns (names, places, plans,
+feelings, dates) from a seeded generator, all in ONE user scope (the worst
+case: every search sees all N). Each N runs in a fresh subprocess so peak RSS
+is that N's own. Baselines in the same run and the same database: BM25 alone
+and dense alone; plus the recall@10 of the dense index against exact
+brute-force cosine (the binary pre-filter is approximate above 8,192 rows).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from phasemem.bench.stats import machine, peak_rss_mb, percentiles
+from phasemem.memory import Memory
+from phasemem.retrieval.config import RetrievalConfig
+
+NAMES = ["Ava", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Liam", "Mara", "Nico", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Uma", "Victor", "Wen", "Xavi", "Yara", "Zane", "Alba", "Bruno", "Cleo", "Dario"]  # fmt: skip
+PLACES = ["Lisbon", "Porto", "Berlin", "Toronto", "Nairobi", "Osaka", "Lima", "Denver", "Austin", "Krakow", "Hanoi", "Dublin", "Oslo", "Quito", "Seville", "Tunis", "Leeds", "Perth", "Cusco", "Bergen", "Malmo", "Bologna", "Graz", "Ghent", "Turin", "Split", "Riga", "Tartu", "Cork", "Bilbao"]  # fmt: skip
+THINGS = ["pottery class", "marathon training", "sourdough starter", "guitar lessons", "garden beds", "book club", "chess tournament", "camping trip", "job interview", "piano recital", "new apartment", "vegan recipes", "bike repair", "photography course", "volunteer shift", "swimming lessons", "birthday party", "art exhibition", "coding bootcamp", "yoga retreat", "family dinner", "road trip", "science fair", "charity run", "dog adoption", "wedding plans", "salsa classes", "kayak tour", "film festival", "language exchange"]  # fmt: skip
+FEEL = ["excited", "nervous", "proud", "tired", "grateful", "curious", "relieved", "thrilled", "anxious", "happy"]
+TEMPLATES = (
+    "I went to the {t} in {p} with {n} last {d} and it was amazing.",
+    "{n} told me about the {t}; I feel {f} about trying it next {d}.",
+    "We finally booked the {t} in {p} for next {d}, I'm so {f}!",
+    "My friend {n} moved to {p} and started a {t} there.",
+    "Honestly the {t} made me {f}, but {n} helped a lot.",
+    "Did you know {n} grew up in {p}? We talked about the {t} for hours.",
+    "I've been {f} since the {t} last {d}; {p} was the perfect place for it.",
+    "Can't stop thinking about the {t} - {n} says {p} has a great one too.",
+)
+QUERIES = (
+    "When did I go to the {t} in {p}?",
+    "What did {n} say about the {t}?",
+    "Who moved to {p}?",
+    "How did I feel about the {t}?",
+    "where is the {t} {n} mentioned",
+)
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "week", "month", "weekend", "summer", "winter"]
+
+
+def _fill(rng: random.Random, template: str) -> str:
+    return template.format(n=rng.choice(NAMES), p=rng.choice(PLACES), t=rng.choice(THINGS),
+                           f=rng.choice(FEEL), d=rng.choice(DAYS))  # fmt: skip
+
+
+def episodes(n: int, seed: int = 7) -> list[tuple[str, str, datetime]]:
+    rng = random.Random(seed)
+    start = datetime(2022, 1, 1, tzinfo=UTC)
+    return [
+        (_fill(rng, rng.choice(TEMPLATES)), f"s{i // 20}", start + timedelta(minutes=17 * i))
+        for i in range(n)
+    ]
+
+
+def run_one(
+    n: int, queries: int = 200, batch: int = 500, embedder: str | None = None
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "scale.db")
+        mem = Memory(path, embedder=embedder)
+        eps = episodes(n)
+        t = time.perf_counter()
+        for i in range(0, n, batch):
+            chunk = eps[i : i + batch]
+            msgs = [
+                {"role": "user", "content": text, "occurred_at": when} for text, _, when in chunk
+            ]
+            mem.add(msgs, user_id="bench", session_id=chunk[0][1])
+        ingest_s = time.perf_counter() - t
+        mem.store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[attr-defined]
+        size = sum(f.stat().st_size for f in Path(tmp).iterdir() if f.name.startswith("scale.db"))
+        rng = random.Random(11)
+        qs = [_fill(rng, rng.choice(QUERIES)) for _ in range(queries)]
+        mem.search("warm up", user_id="bench")
+        out: dict[str, Any] = {
+            "n": n,
+            "ingest_per_s": round(n / ingest_s, 1),
+            "bytes_per_episode": round(size / n, 1),
+        }
+        for name, cfg in {"phasemem": None, "bm25_only": RetrievalConfig(dense=False),
+                          "dense_only": RetrievalConfig(lexical=False)}.items():  # fmt: skip
+            lat = []
+            for q in qs:
+                t = time.perf_counter()
+                mem.search(q, user_id="bench", limit=10, config=cfg)
+                lat.append((time.perf_counter() - t) * 1000)
+            out["search_ms" if name == "phasemem" else f"{name}_search_ms"] = percentiles(lat)
+        out["dense_recall_at10_vs_exact"] = _dense_recall(mem, qs[:50])
+        out["peak_rss_mb"] = peak_rss_mb()
+        mem.close()
+        return out
+
+
+def _dense_recall(mem: Memory, qs: list[str]) -> float:
+    """Overlap of the index's top-10 with exact brute-force cosine."""
+    from phasemem.index.vector import VectorQuery
+
+    idx = mem.index
+    n = idx._n
+    full = idx.codes[:n].astype(np.float32) * idx.scales[:n, None]
+    hits = 0
+    for q in qs:
+        v = mem.embedder.embed_query(q)
+        exact = set(idx.seqs[np.argsort(-(full @ v))[:10]].tolist())
+        got = {s for s, _ in idx.search(v, VectorQuery("bench"), 10)}
+        hits += len(exact & got)
+    return round(hits / (10 * len(qs)), 4)
+
+
+def run(ns: list[int], queries: int = 200, embedder: str | None = None) -> dict[str, Any]:
+    """Each N in its own process, so peak RSS and caches are per N."""
+    runs = []
+    for n in ns:
+        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+            out = fh.name
+        cmd = [sys.executable, "-m", "phasemem.bench.scale", str(n), out, str(queries)]
+        if embedder:
+            cmd.append(embedder)
+        subprocess.run(cmd, check=True)
+        runs.append(json.loads(Path(out).read_text()))
+        os.unlink(out)
+    return {"machine": machine(), "runs": runs}
+
+
+if __name__ == "__main__":
+    n_, out_, q_ = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    emb_ = sys.argv[4] if len(sys.argv) > 4 else None
+    Path(out_).write_text(json.dumps(run_one(n_, q_, embedder=emb_)))

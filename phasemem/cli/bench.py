@@ -1,0 +1,115 @@
+"""``phasemem bench``: the benchmarks, with tables and JSON output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from phasemem.cli.common import Ctx, console, pass_ctx
+from phasemem.retrieval.config import RetrievalConfig
+
+
+@click.group()
+def bench() -> None:
+    """Run benchmarks (LoCoMo recall, scale)."""
+
+
+def _ks(value: str) -> list[int]:
+    try:
+        ks = sorted({int(x) for x in value.split(",") if x.strip()})
+    except ValueError:
+        raise click.BadParameter("use comma-separated integers, e.g. 5,10,25") from None
+    if not ks or min(ks) < 1:
+        raise click.BadParameter("k must be positive")
+    return ks
+
+
+@bench.command()
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="LoCoMo-format JSON.",
+)
+@click.option("--k", "k", default="5,10,25", show_default=True, help="Cut-offs, comma-separated.")
+@click.option(
+    "--json", "json_out", default=None, type=click.Path(dir_okay=False), help="Write results here."
+)
+@click.option(
+    "--baselines",
+    is_flag=True,
+    help="Also run BM25-only, dense-only and plain RRF in the same run.",
+)
+@click.option("--no-captions", is_flag=True, help="Drop shared-photo captions from turn text.")
+@pass_ctx
+def locomo(
+    c: Ctx, data: str, k: str, json_out: str | None, baselines: bool, no_captions: bool
+) -> None:
+    """Evidence recall@k on a LoCoMo-format file."""
+    from phasemem.bench import locomo as lb
+
+    ks = _ks(k)
+    configs: dict[str, RetrievalConfig | None] = {"phasemem": None}
+    if baselines:
+        configs.update({
+            "bm25_only": RetrievalConfig(dense=False, neighbours=0),
+            "dense_only": RetrievalConfig(lexical=False, neighbours=0),
+            "plain_rrf": RetrievalConfig(neighbours=0, w_lexical=1.0, w_dense=1.0, rrf_k=60.0),
+        })  # fmt: skip
+    with console.status("ingesting and searching..."):
+        res = lb.run(data, ks, configs=configs, embedder=c.embedder, captions=not no_captions)
+    table = Table("system", *[f"R@{x}" for x in ks], *[f"tok@{x}" for x in ks], "p50 ms", "p95 ms",
+                  title=f"LoCoMo evidence recall ({res['questions']} questions, {res['turns']} turns)")  # fmt: skip
+    for name in configs:
+        r = res[name]
+        table.add_row(name, *[f"{r['recall'][str(x)]:.3f}" for x in ks],
+                      *[f"{r['context_tokens_mean'][str(x)]:.0f}" for x in ks],
+                      f"{r['search_ms']['p50']:.1f}", f"{r['search_ms']['p95']:.1f}")  # fmt: skip
+    console.print(table)
+    cat = Table("category", "n", *[f"R@{x}" for x in ks], title="phasemem by category")
+    for cname, vals in res["recall_by_category"].items():
+        cat.add_row(
+            cname, str(res["questions_by_category"][cname]), *[f"{vals[str(x)]:.3f}" for x in ks]
+        )
+    console.print(cat)
+    console.print(f"ingest: {res['ingest_per_s']:.1f} turns/s")
+    if json_out:
+        Path(json_out).write_text(json.dumps(res, indent=2))
+
+
+@bench.command()
+@click.option(
+    "--n", "ns", default="10000,100000", show_default=True, help="Episode counts, comma-separated."
+)
+@click.option("--queries", default=200, show_default=True)
+@click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
+@pass_ctx
+def scale(c: Ctx, ns: str, queries: int, json_out: str | None) -> None:
+    """Ingest rate, search latency, bytes and RSS at each N (one user scope)."""
+    from phasemem.bench import scale as sb
+
+    sizes = _ks(ns)
+    from rich.progress import Progress
+
+    runs = []
+    with Progress(console=console) as bar:
+        task = bar.add_task("scale runs", total=len(sizes))
+        for n in sizes:
+            runs.extend(sb.run([n], queries, embedder=c.embedder)["runs"])
+            bar.advance(task)
+    from phasemem.bench.stats import machine
+
+    res = {"machine": machine(), "runs": runs}
+    table = Table("n", "ingest/s", "p50 ms", "p95 ms", "bm25 p50", "dense p50", "dense R@10 vs exact",
+                  "bytes/ep", "peak RSS MB", title="scale")  # fmt: skip
+    for r in runs:
+        table.add_row(str(r["n"]), f"{r['ingest_per_s']:.0f}", f"{r['search_ms']['p50']:.2f}",
+                      f"{r['search_ms']['p95']:.2f}", f"{r['bm25_only_search_ms']['p50']:.2f}",
+                      f"{r['dense_only_search_ms']['p50']:.2f}", f"{r['dense_recall_at10_vs_exact']:.3f}",
+                      f"{r['bytes_per_episode']:.0f}", f"{r['peak_rss_mb']:.0f}")  # fmt: skip
+    console.print(table)
+    if json_out:
+        Path(json_out).write_text(json.dumps(res, indent=2))
