@@ -279,6 +279,7 @@ class Memory:
                         or row.get("dim") != self.embedder.dim
                     )
                     continue
+                _check_import_row(row, p, lineno)
                 row["_line"] = lineno
                 batch.append(row)
                 if len(batch) >= IMPORT_BATCH:
@@ -330,6 +331,27 @@ class Memory:
             }
         )
         return info
+
+
+_EPISODE_KEYS = {"id": str, "user_id": str, "text": str, "occurred_at": (int, float),
+                 "recorded_at": (int, float), "content_hash": str}  # fmt: skip
+_EVENT_KEYS = {"op": str, "at": (int, float)}
+
+
+def _check_import_row(row: dict[str, Any], path: Path, line: int) -> None:
+    """Reject a malformed export row before anything of its batch is written."""
+    need = {"episode": _EPISODE_KEYS, "event": _EVENT_KEYS}.get(row.get("kind"))  # type: ignore[arg-type]
+    if need is None:
+        raise ImportFormatError(
+            f"{path}:{line}: unknown row kind {row.get('kind')!r}", path=str(path), line=line
+        )
+    for key, typ in need.items():
+        if not isinstance(row.get(key), typ) or isinstance(row.get(key), bool):
+            raise ImportFormatError(f"{path}:{line}: field {key!r} missing or of the wrong type",
+                                    path=str(path), line=line, field=key)  # fmt: skip
+    if row["kind"] == "episode":
+        check_scope_value("user_id", row["user_id"], required=True)
+        clean_text(row["text"])
 
 
 def _check_limit(limit: Any) -> int:

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import phasemem
+from phasemem.index.quant import dequantize, quantize
+from phasemem.index.vector import VectorIndex, VectorQuery
+from phasemem.store.base import VectorRows
+
+
+def _rows(vecs: np.ndarray, users: list[str], start: int = 1) -> VectorRows:
+    codes, scales = quantize(vecs)
+    n = len(vecs)
+    return VectorRows(np.arange(start, start + n, dtype=np.int64), [f"id{start + i}" for i in range(n)], codes,
+                      scales, users, [None] * n, [None] * n, np.arange(n, dtype=np.float64))  # fmt: skip
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 40), st.integers(2, 64), st.integers(0, 2**31))
+def test_quantisation_keeps_cosines(n: int, d: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    v = rng.normal(size=(n, d)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    back = dequantize(*quantize(v))
+    assert np.abs(back @ v[0] - v @ v[0]).max() < 0.03
+
+
+def test_exact_and_prefiltered_paths_agree_on_top_hits() -> None:
+    # Clustered data, like real text embeddings (topics), not isotropic noise.
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(200, 128)).astype(np.float32)
+    v = centres[rng.integers(0, 200, 20000)] + 0.6 * rng.normal(size=(20000, 128)).astype(
+        np.float32
+    )
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    idx = VectorIndex(128)
+    idx.add(_rows(v, ["u"] * 20000))
+    q = v[123] + 0.05 * rng.normal(size=128).astype(np.float32)
+    got = idx.search(q, VectorQuery("u"), 10)  # > EXACT_MAX rows: binary pre-filter path
+    exact = np.argsort(-(v @ q))[:10] + 1
+    assert got[0][0] == 124
+    assert len({s for s, _ in got} & set(exact.tolist())) >= 8
+
+
+def test_filters_remove_replace() -> None:
+    rng = np.random.default_rng(1)
+    v = rng.normal(size=(10, 16)).astype(np.float32)
+    idx = VectorIndex(16)
+    idx.add(_rows(v, ["a"] * 5 + ["b"] * 5))
+    assert {s for s, _ in idx.search(v[0], VectorQuery("a"), 10)} == {1, 2, 3, 4, 5}
+    assert idx.search(v[0], VectorQuery("zzz"), 10) == []
+    assert {s for s, _ in idx.search(v[0], VectorQuery("a", occurred_after=2.0), 10)} == {3, 4, 5}
+    idx.remove("id1")
+    assert 1 not in {s for s, _ in idx.search(v[0], VectorQuery("a"), 10)}
+    codes, scales = quantize(v[9:10])
+    idx.replace("id2", codes[0], float(scales[0]))
+    assert idx.search(v[9], VectorQuery("a"), 1)[0][0] == 2
+    assert len(idx) == 9
+
+
+def test_minilm_embedder_is_semantic() -> None:
+    from phasemem.embed import default_embedder
+
+    e = default_embedder()
+    v = e.embed(
+        [
+            "I moved to a new apartment in Berlin",
+            "We relocated to a flat in Berlin",
+            "The stock market fell",
+        ]
+    )
+    assert v.shape == (3, 384) and np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-4)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+    # batching and order do not change vectors
+    single = e.embed(["The stock market fell"])[0]
+    assert np.allclose(single, v[2], atol=1e-4)
+    assert e.token_count("hello world") == 2
+
+
+def test_public_api_is_curated() -> None:
+    assert set(phasemem.__all__) == {
+        "AddResult", "AuthError", "EmbeddingError", "Episode", "ExtractionError", "HistoryEvent",
+        "ImportFormatError", "InvalidInputError", "InvalidTimeError", "Memory", "MissingExtraError",
+        "NotFoundError", "PhasememError", "RetrievalConfig", "SchemaVersionError", "SearchHit",
+        "SearchResults", "StoreError", "__version__",
+    }  # fmt: skip
+    for name in phasemem.__all__:
+        assert hasattr(phasemem, name)
+    importlib.reload(phasemem)
+
+
+def test_import_has_no_side_effects() -> None:
+    code = "import sys, phasemem, phasemem.cli; print(sorted(m for m in ('onnxruntime', 'torch', 'spacy') if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "[]"
+
+
+def test_embedder_mismatch_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from phasemem import EmbeddingError, Memory
+
+    Memory(str(tmp_path / "m.db"), embedder="hash-test").close()
+    with pytest.raises(EmbeddingError):
+        Memory(str(tmp_path / "m.db"), embedder="hash-test-32")
