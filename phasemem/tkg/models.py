@@ -1,0 +1,245 @@
+"""Temporal KG scoring models (PyTorch): the phase-rotation model and TNTComplEx.
+
+Complex vectors of ``D`` complex dimensions are stored as real rows ``[re | im]``
+of width ``2D``. Every model answers *tail* queries ``(h, r, ?, day)``; head
+queries use the reciprocal relation ``r + R`` (relations ``0 .. 2R-1``).
+
+Phase-rotation model (``PhaseRotation``)
+----------------------------------------
+``theta_j(r, tau) = alpha_r * s * omega_j * tau`` with ``omega_j = base^(-j/D)``,
+``s`` (init 1 rad/day) and ``base`` (init 1e4) learnable (in log space), and
+``tau`` in days from the centre of the training period. The score is::
+
+    f(h, r, t, tau) = Re sum_j [ Rot(e_h, theta)_j * r_j + e_h,j * r'_j ] * conj(e_t,j)
+
+``r`` is the rotating relation factor and ``r'`` the static one, so ``f`` is a
+time-free static part plus a learned Fourier series in ``tau`` (one frequency
+per complex dimension; coefficients ``e_h,j r_j conj(e_t,j)``). Rotating the
+head is the same as rotating the pair by the phase difference (``Rot(e_h,
+theta) conj(e_t) = Rot(e_h, theta/2) conj(Rot(e_t, -theta/2))``), which is
+why only the query is rotated and all candidate tails are scored with one
+matrix product (see ``docs/tkg.md`` for why both entities cannot be rotated by
+the *same* angle under a Hermitian product: the phase would cancel).
+``alpha_r = 0`` makes it the static ComplEx-style model ``Re <e_h, r + r', conj(e_t)>``.
+
+TNTComplEx (Lacroix et al., ICLR 2020)
+--------------------------------------
+``f = Re <e_h, r * T_day + r_nt, conj(e_t)>`` with one free embedding per day.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from phasemem.tkg._torch import require_torch
+
+torch = require_torch()
+nn = torch.nn
+Tensor = torch.Tensor
+
+__all__ = ["ALPHA_MODES", "ModelConfig", "PhaseRotation", "TKGModel", "TNTComplEx", "build_model"]
+
+ALPHA_MODES = ("gate", "learned", "one", "zero")
+
+
+@dataclass
+class ModelConfig:
+    """Everything needed to rebuild a model's shapes (saved in checkpoints)."""
+
+    kind: str  # "phase" | "tntcomplex"
+    n_entities: int
+    n_relations: int  # without reciprocals
+    dim: int  # complex dimensions D
+    day_lo: int  # first day (days since the vocabulary epoch)
+    day_hi: int  # last day, inclusive
+    alpha: str = "one"  # phase only: gate | learned | one | zero
+    init_scale: float = 1e-2
+    s_init: float = 1.0  # radians per day
+    base_init: float = 1e4
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _cmul(ar: Tensor, ai: Tensor, br: Tensor, bi: Tensor) -> tuple[Tensor, Tensor]:
+    return ar * br - ai * bi, ar * bi + ai * br
+
+
+def _split(x: Tensor) -> tuple[Tensor, Tensor]:
+    d = x.shape[-1] // 2
+    return x[..., :d], x[..., d:]
+
+
+def _mod4(xr: Tensor, xi: Tensor) -> Tensor:
+    """sum_j |x_j|^4 per row."""
+    return ((xr * xr + xi * xi) ** 2).sum(-1)
+
+
+class TKGModel(nn.Module):
+    """Shared parts: entity table, query scoring against all entities, L4 norm."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.n_rel2 = 2 * cfg.n_relations
+        self.ent = nn.Embedding(cfg.n_entities, 2 * cfg.dim)
+        nn.init.normal_(self.ent.weight, std=cfg.init_scale)
+
+    # subclasses: the complex relation operator a(r, day) and its L4 term
+    def relation_operator(self, r: Tensor, day: Tensor) -> tuple[Tensor, Tensor]:
+        raise NotImplementedError
+
+    def relation_l4(self, r: Tensor, day: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def query(self, h: Tensor, r: Tensor, day: Tensor) -> Tensor:
+        """Real ``(B, 2D)`` query ``q`` with ``score(t) = q . ent[t]``."""
+        hr, hi = _split(self.ent(h))
+        ar, ai = self.relation_operator(r, day)
+        qr, qi = _cmul(hr, hi, ar, ai)
+        return torch.cat([qr, qi], dim=-1)
+
+    def score_all(self, h: Tensor, r: Tensor, day: Tensor) -> Tensor:
+        """``(B, N)`` scores of every entity as the tail, one matrix product."""
+        return self.query(h, r, day) @ self.ent.weight.t()
+
+    def score_times(self, h: Tensor, r: Tensor, t: Tensor, days: Tensor) -> Tensor:
+        """``(B, K)`` scores of the fixed triple ``(h, r, t)`` at ``K`` days each."""
+        hr, hi = _split(self.ent(h))
+        tr, ti = _split(self.ent(t))
+        # h * conj(t)
+        ur, ui = hr * tr + hi * ti, hi * tr - hr * ti
+        k = days.shape[1]
+        ar, ai = self.relation_operator(r.repeat_interleave(k), days.reshape(-1))
+        ar = ar.reshape(len(h), k, -1)
+        ai = ai.reshape(len(h), k, -1)
+        return (ur[:, None] * ar - ui[:, None] * ai).sum(-1)
+
+    def l4(self, h: Tensor, r: Tensor, t: Tensor, day: Tensor) -> Tensor:
+        """Mean over the batch of sum |e_h|^4 + |relation factors|^4 + |e_t|^4 (N3-style, 4th power)."""
+        hr, hi = _split(self.ent(h))
+        tr, ti = _split(self.ent(t))
+        return (_mod4(hr, hi) + _mod4(tr, ti) + self.relation_l4(r, day)).mean()
+
+    def extra_regularizer(self) -> Tensor:
+        """Model-specific extra penalty (TNTComplEx: temporal smoothness)."""
+        return self.ent.weight.new_zeros(())
+
+    def n_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+
+class PhaseRotation(TKGModel):
+    """The phase-rotation model; see the module docstring."""
+
+    def __init__(self, cfg: ModelConfig, alpha: np.ndarray | None = None) -> None:
+        super().__init__(cfg)
+        if cfg.alpha not in ALPHA_MODES:
+            raise ValueError(f"alpha must be one of {ALPHA_MODES}, got {cfg.alpha!r}")
+        d = cfg.dim
+        self.rel_rot = nn.Embedding(self.n_rel2, 2 * d)
+        self.rel_static = nn.Embedding(self.n_rel2, 2 * d)
+        nn.init.normal_(self.rel_rot.weight, std=cfg.init_scale)
+        nn.init.normal_(self.rel_static.weight, std=cfg.init_scale)
+        self.log_s = nn.Parameter(torch.tensor(math.log(cfg.s_init)))
+        self.log_base = nn.Parameter(torch.tensor(math.log(cfg.base_init)))
+        self.register_buffer("freq_pos", torch.arange(d, dtype=torch.float32) / d)
+        self.tau_centre = 0.5 * (cfg.day_lo + cfg.day_hi)
+        r = cfg.n_relations
+        if cfg.alpha == "learned":
+            # per relation (shared with its reciprocal); sigmoid(2) ~ 0.88 at start
+            self.alpha_logit = nn.Parameter(torch.full((r,), 2.0))
+        else:
+            if cfg.alpha == "gate":
+                if alpha is None or len(alpha) != r:
+                    raise ValueError("alpha='gate' needs one gate value per relation")
+                vals = torch.as_tensor(np.asarray(alpha, dtype=np.float32))
+            else:
+                vals = torch.full((r,), 1.0 if cfg.alpha == "one" else 0.0)
+            self.register_buffer("alpha_fixed", vals)
+
+    def alpha(self) -> Tensor:
+        """``(R,)`` per-relation speed in [0, 1]."""
+        if self.cfg.alpha == "learned":
+            return torch.sigmoid(self.alpha_logit)
+        return self.alpha_fixed
+
+    def theta(self, r: Tensor, day: Tensor) -> Tensor:
+        """``(B, D)`` phases ``alpha_r * s * omega_j * tau``."""
+        a = self.alpha()[r % self.cfg.n_relations]
+        omega = torch.exp(-self.log_base * self.freq_pos)
+        tau = day.to(omega.dtype) - self.tau_centre
+        return (a * torch.exp(self.log_s) * tau)[:, None] * omega[None, :]
+
+    def relation_operator(self, r: Tensor, day: Tensor) -> tuple[Tensor, Tensor]:
+        rr, ri = _split(self.rel_rot(r))
+        sr, si = _split(self.rel_static(r))
+        if self.cfg.alpha == "zero":
+            return rr + sr, ri + si
+        th = self.theta(r, day)
+        cr, ci = _cmul(rr, ri, torch.cos(th), torch.sin(th))
+        return cr + sr, ci + si
+
+    def relation_l4(self, r: Tensor, day: Tensor) -> Tensor:
+        return _mod4(*_split(self.rel_rot(r))) + _mod4(*_split(self.rel_static(r)))
+
+    def spectrum(self) -> dict[str, float]:
+        """Current ``s`` (rad/day) and ``base``."""
+        with torch.no_grad():
+            return {"s": float(torch.exp(self.log_s)), "base": float(torch.exp(self.log_base))}
+
+
+class TNTComplEx(TKGModel):
+    """TNTComplEx with one embedding per day in ``[day_lo, day_hi]``."""
+
+    def __init__(self, cfg: ModelConfig, smooth_weight: float = 1e-2) -> None:
+        super().__init__(cfg)
+        d = cfg.dim
+        self.n_days = cfg.day_hi - cfg.day_lo + 1
+        self.rel = nn.Embedding(self.n_rel2, 2 * d)
+        self.rel_nt = nn.Embedding(self.n_rel2, 2 * d)
+        self.time = nn.Embedding(self.n_days, 2 * d)
+        for emb in (self.rel, self.rel_nt, self.time):
+            nn.init.normal_(emb.weight, std=cfg.init_scale)
+        self.smooth_weight = smooth_weight
+
+    def _time(self, day: Tensor) -> Tensor:
+        idx = day - self.cfg.day_lo
+        if bool(((idx < 0) | (idx >= self.n_days)).any()):
+            raise ValueError("TNTComplEx got a day outside its training range")
+        return self.time(idx)
+
+    def relation_operator(self, r: Tensor, day: Tensor) -> tuple[Tensor, Tensor]:
+        rr, ri = _split(self.rel(r))
+        tr, ti = _split(self._time(day))
+        nr, ni = _split(self.rel_nt(r))
+        ar, ai = _cmul(rr, ri, tr, ti)
+        return ar + nr, ai + ni
+
+    def relation_l4(self, r: Tensor, day: Tensor) -> Tensor:
+        rr, ri = _split(self.rel(r))
+        tr, ti = _split(self._time(day))
+        return _mod4(*_cmul(rr, ri, tr, ti)) + _mod4(*_split(self.rel_nt(r)))
+
+    def extra_regularizer(self) -> Tensor:
+        """tkbc's Lambda3: sum over consecutive days of |T_{d+1} - T_d|^4, averaged."""
+        w = self.time.weight
+        if self.n_days < 2:
+            return w.new_zeros(())
+        dr, di = _split(w[1:] - w[:-1])
+        return self.smooth_weight * _mod4(dr, di).sum() / (self.n_days - 1)
+
+
+def build_model(
+    cfg: ModelConfig, alpha: np.ndarray | None = None, smooth_weight: float = 1e-2
+) -> TKGModel:
+    """Model from its config (``alpha``: gate values when ``cfg.alpha == 'gate'``)."""
+    if cfg.kind == "phase":
+        return PhaseRotation(cfg, alpha)
+    if cfg.kind == "tntcomplex":
+        return TNTComplEx(cfg, smooth_weight)
+    raise ValueError(f"unknown model kind {cfg.kind!r}")

@@ -1,0 +1,98 @@
+"""``phasemem tkg`` click group: train, eval and compare on a tiny synthetic dataset."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from phasemem.tkg.cli import tkg
+
+
+def test_group_imports_without_torch() -> None:
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from phasemem.tkg.cli import tkg\n"
+        "import phasemem.tkg\n"
+        "print(sorted(tkg.commands))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['compare', 'eval', 'train']"
+
+
+def test_models_without_torch_raise_missing_extra() -> None:
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from phasemem.errors import MissingExtraError\n"
+        "try:\n    import phasemem.tkg.models\nexcept MissingExtraError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install 'phasemem[tkg]'" in out.stdout
+
+
+def test_train_eval_compare(synthetic_dir: Path, tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    runner = CliRunner()
+    out = tmp_path / "run"
+    common = ["--dim", "8", "--epochs", "2", "--batch-size", "128", "--device", "cpu"]
+    r = runner.invoke(
+        tkg,
+        ["train", "--data", str(synthetic_dir), "--alpha", "learned", "--out", str(out), *common],
+    )
+    assert r.exit_code == 0, r.output
+    assert (out / "best.pt").is_file() and (out / "last.pt").is_file()
+    r = runner.invoke(
+        tkg, ["eval", "--checkpoint", str(out / "best.pt"), "--data", str(synthetic_dir)]
+    )
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.output)
+    assert set(res) >= {"time_aware", "time_agnostic"}
+    # resume a finished run: nothing left to train, same result
+    r = runner.invoke(
+        tkg,
+        [
+            "train",
+            "--data",
+            str(synthetic_dir),
+            "--alpha",
+            "learned",
+            "--out",
+            str(out),
+            "--resume",
+            *common,
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    cmp_out = tmp_path / "cmp"
+    r = runner.invoke(
+        tkg,
+        [
+            "compare",
+            "--data",
+            str(synthetic_dir),
+            "--out",
+            str(cmp_out),
+            "--only",
+            "static",
+            "--only",
+            "tntcomplex",
+            *common,
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    table = (cmp_out / "table.md").read_text()
+    assert "TNTComplEx" in table and "Static" in table and "time-agnostic" in table
+
+
+def test_bad_data_is_reported(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    d = tmp_path / "bad"
+    d.mkdir()
+    (d / "train.txt").write_text("a\tr\tb\n")
+    r = CliRunner().invoke(tkg, ["train", "--data", str(d), "--epochs", "1"])
+    assert r.exit_code != 0
+    assert "train.txt:1" in str(r.exception)

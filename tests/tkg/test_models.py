@@ -1,0 +1,135 @@
+"""Phase-rotation model, TNTComplEx, training, checkpoints (needs torch; fast)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from phasemem.tkg.data import build_filters, load_dataset  # noqa: E402
+from phasemem.tkg.errors import TKGError  # noqa: E402
+from phasemem.tkg.models import ModelConfig, PhaseRotation, TNTComplEx  # noqa: E402
+from phasemem.tkg.train import TrainConfig, evaluate, load_checkpoint, train  # noqa: E402
+
+
+def _cfg(**kw: object) -> TrainConfig:
+    base = dict(
+        dim=16, epochs=60, batch_size=64, lr=0.1, reg=1e-3, tc_weight=0.1, device="cpu", seed=0
+    )
+    base.update(kw)
+    return TrainConfig(**base)  # type: ignore[arg-type]
+
+
+def test_rotation_beats_static_on_time_dependent_kg(synthetic_dir: Path) -> None:
+    torch.set_num_threads(1)
+    ds = load_dataset(synthetic_dir)
+    filters = build_filters(ds)
+    res = {}
+    for alpha in ("one", "zero"):
+        out = train(ds, _cfg(alpha=alpha, model="phase"), filters)
+        res[alpha] = evaluate(out.model, ds.splits["test"], filters)["time_aware"]["mrr"]
+    # the static model cannot tell which of a subject's 4 objects holds on a given day
+    assert res["one"] > res["zero"] + 0.15, res
+    assert res["one"] > 0.8, res
+
+
+def test_query_matches_explicit_score() -> None:
+    cfg = ModelConfig(
+        "phase",
+        n_entities=5,
+        n_relations=2,
+        dim=4,
+        day_lo=0,
+        day_hi=9,
+        alpha="learned",
+        init_scale=0.5,
+    )
+    m = PhaseRotation(cfg)
+    h, r, t, d = (
+        torch.tensor([1, 2]),
+        torch.tensor([0, 3]),
+        torch.tensor([4, 0]),
+        torch.tensor([3, 7]),
+    )
+    all_scores = m.score_all(h, r, d)
+    # explicit complex formula
+    e = torch.complex(m.ent.weight[:, :4], m.ent.weight[:, 4:])
+    rr = torch.complex(m.rel_rot.weight[:, :4], m.rel_rot.weight[:, 4:])
+    rs = torch.complex(m.rel_static.weight[:, :4], m.rel_static.weight[:, 4:])
+    th = m.theta(r, d)
+    want = (e[h] * (rr[r] * torch.exp(1j * th) + rs[r]) * e[t].conj()).real.sum(-1)
+    got = all_scores[torch.arange(2), t]
+    assert torch.allclose(got, want, atol=1e-5)
+    # score_times at the fact's own day equals score_all
+    st = m.score_times(h, r, t, d[:, None])[:, 0]
+    assert torch.allclose(st, want, atol=1e-5)
+    # theta = alpha_r * s * omega_j * (day - centre); reciprocal shares alpha
+    a = torch.sigmoid(m.alpha_logit)
+    omega = 1e4 ** (-torch.arange(4) / 4)
+    assert torch.allclose(th[1], a[1] * 1.0 * omega * (7 - 4.5), atol=1e-4)
+
+
+def test_static_mode_is_time_free() -> None:
+    cfg = ModelConfig("phase", 5, 2, 4, 0, 99, alpha="zero", init_scale=0.5)
+    m = PhaseRotation(cfg)
+    h, r = torch.tensor([0]), torch.tensor([1])
+    assert torch.allclose(
+        m.score_all(h, r, torch.tensor([0])), m.score_all(h, r, torch.tensor([60]))
+    )
+
+
+def test_tntcomplex_shapes_and_range() -> None:
+    m = TNTComplEx(ModelConfig("tntcomplex", 6, 2, 4, 10, 19))
+    s = m.score_all(torch.tensor([0, 1]), torch.tensor([0, 3]), torch.tensor([10, 19]))
+    assert s.shape == (2, 6)
+    assert float(m.extra_regularizer()) >= 0
+    with pytest.raises(ValueError, match="outside"):
+        m.score_all(torch.tensor([0]), torch.tensor([0]), torch.tensor([20]))
+
+
+def test_save_load_roundtrip_and_resume(synthetic_dir: Path, tmp_path: Path) -> None:
+    ds = load_dataset(synthetic_dir)
+    filters = build_filters(ds)
+    out = tmp_path / "ck"
+    res = train(ds, _cfg(alpha="learned", epochs=3), filters, out)
+    model, vocab, ck = load_checkpoint(out / "best.pt", "cpu")
+    assert vocab.entities == ds.vocab.entities and ck["epoch"] == res.best_epoch
+    a = evaluate(res.model, ds.splits["test"], filters)
+    b = evaluate(model, ds.splits["test"], filters)
+    assert a == b
+    # resume to 5 epochs == one 5-epoch run (same seed, same batches)
+    resumed = train(ds, _cfg(alpha="learned", epochs=5), filters, out, resume=True)
+    straight = train(ds, _cfg(alpha="learned", epochs=5), filters, tmp_path / "straight")
+    assert len(resumed.history) == 5
+    assert resumed.best_valid_mrr == pytest.approx(straight.best_valid_mrr, abs=1e-6)
+    for k, v in straight.model.state_dict().items():
+        assert torch.allclose(v, resumed.model.state_dict()[k], atol=1e-6), k
+
+
+def test_tntcomplex_trains(synthetic_dir: Path) -> None:
+    ds = load_dataset(synthetic_dir)
+    res = train(ds, _cfg(model="tntcomplex", epochs=2), build_filters(ds))
+    assert res.best_epoch >= 1 and np.isfinite(res.best_valid_mrr)
+
+
+def test_gate_mode_without_gate_is_a_clear_error(
+    synthetic_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "phasemem.temporal.gate", None)  # makes the import fail
+    ds = load_dataset(synthetic_dir)
+    with pytest.raises(TKGError, match="Speed Gate"):
+        train(ds, _cfg(alpha="gate", epochs=1), build_filters(ds))
+
+
+def test_bad_checkpoint(tmp_path: Path) -> None:
+    p = tmp_path / "x.pt"
+    torch.save({"hello": 1}, p)
+    with pytest.raises(TKGError, match="not a phasemem TKG checkpoint"):
+        load_checkpoint(p)
+    with pytest.raises(TKGError, match="not found"):
+        load_checkpoint(tmp_path / "missing.pt")
