@@ -37,7 +37,11 @@ class PhasememError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         """A stable JSON shape for CLI and server errors."""
-        return {"code": self.code, "message": self.message, **{k: _jsonable(v) for k, v in self.context.items()}}
+        return {
+            "code": self.code,
+            "message": self.message,
+            **{k: _jsonable(v) for k, v in self.context.items()},
+        }
 
 
 class InvalidInputError(PhasememError, ValueError):

@@ -16,11 +16,24 @@ class RetrievalConfig:
     lexical: bool = True
     dense: bool = True
     candidates: int = 100  # per stage
+    fusion: str = "sum"  # "sum": min-max normalised weighted sum; "rrf": reciprocal rank
     rrf_k: float = 60.0
     w_lexical: float = 1.0
-    w_dense: float = 1.0
-    neighbours: int = 0  # turns each side of a hit to add
-    neighbour_weight: float = 0.5  # share of the hit's fused score a neighbour gets
+    w_dense: float = 0.8
+    speaker_boost: float = 0.2  # x(1+b) for turns by a speaker the query names
+    neighbours: int = 1  # turns each side of a strong hit that share its score
+    neighbour_weight: float = 0.3  # share of the hit's score each neighbour gets
+    neighbour_sources: int = 20  # how many top hits pass score to neighbours
+
+    def __post_init__(self) -> None:
+        if self.fusion not in ("sum", "rrf"):
+            raise InvalidInputError(
+                f"fusion must be 'sum' or 'rrf', got {self.fusion!r}", field="fusion"
+            )
+        if not (self.lexical or self.dense):
+            raise InvalidInputError("at least one of lexical and dense must be on", field="config")
+        if self.candidates < 1 or self.neighbours < 0:
+            raise InvalidInputError("candidates must be >= 1 and neighbours >= 0", field="config")
 
     def with_(self, **changes: object) -> RetrievalConfig:
         try:
@@ -33,7 +46,7 @@ PRESETS: dict[str, RetrievalConfig] = {
     "balanced": RetrievalConfig(),
     "lexical": RetrievalConfig(dense=False),
     "dense": RetrievalConfig(lexical=False),
-    "rrf": RetrievalConfig(),
+    "rrf": RetrievalConfig(fusion="rrf", w_dense=1.0, speaker_boost=0.0, neighbours=0),
 }
 
 

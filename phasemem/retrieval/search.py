@@ -3,13 +3,15 @@
 Stages (each recorded in the hit's ``scores`` and, on request, in a trace):
 1. ``bm25``: FTS5 over episode text and speaker, safe OR-query of terms;
 2. ``dense``: cosine over the in-memory int8 vectors, same filters;
-3. ``fused``: weighted reciprocal-rank fusion of the two lists;
-4. ``neighbour`` (optional): the turns around strong hits, which often hold
-   the answer to what the hit asked.
+3. ``fused``: min-max normalised weighted sum (or RRF) of the two lists,
+   times ``1 + speaker_boost`` for turns by a speaker the query names;
+4. ``neighbour``: the turns around strong hits get a share of their score,
+   since the answer often sits next to the turn that matched the question.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -27,12 +29,18 @@ from phasemem.store.filters import EpisodeFilter
 
 class Retriever:
     def __init__(
-        self, store: Store, index: VectorIndex, embedder: Embedder, sync: Callable[[], None]
+        self,
+        store: Store,
+        index: VectorIndex,
+        embedder: Embedder,
+        sync: Callable[[], None],
+        speakers: Callable[[str], list[str]],
     ) -> None:
         self.store = store
         self.index = index
         self.embedder = embedder
         self._sync = sync
+        self.speakers = speakers
 
     def search(
         self,
@@ -83,27 +91,28 @@ class Retriever:
                 }
         t2 = time.perf_counter()
 
-        for scores in per.values():
-            fused = 0.0
-            if "bm25_rank" in scores:
-                fused += cfg.w_lexical / (cfg.rrf_k + scores["bm25_rank"])
-            if "dense_rank" in scores:
-                fused += cfg.w_dense / (cfg.rrf_k + scores["dense_rank"])
-            scores["fused"] = fused
+        _fuse(per, cfg)
+        names = self.speakers(flt.user_id) if cfg.speaker_boost else []
+        named = [n for n in names if _mentions(query, n)]
+        if named:
+            boosted = set(self.store.speakers_of(list(per), named))
+            for seq in boosted:
+                per[seq]["speaker_boost"] = cfg.speaker_boost
+                per[seq]["fused"] *= 1.0 + cfg.speaker_boost
         ranked = sorted(per.items(), key=lambda kv: (-kv[1]["fused"], kv[0]))
         via: dict[int, str] = {seq: "search" for seq, _ in ranked}
 
         if cfg.neighbours > 0 and ranked:
-            extra: dict[int, dict[str, float]] = {}
-            for seq, scores in ranked[:limit]:
+            # Each strong hit lends a share of its score to the turns around it:
+            # an answer often sits in the turn after the question that matched.
+            for seq, scores in ranked[: cfg.neighbour_sources]:
+                lend = cfg.neighbour_weight * scores["fused"]
                 for nb in self.store.neighbours(seq, cfg.neighbours):
-                    bonus = cfg.neighbour_weight * scores["fused"]
-                    target = per.get(nb) or extra.setdefault(nb, {"fused": 0.0})
-                    if bonus > target.get("neighbour", 0.0):
-                        target["fused"] += bonus - target.get("neighbour", 0.0)
-                        target["neighbour"] = bonus
-                        via.setdefault(nb, "neighbour")
-            per.update(extra)
+                    target = per.setdefault(nb, {"fused": 0.0})
+                    target["neighbour"] = target.get("neighbour", 0.0) + lend
+                    via.setdefault(nb, "neighbour")
+            for scores in per.values():
+                scores["fused"] += scores.get("neighbour", 0.0)
             ranked = sorted(per.items(), key=lambda kv: (-kv[1]["fused"], kv[0]))
 
         take = ranked[: limit * 4 if needs_post else limit]
@@ -124,6 +133,37 @@ class Retriever:
             }
             tr["config"] = {k: getattr(cfg, k) for k in cfg.__slots__}
         return hits, tr
+
+
+def _fuse(per: dict[int, dict[str, float]], cfg: RetrievalConfig) -> None:
+    """Set ``fused`` per candidate. ``sum`` (the default, best on LoCoMo dev):
+    each stage's scores min-max normalised over its candidates, then weighted
+    and added, so a confident stage counts more than its rank alone says."""
+    stages = (("bm25", cfg.w_lexical), ("dense", cfg.w_dense))
+    if cfg.fusion == "rrf":
+        for scores in per.values():
+            scores["fused"] = sum(
+                w / (cfg.rrf_k + scores[f"{st}_rank"]) for st, w in stages if f"{st}_rank" in scores
+            )
+        return
+    bounds = {}
+    for st, _ in stages:
+        vals = [sc[st] for sc in per.values() if st in sc]
+        if vals:
+            bounds[st] = (min(vals), max(vals))
+    for scores in per.values():
+        fused = 0.0
+        for st, w in stages:
+            if st in scores:
+                lo, hi = bounds[st]
+                fused += w * ((scores[st] - lo) / (hi - lo) if hi > lo else 1.0)
+        scores["fused"] = fused
+
+
+def _mentions(query: str, name: str) -> bool:
+    return (
+        re.search(r"(?<!\w)" + re.escape(name.casefold()) + r"(?!\w)", query.casefold()) is not None
+    )
 
 
 def _matches(ep: Any, flt: EpisodeFilter) -> bool:

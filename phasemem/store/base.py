@@ -90,6 +90,20 @@ class Store(abc.ABC):
         """seqs of the turns around ``seq`` in the same user and session."""
 
     @abc.abstractmethod
+    def speakers(self, user_id: str) -> list[str]:
+        """Distinct speaker names in a user's episodes."""
+
+    @abc.abstractmethod
+    def speakers_of(self, seqs: Sequence[int], names: Sequence[str]) -> list[int]:
+        """The seqs among ``seqs`` spoken by one of ``names``."""
+
+    @abc.abstractmethod
+    def previous_turn(
+        self, user_id: str, session_id: str, before: float
+    ) -> tuple[str | None, str] | None:
+        """(speaker, text) of the turn before a time in a session, if any."""
+
+    @abc.abstractmethod
     def vector_rows(self, after_seq: int = 0) -> VectorRows: ...
 
     @abc.abstractmethod

@@ -319,6 +319,38 @@ class SQLiteStore(Store):
         )
         return [r[0] for r in reversed(before)] + [r[0] for r in after]
 
+    def speakers(self, user_id: str) -> list[str]:
+        rows = self._read(
+            "SELECT DISTINCT speaker FROM episodes WHERE user_id = ? AND speaker IS NOT NULL",
+            (user_id,),
+        )
+        return [r[0] for r in rows]
+
+    def speakers_of(self, seqs: Sequence[int], names: Sequence[str]) -> list[int]:
+        if not seqs or not names:
+            return []
+        out: list[int] = []
+        for i in range(0, len(seqs), 500):
+            chunk = list(seqs[i : i + 500])
+            rows = self._read(
+                f"SELECT seq FROM episodes WHERE seq IN ({','.join('?' * len(chunk))})"
+                f" AND speaker IN ({','.join('?' * len(names))})",
+                [*chunk, *names],
+            )
+            out.extend(r[0] for r in rows)
+        return out
+
+    def previous_turn(
+        self, user_id: str, session_id: str, before: float
+    ) -> tuple[str | None, str] | None:
+        """(speaker, text) of the last turn before ``before`` in a session."""
+        rows = self._read(
+            "SELECT speaker, text FROM episodes WHERE user_id = ? AND session_id = ? AND occurred_at < ?"
+            " ORDER BY occurred_at DESC, seq DESC LIMIT 1",
+            (user_id, session_id, before),
+        )
+        return (rows[0][0], rows[0][1]) if rows else None
+
     def vector_rows(self, after_seq: int = 0) -> VectorRows:
         rows = self._read(
             "SELECT seq, vector, vscale, user_id, agent_id, session_id, occurred_at, id FROM episodes"
