@@ -25,7 +25,7 @@ from phasemem.errors import ImportFormatError, InvalidInputError, NotFoundError
 from phasemem.index.quant import quantize
 from phasemem.index.vector import VectorIndex
 from phasemem.ingest import clean_text, content_hash, drafts_from
-from phasemem.models import AddResult, Episode, HistoryEvent, SearchResults
+from phasemem.models import AddResult, Episode, HistoryEvent, Pin, SearchResults
 from phasemem.retrieval.config import RetrievalConfig, preset
 from phasemem.retrieval.search import Retriever
 from phasemem.store import EpisodeFilter, NewEpisode, SQLiteStore, Store
@@ -217,6 +217,43 @@ class Memory:
         n = self.store.delete_scope(flt, actor=self.actor)
         self._after_write()  # the DELETE events remove the vectors from the index
         return n
+
+    # -- pins and erasure ---------------------------------------------------------
+    def pin(self, text: str, *, user_id: str) -> Pin:
+        """Pin an instruction or constraint: it always goes first into context."""
+        check_scope_value("user_id", user_id, required=True)
+        pin = Pin(str(uuid.uuid4()), user_id, clean_text(text, max_chars=4000), time.time())
+        return self.store.add_pin(pin, actor=self.actor)
+
+    def unpin(self, pin_id: str, *, user_id: str) -> Pin:
+        check_scope_value("user_id", user_id, required=True)
+        return self.store.remove_pin(pin_id, user_id=user_id, actor=self.actor)
+
+    def pins(self, *, user_id: str) -> list[Pin]:
+        check_scope_value("user_id", user_id, required=True)
+        return self.store.pins(user_id)
+
+    def forget(self, *, user_id: str) -> dict[str, Any]:
+        """Right to be forgotten: erase every trace of ``user_id`` and prove it.
+
+        Returns counts plus ``verified``: True when none of the erased texts
+        (up to 2,000 of them, longest first) occurs in the database files."""
+        check_scope_value("user_id", user_id, required=True)
+        texts = sorted({e.text for e in self._iter_all(EpisodeFilter.build(user_id))} |
+                       {p.text for p in self.store.pins(user_id)}, key=len, reverse=True)[:2000]  # fmt: skip
+        report = self.store.forget_user(user_id, actor=self.actor)
+        self._sync(force=True)
+        self._speaker_cache.pop(user_id, None)
+        left = self.store.file_contains([t for t in texts if len(t.encode()) >= 8])
+        report.update(
+            {
+                "user_id": user_id,
+                "checked_texts": len(texts),
+                "verified": not left,
+                "remaining": len(left),
+            }
+        )
+        return report
 
     # -- reads -----------------------------------------------------------------------
     def search(

@@ -142,3 +142,21 @@ class HistoryEvent:
             "old": self.before,
             "new": self.after,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    """A pinned instruction: always placed first in assembled context."""
+
+    id: str
+    user_id: str
+    text: str
+    created_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "user_id": self.user_id,
+            "text": self.text,
+            "created_at": iso(self.created_at),
+        }

@@ -54,10 +54,11 @@ def locomo(
     ks = _ks(k)
     configs: dict[str, RetrievalConfig | None] = {"phasemem": None}
     if baselines:
+        plain = {"speaker_boost": 0.0, "neighbours": 0}
         configs.update({
-            "bm25_only": RetrievalConfig(dense=False, neighbours=0),
-            "dense_only": RetrievalConfig(lexical=False, neighbours=0),
-            "plain_rrf": RetrievalConfig(neighbours=0, w_lexical=1.0, w_dense=1.0, rrf_k=60.0),
+            "bm25_only": RetrievalConfig(dense=False, **plain),
+            "dense_only": RetrievalConfig(lexical=False, **plain),
+            "plain_rrf": RetrievalConfig(fusion="rrf", w_dense=1.0, **plain),
         })  # fmt: skip
     with console.status("ingesting and searching..."):
         res = lb.run(data, ks, configs=configs, embedder=c.embedder, captions=not no_captions)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from phasemem.models import AddResult, Episode, HistoryEvent
+from phasemem.models import AddResult, Episode, HistoryEvent, Pin
 from phasemem.store.filters import EpisodeFilter
 
 
@@ -123,6 +123,23 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def import_rows(self, rows: Sequence[dict[str, Any]], *, actor: str | None) -> int: ...
+
+    @abc.abstractmethod
+    def add_pin(self, pin: Pin, *, actor: str | None) -> Pin: ...
+
+    @abc.abstractmethod
+    def remove_pin(self, pin_id: str, *, user_id: str, actor: str | None) -> Pin: ...
+
+    @abc.abstractmethod
+    def pins(self, user_id: str) -> list[Pin]: ...
+
+    @abc.abstractmethod
+    def forget_user(self, user_id: str, *, actor: str | None) -> dict[str, Any]:
+        """Erase every trace of a user (rows, FTS, vectors, graph, event payloads)."""
+
+    @abc.abstractmethod
+    def file_contains(self, needles: Sequence[str]) -> list[str]:
+        """Which texts still occur as raw bytes in the storage files."""
 
     @abc.abstractmethod
     def meta_get(self, key: str) -> str | None: ...

@@ -67,6 +67,65 @@ MIGRATIONS: list[str] = [
     CREATE INDEX events_target ON events (target_id);
     CREATE INDEX events_user ON events (user_id);
     """,
+    # v2: pinned instructions, and the temporal knowledge graph (entities with
+    # aliases, relations with their learned volatility alpha, bi-temporal facts
+    # with provenance links to the episodes they came from).
+    """
+    CREATE TABLE pins (
+        id         TEXT PRIMARY KEY,
+        user_id    TEXT NOT NULL,
+        text       TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX pins_user ON pins (user_id, created_at);
+    CREATE TABLE entities (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id    TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        norm       TEXT NOT NULL,
+        type       TEXT,
+        created_at REAL NOT NULL,
+        UNIQUE (user_id, norm)
+    );
+    CREATE TABLE entity_aliases (
+        user_id   TEXT NOT NULL,
+        alias     TEXT NOT NULL,
+        entity_id INTEGER NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+        PRIMARY KEY (user_id, alias)
+    );
+    CREATE TABLE relations (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        text        TEXT NOT NULL UNIQUE,
+        alpha_prior REAL NOT NULL,
+        alpha       REAL NOT NULL,
+        n_obs       INTEGER NOT NULL DEFAULT 0,
+        n_changes   INTEGER NOT NULL DEFAULT 0,
+        obs_days    REAL NOT NULL DEFAULT 0
+    );
+    CREATE TABLE facts (
+        id           TEXT PRIMARY KEY,
+        user_id      TEXT NOT NULL,
+        subject_id   INTEGER NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+        relation_id  INTEGER NOT NULL REFERENCES relations (id),
+        object_id    INTEGER NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+        valid_at     REAL NOT NULL,
+        invalid_at   REAL,
+        recorded_at  REAL NOT NULL,
+        expired_at   REAL,
+        superseded_by TEXT,
+        confidence   REAL NOT NULL DEFAULT 1.0,
+        vector       BLOB,
+        vscale       REAL
+    );
+    CREATE INDEX facts_slot ON facts (user_id, subject_id, relation_id, valid_at);
+    CREATE INDEX facts_object ON facts (user_id, object_id);
+    CREATE TABLE fact_episodes (
+        fact_id    TEXT NOT NULL REFERENCES facts (id) ON DELETE CASCADE,
+        episode_id TEXT NOT NULL,
+        PRIMARY KEY (fact_id, episode_id)
+    );
+    CREATE INDEX fact_episodes_episode ON fact_episodes (episode_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

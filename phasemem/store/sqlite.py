@@ -26,7 +26,7 @@ import numpy as np
 
 from phasemem.errors import ImportFormatError, NotFoundError, SchemaVersionError, StoreError
 from phasemem.index.quant import from_blob, quantize, to_blob
-from phasemem.models import AddResult, Episode, HistoryEvent
+from phasemem.models import AddResult, Episode, HistoryEvent, Pin
 from phasemem.store.base import NewEpisode, Store, VectorRows
 from phasemem.store.filters import EpisodeFilter
 from phasemem.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -447,6 +447,82 @@ class SQLiteStore(Store):
                         f"bad import row ({exc.__class__.__name__}: {exc})", line=row.get("_line")
                     ) from exc
         return added
+
+    # -- pins ------------------------------------------------------------------
+    def add_pin(self, pin: Pin, *, actor: str | None) -> Pin:
+        with self._write() as c:
+            c.execute(
+                "INSERT INTO pins VALUES (?,?,?,?)", (pin.id, pin.user_id, pin.text, pin.created_at)
+            )
+            self._log(
+                c, "PIN", pin.id, pin.user_id, actor, None, {"text": pin.text}, at=pin.created_at
+            )
+        return pin
+
+    def remove_pin(self, pin_id: str, *, user_id: str, actor: str | None) -> Pin:
+        with self._write() as c:
+            row = c.execute("SELECT id, user_id, text, created_at FROM pins WHERE id = ? AND user_id = ?",
+                            (pin_id, user_id)).fetchone()  # fmt: skip
+            if row is None:
+                raise NotFoundError(f"no pin with id {pin_id!r}", id=pin_id)
+            c.execute("DELETE FROM pins WHERE id = ?", (pin_id,))
+            self._log(c, "UNPIN", pin_id, user_id, actor, {"text": row[2]}, None)
+        return Pin(*row)
+
+    def pins(self, user_id: str) -> list[Pin]:
+        rows = self._read("SELECT id, user_id, text, created_at FROM pins WHERE user_id = ? ORDER BY created_at, id",
+                          (user_id,))  # fmt: skip
+        return [Pin(*r) for r in rows]
+
+    # -- erasure -----------------------------------------------------------------
+    def forget_user(self, user_id: str, *, actor: str | None) -> dict[str, Any]:
+        """Remove every trace of a user: episodes (and so FTS rows and vectors),
+        facts, entities, pins, and the payloads and user id of their events.
+        ``secure_delete`` zeroes freed pages, the FTS index is rebuilt-merged so
+        no segment keeps deleted tokens, and VACUUM plus a WAL truncate leaves
+        no old page in either file. Returns counts; the caller verifies."""
+        with self._lock:
+            c = self._conn
+            c.execute("PRAGMA secure_delete = ON")
+            try:
+                with self._write() as w:
+                    ids = [
+                        r[0]
+                        for r in w.execute("SELECT id FROM episodes WHERE user_id = ?", (user_id,))
+                    ]
+                    n_ep = w.execute("DELETE FROM episodes WHERE user_id = ?", (user_id,)).rowcount
+                    n_facts = w.execute("DELETE FROM facts WHERE user_id = ?", (user_id,)).rowcount
+                    w.execute("DELETE FROM entities WHERE user_id = ?", (user_id,))
+                    w.execute("DELETE FROM entity_aliases WHERE user_id = ?", (user_id,))
+                    n_pins = w.execute("DELETE FROM pins WHERE user_id = ?", (user_id,)).rowcount
+                    n_ev = w.execute(
+                        "UPDATE events SET before = NULL, after = NULL, user_id = NULL, actor = NULL WHERE user_id = ?",
+                        (user_id,),
+                    ).rowcount
+                    # Tombstones without payload let other processes drop the vectors.
+                    for ep_id in ids:
+                        self._log(w, "DELETE", ep_id, None, None, None, None)
+                    self._log(
+                        w, "FORGET", None, None, actor, None, {"episodes": n_ep, "facts": n_facts}
+                    )
+                    w.execute("INSERT INTO episodes_fts (episodes_fts) VALUES ('optimize')")
+                c.execute("VACUUM")
+                if self.path != ":memory:":
+                    c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                c.execute("PRAGMA secure_delete = OFF")
+        return {"episodes": n_ep, "facts": n_facts, "pins": n_pins, "events_scrubbed": n_ev}
+
+    def file_contains(self, needles: Sequence[str]) -> list[str]:
+        """Which of ``needles`` still occur as bytes in the database files."""
+        if self.path == ":memory:":
+            return []
+        blob = b"".join(
+            Path(self.path + suffix).read_bytes()
+            for suffix in ("", "-wal")
+            if Path(self.path + suffix).exists()
+        )
+        return [n for n in needles if n.encode("utf-8") in blob]
 
     # -- meta / health ---------------------------------------------------------
     def meta_get(self, key: str) -> str | None:
