@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import resource
@@ -39,11 +40,9 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     commit = ""
-    try:
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                                 timeout=5).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        pass
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpu": cpu,
