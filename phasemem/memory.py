@@ -22,6 +22,8 @@ import numpy as np
 
 from phasemem.embed import Embedder, get_embedder
 from phasemem.errors import ImportFormatError, InvalidInputError, NotFoundError
+from phasemem.facts.engine import FactEngine
+from phasemem.facts.model import Fact
 from phasemem.index.quant import quantize
 from phasemem.index.vector import VectorIndex
 from phasemem.ingest import clean_text, content_hash, drafts_from
@@ -30,7 +32,7 @@ from phasemem.retrieval.config import RetrievalConfig, preset
 from phasemem.retrieval.search import Retriever
 from phasemem.store import EpisodeFilter, NewEpisode, SQLiteStore, Store
 from phasemem.store.filters import check_scope_value
-from phasemem.timeutil import TimeLike
+from phasemem.timeutil import TimeLike, from_ts, to_ts
 
 MAX_LIMIT = 1000
 IMPORT_BATCH = 500
@@ -55,7 +57,10 @@ class Memory:
         embedder: Embedder | str | None = None,
         config: RetrievalConfig | str | None = None,
         actor: str | None = None,
+        extractor: Any = "default",
     ) -> None:
+        """``extractor``: "default" (rules, no LLM), None (episodes only, no
+        facts), or any :class:`phasemem.extract.Extractor` (e.g. the LLM one)."""
         self.embedder = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
         self.config = preset(config) if isinstance(config, str) else (config or RetrievalConfig())
         self.actor = actor
@@ -68,6 +73,14 @@ class Memory:
         self._data_version = -1
         self._last_event = 0
         self._speaker_cache: dict[str, tuple[int, list[str]]] = {}
+        self.facts_engine: FactEngine | None = None
+        if extractor is not None:
+            if extractor == "default":
+                from phasemem.extract import default_extractor
+
+                extractor = default_extractor()
+            self.facts_engine = FactEngine(self.embedder, extractor)
+            self._install_alpha_refinement()
         self._retriever = Retriever(
             self.store, self.index, self.embedder, self._sync, self._speakers
         )
@@ -97,6 +110,20 @@ class Memory:
             for op, ep_id in changes:
                 self._refresh(op, ep_id)
             self._last_event = last
+
+    def _install_alpha_refinement(self) -> None:
+        """Per-relation alpha is refined online from the store's own slot
+        transitions (see docs/temporal.md); the gate gives the prior."""
+        try:
+            from phasemem.temporal.gate import load_gate
+            from phasemem.temporal.online import refine_alpha
+        except ImportError:  # pragma: no cover - shipped with the package
+            return
+
+        def refine(prior: float, obs: list[tuple[float, bool]]) -> float:
+            return float(refine_alpha(prior, load_gate().kappa, obs))
+
+        self.store.refine_alpha = refine  # type: ignore[attr-defined]
 
     def _speakers(self, user_id: str) -> list[str]:
         """Speaker names of a user, cached until the next write anywhere."""
@@ -162,7 +189,22 @@ class Memory:
             )  # fmt: skip
             for i, d in enumerate(drafts)
         ]
-        results = self.store.add_episodes(items, actor=source or self.actor)
+        facts = None
+        if self.facts_engine is not None:
+            listeners: list[str | None] = []
+            last: dict[str | None, str | None] = {}
+            for d in drafts:  # "you" is the last other speaker of the exchange
+                others = [sp for sp in last if sp and sp != d.speaker]
+                listeners.append(others[-1] if others else None)
+                last.pop(d.speaker, None)
+                last[d.speaker] = d.speaker
+            facts = self.facts_engine.prepare(
+                [d.text for d in drafts],
+                [d.speaker for d in drafts],
+                [it.occurred_at for it in items],
+                listeners,
+            )
+        results = self.store.add_episodes(items, actor=source or self.actor, facts=facts)
         self._after_write()
         return results
 
@@ -267,14 +309,68 @@ class Memory:
         filters: dict[str, Any] | None = None,
         config: RetrievalConfig | str | None = None,
         trace: bool = False,
+        as_of: TimeLike | None = None,
+        facts: int | None = None,
     ) -> SearchResults:
-        """Hybrid search over the user's episodes, best first."""
+        """Hybrid search over the user's episodes, best first, plus the facts
+        that answer the query as of ``as_of`` (or a time named in the query,
+        else now). ``facts`` caps how many facts come back (default 5; 0: none)."""
         q = clean_text(query, field="query", max_chars=4000)
         limit = _check_limit(limit)
         flt = EpisodeFilter.build(user_id, filters, agent_id=agent_id, session_id=session_id)
         cfg = preset(config) if isinstance(config, str) else (config or self.config)
-        hits, tr = self._retriever.search(q, flt, limit, cfg, trace=trace)
-        return SearchResults(query=q, hits=hits, trace=tr)
+        t_query = self.query_time(q, as_of)
+        qv = self.embedder.embed_query(q)
+        hits, tr = self._retriever.search(q, flt, limit, cfg, query_vector=qv, trace=trace)
+        n_facts = 5 if facts is None else facts
+        fact_hits = []
+        if n_facts and self.facts_engine is not None:
+            fact_hits = self.facts_engine.rank(
+                self.store, flt.user_id, qv, t_query, min(n_facts, limit)
+            )
+        if tr is not None:
+            tr["query_time"] = from_ts(t_query).isoformat()  # type: ignore[union-attr]
+        return SearchResults(query=q, hits=hits, trace=tr, facts=fact_hits)
+
+    def query_time(self, query: str, as_of: TimeLike | None = None) -> float:
+        """The moment a query asks about: ``as_of`` if given, else a time the
+        query names ("in 2022", "last May"; the middle of the named period),
+        else now."""
+        if as_of is not None:
+            return to_ts(as_of, field="as_of")
+        now = time.time()
+        try:
+            from phasemem.extract import resolve_temporal
+        except ImportError:  # pragma: no cover
+            return now
+        found = resolve_temporal(query, from_ts(now))  # type: ignore[arg-type]
+        if not found:
+            return now
+        t = found[0]
+        start = t.start.timestamp()
+        return (start + t.end.timestamp()) / 2 if t.end is not None else start
+
+    def facts(
+        self,
+        *,
+        user_id: str,
+        subject: str | None = None,
+        relation: str | None = None,
+        as_of: TimeLike | None = None,
+        include_expired: bool = False,
+    ) -> list[Fact]:
+        """Facts true now (default), true at ``as_of``, or every version."""
+        check_scope_value("user_id", user_id, required=True)
+        ts = to_ts(as_of, field="as_of") if as_of is not None else None
+        return self.store.facts(user_id, subject=subject, relation=relation, as_of=ts,
+                                include_expired=include_expired)  # fmt: skip
+
+    def timeline(self, entity: str, *, user_id: str) -> list[Fact]:
+        """Every version of every fact about ``entity``, oldest first."""
+        check_scope_value("user_id", user_id, required=True)
+        if not isinstance(entity, str) or not entity.strip():
+            raise InvalidInputError("entity must be a non-empty string", field="entity")
+        return self.store.facts(user_id, entity=entity, include_expired=True)
 
     def get(self, memory_id: str, *, user_id: str | None = None) -> Episode:
         if not isinstance(memory_id, str) or not memory_id:

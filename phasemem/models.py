@@ -64,9 +64,13 @@ class AddResult:
     id: str
     event: str
     text: str
+    facts: tuple[Any, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "event": self.event, "memory": self.text}
+        d: dict[str, Any] = {"id": self.id, "event": self.event, "memory": self.text}
+        if self.facts:
+            d["facts"] = [f.to_dict() for f in self.facts]
+        return d
 
 
 @dataclass(frozen=True, slots=True)

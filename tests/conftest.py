@@ -13,7 +13,7 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 @pytest.fixture
 def mem() -> Memory:
-    m = Memory(":memory:", embedder="hash-test")
+    m = Memory(":memory:", embedder="hash-test", extractor=None)
     yield m
     m.close()
 

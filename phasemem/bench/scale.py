@@ -30,7 +30,18 @@ from phasemem.retrieval.config import RetrievalConfig
 NAMES = ["Ava", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Liam", "Mara", "Nico", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Uma", "Victor", "Wen", "Xavi", "Yara", "Zane", "Alba", "Bruno", "Cleo", "Dario"]  # fmt: skip
 PLACES = ["Lisbon", "Porto", "Berlin", "Toronto", "Nairobi", "Osaka", "Lima", "Denver", "Austin", "Krakow", "Hanoi", "Dublin", "Oslo", "Quito", "Seville", "Tunis", "Leeds", "Perth", "Cusco", "Bergen", "Malmo", "Bologna", "Graz", "Ghent", "Turin", "Split", "Riga", "Tartu", "Cork", "Bilbao"]  # fmt: skip
 THINGS = ["pottery class", "marathon training", "sourdough starter", "guitar lessons", "garden beds", "book club", "chess tournament", "camping trip", "job interview", "piano recital", "new apartment", "vegan recipes", "bike repair", "photography course", "volunteer shift", "swimming lessons", "birthday party", "art exhibition", "coding bootcamp", "yoga retreat", "family dinner", "road trip", "science fair", "charity run", "dog adoption", "wedding plans", "salsa classes", "kayak tour", "film festival", "language exchange"]  # fmt: skip
-FEEL = ["excited", "nervous", "proud", "tired", "grateful", "curious", "relieved", "thrilled", "anxious", "happy"]
+FEEL = [
+    "excited",
+    "nervous",
+    "proud",
+    "tired",
+    "grateful",
+    "curious",
+    "relieved",
+    "thrilled",
+    "anxious",
+    "happy",
+]
 TEMPLATES = (
     "I went to the {t} in {p} with {n} last {d} and it was amazing.",
     "{n} told me about the {t}; I feel {f} about trying it next {d}.",
@@ -48,7 +59,20 @@ QUERIES = (
     "How did I feel about the {t}?",
     "where is the {t} {n} mentioned",
 )
-DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "week", "month", "weekend", "summer", "winter"]
+DAYS = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "week",
+    "month",
+    "weekend",
+    "summer",
+    "winter",
+]
 
 
 def _fill(rng: random.Random, template: str) -> str:

@@ -130,6 +130,62 @@ def search(
         emit_json(res.trace)
 
 
+def _fact_table(rows, title: str) -> None:  # type: ignore[no-untyped-def]
+    table = Table(
+        "subject",
+        "relation",
+        "object",
+        "valid",
+        "until",
+        "superseded",
+        "alpha",
+        "score",
+        title=title,
+    )
+    for r in rows:
+        f = getattr(r, "fact", r)
+        d = f.to_dict()
+        table.add_row(f.subject, f.relation, f.object, (d["valid_at"] or "")[:10], (d["invalid_at"] or "")[:10],
+                      (d["expired_at"] or "")[:10], f"{f.alpha:.2f}", f"{r.score:.3f}" if hasattr(r, "score") else "")  # fmt: skip
+    console.print(table)
+
+
+@cli.command()
+@click.option("--user", "user_id", required=True)
+@click.option("--subject", default=None)
+@click.option("--relation", default=None, help="e.g. 'live in'")
+@click.option("--as-of", "as_of", default=None, help="Facts true at this date (default: now).")
+@click.option(
+    "--all", "include_expired", is_flag=True, help="Every version, superseded ones included."
+)
+@json_option
+@pass_ctx
+def facts(c: Ctx, user_id, subject, relation, as_of, include_expired, as_json):  # type: ignore[no-untyped-def]
+    """List facts: current, as of a date, or every version."""
+    with c.memory() as mem:
+        rows = mem.facts(user_id=user_id, subject=subject, relation=relation, as_of=as_of,
+                         include_expired=include_expired)  # fmt: skip
+    if as_json:
+        emit_json({"results": [f.to_dict() for f in rows]})
+    else:
+        _fact_table(rows, title="facts" + (f" as of {as_of}" if as_of else ""))
+
+
+@cli.command()
+@click.argument("entity")
+@click.option("--user", "user_id", required=True)
+@json_option
+@pass_ctx
+def timeline(c: Ctx, entity, user_id, as_json):  # type: ignore[no-untyped-def]
+    """Every version of every fact about ENTITY, oldest first."""
+    with c.memory() as mem:
+        rows = mem.timeline(entity, user_id=user_id)
+    if as_json:
+        emit_json({"results": [f.to_dict() for f in rows]})
+    else:
+        _fact_table(rows, title=f"timeline: {entity}")
+
+
 @cli.command()
 @click.argument("memory_id")
 @click.option("--user", "user_id", default=None, help="Require the memory to belong to this user.")
@@ -229,7 +285,8 @@ def export(c: Ctx, path):  # type: ignore[no-untyped-def]
 @pass_ctx
 def import_(c: Ctx, path):  # type: ignore[no-untyped-def]
     """Load a file written by 'export'."""
-    total = sum(1 for _ in open(path, "rb"))
+    with open(path, "rb") as fh:
+        total = sum(1 for _ in fh)
     with c.memory() as mem, Progress(TextColumn("importing"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                                      TimeRemainingColumn(), console=console, transient=True) as bar:  # fmt: skip
         task = bar.add_task("import", total=total)

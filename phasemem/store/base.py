@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from phasemem.facts.model import Fact, NewFact
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin
 from phasemem.store.filters import EpisodeFilter
 
@@ -51,8 +52,15 @@ class Store(abc.ABC):
     """Durable episodes, their full-text index, vectors and the event log."""
 
     @abc.abstractmethod
-    def add_episodes(self, items: Sequence[NewEpisode], *, actor: str | None) -> list[AddResult]:
-        """Insert in one transaction; duplicates (same scope and hash) are NOOPs."""
+    def add_episodes(
+        self,
+        items: Sequence[NewEpisode],
+        *,
+        actor: str | None,
+        facts: Sequence[Sequence[NewFact]] | None = None,
+    ) -> list[AddResult]:
+        """Insert in one transaction with the facts extracted from each item;
+        duplicates (same scope and hash) are NOOPs and bring no facts."""
 
     @abc.abstractmethod
     def get(self, episode_id: str, user_id: str | None = None) -> Episode: ...
@@ -123,6 +131,19 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def import_rows(self, rows: Sequence[dict[str, Any]], *, actor: str | None) -> int: ...
+
+    @abc.abstractmethod
+    def facts(
+        self, user_id: str, *, subject: str | None = None, relation: str | None = None,
+        as_of: float | None = None, include_expired: bool = False, entity: str | None = None,
+    ) -> list[Fact]: ...  # fmt: skip
+
+    @abc.abstractmethod
+    def fact_vectors(self, user_id: str) -> tuple[list[Fact], np.ndarray, np.ndarray]:
+        """Every fact version of a user with its int8 vector codes and scales."""
+
+    @abc.abstractmethod
+    def relation_stats(self) -> list[dict[str, Any]]: ...
 
     @abc.abstractmethod
     def add_pin(self, pin: Pin, *, actor: str | None) -> Pin: ...

@@ -119,6 +119,12 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX facts_slot ON facts (user_id, subject_id, relation_id, valid_at);
     CREATE INDEX facts_object ON facts (user_id, object_id);
+    CREATE TABLE relation_observations (
+        relation_id INTEGER NOT NULL REFERENCES relations (id) ON DELETE CASCADE,
+        delta_days  REAL NOT NULL,
+        changed     INTEGER NOT NULL
+    );
+    CREATE INDEX relation_observations_rel ON relation_observations (relation_id);
     CREATE TABLE fact_episodes (
         fact_id    TEXT NOT NULL REFERENCES facts (id) ON DELETE CASCADE,
         episode_id TEXT NOT NULL,

@@ -17,7 +17,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,9 +25,19 @@ from typing import Any
 import numpy as np
 
 from phasemem.errors import ImportFormatError, NotFoundError, SchemaVersionError, StoreError
+from phasemem.facts.model import Fact, NewFact
+from phasemem.facts.resolve import norm_relation
 from phasemem.index.quant import from_blob, quantize, to_blob
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin
 from phasemem.store.base import NewEpisode, Store, VectorRows
+from phasemem.store.facts_sql import (
+    FACT_COLS,
+    FACT_FROM,
+    apply_fact,
+    episodes_of,
+    fact_from_row,
+    resolve_entity,
+)
 from phasemem.store.filters import EpisodeFilter
 from phasemem.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -162,7 +172,13 @@ class SQLiteStore(Store):
         )  # fmt: skip
 
     # -- writes ---------------------------------------------------------------
-    def add_episodes(self, items: Sequence[NewEpisode], *, actor: str | None) -> list[AddResult]:
+    def add_episodes(
+        self,
+        items: Sequence[NewEpisode],
+        *,
+        actor: str | None,
+        facts: Sequence[Sequence[NewFact]] | None = None,
+    ) -> list[AddResult]:
         vectors = [it.vector for it in items]
         if any(v is not None for v in vectors):
             codes, scales = quantize(np.stack([v for v in vectors if v is not None]))
@@ -186,7 +202,20 @@ class SQLiteStore(Store):
                     self._log(c, "ADD", it.id, it.user_id, actor, None,
                               {"text": it.text, "speaker": it.speaker, "role": it.role, "hash": it.content_hash},
                               at=it.recorded_at)  # fmt: skip
-                    results.append(AddResult(it.id, "ADD", it.text))
+                    ops = tuple(
+                        apply_fact(
+                            c,
+                            self._log,
+                            it.user_id,
+                            it.id,
+                            nf,
+                            actor=actor,
+                            now=it.recorded_at,
+                            observe=self._observe,
+                        )  # fmt: skip
+                        for nf in (facts[len(results)] if facts else ())
+                    )
+                    results.append(AddResult(it.id, "ADD", it.text, ops))
                 else:
                     existing = c.execute(
                         "SELECT id FROM episodes WHERE user_id = ? AND IFNULL(agent_id,'') = IFNULL(?, '')"
@@ -228,7 +257,39 @@ class SQLiteStore(Store):
             old = self._get_in(c, episode_id, user_id)
             c.execute("DELETE FROM episodes WHERE id = ?", (episode_id,))
             self._log(c, "DELETE", episode_id, old.user_id, actor, _snapshot(old), None)
+            self._drop_orphan_facts(c, [episode_id], actor)
         return old
+
+    def _drop_orphan_facts(
+        self, c: sqlite3.Connection, episode_ids: Sequence[str], actor: str | None
+    ) -> None:
+        """Facts whose every source episode is gone are deleted with them."""
+        for i in range(0, len(episode_ids), 500):
+            chunk = list(episode_ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            fids = [
+                r[0]
+                for r in c.execute(
+                    f"SELECT DISTINCT fact_id FROM fact_episodes WHERE episode_id IN ({marks})",
+                    chunk,
+                )
+            ]
+            c.execute(f"DELETE FROM fact_episodes WHERE episode_id IN ({marks})", chunk)
+            for fid in fids:
+                if (
+                    c.execute(
+                        "SELECT 1 FROM fact_episodes WHERE fact_id = ? LIMIT 1", (fid,)
+                    ).fetchone()
+                    is None
+                ):
+                    row = c.execute(
+                        f"SELECT {FACT_COLS} FROM {FACT_FROM} WHERE f.id = ?", (fid,)
+                    ).fetchone()
+                    c.execute("DELETE FROM facts WHERE id = ?", (fid,))
+                    if row is not None:
+                        f = fact_from_row(row)
+                        self._log(c, "FACT_DELETE", fid, f.user_id, actor,
+                                  {"subject": f.subject, "relation": f.relation, "object": f.object}, None)  # fmt: skip
 
     def delete_scope(self, flt: EpisodeFilter, *, actor: str | None) -> int:
         where, params = flt.sql("e")
@@ -238,6 +299,7 @@ class SQLiteStore(Store):
                 ep = _episode(row)
                 c.execute("DELETE FROM episodes WHERE seq = ?", (row[0],))
                 self._log(c, "DELETE", ep.id, ep.user_id, actor, _snapshot(ep), None)
+            self._drop_orphan_facts(c, [r[1] for r in rows], actor)
         return len(rows)
 
     # -- reads ---------------------------------------------------------------
@@ -447,6 +509,88 @@ class SQLiteStore(Store):
                         f"bad import row ({exc.__class__.__name__}: {exc})", line=row.get("_line")
                     ) from exc
         return added
+
+    # -- facts -----------------------------------------------------------------
+    refine_alpha: Callable[[float, list[tuple[float, bool]]], float] | None = None
+
+    def _observe(self, c: sqlite3.Connection, rid: int, delta_days: float, changed: bool) -> None:
+        """Record one transition of a relation's slot and refine its alpha."""
+        c.execute(
+            "INSERT INTO relation_observations VALUES (?,?,?)",
+            (rid, float(delta_days), int(changed)),
+        )
+        if self.refine_alpha is None:
+            return
+        prior = c.execute("SELECT alpha_prior FROM relations WHERE id = ?", (rid,)).fetchone()[0]
+        obs = [(d, bool(ch)) for d, ch in c.execute(
+            "SELECT delta_days, changed FROM relation_observations WHERE relation_id = ?", (rid,))]  # fmt: skip
+        c.execute("UPDATE relations SET alpha = ?, n_obs = ?, n_changes = ? WHERE id = ?",
+                  (self.refine_alpha(prior, obs), len(obs), sum(1 for _, ch in obs if ch), rid))  # fmt: skip
+
+    def facts(
+        self,
+        user_id: str,
+        *,
+        subject: str | None = None,
+        relation: str | None = None,
+        as_of: float | None = None,
+        include_expired: bool = False,
+        entity: str | None = None,
+    ) -> list[Fact]:
+        """Facts of a user: current ones (default), those true at ``as_of``,
+        or every version (``include_expired``); optionally one subject,
+        relation, or any fact touching ``entity``."""
+        parts, params = ["f.user_id = ?"], [user_id]
+        with self._lock:
+            for name, col in ((subject, "f.subject_id"), (entity, None)):
+                if name is None:
+                    continue
+                eid = resolve_entity(self._conn, user_id, name, "PERSON", create=False)
+                if eid is None:
+                    return []
+                if col:
+                    parts.append(f"{col} = ?")
+                    params.append(eid)
+                else:
+                    parts.append("(f.subject_id = ? OR f.object_id = ?)")
+                    params += [eid, eid]
+        if relation is not None:
+            parts.append("r.text = ?")
+            params.append(norm_relation(relation))
+        if as_of is not None:
+            parts.append("f.valid_at <= ? AND (f.invalid_at IS NULL OR f.invalid_at > ?)")
+            params += [as_of, as_of]
+        elif not include_expired:
+            parts.append("f.expired_at IS NULL AND (f.invalid_at IS NULL OR f.invalid_at > ?)")
+            params.append(time.time())
+        rows = self._read(f"SELECT {FACT_COLS} FROM {FACT_FROM} WHERE {' AND '.join(parts)} ORDER BY f.valid_at, f.rowid",
+                          params)  # fmt: skip
+        with self._lock:
+            eps = episodes_of(self._conn, [r[0] for r in rows])
+        return [fact_from_row(r, eps.get(r[0], ())) for r in rows]
+
+    def fact_vectors(self, user_id: str) -> tuple[list[Fact], np.ndarray, np.ndarray]:
+        """Every fact of a user (all versions) with its int8 vector and scale."""
+        rows = self._read(f"SELECT {FACT_COLS}, f.vector, f.vscale FROM {FACT_FROM} WHERE f.user_id = ?"
+                          " AND f.vector IS NOT NULL ORDER BY f.rowid", (user_id,))  # fmt: skip
+        with self._lock:
+            eps = episodes_of(self._conn, [r[0] for r in rows])
+        codes = np.empty((len(rows), self.dim), dtype=np.int8)
+        for i, r in enumerate(rows):
+            codes[i] = from_blob(r[12], self.dim)
+        scales = np.array([r[13] for r in rows], dtype=np.float32)
+        return [fact_from_row(r, eps.get(r[0], ())) for r in rows], codes, scales
+
+    def relation_stats(self) -> list[dict[str, Any]]:
+        rows = self._read(
+            "SELECT text, alpha_prior, alpha, n_obs, n_changes FROM relations ORDER BY text"
+        )
+        return [
+            dict(
+                zip(("relation", "alpha_prior", "alpha", "observations", "changes"), r, strict=True)
+            )
+            for r in rows
+        ]
 
     # -- pins ------------------------------------------------------------------
     def add_pin(self, pin: Pin, *, actor: str | None) -> Pin:

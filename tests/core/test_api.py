@@ -141,8 +141,8 @@ def test_user_scoped_get_hides_other_tenants(mem: Memory) -> None:
 
 
 def test_file_database_persists_and_other_process_writes_are_seen(db_path: str) -> None:
-    a = Memory(db_path, embedder="hash-test")
-    b = Memory(db_path, embedder="hash-test")
+    a = Memory(db_path, embedder="hash-test", extractor=None)
+    b = Memory(db_path, embedder="hash-test", extractor=None)
     rid = a.add("the red kite flies", user_id="u")[0].id
     assert (
         b.search("red kite", user_id="u", config=RetrievalConfig(lexical=False))[0].episode.id
@@ -152,5 +152,5 @@ def test_file_database_persists_and_other_process_writes_are_seen(db_path: str) 
     assert b.search("red kite", user_id="u", config=RetrievalConfig(lexical=False)).hits == []
     a.close()
     b.close()
-    with Memory(db_path, embedder="hash-test") as c:
+    with Memory(db_path, embedder="hash-test", extractor=None) as c:
         assert c.history(rid)[-1].op == "DELETE"

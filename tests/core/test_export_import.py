@@ -8,7 +8,7 @@ from phasemem import ImportFormatError, InvalidInputError, Memory
 
 
 def test_round_trip_is_exact(tmp_path: Path) -> None:
-    a = Memory(str(tmp_path / "a.db"), embedder="hash-test")
+    a = Memory(str(tmp_path / "a.db"), embedder="hash-test", extractor=None)
     ids = [r.id for r in a.add([{"role": "user", "name": "Zoë", "content": "ünïcode ✓ text"},
                                 {"role": "assistant", "content": "reply"}], user_id="u", session_id="s",
                                occurred_at="2021-03-04T05:06:07Z", metadata={"k": [1, 2]})]  # fmt: skip
@@ -16,7 +16,7 @@ def test_round_trip_is_exact(tmp_path: Path) -> None:
     a.add("to be deleted", user_id="v")
     a.delete_all(user_id="v")
     a.export(tmp_path / "one.jsonl")
-    b = Memory(str(tmp_path / "b.db"), embedder="hash-test")
+    b = Memory(str(tmp_path / "b.db"), embedder="hash-test", extractor=None)
     assert b.import_(tmp_path / "one.jsonl") == 2
     b.export(tmp_path / "two.jsonl")
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()

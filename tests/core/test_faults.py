@@ -16,7 +16,7 @@ WRITER = r"""
 import sys
 from phasemem import Memory
 path, worker, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-m = Memory(path, embedder="hash-test")
+m = Memory(path, embedder="hash-test", extractor=None)
 for i in range(n):
     m.add(f"worker {worker} message {i}", user_id="shared", session_id=f"w{worker}")
 m.close()
@@ -27,7 +27,7 @@ KILLABLE = r"""
 import sys
 from phasemem import Memory
 path = sys.argv[1]
-m = Memory(path, embedder="hash-test")
+m = Memory(path, embedder="hash-test", extractor=None)
 i = 0
 while True:
     r = m.add([{"role": "user", "content": f"batch {i} line {j} " + "padding " * 20} for j in range(50)], user_id="u")
@@ -37,7 +37,7 @@ while True:
 
 
 def test_four_processes_500_adds_each(db_path: str) -> None:
-    Memory(db_path, embedder="hash-test").close()  # create the schema once
+    Memory(db_path, embedder="hash-test", extractor=None).close()  # create the schema once
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, db_path, str(w), "500"],
@@ -51,7 +51,7 @@ def test_four_processes_500_adds_each(db_path: str) -> None:
         out, err = p.communicate(timeout=240)
         assert p.returncode == 0, err
         assert "locked" not in err.lower()
-    with Memory(db_path, embedder="hash-test") as m:
+    with Memory(db_path, embedder="hash-test", extractor=None) as m:
         assert m.store.count() == 2000
         for w in range(4):
             assert len(m.get_all(user_id="shared", session_id=f"w{w}", limit=1000)) == 500
@@ -59,7 +59,7 @@ def test_four_processes_500_adds_each(db_path: str) -> None:
 
 
 def test_sigkill_mid_write_keeps_every_returned_add(db_path: str) -> None:
-    Memory(db_path, embedder="hash-test").close()
+    Memory(db_path, embedder="hash-test", extractor=None).close()
     p = subprocess.Popen(
         [sys.executable, "-c", KILLABLE, db_path], stdout=subprocess.PIPE, text=True
     )
@@ -76,7 +76,7 @@ def test_sigkill_mid_write_keeps_every_returned_add(db_path: str) -> None:
     con = sqlite3.connect(db_path)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
-    with Memory(db_path, embedder="hash-test") as m:
+    with Memory(db_path, embedder="hash-test", extractor=None) as m:
         for rid in returned:
             assert m.get(rid).user_id == "u"
         n = m.store.count()
@@ -86,7 +86,7 @@ def test_sigkill_mid_write_keeps_every_returned_add(db_path: str) -> None:
 
 def test_sigkill_mid_import(tmp_path: Path) -> None:
     src = str(tmp_path / "src.db")
-    with Memory(src, embedder="hash-test") as m:
+    with Memory(src, embedder="hash-test", extractor=None) as m:
         for i in range(40):
             m.add(
                 [
@@ -97,9 +97,9 @@ def test_sigkill_mid_import(tmp_path: Path) -> None:
             )
         m.export(tmp_path / "dump.jsonl")
     dst = str(tmp_path / "dst.db")
-    Memory(dst, embedder="hash-test").close()
+    Memory(dst, embedder="hash-test", extractor=None).close()
     code = (
-        "import sys\nfrom phasemem import Memory\nm = Memory(sys.argv[1], embedder='hash-test')\n"
+        "import sys\nfrom phasemem import Memory\nm = Memory(sys.argv[1], embedder='hash-test', extractor=None)\n"
         "m.import_(sys.argv[2], progress=lambda k: print(k, flush=True))\nprint('finished', flush=True)\n"
     )
     p = subprocess.Popen(

@@ -107,6 +107,6 @@ def test_import_has_no_side_effects() -> None:
 def test_embedder_mismatch_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from phasemem import EmbeddingError, Memory
 
-    Memory(str(tmp_path / "m.db"), embedder="hash-test").close()
+    Memory(str(tmp_path / "m.db"), embedder="hash-test", extractor=None).close()
     with pytest.raises(EmbeddingError):
         Memory(str(tmp_path / "m.db"), embedder="hash-test-32")

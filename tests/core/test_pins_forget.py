@@ -23,19 +23,21 @@ def test_pin_unpin(mem: Memory) -> None:
 
 def test_forget_erases_every_trace_and_proves_it(db_path: str) -> None:
     secret = "my locker combination is 31-7-22 zanzibar"
-    with Memory(db_path, embedder="hash-test") as m:
+    with Memory(db_path, embedder="hash-test", extractor=None) as m:
         rid = m.add(secret, user_id="alice")[0].id
         m.update(rid, secret + " (updated)")
         m.add("bob keeps this", user_id="bob")
         m.pin("alice pinned instruction xyzzy", user_id="alice")
-        other = Memory(db_path, embedder="hash-test")  # a second process-like handle
+        other = Memory(db_path, embedder="hash-test", extractor=None)  # a second process-like handle
         report = m.forget(user_id="alice")
         assert report["episodes"] == 1 and report["pins"] == 1 and report["verified"] is True
         assert m.get_all(user_id="alice") == [] and m.search("zanzibar", user_id="alice").hits == []
         assert [e.text for e in m.get_all(user_id="bob")] == ["bob keeps this"]
         assert other.search("zanzibar combination", user_id="alice").hits == []
         other.close()
-    raw = b"".join(open(p, "rb").read() for p in [db_path] if p)
+    from pathlib import Path
+
+    raw = Path(db_path).read_bytes()
     assert b"zanzibar" not in raw and b"xyzzy" not in raw
     con = sqlite3.connect(db_path)
     assert con.execute("SELECT COUNT(*) FROM events WHERE user_id = 'alice'").fetchone()[0] == 0

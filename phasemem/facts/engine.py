@@ -1,0 +1,137 @@
+"""From episodes to facts, and from a query to ranked facts.
+
+Ingest: the extractor reads each new episode (batched, before the write
+transaction); each fact gets its relation's volatility prior ``alpha_r`` from
+the Semantic Speed Gate and a vector for its text; the store then decides
+ADD/UPDATE/DELETE/NOOP inside the same transaction as the episode.
+
+Query: every fact version of the user is a candidate; its semantic score is
+the cosine of the query with the fact text, and its temporal score comes from
+the phase rotation at the query time (``phasemem.temporal.phase``), fused as
+``S_sem * (1 + beta * alpha_r * S_time)``. Nothing is filtered out by time:
+an obsolete fact just falls out of phase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from phasemem.embed.base import Embedder
+from phasemem.facts.model import FactHit, NewFact
+from phasemem.facts.resolve import is_single_valued, norm_relation
+from phasemem.timeutil import from_ts
+
+AlphaFn = Callable[[Sequence[str]], np.ndarray]
+
+
+def _gate_alpha(relations: Sequence[str]) -> np.ndarray:
+    from phasemem.temporal.gate import load_gate
+
+    return load_gate().alpha(list(relations))
+
+
+class FactEngine:
+    def __init__(self, embedder: Embedder, extractor: Any, *, alpha_fn: AlphaFn | None = None,
+                 beta: float | None = None) -> None:  # fmt: skip
+        self.embedder = embedder
+        self.extractor = extractor
+        self.alpha_fn = alpha_fn or _gate_alpha
+        self.beta = beta
+
+    # -- ingest -------------------------------------------------------------------
+    def prepare(
+        self,
+        texts: Sequence[str],
+        speakers: Sequence[str | None],
+        occurred: Sequence[float],
+        listeners: Sequence[str | None],
+    ) -> list[list[NewFact]]:
+        """Extract facts for a batch of episodes (no storage touched)."""
+        from phasemem.extract import ExtractionInput
+
+        items = [
+            ExtractionInput(text=t, speaker=s, occurred_at=_dt(o), listener=lis)
+            for t, s, o, lis in zip(texts, speakers, occurred, listeners, strict=True)
+        ]
+        extractions = self.extractor.extract_batch(items)
+        raw: list[list[tuple[Any, dict[str, str]]]] = []
+        relations: list[str] = []
+        for ex in extractions:
+            types = {e.name.casefold(): e.type for e in ex.entities}
+            raw.append([(f, types) for f in ex.facts])
+            relations.extend(norm_relation(f.relation) for f in ex.facts)
+        if not relations:
+            return [[] for _ in texts]
+        uniq = sorted(set(relations))
+        alpha = dict(zip(uniq, (float(a) for a in self.alpha_fn(uniq)), strict=True))
+        fact_texts = [
+            f"{f.subject} {norm_relation(f.relation)} {f.object}" for row in raw for f, _ in row
+        ]
+        vecs = self.embedder.embed(fact_texts)
+        out: list[list[NewFact]] = []
+        k = 0
+        for i, row in enumerate(raw):
+            facts: list[NewFact] = []
+            for f, types in row:
+                rel = norm_relation(f.relation)
+                facts.append(
+                    NewFact(
+                        subject=f.subject,
+                        subject_type=types.get(
+                            f.subject.casefold(), "PERSON" if f.subject == speakers[i] else "THING"
+                        ),
+                        relation=rel,
+                        object=f.object,
+                        object_type=types.get(f.object.casefold(), "THING"),
+                        valid_at=f.valid_at.timestamp() if f.valid_at else occurred[i],
+                        invalid_at=f.invalid_at.timestamp() if f.invalid_at else None,
+                        negated=f.negated,
+                        confidence=float(f.confidence),
+                        alpha_prior=alpha[rel],
+                        single_valued=is_single_valued(rel),
+                        vector=vecs[k],
+                    )
+                )
+                k += 1
+            out.append(facts)
+        return out
+
+    # -- query ----------------------------------------------------------------------
+    def rank(self, store: Any, user_id: str, query_vec: np.ndarray, t_query: float, limit: int,
+             *, use_time: bool = True) -> list[FactHit]:  # fmt: skip
+        """Rank every fact version of a user for a query at time ``t_query``."""
+        from phasemem.temporal.phase import FactCandidate, rank_facts
+
+        facts, codes, scales = store.fact_vectors(user_id)
+        if not facts:
+            return []
+        sem = (codes.astype(np.float32) @ query_vec) * scales
+        keep = np.argsort(-sem)[: max(50, 4 * limit)]
+        cands = [
+            FactCandidate(
+                key=i,
+                s_sem=float(sem[i]),
+                alpha=facts[i].alpha if use_time else 0.0,
+                valid_at=facts[i].valid_at,
+                invalid_at=facts[i].invalid_at,
+                expired_at=facts[i].expired_at,
+                recorded_at=facts[i].recorded_at,
+            )  # fmt: skip
+            for i in keep
+        ]
+        kwargs = {"beta": self.beta} if self.beta is not None else {}
+        ranked = rank_facts(cands, t_query, **kwargs)
+        return [
+            FactHit(facts[c.key], float(score), {"sem": c.s_sem, **parts})
+            for c, score, parts in ranked[:limit]
+        ]
+
+
+def _dt(ts: float) -> datetime:
+    dt = from_ts(ts)
+    assert dt is not None
+    return dt

@@ -1,0 +1,65 @@
+"""Entity and relation normalisation (pure functions, no storage).
+
+Entity resolution is deliberately conservative: a wrong merge corrupts every
+fact of two entities, a missed merge only splits one. We merge on a
+normalised name (case, articles, punctuation, accents kept), on known
+aliases, and a single first name onto the one PERSON whose full name starts
+with it ("Caroline" -> "Caroline Smith") when exactly one such person exists.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_DET = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
+_PUNCT = re.compile(r"[^\w\s'’-]+", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+
+#: Predicates that name the same state; normalised to the first form so a
+#: move supersedes a "live in" and vice versa.
+RELATION_SYNONYMS: dict[str, str] = {
+    "move to": "live in",
+    "relocate to": "live in",
+    "reside in": "live in",
+    "be based in": "live in",
+    "work for": "work at",
+    "be employ at": "work at",
+    "be employed at": "work at",
+    "be employed by": "work at",
+    "join": "work at",
+    "marry": "be married to",
+    "get married to": "be married to",
+    "be wed to": "be married to",
+    "see": "date",
+    "go out with": "date",
+    "be in a relationship with": "date",
+    "be from": "be born in",
+}
+
+#: Relations a subject holds with one object at a time: a new object
+#: supersedes the old one (UPDATE). Every other relation is multi-valued: a
+#: new object is simply added, and only an explicit negation closes one.
+SINGLE_VALUED: frozenset[str] = frozenset(
+    {
+        "live in", "work at", "be married to", "date", "be engaged to", "be born in", "be born on",
+        "be named", "study at", "go to school at", "be age", "be years old", "drive", "own car",
+        "be ceo of", "be head of", "be president of", "manage", "lead", "be partner of",
+    }
+)  # fmt: skip
+
+
+def norm_entity(name: str) -> str:
+    text = unicodedata.normalize("NFC", name).strip()
+    text = _DET.sub("", text)
+    text = _PUNCT.sub(" ", text)
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+def norm_relation(relation: str) -> str:
+    rel = _SPACE.sub(" ", relation.strip().casefold())
+    return RELATION_SYNONYMS.get(rel, rel)
+
+
+def is_single_valued(relation: str) -> bool:
+    return norm_relation(relation) in SINGLE_VALUED
