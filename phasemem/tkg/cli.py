@@ -26,19 +26,25 @@ def _train_options(f: Any) -> Any:
         click.option(
             "--spectrum-lr", default=0.01, show_default=True, help="Adagrad lr of log s, log base."
         ),
-        click.option("--reg", default=1e-2, show_default=True, help="L4 regulariser weight."),
+        click.option("--reg", default=3e-2, show_default=True, help="L4 regulariser weight."),
         click.option(
             "--smooth", default=1e-2, show_default=True, help="TNTComplEx time smoothness weight."
         ),
         click.option(
             "--tc-weight",
-            default=0.1,
+            default=1.0,
             show_default=True,
             help="Time-contrastive loss weight (0 = off).",
         ),
         click.option("--tc-negatives", default=8, show_default=True),
         click.option(
             "--tc-sigma", default=3.0, show_default=True, help="Gaussian target width (days)."
+        ),
+        click.option(
+            "--tc-local",
+            default=0.5,
+            show_default=True,
+            help="Share of negative days drawn near the true day.",
         ),
         click.option("--seed", default=0, show_default=True),
         click.option(
@@ -219,7 +225,7 @@ def eval_cmd(checkpoint: str, data_dir: str | None, split: str, device: str) -> 
 @click.option(
     "--only",
     multiple=True,
-    help="Run only these rows (phase_gate, phase_one, phase_learned, phase_no_tc, static, tntcomplex).",
+    help="Run only these rows (phase_gate, phase_one, phase_learned, phase_gate_no_tc, phase_one_no_tc, static, tntcomplex).",
 )
 @click.option(
     "--resume",

@@ -67,40 +67,43 @@ def matched_dim(
 
 
 def default_specs(base: TrainConfig, with_gate: bool, tnt_dim: int) -> list[ModelSpec]:
-    """Main model, ablations and baselines. Main alpha: the gate when present, else 1."""
-    main_alpha = "gate" if with_gate else "one"
+    """Main model, baselines, then ablations. Main alpha: the gate when present, else 1.
+
+    Rows run in this order, so a run cut short still has the main comparison.
+    """
+    main = "gate" if with_gate else "one"
     phase = replace(base, model="phase")
-    specs = []
-    if with_gate:
-        specs.append(
-            ModelSpec(
-                "phase_gate",
-                "Phase rotation, alpha = Speed Gate (main)",
-                replace(phase, alpha="gate"),
-            )
-        )
-    specs += [
+    name = {"gate": "Speed Gate", "one": "1"}
+    specs = [
         ModelSpec(
-            "phase_one",
-            "Phase rotation, alpha = 1 (no gate)"
-            + ("" if with_gate else " (main; gate not installed)"),
-            replace(phase, alpha="one"),
-        ),
-        ModelSpec(
-            "phase_learned",
-            "Phase rotation, alpha learned per relation",
-            replace(phase, alpha="learned"),
-        ),
-        ModelSpec(
-            "phase_no_tc",
-            f"Phase rotation, alpha = {'gate' if with_gate else '1'}, no time-contrastive loss",
-            replace(phase, alpha=main_alpha, tc_weight=0.0),
+            f"phase_{main}",
+            f"Phase rotation, alpha = {name[main]} (main"
+            + (")" if with_gate else "; gate not installed)"),
+            replace(phase, alpha=main),
         ),
         ModelSpec("static", "Static (alpha = 0)", replace(phase, alpha="zero", tc_weight=0.0)),
         ModelSpec(
             "tntcomplex",
             "TNTComplEx (same #params)",
             replace(base, model="tntcomplex", dim=tnt_dim, tc_weight=0.0),
+        ),
+    ]
+    if with_gate:
+        specs.append(
+            ModelSpec(
+                "phase_one", "Phase rotation, alpha = 1 (no gate)", replace(phase, alpha="one")
+            )
+        )
+    specs += [
+        ModelSpec(
+            "phase_learned",
+            "Phase rotation, alpha learned per relation",
+            replace(phase, alpha="learned"),
+        ),
+        ModelSpec(
+            f"phase_{main}_no_tc",
+            f"Phase rotation, alpha = {name[main]}, no time-contrastive loss",
+            replace(phase, alpha=main, tc_weight=0.0),
         ),
     ]
     return specs

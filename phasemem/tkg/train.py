@@ -7,8 +7,9 @@ Loss per batch of (reciprocal-augmented) training quadruples ``(h, r, t, day)``:
     + tc_weight * listwise time-contrastive loss        # phase model only
     (+ TNTComplEx's temporal smoothness)
 
-Time-contrastive loss: for each fact, ``tc_negatives`` other days are drawn
-uniformly from the training range; the fact is scored at its own day and at
+Time-contrastive loss: for each fact, ``tc_negatives`` other days are drawn,
+a share ``tc_local`` of them near the true day (gap ~ N(0, 2 sigma), non-zero)
+and the rest uniformly from the training range; the fact is scored at its own day and at
 those days; the target distribution over the ``K + 1`` days is proportional to
 ``exp(-gap^2 / (2 sigma^2))`` (1 at the true day, and 1 at any drawn day on
 which the same triple is also a training fact); the loss is the cross-entropy
@@ -62,11 +63,12 @@ class TrainConfig:
     batch_size: int = 1000
     lr: float = 0.1
     spectrum_lr: float = 0.01
-    reg: float = 1e-2  # L4 weight
+    reg: float = 3e-2  # L4 weight
     smooth: float = 1e-2  # TNTComplEx temporal smoothness weight
-    tc_weight: float = 0.1  # time-contrastive loss weight (0 = off)
+    tc_weight: float = 1.0  # time-contrastive loss weight (0 = off)
     tc_negatives: int = 8
     tc_sigma: float = 3.0  # days
+    tc_local: float = 0.5  # share of negative days drawn near the true day (N(0, 2 sigma))
     init_scale: float = 1e-2
     seed: int = 0
     device: str = "auto"
@@ -185,6 +187,14 @@ def _time_contrastive(
     b = len(batch)
     own = batch[:, 3][:, None]
     neg = lo + (own - lo + rng.integers(1, n_days, size=(b, k))) % n_days
+    n_local = int(round(cfg.tc_local * k))
+    if n_local:
+        # nearby days, where the Gaussian targets are soft: teaches smooth time profiles
+        step = np.rint(rng.normal(0.0, 2.0 * cfg.tc_sigma, size=(b, n_local))).astype(np.int64)
+        step[step == 0] = rng.choice(np.array([-1, 1]), size=int((step == 0).sum()))
+        near = own + step
+        near = np.where((near < lo) | (near > lo + n_days - 1), own - step, near)
+        neg[:, :n_local] = near.clip(lo, lo + n_days - 1)
     days = np.concatenate([own, neg], axis=1)
     gap = (days - own).astype(np.float64)
     w = np.exp(-(gap**2) / (2.0 * cfg.tc_sigma**2))
@@ -246,6 +256,11 @@ def train(
         if out is None or not (out / "last.pt").is_file():
             raise TKGError(f"nothing to resume: {out}/last.pt not found")
         ck = torch.load(out / "last.pt", map_location=device, weights_only=False)
+        saved = {k: v for k, v in ck["train_config"].items() if k not in ("epochs", "device")}
+        wanted = {k: v for k, v in cfg.to_dict().items() if k not in ("epochs", "device")}
+        if saved != wanted:
+            diff = sorted(k for k in wanted if saved.get(k) != wanted[k])
+            raise TKGError(f"cannot resume {out}/last.pt: its settings differ in {diff}")
         model.load_state_dict(ck["model_state"])
         opt.load_state_dict(ck["optimizer_state"])
         start_epoch, best_mrr, best_epoch = ck["epoch"], ck["best_valid_mrr"], ck["best_epoch"]
