@@ -1,0 +1,403 @@
+"""Turn one parsed sentence into facts, using the tables in :mod:`.lexicon`.
+
+The parser gives clause structure (subject, verb, objects, negation, modals);
+this module decides, per clause, whether it states a fact, who it is about
+(speaker/listener/kin resolution) and which time phrases bound it. It works
+on spaCy ``Token``/``Span`` objects but imports nothing from spaCy, so that
+importing :mod:`phasemem.extract` stays cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from phasemem.extract import lexicon as lx
+from phasemem.extract.types import ExtractedFact, TemporalExpression
+
+Token = Any  # spacy.tokens.Token (kept untyped to avoid importing spaCy)
+_NAME_RE = re.compile(r"^[^\W\d_][\w.'&-]*(?: (?:of |the |de |van |von |la |le )*[\w.'&-]+)*$")
+Span = Any
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A resolved noun phrase: its name and entity type."""
+
+    name: str
+    type: str = "THING"
+    alias: str | None = None  # e.g. "Maya's sister" for "Anna"
+
+
+@dataclass(slots=True)
+class SentenceContext:
+    """What the matcher needs besides the sentence itself."""
+
+    speaker: str | None
+    listener: str | None
+    base: datetime
+    temporals: list[tuple[TemporalExpression, Token | None]]  # with anchor verb
+    quotes: list[tuple[int, int]]  # char spans of quoted titles
+    facts: list[ExtractedFact] = field(default_factory=list)
+    refs: dict[str, Ref] = field(default_factory=dict)  # every resolved name -> Ref
+    used_names: set[int] = field(default_factory=set)  # kin tokens consumed by a clause
+
+
+# --------------------------------------------------------------------------- noun phrases
+
+
+def _hyphen_word(tok: Token) -> tuple[int, int]:
+    """Token range of a hyphenated word split by the tokenizer ("great-grandmother")."""
+    doc, i, j = tok.doc, tok.i, tok.i
+    while i > 0 and not doc[i - 1].whitespace_ and (doc[i - 1].text == "-" or doc[i].text == "-"):
+        i -= 1
+    while (
+        j + 1 < len(doc)
+        and not doc[j].whitespace_
+        and (doc[j + 1].text == "-" or doc[j].text == "-")
+    ):
+        j += 1
+    return i, j
+
+
+def _kin_norm(tok: Token) -> str | None:
+    word = tok.lower_
+    norm = lx.KIN.get(word) or (lx.KIN.get(tok.lemma_.lower()) if word not in lx.PETS else None)
+    if norm is None:
+        return tok.lemma_.lower() if (word in lx.PETS or tok.lemma_.lower() in lx.PETS) else None
+    i, j = _hyphen_word(tok)
+    text = tok.doc[i : j + 1].text
+    return text.lower().replace(word, norm) if "-" in text else norm
+
+
+def _named(tok: Token) -> Token | None:
+    """The name given to a kin/pet noun: appos ("my sister Anna"), "named X", "dog Max"."""
+    for c in tok.children:
+        if c.dep_ == "appos" and c.pos_ == "PROPN":
+            return c
+        if c.dep_ == "acl" and c.lemma_ in ("name", "call"):
+            for g in c.children:
+                if g.dep_ in ("oprd", "attr", "dobj", "xcomp") and g.text[:1].isupper():
+                    return g
+    if tok.dep_ == "compound" and tok.head.pos_ == "PROPN" and tok.head.i == tok.i + 1:
+        return tok.head
+    return None
+
+
+def _kin_of_name(tok: Token) -> Token | None:
+    """For a name token, the kin/pet noun that introduces it ("my dog Max" -> dog)."""
+    for c in tok.children:
+        if c.dep_ == "compound" and _kin_norm(c) and c.i == tok.i - 1:
+            return c
+    if tok.dep_ == "appos" and _kin_norm(tok.head):
+        return tok.head
+    return None
+
+
+def _proper(tok: Token) -> str:
+    """Text of a proper-noun phrase: compounds, flat names, a capitalised "The"."""
+    toks = [t for t in tok.subtree if t.i <= tok.i and (t.dep_ in ("compound", "flat") or t is tok)]
+    toks = [t for t in toks if t.pos_ in ("PROPN", "NOUN", "NUM", "ADJ") or t is tok]
+    start = min(t.i for t in toks)
+    while start < tok.i and tok.doc[start].dep_ == "compound" and tok.doc[start].pos_ != "PROPN":
+        start += 1
+    for c in tok.lefts:
+        if c.dep_ == "det" and c.text == "The" and c.i == start - 1 and c.i != c.sent.start:
+            start = c.i
+    end = tok.i + 1
+    for p in tok.rights:  # "Lord of the Rings", "Bank of America"
+        if p.dep_ == "prep" and p.lower_ == "of" and p.i == end:
+            objs = [o for o in p.children if o.dep_ == "pobj" and o.pos_ == "PROPN"]
+            if objs:
+                end = objs[0].i + 1
+    return tok.doc[start:end].text
+
+
+def _owner(tok: Token, ctx: SentenceContext) -> str | None:
+    for c in tok.children:
+        if c.dep_ != "poss":
+            continue
+        low = c.lower_
+        if low in lx.SPEAKER_POSSESSIVES:
+            return ctx.speaker
+        if low in lx.LISTENER_POSSESSIVES:
+            return ctx.listener
+        if c.pos_ == "PRON":
+            return None  # his/her/their: unknown without coreference
+        ref = resolve(c, ctx)
+        return ref.name if ref else None
+    return None
+
+
+def resolve(tok: Token, ctx: SentenceContext, emit_kin: bool = True) -> Ref | None:
+    """Resolve a subject-like noun phrase to a name, or None when it is unknowable."""
+    low = tok.lower_
+    if tok.pos_ == "PRON":
+        if low in ("me", "us") and tok.dep_.startswith("nsubj") and tok.head.tag_ == "VB" \
+                and not any(c.dep_ == "conj" for c in tok.children) and tok.dep_ != "conj":  # fmt: skip
+            return None  # "it helps us enjoy life": a small clause, not a statement
+        if low in lx.SPEAKER_PRONOUNS and ctx.speaker:
+            return _remember(ctx, Ref(ctx.speaker, "PERSON"))
+        if low in lx.LISTENER_PRONOUNS and ctx.listener:
+            return _remember(ctx, Ref(ctx.listener, "PERSON"))
+        return None
+    kin = _kin_norm(tok) if tok.pos_ in ("NOUN", "PROPN") else None
+    if kin and tok.pos_ == "NOUN":
+        owner = _owner(tok, ctx)
+        if owner is None:
+            return None
+        alias = f"{owner}'s {kin}"
+        name_tok = _named(tok)
+        if name_tok is not None and _proper(name_tok).lower() != owner.lower():
+            ref = Ref(_proper(name_tok), "PERSON", alias)
+            if emit_kin:
+                _emit_kin(ctx, owner, kin, ref.name, tok)
+            return _remember(ctx, ref)
+        return _remember(ctx, Ref(alias, "PERSON"))
+    if tok.pos_ == "PROPN" or (
+        tok.text[:1].isupper() and tok.i != tok.sent.start and tok.pos_ == "NOUN"
+    ):
+        kin_tok = _kin_of_name(tok)
+        if kin_tok is not None:
+            owner = _owner(kin_tok, ctx)
+            kin_name = _kin_norm(kin_tok)
+            if owner and kin_name and _proper(tok).lower() != owner.lower():
+                ref = Ref(_proper(tok), "PERSON", f"{owner}'s {kin_name}")
+                if emit_kin:
+                    _emit_kin(ctx, owner, kin_name, ref.name, kin_tok)
+                return _remember(ctx, ref)
+        if tok.ent_type_ in lx.ENTITY_LABELS_SKIPPED:
+            return None
+        name = _proper(tok)
+        if not _NAME_RE.match(name):
+            return None  # tokenizer debris ("We`ve"), emoji, markup
+        return _remember(ctx, Ref(name, tok.ent_type_ or "THING"))
+    return None
+
+
+def _remember(ctx: SentenceContext, ref: Ref) -> Ref:
+    ctx.refs.setdefault(ref.name, ref)
+    return ref
+
+
+def _emit_kin(ctx: SentenceContext, owner: str, kin: str, name: str, tok: Token) -> None:
+    if tok.i in ctx.used_names:
+        return
+    rel = lx.KIN_RELATION.get(kin, f"have {kin.replace('great-', '')}")
+    if rel.startswith("have "):
+        rel = "have friend" if rel == "have best friend" else rel
+    _add(ctx, ExtractedFact(owner, rel, name, None, None, False, 0.9, _sent_span(tok)))
+
+
+def object_text(tok: Token, ctx: SentenceContext) -> str | None:
+    """Text of an object noun phrase, or None for pronouns and empty words."""
+    for s, e in ctx.quotes:
+        if s <= tok.idx < e:
+            return tok.doc.text[s:e].strip()
+    low = tok.lower_
+    if tok.pos_ == "PRON" or low in lx.JUNK_OBJECTS:
+        if low in lx.QUANTITY_HEADS:
+            return _of_complement(tok, ctx)
+        return None
+    if low in lx.QUANTITY_HEADS:
+        return _of_complement(tok, ctx)
+    if any(c.dep_ == "det" and c.lower_ in ("this", "that", "these", "those", "which", "what")
+           for c in tok.children):  # fmt: skip
+        return None
+    if any(c.pos_ == "PRON" and c.dep_ != "poss" for c in tok.children):
+        return None  # "you guys"
+    if tok.pos_ == "PROPN" or tok.ent_type_ and tok.ent_type_ not in lx.ENTITY_LABELS_SKIPPED:
+        ref = resolve(tok, ctx)
+        return ref.name if ref else None
+    kin = _kin_norm(tok)
+    if kin and any(c.dep_ == "poss" for c in tok.children):
+        ref = resolve(tok, ctx)
+        return ref.name if ref else None
+    if any(c.dep_ == "poss" and c.lower_ not in lx.SPEAKER_POSSESSIVES for c in tok.children):
+        return None  # "their work", "your cooking": someone else's thing
+    keep = {tok.i}
+    for c in tok.lefts:
+        if (
+            c.dep_ in ("compound", "nummod", "nmod", "amod", "npadvmod")
+            and c.lower_ not in lx.EVALUATIVE
+            and c.pos_ in ("NOUN", "PROPN", "NUM", "ADJ", "VERB")
+        ):
+            keep.update(
+                t.i for t in c.subtree
+                if t.dep_ not in ("det", "poss", "case", "prep", "appos") and t.pos_ != "PRON"
+                and (t.dep_ != "punct" or t.text == "-")
+                and t.lower_ not in lx.EVALUATIVE
+            )  # fmt: skip
+    return _span_text(tok.doc, keep)
+
+
+def _span_text(doc: Any, keep: set[int]) -> str | None:
+    """Text of the kept tokens, with hyphenated words made whole again."""
+    for k in list(keep):
+        i, j = _hyphen_word(doc[k])
+        keep.update(range(i, j + 1))
+    idx = sorted(keep)
+    runs: list[list[int]] = []
+    for i in idx:  # contiguous runs keep their own spacing ("sci-fi"), runs join with a space
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    text = " ".join(doc[r[0] : r[-1] + 1].text for r in runs)
+    text = text.strip(" '\"")
+    return text if text and text.lower() not in lx.JUNK_OBJECTS else None
+
+
+def _of_complement(tok: Token, ctx: SentenceContext) -> str | None:
+    for c in tok.children:
+        if c.dep_ == "prep" and c.lower_ == "of":
+            for o in c.children:
+                if o.dep_ == "pobj":
+                    return object_text(o, ctx)
+    return None
+
+
+def gerund_text(verb: Token, ctx: SentenceContext) -> str | None:
+    """ "reading mystery novels", "hiking": a gerund with its direct object only.
+
+    A gerund without an object is kept only for activities ("hiking"); "going",
+    "being stuck" or "seeing my team win" say nothing on their own.
+    """
+    for s, e in ctx.quotes:
+        if s <= verb.idx < e:
+            return verb.doc.text[s:e].strip()
+    lemma = verb.lemma_.lower()
+    if lemma in lx.LIGHT_VERBS:
+        return None
+    parts = [verb.text] + [c.text for c in verb.children if c.dep_ == "prt"]
+    objs = [c for c in verb.children if c.dep_ == "dobj"]
+    for c in objs:
+        obj = object_text(c, ctx)
+        if obj is None:
+            return None
+        parts.append(obj)
+    if not objs and lemma not in lx.ACTIVITIES:
+        return None
+    if verb.tag_ != "VBG":
+        parts[0] = lemma
+    return " ".join(parts)
+
+
+# --------------------------------------------------------------------------- clauses
+
+
+def _sent_span(tok: Token) -> tuple[int, int]:
+    s = tok.sent
+    return s.start_char, s.end_char
+
+
+def _add(ctx: SentenceContext, fact: ExtractedFact) -> None:
+    """Add a fact; a duplicate (s, r, o, negated) keeps the one with more times."""
+    key = (fact.subject.lower(), fact.relation, fact.object.lower(), fact.negated)
+    for i, old in enumerate(ctx.facts):
+        if (old.subject.lower(), old.relation, old.object.lower(), old.negated) == key:
+            if (old.valid_at, old.invalid_at) == (None, None):
+                ctx.facts[i] = fact
+            return
+    ctx.facts.append(fact)
+
+
+def _children(tok: Token, *deps: str) -> list[Token]:
+    out = []
+    for c in tok.children:
+        if c.dep_ in deps:
+            out.append(c)
+            out.extend(_conjuncts(c))
+    return out
+
+
+def _conjuncts(tok: Token) -> list[Token]:
+    out = []
+    for c in tok.children:
+        if c.dep_ == "conj":
+            out.append(c)
+            out.extend(_conjuncts(c))
+    return out
+
+
+def _subjects(verb: Token) -> list[Token]:
+    subs = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    for s in list(subs):
+        subs.extend(c for c in _conjuncts(s) if c.pos_ in ("PRON", "NOUN", "PROPN"))
+    if subs:
+        return subs
+    if verb.dep_ in ("conj", "xcomp") and verb.head is not verb:
+        return _subjects(verb.head)
+    return []
+
+
+def is_progressive(verb: Token) -> bool:
+    """ "I'm moving", "we're having dinner and enjoying it" (aux shared with a conjunct)."""
+    if verb.tag_ != "VBG":
+        return False
+    head = verb.head if verb.dep_ == "conj" else verb
+    return any(c.dep_ == "aux" and c.lemma_ == "be" for c in (*verb.children, *head.children))
+
+
+@dataclass(slots=True)
+class Clause:
+    verb: Token
+    anchors: set[int]  # token ids whose temporal phrases belong to this clause
+    negated: bool = False
+    ending: bool = False  # "no longer", "anymore", "used to", "stopped ..."
+    starting: bool = False  # "started working at"
+    plan: bool = False
+    skip: bool = False
+
+
+def analyse(verb: Token) -> Clause:
+    """Read negation, modality, aspect and governing verbs of one clause."""
+    cl = Clause(verb, {verb.i})
+    cl.anchors.update(c.i for c in verb.children if c.dep_ in ("acomp", "attr", "oprd"))
+    toks = [verb]
+    if verb.dep_ == "xcomp":
+        gov = verb.head
+        toks.append(gov)
+        cl.anchors.add(gov.i)
+        glem = gov.lemma_.lower()
+        if glem in lx.START_VERBS:
+            cl.starting = True
+        elif glem in lx.STOP_VERBS or glem == "use":
+            cl.ending = True
+        elif glem in ("plan", "intend", "decide") or (glem == "go" and gov.tag_ == "VBG"):
+            cl.plan = True
+        else:
+            cl.skip = True  # "want to", "hope to", "love reading" (an object), "help me move"
+    for t in toks:
+        for c in t.children:
+            if c.dep_ == "neg":
+                cl.negated = True
+            elif c.dep_ in ("advmod", "npadvmod") and c.lower_ in lx.ENDING_ADVERBS:
+                cl.ending = True
+            elif c.tag_ == "MD" or c.lower_ == "'d":
+                low = c.lemma_.lower()
+                if low in ("will", "shall") and c.lower_ != "'d":
+                    cl.plan = True
+                elif low != "can":
+                    cl.skip = True
+    if (
+        verb.dep_ == "conj"
+        and verb.head is not verb
+        and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
+    ):  # "planning to ski and enjoy the views": the conjunct shares its head's frame
+        head = analyse(verb.head)
+        cl.skip |= head.skip
+        cl.plan |= head.plan
+        cl.ending |= head.ending
+        cl.starting |= head.starting  # but not the head's times: they may not apply
+    if cl.ending:
+        cl.negated = False
+    if (
+        is_progressive(verb)
+        and verb.lemma_.lower() in lx.PROGRESSIVE_PLANS
+        and not any(c.dep_ == "aux" and c.lemma_ == "have" for c in verb.children)
+    ):
+        cl.plan = True  # "we're moving to Berlin" (but not "I've been moving boxes")
+    return cl

@@ -1,0 +1,267 @@
+"""Word lists and relation tables for the rule extractor.
+
+Why a closed inventory: open subject-verb-object extraction on chat produces
+mostly noise ("I have a question", "I think that ..."). Memory needs the facts
+that change slowly and get asked about (where people live and work, who they
+are with, what they like, what they are allergic to). So the parser finds the
+clause structure and these tables decide which clauses are facts and how to
+name their relation. Add a verb here, not a branch in the matcher.
+
+Kinds (how a temporal phrase attached to the clause sets the fact's times):
+``state`` holds over time, ``start`` begins a state, ``end`` ends one
+(the fact is emitted negated), ``event`` happens once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+class Rule(NamedTuple):
+    relation: str  # canonical relation
+    kind: str  # state | start | end | event
+    obj: str = "any"  # any | place (PROPN/entity) | org (PROPN) | job | pet | poss | person
+
+
+# (verb lemma, particle or "", preposition or "dobj") -> rule. "dobj" means the
+# direct object; "none" means the clause needs no object (an ending with "*").
+VERB_RULES: dict[tuple[str, str, str], Rule] = {
+    ("live", "", "in"): Rule("live in", "state", "place"),
+    ("live", "", "at"): Rule("live in", "state", "place"),
+    ("reside", "", "in"): Rule("live in", "state", "place"),
+    ("move", "", "to"): Rule("live in", "start", "place"),
+    ("move", "back", "to"): Rule("live in", "start", "place"),
+    ("relocate", "", "to"): Rule("live in", "start", "place"),
+    ("settle", "", "in"): Rule("live in", "start", "place"),
+    ("move", "", "from"): Rule("live in", "end", "place"),
+    ("move", "out", "of"): Rule("live in", "end", "place"),
+    ("move", "away", "from"): Rule("live in", "end", "place"),
+    ("grow", "up", "in"): Rule("grow up in", "state", "place"),
+    ("come", "", "from"): Rule("be from", "state", "place"),
+    ("bear", "", "in"): Rule("be born in", "event", "any"),
+    ("bear", "", "on"): Rule("be born on", "event", "any"),
+    ("work", "", "at"): Rule("work at", "state", "any"),
+    ("work", "", "for"): Rule("work at", "state", "any"),
+    ("work", "", "as"): Rule("work as", "state", "any"),
+    ("start", "", "at"): Rule("work at", "start", "any"),
+    ("join", "", "dobj"): Rule("work at", "start", "org"),
+    ("teach", "", "at"): Rule("work at", "state", "any"),
+    ("volunteer", "", "at"): Rule("volunteer at", "state", "any"),
+    ("volunteer", "", "with"): Rule("volunteer at", "state", "any"),
+    ("retire", "", "from"): Rule("work at", "end", "any"),
+    ("retire", "", "none"): Rule("work at", "end", "any"),
+    ("resign", "", "from"): Rule("work at", "end", "any"),
+    ("lay", "off", "none"): Rule("work at", "end", "any"),
+    ("fire", "", "none"): Rule("work at", "end", "any"),
+    ("quit", "", "dobj"): Rule("work at", "end", "job"),
+    ("leave", "", "dobj"): Rule("work at", "end", "job"),
+    ("lose", "", "dobj"): Rule("work at", "end", "job"),
+    ("study", "", "dobj"): Rule("study", "state", "any"),
+    ("study", "", "at"): Rule("study at", "state", "any"),
+    ("major", "", "in"): Rule("study", "state", "any"),
+    ("graduate", "", "from"): Rule("graduate from", "event", "any"),
+    ("go", "", "to"): Rule("visit", "event", "place"),
+    ("travel", "", "to"): Rule("visit", "event", "place"),
+    ("fly", "", "to"): Rule("visit", "event", "place"),
+    ("visit", "", "dobj"): Rule("visit", "event", "any"),
+    ("marry", "", "dobj"): Rule("be married to", "start", "person"),
+    ("divorce", "", "dobj"): Rule("be married to", "end", "person"),
+    ("divorce", "", "none"): Rule("be married to", "end", "person"),
+    ("date", "", "dobj"): Rule("date", "state", "person"),
+    ("break", "up", "with"): Rule("date", "end", "person"),
+    ("break", "up", "none"): Rule("date", "end", "person"),
+    ("split", "up", "with"): Rule("date", "end", "person"),
+    ("split", "up", "none"): Rule("date", "end", "person"),
+    ("adopt", "", "dobj"): Rule("have", "start", "poss"),
+    ("buy", "", "dobj"): Rule("have", "start", "poss"),
+    ("sell", "", "dobj"): Rule("have", "end", "poss"),
+    ("have", "", "dobj"): Rule("have", "state", "poss"),
+    ("own", "", "dobj"): Rule("have", "state", "poss"),
+    ("like", "", "dobj"): Rule("like", "state"),
+    ("love", "", "dobj"): Rule("like", "state"),
+    ("enjoy", "", "dobj"): Rule("like", "state"),
+    ("adore", "", "dobj"): Rule("like", "state"),
+    ("hate", "", "dobj"): Rule("dislike", "state"),
+    ("dislike", "", "dobj"): Rule("dislike", "state"),
+    ("detest", "", "dobj"): Rule("dislike", "state"),
+    ("loathe", "", "dobj"): Rule("dislike", "state"),
+    ("stand", "", "dobj"): Rule("dislike", "state"),  # only "can't stand": checked in rules
+    ("prefer", "", "dobj"): Rule("prefer", "state"),
+    ("read", "", "dobj"): Rule("read", "event"),
+    ("watch", "", "dobj"): Rule("watch", "event"),
+    ("listen", "", "to"): Rule("listen to", "event"),
+    ("play", "", "dobj"): Rule("play", "state"),
+    ("speak", "", "dobj"): Rule("speak", "state"),
+    ("learn", "", "dobj"): Rule("learn", "state"),
+    ("practice", "", "dobj"): Rule("practice", "state"),
+    ("do", "", "dobj"): Rule("do", "state"),
+    ("eat", "", "dobj"): Rule("eat", "state"),
+    ("drink", "", "dobj"): Rule("drink", "state"),
+}
+
+#: Verbs that only carry a fact when negated/ended or habitual, never as a past event.
+HABIT_ONLY = {"eat", "drink", "do", "play"}
+
+#: Liking verbs: plain negation means "dislike", not the end of a liking.
+LIKE_VERBS = {"like", "love", "enjoy", "adore"}
+
+#: A governing verb + xcomp: "started working at", "stopped eating meat".
+START_VERBS = {"start", "begin"}
+STOP_VERBS = {"stop", "quit"}
+PLAN_VERBS = {"plan", "intend", "go"}  # "planning to move", "going to visit"
+#: Progressive forms of these are plans ("we're moving to Berlin").
+PROGRESSIVE_PLANS = {"move", "go", "fly", "travel", "visit", "relocate", "head", "start"}
+#: Job-ish nouns: "a job at X", "my job" (object of quit/get/start).
+JOB_NOUNS = {"job", "position", "role", "internship", "gig"}
+JOB_START_VERBS = {"get", "start", "land", "take", "accept", "find", "begin"}
+JOB_END_VERBS = {"quit", "leave", "lose"}
+
+# Kin and pets: relation used for "my <noun> <Name>", and normal form for subjects.
+KIN = {
+    "mother": "mother", "mom": "mother", "mum": "mother", "mommy": "mother", "mama": "mother",
+    "father": "father", "dad": "father", "daddy": "father", "papa": "father",
+    "parent": "parent", "parents": "parents", "sister": "sister", "brother": "brother",
+    "sibling": "sibling", "son": "son", "daughter": "daughter", "kid": "child",
+    "kids": "children", "child": "child", "children": "children", "baby": "baby",
+    "grandmother": "grandmother", "grandma": "grandmother", "granny": "grandmother",
+    "nana": "grandmother", "grandfather": "grandfather", "grandpa": "grandfather",
+    "granddad": "grandfather", "grandson": "grandson", "granddaughter": "granddaughter",
+    "aunt": "aunt", "uncle": "uncle", "cousin": "cousin", "niece": "niece",
+    "nephew": "nephew", "friend": "friend", "roommate": "roommate", "coworker": "coworker",
+    "colleague": "colleague", "boss": "boss", "neighbor": "neighbor", "neighbour": "neighbor",
+    "mentor": "mentor", "husband": "husband", "wife": "wife", "hubby": "husband",
+    "boyfriend": "boyfriend", "girlfriend": "girlfriend", "partner": "partner",
+    "fiance": "fiance", "fiancé": "fiance", "fiancee": "fiancee", "fiancée": "fiancee",
+    "spouse": "spouse", "stepmother": "stepmother", "stepfather": "stepfather",
+    "stepson": "stepson", "stepdaughter": "stepdaughter", "sisters": "sisters",
+    "brothers": "brothers", "grandparents": "grandparents", "twin": "twin",
+}  # fmt: skip
+#: "my <kin> <Name>" -> this relation from the owner to Name (default: "have <kin>").
+KIN_RELATION = {
+    "husband": "be married to",
+    "wife": "be married to",
+    "spouse": "be married to",
+    "boyfriend": "date",
+    "girlfriend": "date",
+    "partner": "date",
+    "fiance": "be engaged to",
+    "fiancee": "be engaged to",
+}
+PETS = {
+    "dog", "cat", "puppy", "kitten", "pup", "hamster", "parrot", "rabbit", "bunny", "fish",
+    "goldfish", "horse", "pony", "bird", "turtle", "tortoise", "snake", "lizard", "gecko",
+    "ferret", "chinchilla", "hedgehog", "pig", "guinea", "budgie", "canary", "cockatiel",
+}  # fmt: skip
+#: Things whose possession is worth remembering ("I have a car", "we bought a house").
+POSSESSIONS = {
+    "car", "house", "home", "apartment", "condo", "flat", "bike", "bicycle", "motorcycle",
+    "motorbike", "boat", "truck", "van", "cabin", "cottage", "piano", "guitar", "camera",
+    "farm", "garden", "business", "shop", "store", "restaurant", "bakery", "studio", "tattoo",
+    "scooter", "rv", "yacht", "minivan", "suv", "jeep", "tesla",
+}  # fmt: skip
+#: Conditions: "I have asthma" -> (have, asthma).
+CONDITIONS = {
+    "asthma", "diabetes", "adhd", "autism", "celiac", "anxiety", "depression", "arthritis",
+    "epilepsy", "migraines", "insomnia", "dyslexia", "eczema", "allergies",
+}  # fmt: skip
+
+OCCUPATIONS = {
+    "accountant", "actor", "actress", "architect", "artist", "attorney", "baker", "banker",
+    "barista", "bartender", "carpenter", "cashier", "chef", "cook", "chemist", "coach",
+    "consultant", "counselor", "dancer", "dentist", "designer", "developer", "doctor",
+    "driver", "economist", "editor", "electrician", "engineer", "farmer", "firefighter",
+    "historian", "journalist", "judge", "lawyer", "librarian", "manager", "mechanic",
+    "musician", "nurse", "painter", "paramedic", "pharmacist", "photographer", "physician",
+    "physicist", "pilot", "plumber", "police", "officer", "policeman", "professor",
+    "programmer", "psychologist", "researcher", "scientist", "singer", "surgeon",
+    "teacher", "therapist", "translator", "tutor", "veterinarian", "vet", "waiter",
+    "waitress", "writer", "author", "analyst", "administrator", "receptionist",
+    "technician", "student", "intern", "freelancer", "entrepreneur", "ceo", "founder",
+    "director", "producer", "soldier", "dj", "realtor", "hairdresser", "stylist",
+    "caregiver", "babysitter", "nanny", "cop", "detective", "lecturer", "principal",
+}  # fmt: skip
+#: Identity nouns/adjectives for "I'm (a) X" -> (be, X).
+IDENTITY = {
+    "vegan", "vegetarian", "pescatarian", "single", "pregnant", "left-handed", "introvert",
+    "extrovert", "christian", "muslim", "jewish", "buddhist", "hindu", "atheist", "gay",
+    "lesbian", "bisexual", "transgender", "trans", "nonbinary", "diabetic", "celiac",
+    "sober", "teetotal", "lactose", "retired",
+}  # fmt: skip
+
+#: Adjectives that describe the speaker's feelings about an object, not the object.
+EVALUATIVE = {
+    "new", "little", "great", "amazing", "awesome", "lovely", "cute", "beautiful", "nice",
+    "wonderful", "adorable", "sweet", "fantastic", "cool", "favorite", "favourite", "brand",
+    "huge", "big", "good", "best", "dear", "beloved", "own", "first", "latest", "whole",
+    "entire", "fabulous", "gorgeous", "precious", "incredible", "sweetest", "super",
+}  # fmt: skip
+#: Objects that name nothing rememberable.
+JUNK_OBJECTS = {
+    "it", "that", "this", "these", "those", "thing", "things", "stuff", "one", "lot", "lots",
+    "much", "nothing", "anything", "something", "everything", "time", "idea", "question",
+    "day", "way", "fun", "chance", "feeling", "moment", "bit", "kind", "sort", "what",
+    "which", "all", "both", "some", "any", "none", "homework", "laundry", "dishes",
+    "best", "part", "rest", "trip", "break", "plan", "plans", "sense", "look", "job",
+    "more", "less", "most", "ones", "guys", "folks", "people", "everyone", "everybody",
+    "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours",
+    "minute", "minutes", "ages", "while", "moments", "times", "own", "favorite", "favorites",
+    "ok", "okay", "cheers", "great", "well", "fine", "alright", "work", "service", "blast",
+}  # fmt: skip
+#: Quantity heads whose "of" complement is the real object ("a lot of sci-fi").
+QUANTITY_HEADS = {
+    "lot", "lots", "bunch", "ton", "tons", "couple", "few", "kind", "kinds", "type", "types",
+    "sort", "sorts", "piece", "variety", "number", "collection", "series", "pair",
+}  # fmt: skip
+#: Activities that make sense as a bare gerund object ("I love hiking").
+ACTIVITIES = {
+    "hike", "swim", "run", "cook", "bake", "paint", "draw", "read", "write", "travel", "camp",
+    "fish", "dance", "sing", "ski", "surf", "climb", "cycle", "bike", "garden", "knit", "sew",
+    "hunt", "skate", "skateboard", "snowboard", "jog", "walk", "shop", "game", "meditate",
+    "sail", "kayak", "golf", "bowl", "box", "kickbox", "crochet", "journal", "blog", "film",
+    "photograph", "volunteer", "teach", "study", "learn", "code", "program", "sketch",
+}  # fmt: skip
+#: Gerunds too light to be an object on their own ("I love being ...", "I hate making ...").
+LIGHT_VERBS = {
+    "be", "have", "get", "feel", "go", "do", "make", "take", "see", "say", "think", "know",
+    "keep", "let", "try", "need", "want", "come", "put", "give", "find", "use", "look",
+}  # fmt: skip
+
+SPEAKER_PRONOUNS = {"i", "me", "myself", "we", "us", "ourselves"}
+SPEAKER_POSSESSIVES = {"my", "our", "mine", "ours"}
+LISTENER_PRONOUNS = {"you", "yourself", "yourselves"}
+LISTENER_POSSESSIVES = {"your", "yours"}
+#: Markers of hypotheticals, wishes and uncertainty: no facts from such sentences.
+HYPOTHETICAL_WORDS = {
+    "if", "wish", "maybe", "perhaps", "imagine", "suppose", "hypothetically", "someday",
+    "hope", "hoping", "hopefully",
+    "probably", "possibly", "unless", "whether", "considering", "thinking",
+}  # fmt: skip
+MODALS = {"would", "could", "might", "should", "may", "must", "'d", "ought"}
+ENDING_ADVERBS = {"anymore", "longer"}  # "not ... anymore", "no longer"
+
+ENTITY_LABELS_SKIPPED = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
+
+# --------------------------------------------------------------------------- pre-filter
+
+_IRREGULAR = (
+    "born|grew|grown|went|gone|broke|broken|bought|sold|left|quit|met|flew|flown|came|began"
+    "|begun|ate|eaten|drank|drunk|spoke|spoken|split|read|got|gotten|married|engaged"
+    "|divorced|laid|fired|retired|joined|hired|adopted|graduated|studied|moved|lived"
+)
+_STEMS = sorted(
+    {(k[0][:-1] if k[0].endswith("e") else k[0]) for k in VERB_RULES if k[0] not in ("have", "do", "go", "stand", "bear")}
+    | {"fan", "favorite", "favourite", "allerg", "job", "used to", "no longer", "anymore",
+       "doing", "going", "goes", "go to", "trip", "into", "from", "can't stand", "cannot stand"}
+    | set(KIN) | PETS | POSSESSIONS | OCCUPATIONS | IDENTITY | CONDITIONS,
+    key=len,
+    reverse=True,
+)  # fmt: skip
+#: Cheap test run before parsing: a message that matches none of these cannot
+#: produce a fact under the rules, so it is never parsed.
+TRIGGER_RE = re.compile(
+    r"\b(?:" + _IRREGULAR + "|" + "|".join(re.escape(s) for s in _STEMS) + r")", re.IGNORECASE
+)
+#: A capitalised word that is not the first word of a sentence and not "I":
+#: only then can NER find a name.
+NAME_CANDIDATE_RE = re.compile(r"(?<![.!?]\s)(?<=\S\s)(?!I\b|I')[A-Z][\w'-]*|\b[A-Z]{2,}\b")

