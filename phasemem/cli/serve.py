@@ -1,0 +1,277 @@
+"""``phasemem serve``, ``phasemem mcp``, ``phasemem keys`` and ``phasemem bench load``.
+
+Register with ``register(cli, bench)``; ``python -m phasemem.cli.serve``
+runs the same commands standalone (the tests use that).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from phasemem.cli.common import console, emit_json, fail, json_option
+from phasemem.errors import PhasememError
+from phasemem.timeutil import iso
+
+
+def _data_dir(value: str | None) -> Path:
+    if value:
+        return Path(value).expanduser()
+    from phasemem.server.tenants import default_data_dir
+
+    return default_data_dir()
+
+
+def _embedder(ctx: click.Context, value: str | None) -> str | None:
+    """The hidden --embedder of the command, else the top-level one."""
+    if value:
+        return value
+    obj = ctx.find_root().obj
+    return getattr(obj, "embedder", None)
+
+
+data_dir_option = click.option(
+    "--data-dir", default=None, envvar="PHASEMEM_SERVER_DIR", metavar="DIR",
+    help="Server data: keys.db and tenants/<name>.db (default: $PHASEMEM_SERVER_DIR, "
+    "else a 'server' folder next to the default database).",
+)  # fmt: skip
+embedder_option = click.option("--embedder", default=None, hidden=True)
+facts_option = click.option("--facts/--no-facts", default=True, show_default=True,
+                            help="Extract facts from new memories (--no-facts: episodes only).")  # fmt: skip
+
+
+def _guard(fn: Any) -> Any:
+    """Library errors as one clean line (also when run standalone)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*a: Any, **kw: Any) -> Any:
+        try:
+            return fn(*a, **kw)
+        except PhasememError as exc:
+            fail(exc)
+
+    return wrapper
+
+
+@click.command()
+@data_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8420, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--max-body", default=1024 * 1024, show_default=True, type=click.IntRange(1024),
+              help="Largest request body in bytes (bigger ones get 413).")  # fmt: skip
+@click.option("--log-level", default="warning", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))  # fmt: skip
+@facts_option
+@embedder_option
+@click.pass_context
+@_guard
+def serve(ctx: click.Context, data_dir: str | None, host: str, port: int, max_body: int,
+          log_level: str, facts: bool, embedder: str | None) -> None:  # fmt: skip
+    """Run the REST API and the web page (needs: pip install 'phasemem[server]')."""
+    from phasemem.server import serve as run
+
+    d = _data_dir(data_dir)
+    console.print(f"phasemem serving http://{host}:{port}/  (data: {d}; keys: phasemem keys create)",
+                  highlight=False)  # fmt: skip
+    run(d, host=host, port=port, embedder=_embedder(ctx, embedder), max_body=max_body,
+        log_level=log_level, facts=facts)  # fmt: skip
+
+
+@click.command()
+@click.option(
+    "--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True
+)
+@click.option("--db", "db", default=None, metavar="PATH",
+              help="stdio: the database file (default: the top-level --db, $PHASEMEM_DB, or the default).")  # fmt: skip
+@click.option("--user", "user", default="default", show_default=True,
+              help="Whose memories the tools read and write.")  # fmt: skip
+@data_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="http: interface.")
+@click.option("--port", default=8421, show_default=True, type=click.IntRange(1, 65535))
+@facts_option
+@embedder_option
+@click.pass_context
+@_guard
+def mcp(ctx: click.Context, transport: str, db: str | None, user: str, data_dir: str | None,
+        host: str, port: int, facts: bool, embedder: str | None) -> None:  # fmt: skip
+    """Run the MCP server (needs: pip install 'phasemem[mcp]').
+
+    stdio serves one local database to a desktop client; http serves every
+    tenant with an API key at http://HOST:PORT/mcp."""
+    from phasemem.mcp_server import server as ms
+    from phasemem.store.filters import check_scope_value
+
+    check_scope_value("user", user, required=True)
+    emb = _embedder(ctx, embedder)
+    if transport == "stdio":
+        obj = ctx.find_root().obj
+        path = db or (obj.db_path() if hasattr(obj, "db_path") else None)
+        if path is None:
+            from phasemem.memory import default_db_path
+
+            path = str(default_db_path())
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        ms.run_stdio(path, user=user, embedder=emb, facts=facts)
+    else:
+        click.echo(f"phasemem MCP (streamable HTTP) at http://{host}:{port}/mcp", err=True)
+        ms.run_http(_data_dir(data_dir), host=host, port=port, user=user, embedder=emb,
+                    facts=facts)  # fmt: skip
+
+
+@click.group()
+def keys() -> None:
+    """Manage API keys of the REST and MCP servers (one tenant per key)."""
+
+
+def _keystore(data_dir: str | None) -> Any:
+    from phasemem.server.keys import KeyStore
+
+    return KeyStore(_data_dir(data_dir) / "keys.db")
+
+
+@keys.command("create")
+@click.option("--tenant", required=True, help="Tenant the key belongs to (a-z, 0-9, _ and -).")
+@click.option("--name", default=None, help="A label for the key (e.g. the client's name).")
+@data_dir_option
+@json_option
+@_guard
+def keys_create(tenant: str, name: str | None, data_dir: str | None, as_json: bool) -> None:
+    """Create a key. It is printed once; only a salted hash is stored."""
+    store = _keystore(data_dir)
+    try:
+        key, info = store.create(tenant, name)
+    finally:
+        store.close()
+    if as_json:
+        emit_json({"key": key, **info.to_dict()})
+    else:
+        click.echo(key)
+        click.echo(
+            f"key id {info.kid} for tenant {info.tenant} (shown once: store it now)", err=True
+        )
+
+
+@keys.command("list")
+@click.option("--tenant", default=None)
+@data_dir_option
+@json_option
+@_guard
+def keys_list(tenant: str | None, data_dir: str | None, as_json: bool) -> None:
+    """List keys (ids and tenants, never secrets)."""
+    store = _keystore(data_dir)
+    try:
+        rows = store.list(tenant)
+    finally:
+        store.close()
+    if as_json:
+        emit_json({"results": [r.to_dict() for r in rows]})
+        return
+    table = Table("key id", "tenant", "name", "created", "revoked")
+    for r in rows:
+        table.add_row(r.kid, r.tenant, r.name or "", iso(r.created_at)[:19],
+                      iso(r.revoked_at)[:19] if r.revoked_at else "")  # type: ignore[index]  # fmt: skip
+    console.print(table)
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@data_dir_option
+@_guard
+def keys_revoke(key_id: str, data_dir: str | None) -> None:
+    """Revoke a key by its id; the servers refuse it from the next request on."""
+    store = _keystore(data_dir)
+    try:
+        info = store.revoke(key_id)
+    finally:
+        store.close()
+    console.print(f"revoked {info.kid} (tenant {info.tenant})")
+
+
+@click.command("load")
+@click.option("--n", "n", default=100_000, show_default=True, type=click.IntRange(1, 2_000_000),
+              help="Memories in the tenant.")  # fmt: skip
+@click.option("--clients", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--seconds", default=30.0, show_default=True, type=click.FloatRange(1, 600))
+@click.option("--max-requests", default=20_000, show_default=True, type=click.IntRange(1))
+@click.option("--workdir", default=None, type=click.Path(file_okay=False),
+              help="Keep the filled tenant here and reuse it on the next run.")  # fmt: skip
+@click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
+@embedder_option
+@click.pass_context
+@_guard
+def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_requests: int,
+               workdir: str | None, json_out: str | None, embedder: str | None) -> None:  # fmt: skip
+    """REST search latency under concurrent loopback clients (127.0.0.1 only)."""
+    from phasemem.bench import load
+
+    res = load.run(n=n, clients=clients, seconds=seconds, max_requests=max_requests,
+                   workdir=workdir, embedder=_embedder(ctx, embedder),
+                   progress=lambda msg: console.print(msg, highlight=False))  # fmt: skip
+    lat = res["search_ms"]
+    console.print(f"n={res['n']} embedder={res['embedder']} clients={clients}: "
+                  f"p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms, {res['requests_per_s']:.1f} req/s, "
+                  f"errors {res['errors']}")  # fmt: skip
+    if json_out:
+        Path(json_out).write_text(json.dumps(res, indent=2))
+
+
+@click.command("context")
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--budgets", default="500,1000,2000", show_default=True)
+@click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
+@embedder_option
+@click.pass_context
+@_guard
+def context_bench(ctx: click.Context, data: str, budgets: str, json_out: str | None,
+                  embedder: str | None) -> None:  # fmt: skip
+    """Evidence recall inside assembled context vs plain top-k at the same tokens."""
+    from phasemem.bench import context as bc
+
+    try:
+        bs = sorted({int(b) for b in budgets.split(",") if b.strip()})
+    except ValueError:
+        raise click.BadParameter("comma-separated integers", param_hint="--budgets") from None
+    with console.status("ingesting and assembling..."):
+        res = bc.run(data, bs, embedder=_embedder(ctx, embedder))
+    table = Table("system", *[f"R@{b} tok" for b in bs],
+                  title=f"LoCoMo evidence recall in context ({res['questions']} questions)")  # fmt: skip
+    for name in ("context", "context_facts", "topk", "topk_fill"):
+        table.add_row(name, *[f"{res[name]['recall'][str(b)]:.3f}" for b in bs])
+    table.add_row("context/topk", *[f"{res['context_vs_topk'][str(b)]:.3f}" for b in bs])
+    console.print(table)
+    if json_out:
+        Path(json_out).write_text(json.dumps(res, indent=2))
+
+
+def register(cli: click.Group, bench: click.Group | None = None) -> None:
+    """Add serve, mcp and keys to ``cli`` and load/context to ``bench``."""
+    for cmd in (serve, mcp, keys):
+        cli.add_command(cmd)
+    if bench is not None:
+        bench.add_command(load_bench, "load")
+        bench.add_command(context_bench, "context")
+
+
+@click.group()
+@click.option("--db", envvar="PHASEMEM_DB", default=None, hidden=True)
+@click.option("--embedder", default=None, hidden=True)
+@click.pass_context
+def _standalone(ctx: click.Context, db: str | None, embedder: str | None) -> None:
+    """Server commands of phasemem (standalone entry point)."""
+    from phasemem.cli.common import Ctx
+
+    ctx.obj = Ctx(db=db, embedder=embedder)
+
+
+_bench = click.Group("bench", help="Serving benchmarks.")
+register(_standalone, _bench)
+_standalone.add_command(_bench)
+
+if __name__ == "__main__":
+    _standalone(prog_name="phasemem", args=sys.argv[1:])

@@ -1,0 +1,439 @@
+"""Context assembly: a prompt-ready block of what the agent should know now.
+
+``assemble_context(mem, query, user_id=..., budget_tokens=1500)`` packs, in
+this order and never past the budget:
+
+1. **pinned** instructions (``Memory.pin``), oldest first, always first;
+2. **about the user**: current facts whose subject is the user themself;
+3. **facts**: the other current facts that bear on the query;
+4. **episodes**: the most relevant dated memories, deduplicated, shown in
+   time order under a date line (the order a reader follows a story in).
+
+Every fact and episode carries a short citation ``[n]``; ``Context.parts``
+and ``Context.citations`` map each one to its memory id. Numbers, not ids,
+go into the text because a UUID costs ~27 WordPiece tokens and an 8-char
+prefix ~8, against 3 for ``[12]``; pass ``cite="id"`` for id prefixes.
+
+Tokens are counted with a real tokenizer: the WordPiece vocabulary shipped
+for the default embedder (no download, unlike tiktoken). ``TokenCounter`` is
+the seam: any ``str -> int`` callable can be passed or set as the default.
+The budget is checked on the final text, not estimated.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from phasemem.errors import InvalidInputError
+from phasemem.ingest import clean_text
+from phasemem.store.filters import check_scope_value
+from phasemem.timeutil import TimeLike, iso, to_ts
+
+if TYPE_CHECKING:
+    from phasemem.memory import Memory
+
+TokenCounter = Callable[[str], int]
+
+MIN_BUDGET = 16
+MAX_BUDGET = 32_000
+#: Shares of the budget the two fact sections may take before episodes fill
+#: the rest; what they leave unused goes to episodes, and what episodes leave
+#: goes back to facts.
+SELF_FACT_SHARE = 0.2
+FACT_SHARE = 0.2
+_SELF_WORDS = {"user", "me", "i", "myself", "the user"}
+_VOCAB = Path(__file__).parent / "embed" / "data" / "minilm_vocab.txt"
+_counter_lock = threading.Lock()
+_default_counter: TokenCounter | None = None
+
+
+# -- token counting -------------------------------------------------------------
+def wordpiece_counter() -> TokenCounter:
+    """WordPiece token count with the shipped bert-base-uncased vocabulary.
+
+    Whitespace separates tokens, so the count of lines joined by newlines is
+    the sum of their counts; assembly relies on that for speed and still
+    re-checks the whole text."""
+    from tokenizers import BertWordPieceTokenizer
+
+    tok = BertWordPieceTokenizer(str(_VOCAB), lowercase=True)
+    tok.no_truncation()
+    lock = threading.Lock()
+
+    def count(text: str) -> int:
+        if not text:
+            return 0
+        with lock:  # the Rust tokenizer is not documented as re-entrant
+            return len(tok.encode(text, add_special_tokens=False).ids)
+
+    return count
+
+
+def default_token_counter() -> TokenCounter:
+    """The process-wide counter (WordPiece unless ``set_token_counter`` changed it)."""
+    global _default_counter
+    with _counter_lock:
+        if _default_counter is None:
+            _default_counter = wordpiece_counter()
+        return _default_counter
+
+
+def set_token_counter(counter: TokenCounter | None) -> None:
+    """Plug in another tokenizer (e.g. the target LLM's); ``None`` restores WordPiece."""
+    global _default_counter
+    with _counter_lock:
+        _default_counter = counter
+
+
+# -- result types -------------------------------------------------------------------
+@dataclass(slots=True)
+class ContextItem:
+    """One line of the block: a pin, a fact or an episode."""
+
+    kind: str  # "pin" | "fact" | "episode"
+    id: str
+    ref: str | None  # the citation printed in the text ("1"), None for pins
+    line: str
+    tokens: int
+    data: dict[str, Any]
+    source: Any = field(default=None, repr=False)  # the Pin / Fact / Episode object
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "ref": self.ref, "line": self.line,
+                "tokens": self.tokens, **self.data}  # fmt: skip
+
+
+@dataclass(slots=True)
+class ContextSection:
+    name: str  # "pinned" | "user" | "facts" | "episodes"
+    title: str
+    items: list[ContextItem]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "items": [i.to_dict() for i in self.items]}
+
+
+@dataclass(slots=True)
+class Context:
+    """The assembled block (``text``) and what it is made of (``parts``)."""
+
+    query: str
+    user_id: str
+    as_of: float | None
+    budget_tokens: int
+    tokens: int
+    text: str
+    parts: list[ContextSection]
+
+    @property
+    def citations(self) -> dict[str, str]:
+        """Citation printed in the text -> memory (fact or episode) id."""
+        return {i.ref: i.id for s in self.parts for i in s.items if i.ref is not None}
+
+    @property
+    def episode_ids(self) -> list[str]:
+        return [i.id for s in self.parts for i in s.items if i.kind == "episode"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query, "user_id": self.user_id, "as_of": iso(self.as_of),
+            "budget_tokens": self.budget_tokens, "tokens": self.tokens, "text": self.text,
+            "parts": [s.to_dict() for s in self.parts], "citations": self.citations,
+        }  # fmt: skip
+
+
+# -- assembly ---------------------------------------------------------------------------
+_TITLES = {
+    "pinned": "Pinned instructions (always follow):",
+    "user": "About the user (current facts):",
+    "facts": "Relevant facts (current):",
+    "episodes": "Relevant memories (dated, oldest first):",
+}
+
+
+def assemble_context(
+    mem: Memory,
+    query: str,
+    *,
+    user_id: str,
+    budget_tokens: int = 1500,
+    as_of: TimeLike | None = None,
+    count_tokens: TokenCounter | None = None,
+    cite: str = "ref",
+    candidates: int | None = None,
+) -> Context:
+    """Pack pins, the user's facts, other facts and episodes into ``budget_tokens``."""
+    q = clean_text(query, field="query", max_chars=4000)
+    check_scope_value("user_id", user_id, required=True)
+    if isinstance(budget_tokens, bool) or not isinstance(budget_tokens, int):
+        raise InvalidInputError("budget_tokens must be an integer", field="budget_tokens")
+    if not MIN_BUDGET <= budget_tokens <= MAX_BUDGET:
+        raise InvalidInputError(
+            f"budget_tokens must be in {MIN_BUDGET}..{MAX_BUDGET}", field="budget_tokens"
+        )
+    if cite not in ("ref", "id"):
+        raise InvalidInputError("cite must be 'ref' or 'id'", field="cite")
+    at = to_ts(as_of, field="as_of") if as_of is not None else None
+    count = count_tokens or default_token_counter()
+    packer = _Packer(count, budget_tokens, cite)
+
+    for pin in _pins(mem, user_id, at):
+        packer.offer("pinned", "pin", pin.id, pin.text, {"created_at": iso(pin.created_at)}, pin)
+
+    hits = _search(mem, q, user_id, at, candidates or _pool_size(budget_tokens))
+    facts = _facts(mem, q, user_id, at, hits)
+    self_names = _self_names(mem, user_id)
+    mine = [f for f in facts if _norm(getattr(f, "subject", "")) in self_names]
+    others = [f for f in facts if _norm(getattr(f, "subject", "")) not in self_names]
+
+    room = packer.left
+    packer.fill("user", mine, cap=int(room * SELF_FACT_SHARE))
+    packer.fill("facts", others, cap=int(room * FACT_SHARE))
+    packer.fill_episodes(h.episode for h in hits)
+    packer.fill("user", mine)  # what episodes left over
+    packer.fill("facts", others)
+    return packer.build(q, user_id, at)
+
+
+def _pool_size(budget: int) -> int:
+    """How many search hits to ask for: more than can fit (~12 tokens at least each)."""
+    return max(20, min(1000, budget // 12 + 10))
+
+
+def _pins(mem: Memory, user_id: str, at: float | None) -> list[Any]:
+    pins_fn = getattr(mem, "pins", None)
+    if pins_fn is None:
+        return []
+    pins = sorted(pins_fn(user_id=user_id), key=lambda p: (p.created_at, p.id))
+    return [p for p in pins if at is None or p.created_at <= at]
+
+
+def _accepts(fn: Callable[..., Any], name: str) -> bool:
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _search(mem: Memory, q: str, user_id: str, at: float | None, limit: int) -> Any:
+    """Search as of ``at``: nothing recorded as happening after it can be known then."""
+    kwargs: dict[str, Any] = {"user_id": user_id, "limit": limit}
+    if at is not None:
+        kwargs["filters"] = {"occurred_before": at}
+        if _accepts(mem.search, "as_of"):
+            kwargs["as_of"] = at
+    return mem.search(q, **kwargs)
+
+
+def _facts(mem: Memory, q: str, user_id: str, at: float | None, hits: Any) -> list[Any]:
+    """Current facts, most relevant first: those search returned, then those
+    drawn from the episodes that matched, then by word overlap with the query."""
+    facts_fn = getattr(mem, "facts", None)
+    if facts_fn is None:
+        return []
+    current = [f for f in facts_fn(user_id=user_id, as_of=at) if _is_current(f, at)]
+    if not current:
+        return []
+    by_id = {f.id: f for f in current}
+    order: dict[str, float] = {}
+    for rank, h in enumerate(getattr(hits, "facts", None) or []):
+        f = getattr(h, "fact", h)  # search returns FactHit(fact, score, scores)
+        if getattr(f, "id", None) in by_id:
+            order.setdefault(f.id, 3.0 - rank / 1000)
+    hit_rank = {h.episode.id: r for r, h in enumerate(hits)}
+    words = _words(q)
+    for f in current:
+        if f.id in order:
+            continue
+        near = [hit_rank[e] for e in (getattr(f, "episode_ids", None) or ()) if e in hit_rank]
+        if near:
+            order[f.id] = 2.0 - min(near) / 10_000
+            continue
+        overlap = len(words & _words(f"{f.subject} {f.relation} {f.object}"))
+        order[f.id] = overlap / (len(words) + 1)
+    return sorted(current, key=lambda f: (-order[f.id], -(getattr(f, "valid_at", None) or 0), f.id))
+
+
+def _is_current(fact: Any, at: float | None) -> bool:
+    if getattr(fact, "expired_at", None) is not None and (at is None or fact.expired_at <= at):
+        return False
+    inv = getattr(fact, "invalid_at", None)
+    now = at if at is not None else datetime.now(UTC).timestamp()
+    return inv is None or _ts(inv) > now
+
+
+def _self_names(mem: Memory, user_id: str) -> set[str]:
+    """Who "the user" is: the user id, and the speakers of the user's own
+    (role=user) turns, since extraction resolves "I" to the speaker's name."""
+    names = {_norm(user_id)} | _SELF_WORDS
+    try:
+        for ep in mem.get_all(user_id=user_id, filters={"role": "user"}, limit=200):
+            if ep.speaker:
+                names.add(_norm(ep.speaker))
+    except InvalidInputError:
+        pass
+    return names
+
+
+def _norm(s: str) -> str:
+    return " ".join(str(s).casefold().split())
+
+
+def _words(s: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", s.casefold()) if len(w) > 2}
+
+
+def _ts(value: Any) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return float(value)
+
+
+def _day(ts: float) -> str:
+    d = datetime.fromtimestamp(ts, UTC)
+    return f"{d.day} {d.strftime('%B')} {d.year}"
+
+
+def _fact_line(f: Any) -> str:
+    line = f"{f.subject} {f.relation} {f.object}"
+    valid = getattr(f, "valid_at", None)
+    if valid is not None:
+        line += f" (since {_day(_ts(valid))})"
+    return line
+
+
+class _Packer:
+    """Greedy packing under a hard token budget. A line that does not fit is
+    skipped and smaller later ones still get their chance."""
+
+    def __init__(self, count: TokenCounter, budget: int, cite: str) -> None:
+        self.count = count
+        self.budget = budget
+        self.cite = cite
+        self.used = 0
+        self.sections: dict[str, list[ContextItem]] = {k: [] for k in _TITLES}
+        self.title_cost = {k: count(v) for k, v in _TITLES.items()}
+        self.seen_ids: set[str] = set()
+        self.seen_text: set[str] = set()
+        self.day_cost: dict[str, int] = {}
+        self.days: set[str] = set()
+        self.n_refs = 0
+
+    @property
+    def left(self) -> int:
+        return self.budget - self.used
+
+    def _ref(self, item_id: str) -> str:
+        self.n_refs += 1
+        return str(self.n_refs) if self.cite == "ref" else item_id.replace("-", "")[:8]
+
+    def _section_cost(self, section: str) -> int:
+        return 0 if self.sections[section] else self.title_cost[section]
+
+    def offer(self, section: str, kind: str, item_id: str, text: str, data: dict[str, Any],
+              source: Any, extra: int = 0, cap: int | None = None) -> bool:  # fmt: skip
+        """Add one line if it fits (in the budget and in ``cap`` for its section)."""
+        if item_id in self.seen_ids:
+            return False
+        key = _norm(text)
+        if kind != "pin" and key in self.seen_text:
+            return False
+        ref = None if kind == "pin" else self._ref(item_id)
+        line = f"- {text}" if ref is None else f"- {text} [{ref}]"
+        cost = self.count(line) + self._section_cost(section) + extra
+        spent = sum(i.tokens for i in self.sections[section])
+        if cost > self.left or (cap is not None and spent + cost > cap):
+            if ref is not None:
+                self.n_refs -= 1
+            return False
+        self.sections[section].append(
+            ContextItem(kind, item_id, ref, line, cost - extra, data, source)
+        )
+        self.used += cost
+        self.seen_ids.add(item_id)
+        self.seen_text.add(key)
+        return True
+
+    def fill(self, section: str, facts: Sequence[Any], cap: int | None = None) -> None:
+        for f in facts:
+            if self.left <= 0:
+                return
+            data = {k: _jsonable(getattr(f, k, None)) for k in
+                    ("subject", "relation", "object", "valid_at", "invalid_at", "episode_ids")}  # fmt: skip
+            self.offer(section, "fact", f.id, _fact_line(f), data, f, cap=cap)
+
+    def fill_episodes(self, episodes: Any) -> None:
+        for ep in episodes:
+            if self.left <= 0:
+                return
+            day = _day(ep.occurred_at)
+            extra = 0
+            if day not in self.days:
+                extra = self.day_cost.setdefault(day, self.count(f"{day}:"))
+            text = f"{ep.speaker}: {ep.text}" if ep.speaker else ep.text
+            data = {"occurred_at": iso(ep.occurred_at), "speaker": ep.speaker,
+                    "session_id": ep.session_id, "text": ep.text}  # fmt: skip
+            if self.offer("episodes", "episode", ep.id, text, data, ep, extra=extra):
+                self.days.add(day)
+
+    def render(self) -> str:
+        out: list[str] = []
+        for name, title in _TITLES.items():
+            items = self.sections[name]
+            if not items:
+                continue
+            if out:
+                out.append("")
+            out.append(title)
+            if name != "episodes":
+                out.extend(i.line for i in items)
+                continue
+            last_day = None
+            for it in sorted(items, key=lambda i: (i.source.occurred_at, i.source.id)):
+                day = _day(it.source.occurred_at)
+                if day != last_day:
+                    out.append(f"{day}:")
+                    last_day = day
+                out.append(it.line)
+        return "\n".join(out)
+
+    def build(self, q: str, user_id: str, at: float | None) -> Context:
+        text = self.render()
+        tokens = self.count(text)
+        # A counter that is not additive over lines could overshoot: drop the
+        # least important lines (last episode, then facts) until it fits.
+        order = ["episodes", "facts", "user", "pinned"]
+        while tokens > self.budget:
+            name = next(n for n in order if self.sections[n])
+            self.sections[name].pop()
+            text = self.render()
+            tokens = self.count(text)
+        parts = [ContextSection(n, _TITLES[n], list(items)) for n, items in self.sections.items()]
+        return Context(q, user_id, at, self.budget, tokens, text, parts)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.isoformat()
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+__all__ = [
+    "Context",
+    "ContextItem",
+    "ContextSection",
+    "TokenCounter",
+    "assemble_context",
+    "default_token_counter",
+    "set_token_counter",
+    "wordpiece_counter",
+]

@@ -1,0 +1,123 @@
+"""Request and response bodies of the REST API (what the OpenAPI schema shows).
+
+Validation here is only of shape (types, lengths, ranges); the library
+validates meaning (text, scope ids, times) and its ``InvalidInputError``
+becomes the same 422 shape with the field named.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Scope = Field(min_length=1, max_length=256)
+TimeValue = str | float | int
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Message(_Body):
+    content: str = Field(min_length=1, max_length=32_000)
+    role: Literal["user", "assistant", "system", "tool"] | None = None
+    name: str | None = Field(default=None, max_length=200, description="Who said it.")
+    occurred_at: TimeValue | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class AddRequest(_Body):
+    messages: str | Message | list[Message] = Field(
+        description="A text, one message, or a list of messages (one transaction)."
+    )
+    user_id: str = Scope
+    agent_id: str | None = Field(default=None, min_length=1, max_length=256)
+    session_id: str | None = Field(default=None, min_length=1, max_length=256)
+    occurred_at: TimeValue | None = Field(
+        default=None, description="ISO date/time or epoch seconds."
+    )
+    metadata: dict[str, Any] | None = None
+    source: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class UpdateRequest(_Body):
+    text: str = Field(min_length=1, max_length=32_000)
+    user_id: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class Filters(_Body):
+    occurred_after: TimeValue | None = None
+    occurred_before: TimeValue | None = None
+    role: str | None = None
+    speaker: str | None = None
+    source: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class SearchRequest(_Body):
+    query: str = Field(min_length=1, max_length=4000)
+    user_id: str = Scope
+    agent_id: str | None = Field(default=None, min_length=1, max_length=256)
+    session_id: str | None = Field(default=None, min_length=1, max_length=256)
+    limit: int = Field(default=10, ge=1, le=1000)
+    filters: Filters | None = None
+    preset: Literal["balanced", "lexical", "dense", "rrf"] | None = None
+    as_of: TimeValue | None = Field(default=None, description="Search as the store stood then.")
+    trace: bool = False
+
+
+class ContextRequest(_Body):
+    query: str = Field(min_length=1, max_length=4000)
+    user_id: str = Scope
+    budget_tokens: int = Field(default=1500, ge=16, le=32_000)
+    as_of: TimeValue | None = None
+
+
+class PinRequest(_Body):
+    text: str = Field(min_length=1, max_length=4000)
+    user_id: str = Scope
+
+
+class ForgetRequest(_Body):
+    user_id: str = Scope
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class Results(BaseModel):
+    results: list[dict[str, Any]]
+    model_config = ConfigDict(extra="allow")
+
+
+class Page(BaseModel):
+    results: list[dict[str, Any]]
+    next_offset: int | None = Field(
+        description="Pass as offset for the next page; null at the end."
+    )
+
+
+class Whoami(BaseModel):
+    tenant: str
+    key_id: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorBody, "description": d}
+    for s, d in (
+        (401, "Missing, invalid or revoked API key"),
+        (404, "Unknown id (ids of other tenants are unknown too)"),
+        (413, "Request body over the limit"),
+        (422, "Malformed JSON or an invalid field (named in error.field)"),
+        (501, "Not offered by this phasemem build"),
+    )
+}
