@@ -144,13 +144,23 @@ def _dense_recall(mem: Memory, qs: list[str]) -> float:
     return round(hits / (10 * len(qs)), 4)
 
 
-def run(ns: list[int], queries: int = 200, embedder: str | None = None) -> dict[str, Any]:
+def run(
+    ns: list[int], queries: int = 200, embedder: str | None = None, facts: bool = True
+) -> dict[str, Any]:
     """Each N in its own process, so peak RSS and caches are per N."""
     runs = []
     for n in ns:
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
             out = fh.name
-        cmd = [sys.executable, "-m", "phasemem.bench.scale", str(n), out, str(queries)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "phasemem.bench.scale",
+            str(n),
+            out,
+            str(queries),
+            str(int(facts)),
+        ]
         if embedder:
             cmd.append(embedder)
         subprocess.run(cmd, check=True)
@@ -160,6 +170,6 @@ def run(ns: list[int], queries: int = 200, embedder: str | None = None) -> dict[
 
 
 if __name__ == "__main__":
-    n_, out_, q_ = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-    emb_ = sys.argv[4] if len(sys.argv) > 4 else None
-    Path(out_).write_text(json.dumps(run_one(n_, q_, embedder=emb_)))
+    n_, out_, q_, facts_ = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), bool(int(sys.argv[4]))
+    emb_ = sys.argv[5] if len(sys.argv) > 5 else None
+    Path(out_).write_text(json.dumps(run_one(n_, q_, embedder=emb_, facts=facts_)))

@@ -86,9 +86,10 @@ def locomo(
     "--n", "ns", default="10000,100000", show_default=True, help="Episode counts, comma-separated."
 )
 @click.option("--queries", default=200, show_default=True)
+@click.option("--no-facts", is_flag=True, help="Episodes only: no fact extraction at ingest.")
 @click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
 @pass_ctx
-def scale(c: Ctx, ns: str, queries: int, json_out: str | None) -> None:
+def scale(c: Ctx, ns: str, queries: int, no_facts: bool, json_out: str | None) -> None:
     """Ingest rate, search latency, bytes and RSS at each N (one user scope)."""
     from phasemem.bench import scale as sb
 
@@ -99,15 +100,15 @@ def scale(c: Ctx, ns: str, queries: int, json_out: str | None) -> None:
     with Progress(console=console) as bar:
         task = bar.add_task("scale runs", total=len(sizes))
         for n in sizes:
-            runs.extend(sb.run([n], queries, embedder=c.embedder)["runs"])
+            runs.extend(sb.run([n], queries, embedder=c.embedder, facts=not no_facts)["runs"])
             bar.advance(task)
     from phasemem.bench.stats import machine
 
     res = {"machine": machine(), "runs": runs}
-    table = Table("n", "ingest/s", "p50 ms", "p95 ms", "bm25 p50", "dense p50", "dense R@10 vs exact",
+    table = Table("n", "facts", "ingest/s", "p50 ms", "p95 ms", "bm25 p50", "dense p50", "dense R@10 vs exact",
                   "bytes/ep", "peak RSS MB", title="scale")  # fmt: skip
     for r in runs:
-        table.add_row(str(r["n"]), f"{r['ingest_per_s']:.0f}", f"{r['search_ms']['p50']:.2f}",
+        table.add_row(str(r["n"]), "on" if r["facts"] else "off", f"{r['ingest_per_s']:.0f}", f"{r['search_ms']['p50']:.2f}",
                       f"{r['search_ms']['p95']:.2f}", f"{r['bm25_only_search_ms']['p50']:.2f}",
                       f"{r['dense_only_search_ms']['p50']:.2f}", f"{r['dense_recall_at10_vs_exact']:.3f}",
                       f"{r['bytes_per_episode']:.0f}", f"{r['peak_rss_mb']:.0f}")  # fmt: skip
