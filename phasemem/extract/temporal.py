@@ -84,6 +84,11 @@ _MODIFIER_RE = re.compile(
 )
 _RANGE_JOIN_RE = re.compile(r"^\s*(?:to|until|till|through|thru|and|-|–|—)\s*$", re.IGNORECASE)
 _SENTENCE_END_RE = re.compile(r"[.!?\n]")
+_CUE_RE = re.compile(
+    rf"\d|\b(?:{_MONTH_RE}|{_WEEKDAY_RE}|yesterday|today|tonight|tomorrow|ago|night|morning|afternoon"
+    r"|evening|weekend|day|week|month|year|decade|spring|summer|fall|autumn|winter|nineties)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
@@ -472,8 +477,8 @@ def resolve_temporal(text: str, base: datetime) -> list[TemporalExpression]:
     1..9999 are left out. ``base`` may be naive (taken as UTC). Results are in
     text order; see :data:`phasemem.extract.types.TemporalRole` for ``role``.
     """
-    if not isinstance(text, str) or not text or not any(ch.isalnum() for ch in text):
-        return []
+    if not isinstance(text, str) or not _CUE_RE.search(text):
+        return []  # no digit, month, weekday or time word: nothing to find
     base = to_utc(base)
     c = _Ctx(text=text[:20_000], base=base, day=base.date())
     atoms = _find_atoms(c)
