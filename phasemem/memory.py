@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,7 @@ class Memory:
         self._data_version = -1
         self._last_event = 0
         self._speaker_cache: dict[str, tuple[int, list[str]]] = {}
+        self._executor: ThreadPoolExecutor | None = None
         self.facts_engine: FactEngine | None = None
         if extractor is not None:
             if extractor == "default":
@@ -88,6 +90,8 @@ class Memory:
 
     # -- lifecycle ---------------------------------------------------------------
     def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
         self.store.close()
 
     def __enter__(self) -> Memory:
@@ -110,6 +114,12 @@ class Memory:
             for op, ep_id in changes:
                 self._refresh(op, ep_id)
             self._last_event = last
+
+    def _pool(self) -> ThreadPoolExecutor:
+        """One worker that embeds the query while SQLite runs BM25."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phasemem-embed")
+        return self._executor
 
     def _install_alpha_refinement(self) -> None:
         """Per-relation alpha is refined online from the store's own slot
@@ -320,8 +330,9 @@ class Memory:
         flt = EpisodeFilter.build(user_id, filters, agent_id=agent_id, session_id=session_id)
         cfg = preset(config) if isinstance(config, str) else (config or self.config)
         t_query = self.query_time(q, as_of)
-        qv = self.embedder.embed_query(q)
-        hits, tr = self._retriever.search(q, flt, limit, cfg, query_vector=qv, trace=trace)
+        qv_future = self._pool().submit(self.embedder.embed_query, q)
+        hits, tr = self._retriever.search(q, flt, limit, cfg, query_vector=qv_future, trace=trace)
+        qv = qv_future.result()
         n_facts = 5 if facts is None else facts
         fact_hits = []
         if n_facts and self.facts_engine is not None:

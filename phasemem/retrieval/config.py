@@ -16,6 +16,7 @@ class RetrievalConfig:
     lexical: bool = True
     dense: bool = True
     candidates: int = 100  # per stage
+    lexical_budget: int = 4000  # rows BM25 may score; rarest terms kept first (0: no limit)
     fusion: str = "sum"  # "sum": min-max normalised weighted sum; "rrf": reciprocal rank
     rrf_k: float = 60.0
     w_lexical: float = 1.0

@@ -172,14 +172,39 @@ def terms(text: str) -> list[str]:
     return content or tokens
 
 
-def fts_match(text: str) -> str | None:
-    """A MATCH expression that ORs the query's terms, or None when it has none."""
+def unique_terms(text: str) -> list[str]:
     seen: list[str] = []
     for t in terms(text):
         if t not in seen:
             seen.append(t)
         if len(seen) >= MAX_TERMS:
             break
-    if not seen:
-        return None
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in seen)
+    return seen
+
+
+def or_match(words: list[str]) -> str | None:
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in words) or None
+
+
+def fts_match(text: str) -> str | None:
+    """A MATCH expression that ORs the query's terms, or None when it has none."""
+    return or_match(unique_terms(text))
+
+
+def prune_terms(counts: dict[str, int], budget: int) -> list[str]:
+    """Keep the rarest terms whose summed document counts fit ``budget``.
+
+    BM25 over an OR query scores every matching row, so one very common term
+    can cost more than the rest of the search. Such a term also carries the
+    least weight (low IDF), so dropping it changes little: the rarest term is
+    always kept, then terms in order of rarity while the total fits."""
+    present = sorted((c, t) for t, c in counts.items() if c > 0)
+    kept: list[str] = []
+    total = 0
+    for c, t in present:
+        if kept and total + c > budget:
+            break
+        kept.append(t)
+        total += c
+    order = {t: i for i, t in enumerate(counts)}
+    return sorted(kept, key=order.__getitem__)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from phasemem.embed.base import Embedder
 from phasemem.index.vector import VectorIndex, VectorQuery
 from phasemem.models import SearchHit
 from phasemem.retrieval.config import RetrievalConfig
-from phasemem.retrieval.query import fts_match
+from phasemem.retrieval.query import or_match, prune_terms, unique_terms
 from phasemem.store.base import Store
 from phasemem.store.filters import EpisodeFilter
 
@@ -42,6 +43,25 @@ class Retriever:
         self._sync = sync
         self.speakers = speakers
 
+    def _lexical(
+        self, match: str, flt: EpisodeFilter, pool: int, needs_post: bool
+    ) -> list[tuple[int, float]]:
+        """BM25 candidates in scope. Fast path: rank without joining the
+        episodes table and keep the rows the in-memory index allows (the join
+        doubles the cost on large scopes); fall back to the SQL-filtered
+        query when column filters apply or too few rows survive."""
+        if not needs_post:
+            self._sync()
+            raw = self.store.fulltext_unscoped(match, pool * 4)
+            vq = VectorQuery(
+                flt.user_id, flt.agent_id, flt.session_id, flt.occurred_after, flt.occurred_before
+            )
+            ok = self.index.allowed([seq for seq, _ in raw], vq)
+            kept = [r for r, good in zip(raw, ok, strict=True) if good][:pool]
+            if len(kept) >= pool or len(raw) < pool * 4:
+                return kept
+        return self.store.fulltext(match, flt, pool)
+
     def search(
         self,
         query: str,
@@ -49,9 +69,11 @@ class Retriever:
         limit: int,
         cfg: RetrievalConfig,
         *,
-        query_vector: np.ndarray | None = None,
+        query_vector: np.ndarray | Future[np.ndarray] | None = None,
         trace: bool = False,
     ) -> tuple[list[SearchHit], dict[str, Any] | None]:
+        """``query_vector`` may be a Future: the query is then embedded in a
+        worker thread while the lexical stage runs (both release the GIL)."""
         t0 = time.perf_counter()
         tr: dict[str, Any] | None = {"stages": {}} if trace else None
         per: dict[int, dict[str, float]] = {}
@@ -61,8 +83,11 @@ class Retriever:
         needs_post = bool(flt.metadata or flt.role or flt.speaker or flt.source)
 
         if cfg.lexical:
-            match = fts_match(query)
-            lex = self.store.fulltext(match, flt, pool) if match else []
+            words = unique_terms(query)
+            if cfg.lexical_budget:
+                words = prune_terms(self.store.term_counts(words), cfg.lexical_budget)
+            match = or_match(words)
+            lex = self._lexical(match, flt, pool, needs_post) if match else []
             for rank, (seq, s) in enumerate(lex, 1):
                 per.setdefault(seq, {})["bm25"] = s
                 per[seq]["bm25_rank"] = rank
@@ -75,7 +100,10 @@ class Retriever:
 
         if cfg.dense:
             self._sync()
-            qv = query_vector if query_vector is not None else self.embedder.embed_query(query)
+            if isinstance(query_vector, Future):
+                qv = query_vector.result()
+            else:
+                qv = query_vector if query_vector is not None else self.embedder.embed_query(query)
             t_embed = time.perf_counter()
             vq = VectorQuery(
                 flt.user_id, flt.agent_id, flt.session_id, flt.occurred_after, flt.occurred_before
@@ -105,9 +133,12 @@ class Retriever:
         if cfg.neighbours > 0 and ranked:
             # Each strong hit lends a share of its score to the turns around it:
             # an answer often sits in the turn after the question that matched.
-            for seq, scores in ranked[: cfg.neighbour_sources]:
+            self._sync()
+            sources = ranked[: cfg.neighbour_sources]
+            around = self.index.neighbours([seq for seq, _ in sources], cfg.neighbours)
+            for seq, scores in sources:
                 lend = cfg.neighbour_weight * scores["fused"]
-                for nb in self.store.neighbours(seq, cfg.neighbours):
+                for nb in around.get(seq, ()):
                     target = per.setdefault(nb, {"fused": 0.0})
                     target["neighbour"] = target.get("neighbour", 0.0) + lend
                     via.setdefault(nb, "neighbour")

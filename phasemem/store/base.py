@@ -90,6 +90,14 @@ class Store(abc.ABC):
     def history(self, episode_id: str, user_id: str | None = None) -> list[HistoryEvent]: ...
 
     @abc.abstractmethod
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many documents contain each (query) term."""
+
+    @abc.abstractmethod
+    def fulltext_unscoped(self, match: str, limit: int) -> list[tuple[int, float]]:
+        """(seq, bm25) over every scope, best first; callers filter."""
+
+    @abc.abstractmethod
     def fulltext(self, match: str, flt: EpisodeFilter, limit: int) -> list[tuple[int, float]]:
         """(seq, bm25) best first; ``match`` is an already-safe FTS5 expression."""
 

@@ -76,6 +76,8 @@ class SQLiteStore(Store):
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}", path=self.path) from exc
         self._lock = threading.RLock()
+        self._df_cache: dict[str, int] = {}
+        self._df_version = -1
         c = self._conn
         try:
             c.execute(f"PRAGMA busy_timeout = {int(_LOCK_WAIT_S * 1000)}")
@@ -121,6 +123,7 @@ class SQLiteStore(Store):
                 raise
             else:
                 self._retry(lambda: c.execute("COMMIT"))
+                self._df_cache.clear()
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
@@ -350,6 +353,31 @@ class SQLiteStore(Store):
                          json.loads(r[6]) if r[6] else None, json.loads(r[7]) if r[7] else None)
             for r in rows
         ]  # fmt: skip
+
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """Documents matching each term (all users), cached until a write."""
+        dv = self.data_version()
+        if dv != self._df_version:
+            self._df_cache.clear()
+            self._df_version = dv
+        out: dict[str, int] = {}
+        for t in terms:
+            if t not in self._df_cache:
+                q = '"' + t.replace('"', '""') + '"'
+                self._df_cache[t] = self._read(
+                    "SELECT COUNT(*) FROM episodes_fts WHERE episodes_fts MATCH ?", (q,)
+                )[0][0]
+            out[t] = self._df_cache[t]
+        return out
+
+    def fulltext_unscoped(self, match: str, limit: int) -> list[tuple[int, float]]:
+        """BM25 over every user's rows; the caller filters by scope."""
+        rows = self._read(
+            "SELECT rowid, bm25(episodes_fts, 1.0, 0.5) AS s FROM episodes_fts WHERE episodes_fts MATCH ?"
+            " ORDER BY s LIMIT ?",
+            (match, limit),
+        )
+        return [(r[0], -r[1]) for r in rows]
 
     def fulltext(self, match: str, flt: EpisodeFilter, limit: int) -> list[tuple[int, float]]:
         where, params = flt.sql("e")
