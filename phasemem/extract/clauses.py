@@ -77,6 +77,10 @@ def _named(tok: Token) -> Token | None:
     for c in tok.children:
         if c.dep_ == "appos" and c.pos_ == "PROPN":
             return c
+        if c.dep_ == "appos":  # "my daughter Sara's birthday" parsed as daughter -> birthday
+            for g in c.children:
+                if g.dep_ == "poss" and g.pos_ == "PROPN" and g.i == tok.i + 1:
+                    return g
         if c.dep_ == "acl" and c.lemma_ in ("name", "call"):
             for g in c.children:
                 if g.dep_ in ("oprd", "attr", "dobj", "xcomp") and g.text[:1].isupper():
@@ -330,6 +334,12 @@ def _subjects(verb: Token) -> list[Token]:
         return subs
     if verb.dep_ in ("conj", "xcomp") and verb.head is not verb:
         return _subjects(verb.head)
+    if (  # "I made a call - recently left my job": a subjectless finite clause after a dash
+        verb.dep_ in ("ccomp", "parataxis")
+        and verb.tag_ in ("VBD", "VBZ", "VBP")
+        and not any(c.dep_ == "mark" for c in verb.children)
+    ):
+        return _subjects(verb.head)
     return []
 
 
@@ -388,6 +398,9 @@ def analyse(verb: Token) -> Clause:
         and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
     ):  # "planning to ski and enjoy the views": the conjunct shares its head's frame
         head = analyse(verb.head)
+        if verb.tag_ == "VB" and verb.head.tag_ != "VB":  # "planning to ski, try ..., and enjoy"
+            sibling = next((c for c in verb.head.children if c.dep_ == "xcomp"), None)
+            head = analyse(sibling) if sibling is not None else head
         cl.skip |= head.skip
         cl.plan |= head.plan
         cl.ending |= head.ending

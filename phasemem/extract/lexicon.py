@@ -114,6 +114,21 @@ PLAN_VERBS = {"plan", "intend", "go"}  # "planning to move", "going to visit"
 PROGRESSIVE_PLANS = {"move", "go", "fly", "travel", "visit", "relocate", "head", "start"}
 #: Job-ish nouns: "a job at X", "my job" (object of quit/get/start).
 JOB_NOUNS = {"job", "position", "role", "internship", "gig"}
+#: "a trip to Italy": the place is visited ("took", "went on", "back from" a trip).
+TRIP_NOUNS = {"trip", "vacation", "holiday", "journey", "getaway", "honeymoon", "vacay", "visit"}
+TRIP_VERBS = {
+    "take",
+    "go",
+    "have",
+    "book",
+    "plan",
+    "enjoy",
+    "finish",
+    "return",
+    "get",
+    "come",
+    "be",
+}
 JOB_START_VERBS = {"get", "start", "land", "take", "accept", "find", "begin"}
 JOB_END_VERBS = {"quit", "leave", "lose"}
 
@@ -252,7 +267,7 @@ _IRREGULAR = (
 _STEMS = sorted(
     {(k[0][:-1] if k[0].endswith("e") else k[0]) for k in VERB_RULES if k[0] not in ("have", "do", "go", "stand", "bear")}
     | {"fan", "favorite", "favourite", "allerg", "job", "used to", "no longer", "anymore",
-       "doing", "going", "goes", "go to", "trip", "into", "from", "can't stand", "cannot stand"}
+       "doing", "going", "goes", "go to", "trip", "vacation", "holiday", "honeymoon", "into", "from", "can't stand", "cannot stand"}
     | set(KIN) | PETS | POSSESSIONS | OCCUPATIONS | IDENTITY | CONDITIONS,
     key=len,
     reverse=True,

@@ -188,6 +188,15 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
         got = _typed_object(d, rule.obj, rule.relation, ctx)
         if got:
             out.append((got[0], rule.kind, got[1]))
+    if lemma in lx.TRIP_VERBS:  # "took a trip to Japan", "went on a vacation to Peru"
+        nouns = _children(verb, "dobj") + _pobjs(verb, "on", "from")
+        for n in nouns:
+            if n.lemma_.lower() in lx.TRIP_NOUNS:
+                places = [
+                    t for o in _pobjs(n, "to") if o.pos_ == "PROPN" and (t := object_text(o, ctx))
+                ]
+                out += [("visit", "event", t) for t in places]
+                cl.plan |= bool(places) and lemma in ("plan", "book")
     if lemma in lx.LIKE_VERBS | {"hate", "prefer"} and not out:
         for x in _children(verb, "xcomp"):
             if x.pos_ == "VERB" and (text := gerund_text(x, ctx)):

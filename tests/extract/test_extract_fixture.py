@@ -19,8 +19,8 @@ from phasemem.extract.scoring import Report, load_fixture, norm_name, score, to_
 FIXTURE = Path(__file__).parent / "fixtures" / "labelled.jsonl"
 ROWS = load_fixture(FIXTURE)
 FLOORS = {  # split: (precision, recall, f1, temporal accuracy)
-    "dev": (0.95, 0.95, 0.95, 0.95),
-    "test": (0.88, 0.76, 0.82, 0.93),
+    "dev": (0.96, 0.96, 0.96, 0.97),  # measured 1.000 / 1.000 / 1.000 / 1.000 (rules tuned here)
+    "test": (0.89, 0.78, 0.83, 0.95),  # measured 0.918 / 0.812 / 0.862 / 1.000 (held out)
 }
 
 
