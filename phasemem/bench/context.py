@@ -111,10 +111,13 @@ def _items(ctx: Any, kind: str) -> list[Any]:
 
 
 def run(path: str | Path, budgets: Sequence[int] = (500, 1000, 2000), *,
-        embedder: str | None = None, captions: bool = True) -> dict[str, Any]:  # fmt: skip
+        embedder: str | None = None, captions: bool = True, facts: bool = True) -> dict[str, Any]:  # fmt: skip
+    """``facts=False`` ingests episodes only (no fact extraction, so the
+    context has no fact sections): the episode-packing part alone."""
     data = lb.load(path)
     with tempfile.TemporaryDirectory() as tmp:
-        mem = Memory(str(Path(tmp) / "ctx.db"), embedder=embedder)
+        mem = Memory(str(Path(tmp) / "ctx.db"), embedder=embedder,
+                     extractor="default" if facts else None)  # fmt: skip
         try:
             turns = sum(lb.ingest(mem, s, captions) for s in data)
             res = evaluate(mem, data, sorted(budgets))
@@ -122,5 +125,5 @@ def run(path: str | Path, budgets: Sequence[int] = (500, 1000, 2000), *,
             mem.close()
     res.update({"machine": machine(), "data": str(path), "turns": turns,
                 "embedder": embedder or "minilm-l6-int8", "tokenizer": "wordpiece (bert-base-uncased vocab)",
-                "facts_api": hasattr(Memory, "facts")})  # fmt: skip
+                "facts": facts})  # fmt: skip
     return res

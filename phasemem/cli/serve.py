@@ -225,11 +225,12 @@ def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_req
 @click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--budgets", default="500,1000,2000", show_default=True)
 @click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
+@facts_option
 @embedder_option
 @click.pass_context
 @_guard
 def context_bench(ctx: click.Context, data: str, budgets: str, json_out: str | None,
-                  embedder: str | None) -> None:  # fmt: skip
+                  facts: bool, embedder: str | None) -> None:  # fmt: skip
     """Evidence recall inside assembled context vs plain top-k at the same tokens."""
     from phasemem.bench import context as bc
 
@@ -238,7 +239,7 @@ def context_bench(ctx: click.Context, data: str, budgets: str, json_out: str | N
     except ValueError:
         raise click.BadParameter("comma-separated integers", param_hint="--budgets") from None
     with console.status("ingesting and assembling..."):
-        res = bc.run(data, bs, embedder=_embedder(ctx, embedder))
+        res = bc.run(data, bs, embedder=_embedder(ctx, embedder), facts=facts)
     table = Table("system", *[f"R@{b} tok" for b in bs],
                   title=f"LoCoMo evidence recall in context ({res['questions']} questions)")  # fmt: skip
     for name in ("context", "context_facts", "topk", "topk_fill"):

@@ -61,7 +61,7 @@ class KeyAuth:
                 info = await anyio.to_thread.run_sync(self.pool.keys.authenticate, key)
         except AuthError as exc:
             body = {"error": exc.to_dict()}
-            await _send_json(send, 401, body)
+            await _send_json(send, 401, body, [(b"www-authenticate", b"Bearer")])
             return
         assert info is not None
         scope.setdefault("state", {})["tenant"] = info.tenant
@@ -131,9 +131,13 @@ def create_app(
 
     @app.get("/v1/memories", response_model=S.Page, tags=["memories"])
     def list_memories(
-        user_id: str = Query(min_length=1, max_length=256),
-        agent_id: str | None = Query(default=None, min_length=1, max_length=256),
-        session_id: str | None = Query(default=None, min_length=1, max_length=256),
+        user_id: str = Query(min_length=1, max_length=256, pattern=S.SCOPE_PATTERN),
+        agent_id: str | None = Query(
+            default=None, min_length=1, max_length=256, pattern=S.SCOPE_PATTERN
+        ),
+        session_id: str | None = Query(
+            default=None, min_length=1, max_length=256, pattern=S.SCOPE_PATTERN
+        ),
         limit: int = Query(default=100, ge=1, le=1000),
         offset: int = Query(default=0, ge=0, le=10**9),
         mem: Memory = M,
@@ -146,7 +150,7 @@ def create_app(
 
     @app.get("/v1/memories/{memory_id}", tags=["memories"])
     def get_memory(memory_id: str, user_id: str | None = Query(default=None, min_length=1,
-                   max_length=256), mem: Memory = M) -> dict[str, Any]:  # fmt: skip
+                   max_length=256, pattern=S.SCOPE_PATTERN), mem: Memory = M) -> dict[str, Any]:  # fmt: skip
         return mem.get(memory_id, user_id=user_id).to_dict()
 
     @app.patch("/v1/memories/{memory_id}", tags=["memories"])
@@ -195,7 +199,7 @@ def create_app(
 
     @app.get("/v1/facts", response_model=S.Page, tags=["facts"])
     def facts(
-        user_id: str = Query(min_length=1, max_length=256),
+        user_id: str = Query(min_length=1, max_length=256, pattern=S.SCOPE_PATTERN),
         subject: str | None = Query(default=None, min_length=1, max_length=512),
         relation: str | None = Query(default=None, min_length=1, max_length=512),
         as_of: str | None = Query(default=None, min_length=1, max_length=64),
@@ -212,13 +216,13 @@ def create_app(
                 "next_offset": offset + limit if len(rows) > offset + limit else None}  # fmt: skip
 
     @app.get("/v1/timeline", response_model=S.Results, tags=["facts"])
-    def timeline(user_id: str = Query(min_length=1, max_length=256),
+    def timeline(user_id: str = Query(min_length=1, max_length=256, pattern=S.SCOPE_PATTERN),
                  entity: str = Query(min_length=1, max_length=512), mem: Memory = M) -> dict[str, Any]:  # fmt: skip
         """Every version of an entity's facts, superseded ones included, oldest first."""
         return {"results": [f.to_dict() for f in _need(mem, "timeline")(entity, user_id=user_id)]}
 
     @app.get("/v1/graph", tags=["facts"])
-    def graph(user_id: str = Query(min_length=1, max_length=256),
+    def graph(user_id: str = Query(min_length=1, max_length=256, pattern=S.SCOPE_PATTERN),
               entity: str | None = Query(default=None, min_length=1, max_length=512),
               limit: int = Query(default=300, ge=1, le=2000), mem: Memory = M) -> dict[str, Any]:  # fmt: skip
         """Entities (nodes) and current facts (edges); around `entity` when given."""
@@ -242,17 +246,19 @@ def create_app(
         return _need(mem, "pin")(body.text, user_id=body.user_id).to_dict()
 
     @app.get("/v1/pins", response_model=S.Results, tags=["pins"])
-    def pins(user_id: str = Query(min_length=1, max_length=256), mem: Memory = M) -> dict[str, Any]:
+    def pins(
+        user_id: str = Query(min_length=1, max_length=256, pattern=S.SCOPE_PATTERN), mem: Memory = M
+    ) -> dict[str, Any]:
         return {"results": [p.to_dict() for p in _need(mem, "pins")(user_id=user_id)]}
 
     @app.delete("/v1/pins/{pin_id}", tags=["pins"])
-    def unpin(pin_id: str, user_id: str = Query(min_length=1, max_length=256),
+    def unpin(pin_id: str, user_id: str = Query(min_length=1, max_length=256, pattern=S.SCOPE_PATTERN),
               mem: Memory = M) -> dict[str, Any]:  # fmt: skip
         return {"deleted": _need(mem, "unpin")(pin_id, user_id=user_id).to_dict()}
 
     @app.get("/v1/export", tags=["admin"],
              responses={200: {"content": {"application/x-ndjson": {}}}})  # fmt: skip
-    def export(user_id: str | None = Query(default=None, min_length=1, max_length=256),
+    def export(user_id: str | None = Query(default=None, min_length=1, max_length=256, pattern=S.SCOPE_PATTERN),
                mem: Memory = M) -> StreamingResponse:  # fmt: skip
         """The tenant's memories and events as JSON lines (one user's with `user_id`)."""
         fd, tmp = tempfile.mkstemp(prefix="phasemem-export-", suffix=".jsonl")

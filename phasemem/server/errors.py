@@ -28,6 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from phasemem.errors import (
@@ -71,9 +72,10 @@ def _phasemem_error(_: Request, exc: Exception) -> JSONResponse:
     status = next((s for t, s in _STATUS if isinstance(exc, t)), 500)
     if isinstance(exc, NotImplementedYet):
         status = 501
-    if status == 500:
-        log.error("%s: %s", exc.code, exc.message)
     body = exc.to_dict()
+    if status == 500:  # the code is stable; the message may hold paths: log it only
+        log.error("%s: %s", exc.code, exc.message)
+        body = {"code": exc.code, "message": f"internal error ({exc.code})"}
     # Context keys the client gave us are safe to echo; paths are not.
     body.pop("path", None)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
@@ -88,6 +90,12 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
         msg = f"request body is not valid JSON: {first.get('ctx', {}).get('error', 'parse error')}"
         return JSONResponse(error_body("invalid_json", msg, field="body"), status_code=422)
     first = errs[0] if errs else {}
+    if tuple(first.get("loc", ())) == ("body",) and first.get("type") in (
+        "model_attributes_type",
+        "dict_type",
+    ):
+        msg = "request body must be a JSON object (send Content-Type: application/json)"
+        return JSONResponse(error_body("invalid_json", msg, field="body"), status_code=422)
     loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
     field = ".".join(loc) or None
     details = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "message": e.get("msg")}
@@ -98,11 +106,29 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+        # e.g. bytes that are not UTF-8: the same answer as any other bad JSON
+        return JSONResponse(error_body("invalid_json", "request body is not valid JSON", field="body"),
+                            status_code=422)  # fmt: skip
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed(request))
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
     return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
-                        headers=getattr(exc, "headers", None))  # fmt: skip
+                        headers=headers or None)  # fmt: skip
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method any route serves at this path (Starlette names only the
+    first route's, and FastAPI makes one route per method)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -175,10 +201,12 @@ def _too_large(limit: int) -> dict[str, Any]:
     return error_body("payload_too_large", f"request body is over {limit} bytes", limit=limit)
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+async def _send_json(send: Send, status: int, body: dict[str, Any],
+                     extra: list[tuple[bytes, bytes]] = ()) -> None:  # type: ignore[assignment]  # fmt: skip
+    """A JSON response from middleware; the body may be unread, so close after it."""
     raw = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(raw)).encode()),
-                            (b"connection", b"close")]})  # fmt: skip
+                            (b"connection", b"close"), *extra]})  # fmt: skip
     await send({"type": "http.response.body", "body": raw})

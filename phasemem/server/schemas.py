@@ -7,16 +7,24 @@ becomes the same 422 shape with the field named.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Scope = Field(min_length=1, max_length=256)
+#: Scope ids (user, agent, session, source): 1-256 printable characters.
+SCOPE_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+Scope = Field(min_length=1, max_length=256, pattern=SCOPE_PATTERN)
 TimeValue = str | float | int
+Text = Annotated[str, Field(min_length=1, max_length=32_000)]
+
+
+def _scope(**kw: Any) -> Any:
+    return Field(default=None, min_length=1, max_length=256, pattern=SCOPE_PATTERN, **kw)
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: a JSON 0 is not a boolean and false is not a time.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Message(_Body):
@@ -28,7 +36,7 @@ class Message(_Body):
 
 
 class AddRequest(_Body):
-    messages: str | Message | list[Message] = Field(
+    messages: Text | Message | list[Message] = Field(
         description="A text, one message, or a list of messages (one transaction)."
     )
     user_id: str = Scope
@@ -43,7 +51,7 @@ class AddRequest(_Body):
 
 class UpdateRequest(_Body):
     text: str = Field(min_length=1, max_length=32_000)
-    user_id: str | None = Field(default=None, min_length=1, max_length=256)
+    user_id: str | None = _scope()
 
 
 class Filters(_Body):
@@ -58,8 +66,8 @@ class Filters(_Body):
 class SearchRequest(_Body):
     query: str = Field(min_length=1, max_length=4000)
     user_id: str = Scope
-    agent_id: str | None = Field(default=None, min_length=1, max_length=256)
-    session_id: str | None = Field(default=None, min_length=1, max_length=256)
+    agent_id: str | None = _scope()
+    session_id: str | None = _scope()
     limit: int = Field(default=10, ge=1, le=1000)
     filters: Filters | None = None
     preset: Literal["balanced", "lexical", "dense", "rrf"] | None = None

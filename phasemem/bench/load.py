@@ -1,0 +1,242 @@
+"""REST search under concurrent clients: the real server, real HTTP, loopback only.
+
+1. **fill**: one tenant gets ``n`` memories written straight into its file
+   (``<workdir>/tenants/load.db``, the layout the server uses) in sessions of
+   100 turns, with the chosen embedder (default: MiniLM, the honest number).
+   Fact extraction is off during the fill (it is the add path's cost, not
+   search's); the result says so. A kept ``workdir`` is reused when it
+   already holds ``n`` memories.
+2. **serve**: ``phasemem serve`` starts as its own process on a free
+   127.0.0.1 port with a fresh key for that tenant.
+3. **load**: ``clients`` threads, each with its own keep-alive connection,
+   send ``POST /v1/search`` (limit 10) with queries drawn from 500 distinct
+   ones, until ``seconds`` pass or ``max_requests`` are sent, whichever is
+   first. Latency is measured at the client (request to parsed JSON).
+
+Clients and server share the machine's cores, so the numbers include the
+clients' own CPU cost; that is stated with the results.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from phasemem.bench.stats import machine, percentiles
+
+TENANT = "load"
+USER = "load-user"
+SESSION = 100
+
+
+def _split(text: str, sep: str | None = None) -> tuple[str, ...]:
+    return tuple(text.split(sep))
+
+
+_NAMES = _split("Maya Ines Tomas Aiko Ravi Lena Omar Sofia Jonas Priya Mateo Hana Felix Amara Noah Clara "
+          "Yusuf Elif Marco Nadia Theo Zara Kenji Lucia Ivan Mira Samir Greta Diego Anya")  # fmt: skip
+_DID = _split("went hiking near|signed up for a pottery class in|found a great ramen place in|"
+        "started a new job in|took the train to|adopted a rescue dog from|ran a half marathon in|"
+        "visited my grandmother in|lost my keys somewhere in|bought a used bike in|"
+        "planned a surprise party in|watched the sunset over|got food poisoning in|"
+        "booked flights to|met an old friend in|volunteered at a shelter in|moved apartments in|"
+        "tried rock climbing in|learned to make bread in|started learning the cello in", "|")  # fmt: skip
+_PLACES = _split("Lisbon Porto Kyoto Oslo Nairobi Lima Montreal Hanoi Tbilisi Seville Bergen Dublin "
+           "Valparaiso Krakow Cusco Tallinn Marrakesh Adelaide Ghent Bologna Izmir Leipzig")  # fmt: skip
+_WHEN = _split("last weekend|yesterday|this morning|two weeks ago|in March|over the holidays|"
+         "on my birthday|after work|before the storm|during the festival", "|")  # fmt: skip
+_FEEL = _split("and it was wonderful|but it rained the whole time|with my sister|and I want to go back|"
+         "which was exhausting|and met someone interesting|and took lots of photos|"
+         "and it cost more than expected|with the kids|and I am still thinking about it", "|")  # fmt: skip
+
+
+def synthetic_turns(n: int, seed: int = 7) -> list[str]:
+    """``n`` distinct chat-like sentences (people, places, times, feelings)."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    seen: set[str] = set()
+    while len(out) < n:
+        t = (f"{rng.choice(_NAMES)}: I {rng.choice(_DID)} {rng.choice(_PLACES)} {rng.choice(_WHEN)} "
+             f"{rng.choice(_FEEL)} (note {len(out)}).")  # fmt: skip
+        if t not in seen:
+            seen.add(t)
+            out.append(t)
+    return out
+
+
+def queries(k: int = 500, seed: int = 11) -> list[str]:
+    rng = random.Random(seed)
+    forms = ("When did {n} go to {p}?", "What did {n} do in {p}?", "Who {d} {p}?",
+             "Did anyone {d} {p} {w}?", "{n} {p} trip", "what happened {w} in {p}")  # fmt: skip
+    out: set[str] = set()
+    while len(out) < k:
+        out.add(rng.choice(forms).format(n=rng.choice(_NAMES), p=rng.choice(_PLACES),
+                                         d=rng.choice(_DID), w=rng.choice(_WHEN)))  # fmt: skip
+    return sorted(out)
+
+
+def fill(db: Path, n: int, embedder: str | None, progress: Callable[[str], None]) -> dict[str, Any]:
+    from phasemem.memory import Memory
+
+    mem = Memory(db, embedder=embedder, extractor=None)
+    try:
+        have = mem.store.count()
+        if have >= n:
+            return {"filled": 0, "existing": have, "fill_per_s": None}
+        turns = synthetic_turns(n)
+        t0 = time.perf_counter()
+        base = 1_600_000_000.0
+        for start in range(have, n, SESSION):
+            chunk = turns[start : start + SESSION]
+            msgs = [{"role": "user", "name": t.split(":", 1)[0], "content": t.split(": ", 1)[1],
+                     "occurred_at": base + (start + i) * 3600.0} for i, t in enumerate(chunk)]  # fmt: skip
+            mem.add(msgs, user_id=USER, session_id=f"s{start // SESSION}", source="load")
+            done = start + len(chunk)
+            if done % 5000 < SESSION:
+                rate = (done - have) / (time.perf_counter() - t0)
+                progress(f"filled {done}/{n} ({rate:.0f}/s)")
+        rate = (n - have) / (time.perf_counter() - t0)
+        return {"filled": n - have, "existing": have, "fill_per_s": round(rate, 1)}
+    finally:
+        mem.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(workdir: Path, embedder: str | None) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    args = [sys.executable, "-m", "phasemem.cli.serve"]
+    if embedder:
+        args += ["--embedder", embedder]
+    args += [
+        "serve",
+        "--data-dir",
+        str(workdir),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-facts",
+    ]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> None:
+    import httpx
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited: " + proc.stderr.read().decode()[-2000:])  # type: ignore[union-attr]
+        try:
+            if httpx.get(url + "/v1/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("server did not start")
+
+
+def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int) -> dict[str, Any]:
+    """Closed-loop clients; bounded by both time and request count."""
+    import httpx
+
+    assert url.startswith("http://127.0.0.1:"), "load only ever targets loopback"
+    qs = queries()
+    lat: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    sent = 0
+    stop_at = time.monotonic() + seconds
+
+    def client(i: int) -> None:
+        nonlocal sent
+        rng = random.Random(i)
+        with httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+        ) as c:
+            while time.monotonic() < stop_at:
+                with lock:
+                    if sent >= max_requests:
+                        return
+                    sent += 1
+                t = time.perf_counter()
+                try:
+                    r = c.post(
+                        "/v1/search", json={"query": rng.choice(qs), "user_id": USER, "limit": 10}
+                    )
+                    ok = r.status_code == 200 and len(r.json()["results"]) > 0
+                except httpx.HTTPError as exc:
+                    ok, r = False, exc  # type: ignore[assignment]
+                ms = (time.perf_counter() - t) * 1000
+                with lock:
+                    if ok:
+                        lat.append(ms)
+                    else:
+                        errors.append(str(getattr(r, "text", r))[:200])
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    t0 = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=seconds + 120)
+    wall = time.perf_counter() - t0
+    return {"search_ms": percentiles(lat), "requests": len(lat), "errors": len(errors),
+            "error_samples": errors[:3], "wall_s": round(wall, 2),
+            "requests_per_s": round(len(lat) / wall, 1)}  # fmt: skip
+
+
+def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests: int = 20_000, *,
+        workdir: str | None = None, embedder: str | None = None,
+        progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:  # fmt: skip
+    tmp = None
+    if workdir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="phasemem-load-")
+        workdir = tmp.name
+    wd = Path(workdir)
+    (wd / "tenants").mkdir(parents=True, exist_ok=True)
+    try:
+        info = fill(wd / "tenants" / f"{TENANT}.db", n, embedder, progress)
+        from phasemem.server.keys import KeyStore
+
+        ks = KeyStore(wd / "keys.db")
+        key = ks.create(TENANT, "bench-load")[0]
+        ks.close()
+        proc, url = _serve(wd, embedder)
+        try:
+            _wait(url, proc)
+            progress(f"server up at {url}; warming up")
+            hammer(url, key, 1, 3.0, 20)
+            single = hammer(url, key, 1, min(10.0, seconds), 200)
+            progress(f"1 client: p50 {single['search_ms']['p50']:.1f} ms; now {clients} clients")
+            res = hammer(url, key, clients, seconds, max_requests)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        res.update({
+            "n": n, "clients": clients, "seconds": seconds, "embedder": embedder or "minilm-l6-int8",
+            "facts_extraction": False, "single_client": single, "fill": info,
+            "machine": machine(), "load_avg_1m": round(os.getloadavg()[0], 2),
+        })  # fmt: skip
+        return res
+    finally:
+        if tmp is not None:
+            tmp.cleanup()

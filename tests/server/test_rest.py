@@ -1,0 +1,343 @@
+"""The REST API over real HTTP: operations, errors, isolation, concurrency."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.server.conftest import FACTS_OK, Server, cli, needs_facts
+
+
+def _user() -> str:
+    return f"u-{uuid.uuid4().hex[:8]}"
+
+
+def _err(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code and body["error"]["message"]
+    return body["error"]
+
+
+def test_memory_roundtrip(server: Server) -> None:
+    user = _user()
+    with server.client(server.key_a) as c:
+        msgs = [{"role": "user", "name": "Maya", "content": "I just moved to Lisbon for a job at Tidewater."},
+                {"role": "assistant", "content": "Congratulations on the move!"}]  # fmt: skip
+        r = c.post("/v1/memories", json={"messages": msgs, "user_id": user, "session_id": "s1",
+                                         "occurred_at": "2024-03-02T18:30:00Z"})  # fmt: skip
+        assert r.status_code == 201, r.text
+        ids = [x["id"] for x in r.json()["results"]]
+        assert [x["event"] for x in r.json()["results"]] == ["ADD", "ADD"]
+        again = c.post("/v1/memories", json={"messages": msgs, "user_id": user, "session_id": "s1",
+                                             "occurred_at": "2024-03-02T18:30:00Z"})  # fmt: skip
+        assert [x["event"] for x in again.json()["results"]] == ["NOOP", "NOOP"]
+
+        got = c.get(f"/v1/memories/{ids[0]}").json()
+        assert got["memory"].startswith("I just moved") and got["speaker"] == "Maya"
+        assert got["occurred_at"].startswith("2024-03-02")
+
+        hits = c.post("/v1/search", json={"query": "Lisbon job", "user_id": user}).json()["results"]
+        assert hits[0]["id"] == ids[0]
+
+        page1 = c.get("/v1/memories", params={"user_id": user, "limit": 1}).json()
+        assert len(page1["results"]) == 1 and page1["next_offset"] == 1
+        page2 = c.get("/v1/memories", params={"user_id": user, "limit": 1, "offset": 1}).json()
+        assert page2["results"][0]["id"] != page1["results"][0]["id"]
+        page3 = c.get("/v1/memories", params={"user_id": user, "limit": 5}).json()
+        assert len(page3["results"]) == 2 and page3["next_offset"] is None
+
+        upd = c.patch(f"/v1/memories/{ids[1]}", json={"text": "Congrats on Lisbon!"})
+        assert upd.status_code == 200 and upd.json()["memory"] == "Congrats on Lisbon!"
+        hist = c.get(f"/v1/memories/{ids[1]}/history").json()["results"]
+        assert [h["event"] for h in hist] == ["ADD", "UPDATE"]
+        assert hist[1]["old"]["text"] == "Congratulations on the move!"
+
+        assert c.delete(f"/v1/memories/{ids[1]}").json()["deleted"]["id"] == ids[1]
+        _err(c.get(f"/v1/memories/{ids[1]}"), 404, "not_found")
+        _err(c.delete(f"/v1/memories/{ids[1]}"), 404, "not_found")
+
+
+def test_context_pins_first_cited_and_within_budget(server: Server) -> None:
+    user = _user()
+    with server.client(server.key_a) as c:
+        c.post("/v1/memories", json={"user_id": user, "messages": [
+            {"name": "Maya", "content": f"Note {i}: I adopted a greyhound called Pixel in spring, number {i}."}
+            for i in range(30)]})  # fmt: skip
+        pin = c.post("/v1/pins", json={"text": "Always answer in French.", "user_id": user})
+        assert pin.status_code == 201
+        assert [
+            p["text"] for p in c.get("/v1/pins", params={"user_id": user}).json()["results"]
+        ] == ["Always answer in French."]
+        ctx = c.post("/v1/context", json={"query": "greyhound Pixel", "user_id": user,
+                                          "budget_tokens": 120}).json()  # fmt: skip
+        assert ctx["tokens"] <= 120 and ctx["budget_tokens"] == 120
+        assert ctx["text"].splitlines()[1] == "- Always answer in French."
+        eps = next(p for p in ctx["parts"] if p["name"] == "episodes")["items"]
+        assert 0 < len(eps) < 30  # the budget cut it
+        for it in eps:
+            assert f"[{it['ref']}]" in ctx["text"] and ctx["citations"][it["ref"]] == it["id"]
+            assert c.get(f"/v1/memories/{it['id']}").status_code == 200
+        assert c.delete(f"/v1/pins/{pin.json()['id']}", params={"user_id": user}).status_code == 200
+        ctx2 = c.post("/v1/context", json={"query": "greyhound", "user_id": user}).json()
+        assert "French" not in ctx2["text"]
+
+
+@needs_facts
+def test_facts_timeline_graph(server: Server) -> None:
+    user = _user()
+    with server.client(server.key_a) as c:
+        c.post("/v1/memories", json={"user_id": user, "messages": [
+            {"role": "user", "name": "Maya", "content": "I live in Porto.", "occurred_at": "2020-01-05"},
+            {"role": "user", "name": "Maya", "content": "I moved to Lisbon.", "occurred_at": "2023-06-01"},
+        ]})  # fmt: skip
+        facts = c.get("/v1/facts", params={"user_id": user}).json()["results"]
+        assert facts, "extraction found no fact"
+        timeline = c.get("/v1/timeline", params={"user_id": user, "entity": "Maya"}).json()[
+            "results"
+        ]
+        assert len(timeline) >= len([f for f in facts if f["subject"] == "Maya"])
+        g = c.get("/v1/graph", params={"user_id": user}).json()
+        assert g["edges"] and {e["source"] for e in g["edges"]} <= {n["id"] for n in g["nodes"]}
+
+
+def test_auth_failures_are_401_with_one_shape(server: Server) -> None:
+    fake = "pm_000000000000_" + "A" * 43
+    for key in (
+        None,
+        "nonsense",
+        fake,
+        server.key_a[:-1] + ("B" if server.key_a[-1] != "B" else "C"),
+    ):
+        with server.client(key) as c:
+            for r in (
+                c.get("/v1/memories", params={"user_id": "x"}),
+                c.post("/v1/search", content=b"{bad"),
+            ):
+                err = _err(r, 401, "unauthorized")
+                assert "pm_" not in err["message"]
+                assert r.headers.get("www-authenticate") == "Bearer"
+    with httpx.Client(base_url=server.url, headers={"X-API-Key": server.key_a}) as c:
+        assert c.get("/v1/whoami").json()["tenant"] == "tenant-a"
+
+
+def test_revoked_key_is_refused_on_next_request(server: Server) -> None:
+    out = cli(
+        "keys", "create", "--tenant", "tenant-c", "--data-dir", str(server.data_dir), "--json"
+    )
+    made = json.loads(out.stdout)
+    with server.client(made["key"]) as c:
+        assert c.get("/v1/whoami").json() == {"tenant": "tenant-c", "key_id": made["kid"]}
+        listed = json.loads(
+            cli("keys", "list", "--data-dir", str(server.data_dir), "--json").stdout
+        )
+        assert made["kid"] in {k["kid"] for k in listed["results"]}
+        assert (
+            cli("keys", "revoke", made["kid"], "--data-dir", str(server.data_dir)).returncode == 0
+        )
+        _err(c.get("/v1/whoami"), 401, "unauthorized")
+    raw = (server.data_dir / "keys.db").read_bytes()
+    assert made["key"].split("_", 2)[2].encode() not in raw  # only the hash is stored
+
+
+def test_bad_input(server: Server) -> None:
+    user = _user()
+    with server.client(server.key_a) as c:
+        e = _err(c.post("/v1/search", content=b'{"query": "x", "user_id": ', headers={"content-type": "application/json"}),
+                 422, "invalid_json")  # fmt: skip
+        assert e["field"] == "body"
+        assert (
+            _err(c.post("/v1/search", json={"query": "x"}), 422, "invalid_input")["field"]
+            == "user_id"
+        )
+        assert _err(c.post("/v1/search", json={"query": "x", "user_id": user, "limit": 0}), 422,
+                    "invalid_input")["field"] == "limit"  # fmt: skip
+        bad_time = c.post(
+            "/v1/memories", json={"messages": "hi", "user_id": user, "occurred_at": "not a date"}
+        )
+        assert _err(bad_time, 422, "invalid_time")["field"] == "occurred_at"
+        assert _err(c.post("/v1/memories", json={"messages": "hi", "user_id": user, "extra": 1}), 422,
+                    "invalid_input")["field"] == "extra"  # fmt: skip
+        _err(
+            c.post("/v1/memories", json={"messages": "x" * 70_000, "user_id": user}),
+            413,
+            "payload_too_large",
+        )
+
+        def chunks():  # no Content-Length: the limit still holds
+            for _ in range(100):
+                yield b" " * 1000
+
+        _err(c.post("/v1/search", content=chunks()), 413, "payload_too_large")
+        _err(c.get(f"/v1/memories/{uuid.uuid4()}"), 404, "not_found")
+        _err(c.patch(f"/v1/memories/{uuid.uuid4()}", json={"text": "x"}), 404, "not_found")
+        _err(c.get(f"/v1/memories/{uuid.uuid4()}/history"), 404, "not_found")
+        _err(c.delete(f"/v1/pins/{uuid.uuid4()}", params={"user_id": user}), 404, "not_found")
+        _err(c.get("/v1/nothing-here"), 404, "not_found")
+        _err(c.put("/v1/search", json={}), 405, "method_not_allowed")
+        assert c.get("/v1/memories", params={"user_id": user}).json()["results"] == []
+
+
+def _raw(port: int, data: bytes) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(data)
+
+
+def test_client_disconnects_leave_nothing_half_written(server: Server) -> None:
+    user = _user()
+    port = int(server.url.rsplit(":", 1)[1])
+    body = json.dumps(
+        {"user_id": user, "messages": [{"content": f"turn {i} about kites"} for i in range(40)]}
+    ).encode()
+    head = (f"POST /v1/memories HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {server.key_a}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()  # fmt: skip
+    _raw(port, head + body[: len(body) // 2])  # gone mid-body: the handler never runs
+    _raw(port, head + body)  # gone before the response: all 40 or none
+    with server.client(server.key_a) as c:
+        assert c.get("/v1/healthz").status_code == 200
+        n = None
+        for _ in range(50):  # the second request may still be committing
+            n = len(
+                c.get("/v1/memories", params={"user_id": user, "limit": 1000}).json()["results"]
+            )
+            if n == 40:
+                break
+            threading.Event().wait(0.1)
+        assert n in (0, 40)
+
+
+def test_concurrent_clients(server: Server) -> None:
+    users = {server.key_a: _user(), server.key_b: _user()}
+    errors: list[str] = []
+
+    def work(key: str, w: int) -> None:
+        with server.client(key) as c:
+            for i in range(10):
+                r = c.post(
+                    "/v1/memories",
+                    json={"user_id": users[key], "messages": f"worker {w} note {i} on sailing"},
+                )
+                if r.status_code != 201:
+                    errors.append(r.text)
+                s = c.post(
+                    "/v1/search", json={"query": "sailing", "user_id": users[key], "limit": 5}
+                )
+                if s.status_code != 200:
+                    errors.append(s.text)
+
+    threads = [threading.Thread(target=work, args=(k, w)) for w in range(4) for k in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=240)
+    assert not errors
+    for key, user in users.items():
+        with server.client(key) as c:
+            got = c.get("/v1/memories", params={"user_id": user, "limit": 1000}).json()["results"]
+            assert len(got) == 40 and len({g["id"] for g in got}) == 40
+
+
+def test_openapi_and_page(server: Server) -> None:
+    with httpx.Client(base_url=server.url) as c:
+        spec = c.get("/openapi.json").json()
+        assert {"/v1/memories", "/v1/search", "/v1/context", "/v1/facts", "/v1/timeline", "/v1/pins",
+                "/v1/export", "/v1/forget", "/v1/memories/{memory_id}/history"} <= set(spec["paths"])  # fmt: skip
+        assert "HTTPBearer" in spec["components"]["securitySchemes"]
+        page = c.get("/")
+        assert page.status_code == 200 and 'id="q"' in page.text
+        assert c.get("/static/app.js").status_code == 200
+
+
+# -- isolation -------------------------------------------------------------------------------
+SECRET = "The vault code of tenant A is 7-4-1-9 (kestrel)"
+
+
+def _a_world(c: httpx.Client, user: str) -> dict[str, Any]:
+    """What tenant A can see of ``user``: the baseline B must never disturb."""
+    return {
+        "list": c.get("/v1/memories", params={"user_id": user, "limit": 1000}).json(),
+        "pins": c.get("/v1/pins", params={"user_id": user}).json(),
+        "facts": c.get("/v1/facts", params={"user_id": user, "include_expired": True}).json()
+        if FACTS_OK else None,
+    }  # fmt: skip
+
+
+def test_two_tenants_never_see_each_other(server: Server) -> None:
+    user = "shared-user-name"  # the same user id in both tenants on purpose
+    with server.client(server.key_a) as a, server.client(server.key_b) as b:
+        made = a.post("/v1/memories", json={"user_id": user, "messages": [
+            {"role": "user", "name": "Maya", "content": SECRET},
+            {"role": "user", "name": "Maya", "content": "I live in Kestrel Street, Lisbon."}]})  # fmt: skip
+        ids = [x["id"] for x in made.json()["results"]]
+        pin_id = a.post("/v1/pins", json={"text": "Tenant A pin: kestrel", "user_id": user}).json()[
+            "id"
+        ]
+        before = _a_world(a, user)
+        seen: set[str] = set()
+
+        def b_call(method: str, path: str, expect: tuple[int, ...], **kw: Any) -> httpx.Response:
+            seen.add(path.split("?")[0])
+            r = b.request(method, path, **kw)
+            assert r.status_code in expect, (method, path, r.status_code, r.text)
+            low = r.text.casefold()  # A's texts (queries may echo other words)
+            assert not any(
+                m in low for m in ("7-4-1-9", "code of tenant a", "tenant a pin", "lisbon")
+            ), path
+            return r
+
+        mid = ids[0]
+        b_call("GET", f"/v1/memories/{mid}", (404,))
+        b_call("GET", f"/v1/memories/{mid}", (404,), params={"user_id": user})
+        b_call("PATCH", f"/v1/memories/{mid}", (404,), json={"text": "B was here"})
+        b_call("DELETE", f"/v1/memories/{mid}", (404,))
+        b_call("GET", f"/v1/memories/{mid}/history", (404,))
+        b_call("DELETE", f"/v1/pins/{pin_id}", (404,), params={"user_id": user})
+        assert (
+            b_call("GET", "/v1/memories", (200,), params={"user_id": user}).json()["results"] == []
+        )
+        for q in ("vault code kestrel", "Kestrel Street"):
+            r = b_call("POST", "/v1/search", (200,), json={"query": q, "user_id": user})
+            assert r.json()["results"] == []
+        ctx = b_call(
+            "POST", "/v1/context", (200,), json={"query": "kestrel vault", "user_id": user}
+        ).json()
+        assert ctx["text"] == "" and ctx["citations"] == {}
+        assert b_call("GET", "/v1/pins", (200,), params={"user_id": user}).json()["results"] == []
+        for path, params in (("/v1/facts", {"user_id": user, "include_expired": True}),
+                             ("/v1/timeline", {"user_id": user, "entity": "Maya"}),
+                             ("/v1/graph", {"user_id": user})):  # fmt: skip
+            body = b_call("GET", path, (200,), params=params).json()
+            assert body.get("results", []) == [] and body.get("edges", []) == []
+        b_call("GET", "/v1/export", (200,))  # B's whole tenant: checked for A's texts
+        exported = b_call("GET", "/v1/export", (200,), params={"user_id": user}).text.splitlines()
+        assert all(json.loads(x)["kind"] == "header" for x in exported)
+        # B's writes land in B's own file and change nothing of A's.
+        b_call("POST", "/v1/memories", (201,), json={"user_id": user, "messages": "B's own note"})
+        b_call("POST", "/v1/pins", (201,), json={"user_id": user, "text": "B's pin"})
+        b_call("POST", "/v1/forget", (200,), json={"user_id": user})
+        assert b_call("GET", "/v1/whoami", (200,)).json()["tenant"] == "tenant-b"
+
+        assert _a_world(a, user) == before
+        assert a.get(f"/v1/memories/{mid}").json()["memory"] == SECRET
+        a_export = a.get("/v1/export", params={"user_id": user}).text
+        assert SECRET in a_export and "B's own note" not in a_export
+
+    spec = httpx.get(server.url + "/openapi.json").json()
+    routes = {p for p in spec["paths"] if p != "/v1/healthz"}
+    norm = {p.replace(mid, "{memory_id}").replace(pin_id, "{pin_id}") for p in seen}
+    assert routes <= norm, f"isolation test misses {routes - norm}"
+
+
+@pytest.mark.parametrize("path", ["/v1/memories", "/v1/search"])
+def test_tenant_comes_from_key_not_body(server: Server, path: str) -> None:
+    with server.client(server.key_b) as b:
+        body = {"user_id": "x", "messages": "hi", "tenant": "tenant-a"} if path == "/v1/memories" else \
+               {"user_id": "x", "query": "hi", "tenant": "tenant-a"}  # fmt: skip
+        _err(b.post(path, json=body), 422, "invalid_input")
