@@ -52,6 +52,7 @@ _SPLIT_RE = re.compile(r"[.!?]+[\"')\]]*\s+|\n+")
 _ABBREV = {"dr", "mr", "mrs", "ms", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "prof", "mt", "no"}
 _ISO_RE = re.compile(r"^\d{4}(?:-\d\d){0,2}$")  # dates as objects ("be born in 1990")
 _nlp_lock = threading.Lock()
+_pipe_lock = threading.Lock()
 _nlp_cache: dict[str, Any] = {}
 _post_cache: dict[str, Any] = {}
 
@@ -196,7 +197,8 @@ class RuleExtractor(Extractor):
         parsed: dict[int, list[tuple[int, Any]]] = {}
         ents: dict[int, list[tuple[int, Any]]] = {}
         if to_parse or to_ner:
-            self._run(to_parse, to_ner, parsed, ents)
+            with _pipe_lock:  # a spaCy pipeline is not guaranteed thread-safe; serialize its use
+                self._run(to_parse, to_ner, parsed, ents)
         out = []
         for i, item in enumerate(items):
             try:

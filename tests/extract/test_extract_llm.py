@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -270,3 +271,11 @@ def test_configuration_errors() -> None:
         LLMExtractor("localhost:8000", "m")
     with pytest.raises(InvalidInputError):
         LLMExtractor.from_env(prefix="PHASEMEM_TEST_UNSET_")
+
+
+def test_missing_httpx_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from phasemem.errors import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "httpx", None)  # makes "import httpx" raise ImportError
+    with pytest.raises(MissingExtraError, match=r"phasemem\[llm\]"):
+        LLMExtractor("http://127.0.0.1:9/v1", "m")

@@ -293,3 +293,29 @@ def test_import_has_no_side_effects() -> None:
         "assert not {'spacy', 'httpx', 'dateparser'} & set(sys.modules), sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_public_api() -> None:
+    import phasemem.extract as pkg
+
+    assert sorted(pkg.__all__) == sorted(
+        ["ANY_OBJECT", "ExtractedEntity", "ExtractedFact", "Extraction", "ExtractionInput",
+         "Extractor", "LLMExtractor", "RuleExtractor", "TemporalExpression",
+         "default_extractor", "resolve_temporal"]
+    )  # fmt: skip
+    for name in pkg.__all__:
+        assert getattr(pkg, name) is not None
+    assert issubclass(pkg.LLMExtractor, pkg.Extractor) and issubclass(
+        pkg.RuleExtractor, pkg.Extractor
+    )
+
+
+def test_concurrent_use_from_threads(rules: RuleExtractor) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    item = ExtractionInput("I moved to Oslo last month. My dog Rex loves snow.", "Maya", WED)
+    expected = rules.extract(item)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: rules.extract(item), range(16)))
+    assert all(r == expected for r in results)
+    assert ("Maya", "live in", "Oslo", False) in triples(expected)
