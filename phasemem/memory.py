@@ -181,24 +181,7 @@ class Memory:
             texts.append(self._embed_text(d.text, d.speaker, prev))
             prev = (d.speaker, d.text)
         vectors = self.embedder.embed(texts)
-        items = [
-            NewEpisode(
-                id=str(uuid.uuid4()),
-                text=d.text,
-                user_id=user_id,
-                agent_id=agent_id,
-                session_id=session_id,
-                role=d.role,
-                speaker=d.speaker,
-                occurred_at=d.occurred_at if d.occurred_at is not None else now,
-                recorded_at=now,
-                source=source,
-                metadata=d.metadata,
-                content_hash=content_hash(d),
-                vector=vectors[i],
-            )  # fmt: skip
-            for i, d in enumerate(drafts)
-        ]
+        when = [d.occurred_at if d.occurred_at is not None else now for d in drafts]
         facts = None
         if self.facts_engine is not None:
             listeners: list[str | None] = []
@@ -208,12 +191,34 @@ class Memory:
                 listeners.append(others[-1] if others else None)
                 last.pop(d.speaker, None)
                 last[d.speaker] = d.speaker
-            facts = self.facts_engine.prepare(
-                [d.text for d in drafts],
-                [d.speaker for d in drafts],
-                [it.occurred_at for it in items],
-                listeners,
+            facts, times = self.facts_engine.prepare(
+                [d.text for d in drafts], [d.speaker for d in drafts], when, listeners
             )
+        else:
+            from phasemem.extract import resolve_temporal
+
+            times = [
+                len(resolve_temporal(d.text, from_ts(w))) for d, w in zip(drafts, when, strict=True)
+            ]  # type: ignore[arg-type]
+        items = [
+            NewEpisode(
+                id=str(uuid.uuid4()),
+                text=d.text,
+                user_id=user_id,
+                agent_id=agent_id,
+                session_id=session_id,
+                role=d.role,
+                speaker=d.speaker,
+                occurred_at=when[i],
+                recorded_at=now,
+                source=source,
+                metadata=d.metadata,
+                content_hash=content_hash(d),
+                vector=vectors[i],
+                time_mentions=times[i],
+            )  # fmt: skip
+            for i, d in enumerate(drafts)
+        ]
         results = self.store.add_episodes(items, actor=source or self.actor, facts=facts)
         self._after_write()
         return results
@@ -248,8 +253,17 @@ class Memory:
             else None
         )
         vec = self.embedder.embed([self._embed_text(new_text, ep.speaker, prev)])[0]
+        from phasemem.extract import resolve_temporal
+
+        times = len(resolve_temporal(new_text, ep.occurred))
         new = self.store.update_text(
-            memory_id, new_text, content_hash(d), vec, user_id=user_id, actor=self.actor
+            memory_id,
+            new_text,
+            content_hash(d),
+            vec,
+            user_id=user_id,
+            actor=self.actor,
+            time_mentions=times,
         )
         codes, scales = quantize(vec[None, :])
         self.index.replace(memory_id, codes[0], float(scales[0]))

@@ -54,7 +54,7 @@ def locomo(
     ks = _ks(k)
     configs: dict[str, RetrievalConfig | None] = {"phasemem": None}
     if baselines:
-        plain = {"speaker_boost": 0.0, "neighbours": 0}
+        plain = {"speaker_boost": 0.0, "time_boost": 0.0, "neighbours": 0}
         configs.update({
             "bm25_only": RetrievalConfig(dense=False, **plain),
             "dense_only": RetrievalConfig(lexical=False, **plain),

@@ -49,8 +49,9 @@ class FactEngine:
         speakers: Sequence[str | None],
         occurred: Sequence[float],
         listeners: Sequence[str | None],
-    ) -> list[list[NewFact]]:
-        """Extract facts for a batch of episodes (no storage touched)."""
+    ) -> tuple[list[list[NewFact]], list[int]]:
+        """Extract facts for a batch of episodes (no storage touched); also
+        returns how many time expressions each episode contains."""
         from phasemem.extract import ExtractionInput
 
         items = [
@@ -58,6 +59,7 @@ class FactEngine:
             for t, s, o, lis in zip(texts, speakers, occurred, listeners, strict=True)
         ]
         extractions = self.extractor.extract_batch(items)
+        times = [len(ex.temporals) for ex in extractions]
         raw: list[list[tuple[Any, dict[str, str]]]] = []
         relations: list[str] = []
         for ex in extractions:
@@ -65,7 +67,7 @@ class FactEngine:
             raw.append([(f, types) for f in ex.facts])
             relations.extend(norm_relation(f.relation) for f in ex.facts)
         if not relations:
-            return [[] for _ in texts]
+            return [[] for _ in texts], times
         uniq = sorted(set(relations))
         alpha = dict(zip(uniq, (float(a) for a in self.alpha_fn(uniq)), strict=True))
         fact_texts = [
@@ -98,7 +100,7 @@ class FactEngine:
                 )
                 k += 1
             out.append(facts)
-        return out
+        return out, times
 
     # -- query ----------------------------------------------------------------------
     def rank(self, store: Any, user_id: str, query_vec: np.ndarray, t_query: float, limit: int,

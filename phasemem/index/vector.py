@@ -84,6 +84,7 @@ class VectorIndex:
         self.session = grow(get("session"), (cap,), np.int32, -3)
         self.occurred = grow(get("occurred"), (cap,), np.float64)
         self.alive = grow(get("alive"), (cap,), np.bool_, False)
+        self.timed = grow(get("timed"), (cap,), np.bool_, False)
         self._cap = cap
 
     def __len__(self) -> int:
@@ -108,6 +109,7 @@ class VectorIndex:
         self.session[s] = [self._sessions.code(x) for x in rows.session_ids]
         self.occurred[s] = rows.occurred
         self.alive[s] = True
+        self.timed[s] = rows.time_mentions > 0
         for i, ep_id in enumerate(rows.ids):
             self._pos[ep_id] = self._n + i
             self._seq_pos[int(rows.seqs[i])] = self._n + i
@@ -133,6 +135,10 @@ class VectorIndex:
         out = np.zeros(len(seqs), dtype=bool)
         out[known] = mask[pos[known]]
         return out.tolist()
+
+    def timed_flags(self, seqs: list[int]) -> list[bool]:
+        """Whether each episode mentions a time (unknown seqs: False)."""
+        return [bool(self.timed[self._seq_pos[s]]) if s in self._seq_pos else False for s in seqs]
 
     def neighbours(self, seqs: list[int], window: int) -> dict[int, list[int]]:
         """The ``window`` turns before and after each seq in its user and

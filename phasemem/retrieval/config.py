@@ -16,12 +16,13 @@ class RetrievalConfig:
     lexical: bool = True
     dense: bool = True
     candidates: int = 100  # per stage
-    lexical_budget: int = 4000  # rows BM25 may score; rarest terms kept first (0: no limit)
+    lexical_budget: int = 2000  # rows BM25 may score; rarest terms kept first (0: no limit)
     fusion: str = "sum"  # "sum": min-max normalised weighted sum; "rrf": reciprocal rank
     rrf_k: float = 60.0
     w_lexical: float = 1.0
     w_dense: float = 0.8
     speaker_boost: float = 0.2  # x(1+b) for turns by a speaker the query names
+    time_boost: float = 2.0  # x(1+b) for turns that mention a time, on "when" questions
     neighbours: int = 1  # turns each side of a strong hit that share its score
     neighbour_weight: float = 0.3  # share of the hit's score each neighbour gets
     neighbour_sources: int = 20  # how many top hits pass score to neighbours
@@ -47,7 +48,9 @@ PRESETS: dict[str, RetrievalConfig] = {
     "balanced": RetrievalConfig(),
     "lexical": RetrievalConfig(dense=False),
     "dense": RetrievalConfig(lexical=False),
-    "rrf": RetrievalConfig(fusion="rrf", w_dense=1.0, speaker_boost=0.0, neighbours=0),
+    "rrf": RetrievalConfig(
+        fusion="rrf", w_dense=1.0, speaker_boost=0.0, time_boost=0.0, neighbours=0
+    ),
 }
 
 

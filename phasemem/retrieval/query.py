@@ -208,3 +208,14 @@ def prune_terms(counts: dict[str, int], budget: int) -> list[str]:
         total += c
     order = {t: i for i, t in enumerate(counts)}
     return sorted(kept, key=order.__getitem__)
+
+
+_WHEN = re.compile(
+    r"^\W*(when|what (year|month|day|date|time|week)|how long|since when|which (year|month|day|week))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_when(query: str) -> bool:
+    """True for questions whose answer is a time ("When did...", "How long...")."""
+    return _WHEN.search(query) is not None

@@ -4,7 +4,8 @@ Stages (each recorded in the hit's ``scores`` and, on request, in a trace):
 1. ``bm25``: FTS5 over episode text and speaker, safe OR-query of terms;
 2. ``dense``: cosine over the in-memory int8 vectors, same filters;
 3. ``fused``: min-max normalised weighted sum (or RRF) of the two lists,
-   times ``1 + speaker_boost`` for turns by a speaker the query names;
+   times ``1 + speaker_boost`` for turns by a speaker the query names, and
+   ``1 + time_boost`` for turns that mention a time when the query asks "when";
 4. ``neighbour``: the turns around strong hits get a share of their score,
    since the answer often sits next to the turn that matched the question.
 """
@@ -23,7 +24,7 @@ from phasemem.embed.base import Embedder
 from phasemem.index.vector import VectorIndex, VectorQuery
 from phasemem.models import SearchHit
 from phasemem.retrieval.config import RetrievalConfig
-from phasemem.retrieval.query import or_match, prune_terms, unique_terms
+from phasemem.retrieval.query import asks_when, or_match, prune_terms, unique_terms
 from phasemem.store.base import Store
 from phasemem.store.filters import EpisodeFilter
 
@@ -127,6 +128,12 @@ class Retriever:
             for seq in boosted:
                 per[seq]["speaker_boost"] = cfg.speaker_boost
                 per[seq]["fused"] *= 1.0 + cfg.speaker_boost
+        if cfg.time_boost and asks_when(query):
+            seqs = list(per)
+            for seq, timed in zip(seqs, self.index.timed_flags(seqs), strict=True):
+                if timed:
+                    per[seq]["time_boost"] = cfg.time_boost
+                    per[seq]["fused"] *= 1.0 + cfg.time_boost
         ranked = sorted(per.items(), key=lambda kv: (-kv[1]["fused"], kv[0]))
         via: dict[int, str] = {seq: "search" for seq, _ in ranked}
 

@@ -32,6 +32,7 @@ class NewEpisode:
     metadata: dict[str, Any]
     content_hash: str
     vector: np.ndarray | None
+    time_mentions: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,7 @@ class VectorRows:
     agent_ids: list[str | None]
     session_ids: list[str | None]
     occurred: np.ndarray  # float64
+    time_mentions: np.ndarray  # int16
 
 
 class Store(abc.ABC):
@@ -77,7 +79,7 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def update_text(
         self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
-        *, user_id: str | None, actor: str | None,
+        *, user_id: str | None, actor: str | None, time_mentions: int = 0,
     ) -> Episode: ...  # fmt: skip
 
     @abc.abstractmethod

@@ -132,6 +132,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX fact_episodes_episode ON fact_episodes (episode_id);
     """,
+    # v3: how many time expressions an episode contains ("last Tuesday",
+    # "in 2019"): answers to "when" questions sit in such turns.
+    """
+    ALTER TABLE episodes ADD COLUMN time_mentions INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -195,11 +195,11 @@ class SQLiteStore(Store):
                     vi += 1
                 cur = c.execute(
                     "INSERT INTO episodes (id, user_id, agent_id, session_id, role, speaker, text, occurred_at,"
-                    " recorded_at, source, metadata, content_hash, vector, vscale)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                    " recorded_at, source, metadata, content_hash, vector, vscale, time_mentions)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                     (it.id, it.user_id, it.agent_id, it.session_id, it.role, it.speaker, it.text,
                      it.occurred_at, it.recorded_at, it.source, json.dumps(it.metadata), it.content_hash,
-                     blob, scale),
+                     blob, scale, it.time_mentions),
                 )  # fmt: skip
                 if cur.rowcount == 1:
                     self._log(c, "ADD", it.id, it.user_id, actor, None,
@@ -229,7 +229,7 @@ class SQLiteStore(Store):
         return results
 
     def update_text(self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
-                    *, user_id: str | None, actor: str | None) -> Episode:  # fmt: skip
+                    *, user_id: str | None, actor: str | None, time_mentions: int = 0) -> Episode:  # fmt: skip
         with self._write() as c:
             old = self._get_in(c, episode_id, user_id)
             blob, scale = None, None
@@ -239,9 +239,9 @@ class SQLiteStore(Store):
             now = time.time()
             try:
                 c.execute(
-                    "UPDATE episodes SET text = ?, content_hash = ?, vector = ?, vscale = ?, updated_at = ?"
-                    " WHERE id = ?",
-                    (text, content_hash, blob, scale, now, episode_id),
+                    "UPDATE episodes SET text = ?, content_hash = ?, vector = ?, vscale = ?, updated_at = ?,"
+                    " time_mentions = ? WHERE id = ?",
+                    (text, content_hash, blob, scale, now, time_mentions, episode_id),
                 )
             except sqlite3.IntegrityError as exc:
                 from phasemem.errors import InvalidInputError
@@ -443,7 +443,7 @@ class SQLiteStore(Store):
 
     def vector_rows(self, after_seq: int = 0) -> VectorRows:
         rows = self._read(
-            "SELECT seq, vector, vscale, user_id, agent_id, session_id, occurred_at, id FROM episodes"
+            "SELECT seq, vector, vscale, user_id, agent_id, session_id, occurred_at, id, time_mentions FROM episodes"
             " WHERE seq > ? AND vector IS NOT NULL ORDER BY seq",
             (after_seq,),
         )
@@ -459,6 +459,7 @@ class SQLiteStore(Store):
             user_ids=[r[3] for r in rows], agent_ids=[r[4] for r in rows],
             session_ids=[r[5] for r in rows],
             occurred=np.fromiter((r[6] for r in rows), dtype=np.float64, count=n),
+            time_mentions=np.fromiter((r[8] for r in rows), dtype=np.int16, count=n),
         )  # fmt: skip
 
     def vector_of(self, episode_id: str) -> tuple[np.ndarray, float] | None:
@@ -485,7 +486,7 @@ class SQLiteStore(Store):
     def export_rows(self) -> Iterator[dict[str, Any]]:
         with self._lock:
             eps = self._conn.execute(
-                f"SELECT {_EP_COLS}, vector, vscale FROM episodes ORDER BY seq"
+                f"SELECT {_EP_COLS}, vector, vscale, time_mentions FROM episodes ORDER BY seq"
             ).fetchall()
             evs = self._conn.execute(
                 "SELECT op, target_id, user_id, at, actor, before, after FROM events ORDER BY id"
@@ -498,6 +499,7 @@ class SQLiteStore(Store):
                 "role": r[5], "speaker": r[6], "text": r[7], "occurred_at": r[8], "recorded_at": r[9],
                 "updated_at": r[10], "source": r[11], "metadata": json.loads(r[12]), "content_hash": r[13],
                 "vector": base64.b64encode(r[14]).decode() if r[14] is not None else None, "vscale": r[15],
+                "time_mentions": r[16],
             }  # fmt: skip
         for r in evs:
             yield {
@@ -519,12 +521,13 @@ class SQLiteStore(Store):
                             raise ValueError(f"vector has {len(vec)} dims, expected {self.dim}")
                         cur = c.execute(
                             "INSERT INTO episodes (id, user_id, agent_id, session_id, role, speaker, text,"
-                            " occurred_at, recorded_at, updated_at, source, metadata, content_hash, vector, vscale)"
-                            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                            " occurred_at, recorded_at, updated_at, source, metadata, content_hash, vector, vscale,"
+                            " time_mentions) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                             (row["id"], row["user_id"], row.get("agent_id"), row.get("session_id"),
                              row.get("role"), row.get("speaker"), row["text"], float(row["occurred_at"]),
                              float(row["recorded_at"]), row.get("updated_at"), row.get("source"),
-                             json.dumps(row.get("metadata") or {}), row["content_hash"], vec, row.get("vscale")),
+                             json.dumps(row.get("metadata") or {}), row["content_hash"], vec, row.get("vscale"),
+                             int(row.get("time_mentions") or 0)),
                         )  # fmt: skip
                         added += cur.rowcount
                     elif kind == "event":

@@ -19,7 +19,7 @@ def _rows(vecs: np.ndarray, users: list[str], start: int = 1) -> VectorRows:
     codes, scales = quantize(vecs)
     n = len(vecs)
     return VectorRows(np.arange(start, start + n, dtype=np.int64), [f"id{start + i}" for i in range(n)], codes,
-                      scales, users, [None] * n, [None] * n, np.arange(n, dtype=np.float64))  # fmt: skip
+                      scales, users, [None] * n, [None] * n, np.arange(n, dtype=np.float64), np.zeros(n, dtype=np.int16))  # fmt: skip
 
 
 @settings(max_examples=50, deadline=None)

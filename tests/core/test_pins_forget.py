@@ -28,7 +28,9 @@ def test_forget_erases_every_trace_and_proves_it(db_path: str) -> None:
         m.update(rid, secret + " (updated)")
         m.add("bob keeps this", user_id="bob")
         m.pin("alice pinned instruction xyzzy", user_id="alice")
-        other = Memory(db_path, embedder="hash-test", extractor=None)  # a second process-like handle
+        other = Memory(
+            db_path, embedder="hash-test", extractor=None
+        )  # a second process-like handle
         report = m.forget(user_id="alice")
         assert report["episodes"] == 1 and report["pins"] == 1 and report["verified"] is True
         assert m.get_all(user_id="alice") == [] and m.search("zanzibar", user_id="alice").hits == []
