@@ -373,7 +373,15 @@ class Memory:
             return now
         t = found[0]
         start = t.start.timestamp()
-        return (start + t.end.timestamp()) / 2 if t.end is not None else start
+        end = t.end.timestamp() if t.end is not None else None
+        role = getattr(t, "role", "at")
+        if role in ("since", "after", "duration"):  # open towards now: ask about now
+            return max(now, end or start)
+        if role == "before":  # strictly before the named period
+            return start - 1.0
+        if role == "until" and end is not None:  # up to the end of the named period
+            return end - 1.0
+        return (start + end) / 2 if end is not None else start
 
     def facts(
         self,
