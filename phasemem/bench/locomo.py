@@ -99,6 +99,7 @@ def evaluate(
     data: Sequence[dict[str, Any]],
     ks: Sequence[int],
     config: RetrievalConfig | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     kmax = max(ks)
     count_tokens = token_counter(mem)
@@ -115,6 +116,8 @@ def evaluate(
             t = time.perf_counter()
             res = mem.search(qa["question"], user_id=user, limit=kmax, config=config)
             lat.append((time.perf_counter() - t) * 1000)
+            if progress:
+                progress(1)
             ids = [h.episode.metadata.get("dia_id") for h in res]
             texts = [h.episode.text for h in res]
             for k in ks:
@@ -145,20 +148,31 @@ def run(
     embedder: str | None = None,
     captions: bool = True,
     db: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Ingest once, then evaluate each named config on the same database."""
+    """Ingest once, then evaluate each named config on the same database.
+    ``progress(stage, done_increment, total)`` reports turns, then questions."""
     data = load(path)
     configs = configs or {"phasemem": None}
     with tempfile.TemporaryDirectory() as tmp:
         mem = Memory(db or str(Path(tmp) / "locomo.db"), embedder=embedder)
         try:
             t = time.perf_counter()
-            turns = sum(ingest(mem, s, captions) for s in data)
+            total_turns = sum(len(t) for s in data for _, _, t in sessions(s["conversation"]))
+            turns = 0
+            for s in data:
+                n = ingest(mem, s, captions)
+                turns += n
+                if progress:
+                    progress("ingest", n, total_turns)
             ingest_s = time.perf_counter() - t
             out: dict[str, Any] = {"machine": machine(), "data": str(path), "embedder": mem.embedder.name,
                                    "turns": turns, "captions": captions}  # fmt: skip
+            n_q = sum(1 for s in data for qa in s.get("qa", []) if evidence_ids(qa)) * len(configs)
             for name, cfg in configs.items():
-                res = evaluate(mem, data, ks, cfg)
+                res = evaluate(
+                    mem, data, ks, cfg, (lambda k: progress("search", k, n_q)) if progress else None
+                )
                 res["ingest_per_s"] = round(turns / ingest_s, 1)
                 out[name] = res
             first = next(iter(configs))

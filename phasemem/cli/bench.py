@@ -60,8 +60,24 @@ def locomo(
             "dense_only": RetrievalConfig(lexical=False, **plain),
             "plain_rrf": RetrievalConfig(fusion="rrf", w_dense=1.0, **plain),
         })  # fmt: skip
-    with console.status("ingesting and searching..."):
-        res = lb.run(data, ks, configs=configs, embedder=c.embedder, captions=not no_captions)
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, k: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.advance(tasks[stage], k)
+
+        res = lb.run(
+            data,
+            ks,
+            configs=configs,
+            embedder=c.embedder,
+            captions=not no_captions,
+            progress=report,
+        )
     table = Table("system", *[f"R@{x}" for x in ks], *[f"tok@{x}" for x in ks], "p50 ms", "p95 ms",
                   title=f"LoCoMo evidence recall ({res['questions']} questions, {res['turns']} turns)")  # fmt: skip
     for name in configs:
