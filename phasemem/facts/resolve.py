@@ -61,5 +61,24 @@ def norm_relation(relation: str) -> str:
     return RELATION_SYNONYMS.get(rel, rel)
 
 
+_BE = {"is": "be", "are": "be", "was": "be", "were": "be", "am": "be", "been": "be", "being": "be",
+       "has": "have", "had": "have", "having": "have"}  # fmt: skip
+
+
+def relation_variants(relation: str) -> list[str]:
+    """Forms a user-typed relation may take in the store ("lives in",
+    "lived in" -> "live in"): stored relations are lemmatised by the
+    extractor, so a filter tries the plausible lemmas of the first word."""
+    rel = norm_relation(relation)
+    head, _, rest = rel.partition(" ")
+    heads = {head, _BE.get(head, head)}
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ied", "y"), ("ed", ""), ("ed", "e"), ("ing", ""),
+                         ("ing", "e")):  # fmt: skip
+        if head.endswith(suffix) and len(head) > len(suffix) + 1:
+            heads.add(head[: -len(suffix)] + repl)
+    out = [rel] + sorted(norm_relation(f"{h} {rest}".strip()) for h in heads if h != head)
+    return list(dict.fromkeys(out))
+
+
 def is_single_valued(relation: str) -> bool:
     return norm_relation(relation) in SINGLE_VALUED

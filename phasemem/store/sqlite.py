@@ -26,7 +26,7 @@ import numpy as np
 
 from phasemem.errors import ImportFormatError, NotFoundError, SchemaVersionError, StoreError
 from phasemem.facts.model import Fact, NewFact
-from phasemem.facts.resolve import norm_relation
+from phasemem.facts.resolve import relation_variants
 from phasemem.index.quant import from_blob, quantize, to_blob
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin
 from phasemem.store.base import NewEpisode, Store, VectorRows
@@ -586,8 +586,9 @@ class SQLiteStore(Store):
                     parts.append("(f.subject_id = ? OR f.object_id = ?)")
                     params += [eid, eid]
         if relation is not None:
-            parts.append("r.text = ?")
-            params.append(norm_relation(relation))
+            forms = relation_variants(relation)
+            parts.append(f"r.text IN ({','.join('?' * len(forms))})")
+            params.extend(forms)
         if as_of is not None:
             parts.append("f.valid_at <= ? AND (f.invalid_at IS NULL OR f.invalid_at > ?)")
             params += [as_of, as_of]
