@@ -350,8 +350,8 @@ class Memory:
         n_facts = 5 if facts is None else facts
         fact_hits = []
         if n_facts and self.facts_engine is not None:
-            fact_hits = self.facts_engine.rank(
-                self.store, flt.user_id, qv, t_query, min(n_facts, limit)
+            fact_hits = self.facts_engine.rank(  # ranked at t_query, with the query's words
+                self.store, flt.user_id, qv, t_query, min(n_facts, limit), query_text=q
             )
         if tr is not None:
             tr["query_time"] = from_ts(t_query).isoformat()  # type: ignore[union-attr]

@@ -162,12 +162,16 @@ def run(seed: int = 0, people: int = 24, embedder: str | None = None) -> dict[st
         for q in qs:
             tq = mem.query_time(q.text, q.as_of) if q.kind != "static" else time.time()
             qv = mem.embedder.embed_query(q.text)
-            ranked = mem.facts_engine.rank(mem.store, q.user, qv, tq, 10)
-            plain = mem.facts_engine.rank(mem.store, q.user, qv, tq, 10, use_time=False)
+            ranked = mem.facts_engine.rank(mem.store, q.user, qv, tq, 10, query_text=q.text)
+            plain = mem.facts_engine.rank(
+                mem.store, q.user, qv, tq, 10, use_time=False, query_text=q.text
+            )
             got = {"phasemem": _top(ranked, "phasemem"), "no_time": _top(plain, "no_time"),
                    "recency": _top(plain, "recency")}  # fmt: skip
             if q.kind == "static":
-                future = mem.facts_engine.rank(mem.store, q.user, qv, later.timestamp(), 10)
+                future = mem.facts_engine.rank(
+                    mem.store, q.user, qv, later.timestamp(), 10, query_text=q.text
+                )
                 got["phasemem"] = (
                     _top(ranked, "phasemem") if _top(future, "phasemem") == q.answer else None
                 )

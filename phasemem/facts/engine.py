@@ -41,6 +41,7 @@ class FactEngine:
         self.extractor = extractor
         self.alpha_fn = alpha_fn or _gate_alpha
         self.beta = beta
+        self.lexical_weight = 0.5
 
     # -- ingest -------------------------------------------------------------------
     def prepare(
@@ -104,7 +105,7 @@ class FactEngine:
 
     # -- query ----------------------------------------------------------------------
     def rank(self, store: Any, user_id: str, query_vec: np.ndarray, t_query: float, limit: int,
-             *, use_time: bool = True) -> list[FactHit]:  # fmt: skip
+             *, use_time: bool = True, query_text: str | None = None) -> list[FactHit]:  # fmt: skip
         """Rank every fact version of a user for a query at time ``t_query``."""
         from phasemem.temporal.phase import FactCandidate, rank_facts
 
@@ -112,6 +113,14 @@ class FactEngine:
         if not facts:
             return []
         sem = (codes.astype(np.float32) @ query_vec) * scales
+        if query_text and self.lexical_weight:
+            # Word overlap sharpens what a 384-d cosine blurs: "where did she
+            # WORK" vs a "live in" fact about a place (both "where"-ish).
+            q = _stems(query_text)
+            if q:
+                sem = sem + self.lexical_weight * np.array(
+                    [len(q & _stems(f.text)) / len(q) for f in facts]
+                )
         keep = np.argsort(-sem)[: max(50, 4 * limit)]
         cands = [
             FactCandidate(
@@ -131,6 +140,20 @@ class FactEngine:
             FactHit(facts[c.key], float(score), {"sem": c.s_sem, **parts})
             for c, score, parts in ranked[:limit]
         ]
+
+
+def _stems(text: str) -> set[str]:
+    """Content words, crudely stemmed so "works"/"worked"/"work" meet."""
+    from phasemem.retrieval.query import terms
+
+    out = set()
+    for w in terms(text):
+        for suffix in ("ing", "ied", "ies", "ed", "es", "s"):
+            if w.endswith(suffix) and len(w) > len(suffix) + 2:
+                w = w[: -len(suffix)]
+                break
+        out.add(w)
+    return out
 
 
 def _dt(ts: float) -> datetime:
