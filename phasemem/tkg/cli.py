@@ -46,6 +46,12 @@ def _train_options(f: Any) -> Any:
             show_default=True,
             help="Share of negative days drawn near the true day.",
         ),
+        click.option(
+            "--threads",
+            default=0,
+            show_default=True,
+            help="CPU threads for torch (0 = torch's default; 1 is best on a busy shared CPU).",
+        ),
         click.option("--seed", default=0, show_default=True),
         click.option(
             "--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:1 ..."
@@ -56,9 +62,13 @@ def _train_options(f: Any) -> Any:
     return f
 
 
-def _config(**kw: Any) -> Any:
+def _config(threads: int = 0, **kw: Any) -> Any:
     from phasemem.tkg.train import TrainConfig
 
+    if threads > 0:  # 1 is much faster than the default on a CPU shared with other jobs
+        import torch
+
+        torch.set_num_threads(threads)
     return TrainConfig(**kw)
 
 
@@ -115,7 +125,7 @@ class _Bar:
             self.mrr = f"{row['valid_mrr']:.4f}"
         extra = f" s={row['s']:.4g} base={row['base']:.4g}" if "s" in row else ""
         self.console.print(
-            f"[{name}] epoch {int(row['epoch'])}: fit {row['fit']:.4f} reg {row['reg']:.4f} "
+            f"\\[{name}] epoch {int(row['epoch'])}: fit {row['fit']:.4f} reg {row['reg']:.4f} "
             f"tc {row['tc']:.4f} valid MRR {row.get('valid_mrr', float('nan')):.4f}{extra} "
             f"({row['seconds']:.0f}s)"
         )

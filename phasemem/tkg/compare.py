@@ -9,6 +9,7 @@ main phase model's.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import time
@@ -16,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from phasemem.tkg.data import build_filters, load_dataset
 from phasemem.tkg.errors import TKGError
@@ -126,10 +129,25 @@ def run_compare(
     lo, hi = ds.day_range
     with_gate = gate_available(ds.vocab.relations)
     tnt_dim = matched_dim(ds.n_entities, ds.n_relations, hi - lo + 1, base.dim)
-    specs = default_specs(base, with_gate, tnt_dim)
-    if only:
-        specs = [s for s in specs if s.key in only]
+    all_specs = default_specs(base, with_gate, tnt_dim)
+    labels = {s.key: s.label for s in all_specs}
+    specs = [s for s in all_specs if s.key in only] if only else all_specs
     rows: list[dict[str, Any]] = []
+    keys = {s.key for s in specs}
+    if resume and (out / "results.json").is_file():  # keep rows of earlier runs not redone now
+        old = json.loads((out / "results.json").read_text())["rows"]
+        rows = [
+            {**r, "label": labels.get(r["key"], r["label"])} for r in old if r["key"] not in keys
+        ]
+    gate_info = None
+    if with_gate:
+        a = gate_alpha(ds.vocab.relations)
+        gate_info = {
+            "min": float(a.min()),
+            "median": float(np.median(a)),
+            "max": float(a.max()),
+            "sha256_of_alpha": hashlib.sha256(a.astype(np.float32).tobytes()).hexdigest()[:16],
+        }
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     for spec in specs:
         res = train(
@@ -160,6 +178,7 @@ def run_compare(
             "started": started,
             "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
             "gate": with_gate,
+            "gate_alpha": gate_info,
             "rows": rows,
         }
         (out / "results.json").write_text(json.dumps(result, indent=1))

@@ -99,7 +99,12 @@ def gate_alpha(relations: list[str]) -> np.ndarray:
             "--alpha gate needs the Semantic Speed Gate (phasemem.temporal.gate.load_gate), "
             "which is not available in this install; use --alpha learned|one|zero",
         ) from exc
-    vals = np.asarray(load_gate().alpha(list(relations)), dtype=np.float32).reshape(-1)
+    try:
+        vals = np.asarray(load_gate().alpha(list(relations)), dtype=np.float32).reshape(-1)
+    except Exception as exc:  # the gate is another module: any failure is "not usable"
+        raise TKGError(
+            f"--alpha gate: the Semantic Speed Gate failed to load or run: {exc}"
+        ) from exc
     if vals.shape[0] != len(relations) or not np.all(np.isfinite(vals)):
         raise TKGError("the Speed Gate returned a malformed alpha vector")
     return vals

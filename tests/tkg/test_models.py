@@ -133,3 +133,27 @@ def test_bad_checkpoint(tmp_path: Path) -> None:
         load_checkpoint(p)
     with pytest.raises(TKGError, match="not found"):
         load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_gate_mode_uses_frozen_gate_values(
+    synthetic_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import types
+
+    seen: list[list[str]] = []
+
+    class FakeGate:
+        def alpha(self, texts: list[str]) -> np.ndarray:
+            seen.append(list(texts))
+            return np.array([0.9 if t == "holds" else 0.05 for t in texts])
+
+    fake = types.ModuleType("phasemem.temporal.gate")
+    fake.load_gate = lambda: FakeGate()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "phasemem.temporal.gate", fake)
+    ds = load_dataset(synthetic_dir)
+    res = train(ds, _cfg(alpha="gate", epochs=1), build_filters(ds))
+    assert seen == [ds.vocab.relations]
+    alpha = res.model.alpha()
+    assert not alpha.requires_grad  # frozen
+    assert torch.allclose(alpha, torch.tensor([0.9, 0.05]))  # vocab order: holds, likes
