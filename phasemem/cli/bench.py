@@ -153,6 +153,7 @@ def temporal(c: Ctx, seed: int, people: int, json_out: str | None) -> None:
             name, f"{r['current_at1']:.3f}", f"{r['as_of_at1']:.3f}", f"{r['static_retention']:.3f}"
         )
     console.print(table)
-    console.print(f"{res['episodes']} episodes, ingest {res['ingest_per_s']:.1f}/s with extraction")
+    console.print(f"{res['episodes']} episodes, ingest {res['ingest_per_s']:.1f}/s with extraction; "
+                  f"{res['static_missing']} static facts not extracted (left out of retention)")  # fmt: skip
     if json_out:
         Path(json_out).write_text(json.dumps(res, indent=2, default=str))
