@@ -57,6 +57,9 @@ class MiniLMEmbedder(Embedder):
             opts.intra_op_num_threads = self.threads
             opts.inter_op_num_threads = 1
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            # Idle worker threads sleep instead of spinning: on a busy machine
+            # (an agent host runs other work) spinning costs more than it saves.
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._session = ort.InferenceSession(
                 str(model_path()), sess_options=opts, providers=["CPUExecutionProvider"]
             )
