@@ -49,6 +49,8 @@ async function search(ev) {
   ev.preventDefault();
   const list = $("results");
   list.replaceChildren();
+  $("search-facts").replaceChildren();
+  $("facts-title").hidden = true;
   $("status").textContent = "searching...";
   const body = { query: $("q").value, user_id: state.user, limit: 20 };
   if ($("asof").value) body.as_of = $("asof").value + "T23:59:59+00:00";
@@ -70,7 +72,8 @@ async function search(ev) {
       li.appendChild(meta);
       list.appendChild(li);
     }
-    for (const f of res.facts || []) list.appendChild(factItem(f));
+    for (const f of res.facts || []) $("search-facts").appendChild(factItem(f));
+    $("facts-title").hidden = !(res.facts || []).length;
   } catch (e) {
     $("status").textContent = "";
     list.appendChild(el("li", "error", e.message));
@@ -179,7 +182,7 @@ $("auth").addEventListener("submit", (ev) => {
 $("search").addEventListener("submit", search);
 $("timeline-form").addEventListener("submit", (ev) => { ev.preventDefault(); timeline($("entity").value); });
 
-// Key and user may come in the URL fragment (#key=...&user=...), which never reaches the server logs.
+// Key, user, query and entity may come in the URL fragment (#key=...&user=...&q=...&entity=...), which never reaches the server logs.
 const frag = new URLSearchParams(location.hash.slice(1));
 if (frag.get("key")) state.key = frag.get("key");
 if (frag.get("user")) state.user = frag.get("user");
@@ -189,4 +192,5 @@ if (frag.get("q")) $("q").value = frag.get("q");
 if (state.key && state.user) {
   whoami();
   if (frag.get("q")) search(new Event("submit"));
+  if (frag.get("entity")) { $("entity").value = frag.get("entity"); timeline(frag.get("entity")); }
 }

@@ -28,9 +28,9 @@ def _facts_work() -> bool:
     """Fact extraction needs the Speed Gate weights; some checkouts lack them."""
     try:
         with Memory(":memory:", embedder=EMBEDDER) as m:
-            m.add([{"role": "user", "name": "Maya", "content": "I live in Porto."},
-                   {"role": "user", "name": "Maya", "content": "I moved to Lisbon for a job at Tidewater."}],
-                  user_id="probe")  # fmt: skip
+            m.add([{"role": "user", "name": "Maya", "content": "I live in Porto.", "occurred_at": "2020-01-05"},
+                   {"role": "user", "name": "Maya", "content": "I moved to Lisbon for a job at Tidewater.",
+                    "occurred_at": "2023-06-01"}], user_id="probe")  # fmt: skip
             return bool(m.facts(user_id="probe"))
     except Exception:
         return False
