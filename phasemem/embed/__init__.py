@@ -31,6 +31,8 @@ def get_embedder(name: str | None = None) -> Embedder:
     name = name or DEFAULT_EMBEDDER
     if name == DEFAULT_EMBEDDER:
         return default_embedder()
+    if name == "static-minilm":
+        return __import__("phasemem.embed.static", fromlist=["StaticEmbedder"]).StaticEmbedder()
     if name.startswith("hash-test"):
         dim = int(name.rsplit("-", 1)[1]) if name.count("-") == 2 else 64
         return HashEmbedder(dim)
