@@ -158,7 +158,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(workdir: Path, embedder: str | None) -> tuple[subprocess.Popen[bytes], str]:
+def _serve(
+    workdir: Path, embedder: str | None, readers: int
+) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     args = [sys.executable, "-m", "phasemem.cli.serve"]
     if embedder:
@@ -172,6 +174,8 @@ def _serve(workdir: Path, embedder: str | None) -> tuple[subprocess.Popen[bytes]
         "--port",
         str(port),
         "--no-facts",
+        "--readers",
+        str(readers),
     ]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return proc, f"http://127.0.0.1:{port}"
@@ -244,7 +248,7 @@ def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int) 
 
 
 def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests: int = 20_000, *,
-        workdir: str | None = None, embedder: str | None = None,
+        workdir: str | None = None, embedder: str | None = None, readers: int = 2,
         progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:  # fmt: skip
     tmp = None
     if workdir is None:
@@ -259,7 +263,7 @@ def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests:
         ks = KeyStore(wd / "keys.db")
         key = ks.create(TENANT, "bench-load")[0]
         ks.close()
-        proc, url = _serve(wd, embedder)
+        proc, url = _serve(wd, embedder, readers)
         try:
             _wait(url, proc)
             progress(f"server up at {url}; warming up")
@@ -274,7 +278,7 @@ def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests:
             except subprocess.TimeoutExpired:
                 proc.kill()
         res.update({
-            "n": n, "clients": clients, "seconds": seconds, "embedder": embedder or "minilm-l6-int8",
+            "n": n, "clients": clients, "seconds": seconds, "readers": readers, "embedder": embedder or "minilm-l6-int8",
             "facts_extraction": False, "single_client": single, "fill": info,
             "machine": machine(), "load_avg_1m": round(os.getloadavg()[0], 2),
         })  # fmt: skip

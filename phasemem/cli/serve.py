@@ -67,12 +67,14 @@ def _guard(fn: Any) -> Any:
               help="Largest request body in bytes (bigger ones get 413).")  # fmt: skip
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))  # fmt: skip
+@click.option("--readers", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Read handles per tenant (parallel searches; each holds a copy of the vector index).")  # fmt: skip
 @facts_option
 @embedder_option
 @click.pass_context
 @_guard
 def serve(ctx: click.Context, data_dir: str | None, host: str, port: int, max_body: int,
-          log_level: str, facts: bool, embedder: str | None) -> None:  # fmt: skip
+          log_level: str, readers: int, facts: bool, embedder: str | None) -> None:  # fmt: skip
     """Run the REST API and the web page (needs: pip install 'phasemem[server]')."""
     from phasemem.server import serve as run
 
@@ -80,7 +82,7 @@ def serve(ctx: click.Context, data_dir: str | None, host: str, port: int, max_bo
     console.print(f"phasemem serving http://{host}:{port}/  (data: {d}; keys: phasemem keys create)",
                   highlight=False)  # fmt: skip
     run(d, host=host, port=port, embedder=_embedder(ctx, embedder), max_body=max_body,
-        log_level=log_level, facts=facts)  # fmt: skip
+        log_level=log_level, facts=facts, readers=readers)  # fmt: skip
 
 
 @click.command()
@@ -201,17 +203,19 @@ def keys_revoke(key_id: str, data_dir: str | None) -> None:
 @click.option("--max-requests", default=20_000, show_default=True, type=click.IntRange(1))
 @click.option("--workdir", default=None, type=click.Path(file_okay=False),
               help="Keep the filled tenant here and reuse it on the next run.")  # fmt: skip
+@click.option("--readers", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="The server's read handles per tenant.")  # fmt: skip
 @click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
 @embedder_option
 @click.pass_context
 @_guard
 def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_requests: int,
-               workdir: str | None, json_out: str | None, embedder: str | None) -> None:  # fmt: skip
+               workdir: str | None, readers: int, json_out: str | None, embedder: str | None) -> None:  # fmt: skip
     """REST search latency under concurrent loopback clients (127.0.0.1 only)."""
     from phasemem.bench import load
 
     res = load.run(n=n, clients=clients, seconds=seconds, max_requests=max_requests,
-                   workdir=workdir, embedder=_embedder(ctx, embedder),
+                   workdir=workdir, embedder=_embedder(ctx, embedder), readers=readers,
                    progress=lambda msg: console.print(msg, highlight=False))  # fmt: skip
     lat = res["search_ms"]
     console.print(f"n={res['n']} embedder={res['embedder']} clients={clients}: "

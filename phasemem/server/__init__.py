@@ -30,7 +30,7 @@ def create_app(data_dir: str | Path, **kwargs: Any) -> Any:
 
 def serve(data_dir: str | Path, *, host: str = "127.0.0.1", port: int = 8420,
           embedder: str | None = None, max_body: int | None = None,
-          log_level: str = "warning", facts: bool = True) -> None:  # fmt: skip
+          log_level: str = "warning", facts: bool = True, readers: int = 1) -> None:  # fmt: skip
     """Run the server until interrupted (one process; handlers use its thread pool)."""
     _require()
     import uvicorn

@@ -79,10 +79,11 @@ def create_app(
     embedder: str | None = None,
     max_body: int = DEFAULT_MAX_BODY,
     facts: bool = True,
+    readers: int = 1,
     pool: TenantPool | None = None,
 ) -> FastAPI:
     """The ASGI app. ``data_dir`` holds ``keys.db`` and ``tenants/<name>.db``."""
-    pool = pool or TenantPool(data_dir, embedder=embedder, facts=facts)
+    pool = pool or TenantPool(data_dir, embedder=embedder, facts=facts, readers=readers)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -107,18 +108,25 @@ def create_app(
     app.state.pool = pool
     install(app)
 
-    def tenant_memory(request: Request, _: Any = _BEARER) -> Memory:
+    def _tenant(request: Request) -> str:
         tenant = getattr(request.state, "tenant", None)
         if tenant is None:  # pragma: no cover - KeyAuth runs first
             raise AuthError("missing or invalid API key")
-        return pool.get(tenant)
+        return tenant
 
-    M = Depends(tenant_memory)
+    def tenant_reader(request: Request, _: Any = _BEARER) -> Memory:
+        return pool.get(_tenant(request), write=False)
+
+    def tenant_writer(request: Request, _: Any = _BEARER) -> Memory:
+        return pool.get(_tenant(request), write=True)
+
+    M = Depends(tenant_reader)  # reads: any of the tenant's handles
+    W = Depends(tenant_writer)  # writes: the one writer
     search_as_of = "as_of" in inspect.signature(Memory.search).parameters
 
     # -- memories ---------------------------------------------------------------
     @app.post("/v1/memories", status_code=201, response_model=S.Results, tags=["memories"])
-    def add(body: S.AddRequest, mem: Memory = M) -> dict[str, Any]:
+    def add(body: S.AddRequest, mem: Memory = W) -> dict[str, Any]:
         """Store messages as episodes, in one transaction (identical ones are NOOPs)."""
         msgs = body.messages
         payload: Any = (
@@ -154,13 +162,13 @@ def create_app(
         return mem.get(memory_id, user_id=user_id).to_dict()
 
     @app.patch("/v1/memories/{memory_id}", tags=["memories"])
-    def update_memory(memory_id: str, body: S.UpdateRequest, mem: Memory = M) -> dict[str, Any]:
+    def update_memory(memory_id: str, body: S.UpdateRequest, mem: Memory = W) -> dict[str, Any]:
         """Replace a memory's text; the old text stays in its history."""
         return mem.update(memory_id, body.text, user_id=body.user_id).to_dict()
 
     @app.delete("/v1/memories/{memory_id}", tags=["memories"])
     def delete_memory(memory_id: str, user_id: str | None = Query(default=None, min_length=1,
-                      max_length=256), mem: Memory = M) -> dict[str, Any]:  # fmt: skip
+                      max_length=256), mem: Memory = W) -> dict[str, Any]:  # fmt: skip
         return {"deleted": mem.delete(memory_id, user_id=user_id).to_dict()}
 
     @app.get("/v1/memories/{memory_id}/history", response_model=S.Results, tags=["memories"])
@@ -241,7 +249,7 @@ def create_app(
 
     # -- pins, export, forget --------------------------------------------------------
     @app.post("/v1/pins", status_code=201, tags=["pins"])
-    def pin(body: S.PinRequest, mem: Memory = M) -> dict[str, Any]:
+    def pin(body: S.PinRequest, mem: Memory = W) -> dict[str, Any]:
         """Pin an instruction: it goes first into every context of this user."""
         return _need(mem, "pin")(body.text, user_id=body.user_id).to_dict()
 
@@ -253,7 +261,7 @@ def create_app(
 
     @app.delete("/v1/pins/{pin_id}", tags=["pins"])
     def unpin(pin_id: str, user_id: str = Query(min_length=1, max_length=256, pattern=S.SCOPE_PATTERN),
-              mem: Memory = M) -> dict[str, Any]:  # fmt: skip
+              mem: Memory = W) -> dict[str, Any]:  # fmt: skip
         return {"deleted": _need(mem, "unpin")(pin_id, user_id=user_id).to_dict()}
 
     @app.get("/v1/export", tags=["admin"],
@@ -271,7 +279,7 @@ def create_app(
         return StreamingResponse(_lines(tmp, user_id), media_type="application/x-ndjson")
 
     @app.post("/v1/forget", tags=["admin"])
-    def forget(body: S.ForgetRequest, mem: Memory = M) -> dict[str, Any]:
+    def forget(body: S.ForgetRequest, mem: Memory = W) -> dict[str, Any]:
         """Erase every trace of a user (episodes, pins, facts, log payloads) and prove it."""
         return _need(mem, "forget")(user_id=body.user_id)
 

@@ -11,6 +11,7 @@ in-memory vector index per active tenant and one embedder shared by all.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from pathlib import Path
 
@@ -25,37 +26,54 @@ def default_data_dir() -> Path:
 
 
 class TenantPool:
-    """Tenant name -> open ``Memory`` (``<data_dir>/tenants/<tenant>.db``)."""
+    """Tenant name -> open ``Memory`` (``<data_dir>/tenants/<tenant>.db``).
+
+    ``readers`` > 1 opens that many extra read-only handles per tenant. Why:
+    a ``Memory`` has one SQLite connection behind a lock, so concurrent
+    searches of one tenant would queue on it; each handle has its own
+    connection (WAL lets them read in parallel) and its own vector index,
+    which catches up with the writer's commits through the event log before
+    every search, so a client reads its own writes. The cost is one more
+    copy of the tenant's vector index in memory per reader."""
 
     def __init__(self, data_dir: str | Path, *, embedder: str | Embedder | None = None,
-                 facts: bool = True) -> None:  # fmt: skip
+                 facts: bool = True, readers: int = 1) -> None:  # fmt: skip
         self.facts = facts
+        self.readers = max(1, int(readers))
         self.data_dir = Path(data_dir).expanduser()
         (self.data_dir / "tenants").mkdir(parents=True, exist_ok=True)
         # One embedder object for every tenant: the model is loaded once.
         self.embedder = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
-        self._open: dict[str, Memory] = {}
+        self._open: dict[str, list[Memory]] = {}
+        self._turn = itertools.count()
         self._lock = threading.Lock()
         self.keys = KeyStore(self.data_dir / "keys.db")
 
     def path_of(self, tenant: str) -> Path:
         return self.data_dir / "tenants" / f"{check_tenant(tenant)}.db"
 
-    def get(self, tenant: str) -> Memory:
-        mem = self._open.get(tenant)
-        if mem is not None:
-            return mem
-        with self._lock:
-            mem = self._open.get(tenant)
-            if mem is None:
-                mem = Memory(self.path_of(tenant), embedder=self.embedder, actor=f"tenant:{tenant}",
-                             extractor="default" if self.facts else None)  # fmt: skip
-                self._open[tenant] = mem
-            return mem
+    def _memory(self, tenant: str) -> Memory:
+        return Memory(self.path_of(tenant), embedder=self.embedder, actor=f"tenant:{tenant}",
+                      extractor="default" if self.facts else None)  # fmt: skip
+
+    def get(self, tenant: str, *, write: bool = True) -> Memory:
+        """The tenant's writer, or (``write=False``) one of its readers in turn."""
+        handles = self._open.get(tenant)
+        if handles is None:
+            with self._lock:
+                handles = self._open.get(tenant)
+                if handles is None:
+                    first = self._memory(tenant)  # creates and migrates the file
+                    handles = [first] + [self._memory(tenant) for _ in range(self.readers - 1)]
+                    self._open[tenant] = handles
+        if write or len(handles) == 1:
+            return handles[0]
+        return handles[next(self._turn) % len(handles)]
 
     def close(self) -> None:
         with self._lock:
-            for mem in self._open.values():
-                mem.close()
+            for handles in self._open.values():
+                for mem in handles:
+                    mem.close()
             self._open.clear()
             self.keys.close()
