@@ -148,6 +148,7 @@ def run(
     embedder: str | None = None,
     captions: bool = True,
     db: str | None = None,
+    embed_context: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Ingest once, then evaluate each named config on the same database.
@@ -155,7 +156,9 @@ def run(
     data = load(path)
     configs = configs or {"phasemem": None}
     with tempfile.TemporaryDirectory() as tmp:
-        mem = Memory(db or str(Path(tmp) / "locomo.db"), embedder=embedder)
+        mem = Memory(
+            db or str(Path(tmp) / "locomo.db"), embedder=embedder, embed_context=embed_context
+        )
         try:
             t = time.perf_counter()
             total_turns = sum(len(t) for s in data for _, _, t in sessions(s["conversation"]))
@@ -167,7 +170,7 @@ def run(
                     progress("ingest", n, total_turns)
             ingest_s = time.perf_counter() - t
             out: dict[str, Any] = {"machine": machine(), "data": str(path), "embedder": mem.embedder.name,
-                                   "turns": turns, "captions": captions}  # fmt: skip
+                                   "turns": turns, "captions": captions, "embed_context": embed_context}  # fmt: skip
             n_q = sum(1 for s in data for qa in s.get("qa", []) if evidence_ids(qa)) * len(configs)
             for name, cfg in configs.items():
                 res = evaluate(

@@ -44,9 +44,18 @@ def _ks(value: str) -> list[int]:
     help="Also run BM25-only, dense-only and plain RRF in the same run.",
 )
 @click.option("--no-captions", is_flag=True, help="Drop shared-photo captions from turn text.")
+@click.option(
+    "--embed-context", is_flag=True, help="Embed each turn after its previous turn (slower ingest)."
+)
 @pass_ctx
 def locomo(
-    c: Ctx, data: str, k: str, json_out: str | None, baselines: bool, no_captions: bool
+    c: Ctx,
+    data: str,
+    k: str,
+    json_out: str | None,
+    baselines: bool,
+    no_captions: bool,
+    embed_context: bool,
 ) -> None:
     """Evidence recall@k on a LoCoMo-format file."""
     from phasemem.bench import locomo as lb
@@ -76,6 +85,7 @@ def locomo(
             configs=configs,
             embedder=c.embedder,
             captions=not no_captions,
+            embed_context=embed_context,
             progress=report,
         )
     table = Table("system", *[f"R@{x}" for x in ks], *[f"tok@{x}" for x in ks], "p50 ms", "p95 ms",
