@@ -339,11 +339,10 @@ def demo(c: Ctx, keep):  # type: ignore[no-untyped-def]
 
 def _register_optional() -> None:
     from phasemem.cli.bench import bench
-    from phasemem.cli.serve import keys, mcp, serve
+    from phasemem.cli.serve import register
 
     cli.add_command(bench)
-    for command in (serve, mcp, keys):  # their heavy imports happen when they run
-        cli.add_command(command)
+    register(cli, bench)  # serve, mcp, keys, bench load, bench context (heavy imports run lazily)
     try:  # the tkg group imports torch lazily, so this is cheap
         from phasemem.tkg.cli import tkg
     except ImportError:
