@@ -389,6 +389,16 @@ class Memory:
             return end - 1.0
         return (start + end) / 2 if end is not None else start
 
+    def context(
+        self, query: str, *, user_id: str, budget_tokens: int = 1500, as_of: TimeLike | None = None
+    ) -> Any:
+        """A prompt-ready block within ``budget_tokens``: pinned instructions,
+        the user's current facts, other relevant facts, then dated episodes,
+        each cited (see :mod:`phasemem.context`)."""
+        from phasemem.context import assemble_context
+
+        return assemble_context(self, query, user_id=user_id, budget_tokens=budget_tokens, as_of=as_of)
+
     def facts(
         self,
         *,
