@@ -90,20 +90,20 @@ def episodes(n: int, seed: int = 7) -> list[tuple[str, str, datetime]]:
 
 
 def run_one(
-    n: int, queries: int = 200, batch: int = 500, embedder: str | None = None
+    n: int, queries: int = 200, batch: int = 500, embedder: str | None = None, facts: bool = True
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "scale.db")
-        mem = Memory(path, embedder=embedder)
+        mem = Memory(path, embedder=embedder, extractor="default" if facts else None)
         eps = episodes(n)
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         for i in range(0, n, batch):
             chunk = eps[i : i + batch]
             msgs = [
                 {"role": "user", "content": text, "occurred_at": when} for text, _, when in chunk
             ]
             mem.add(msgs, user_id="bench", session_id=chunk[0][1])
-        ingest_s = time.perf_counter() - t
+        ingest_s, ingest_cpu = time.perf_counter() - t, time.process_time() - cpu
         mem.store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[attr-defined]
         size = sum(f.stat().st_size for f in Path(tmp).iterdir() if f.name.startswith("scale.db"))
         rng = random.Random(11)
@@ -111,17 +111,23 @@ def run_one(
         mem.search("warm up", user_id="bench")
         out: dict[str, Any] = {
             "n": n,
+            "facts": facts,
             "ingest_per_s": round(n / ingest_s, 1),
+            "ingest_per_cpu_s": round(n / ingest_cpu, 1),
             "bytes_per_episode": round(size / n, 1),
         }
-        for name, cfg in {"phasemem": None, "bm25_only": RetrievalConfig(dense=False),
-                          "dense_only": RetrievalConfig(lexical=False)}.items():  # fmt: skip
-            lat = []
+        plain = {"speaker_boost": 0.0, "time_boost": 0.0, "neighbours": 0}
+        for name, cfg in {"phasemem": None, "bm25_only": RetrievalConfig(dense=False, **plain),
+                          "dense_only": RetrievalConfig(lexical=False, **plain)}.items():  # fmt: skip
+            lat, cpu_lat = [], []
             for q in qs:
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 mem.search(q, user_id="bench", limit=10, config=cfg)
                 lat.append((time.perf_counter() - t) * 1000)
-            out["search_ms" if name == "phasemem" else f"{name}_search_ms"] = percentiles(lat)
+                cpu_lat.append((time.process_time() - c) * 1000)
+            key = "search" if name == "phasemem" else f"{name}_search"
+            out[f"{key}_ms"] = percentiles(lat)
+            out[f"{key}_cpu_ms"] = percentiles(cpu_lat)
         out["dense_recall_at10_vs_exact"] = _dense_recall(mem, qs[:50])
         out["peak_rss_mb"] = peak_rss_mb()
         mem.close()

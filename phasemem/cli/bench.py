@@ -68,6 +68,7 @@ def locomo(
             "bm25_only": RetrievalConfig(dense=False, **plain),
             "dense_only": RetrievalConfig(lexical=False, **plain),
             "plain_rrf": RetrievalConfig(fusion="rrf", w_dense=1.0, **plain),
+            "core_no_time_boost": RetrievalConfig(time_boost=0.0),
         })  # fmt: skip
     from rich.progress import Progress
 
