@@ -69,12 +69,14 @@ def _guard(fn: Any) -> Any:
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))  # fmt: skip
 @click.option("--readers", default=2, show_default=True, type=click.IntRange(1, 16),
               help="Read handles per tenant (parallel searches; each holds a copy of the vector index).")  # fmt: skip
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes (each with its own model and indexes).")  # fmt: skip
 @facts_option
 @embedder_option
 @click.pass_context
 @_guard
 def serve(ctx: click.Context, data_dir: str | None, host: str, port: int, max_body: int,
-          log_level: str, readers: int, facts: bool, embedder: str | None) -> None:  # fmt: skip
+          log_level: str, readers: int, workers: int, facts: bool, embedder: str | None) -> None:  # fmt: skip
     """Run the REST API and the web page (needs: pip install 'phasemem[server]')."""
     from phasemem.server import serve as run
 
@@ -82,7 +84,7 @@ def serve(ctx: click.Context, data_dir: str | None, host: str, port: int, max_bo
     console.print(f"phasemem serving http://{host}:{port}/  (data: {d}; keys: phasemem keys create)",
                   highlight=False)  # fmt: skip
     run(d, host=host, port=port, embedder=_embedder(ctx, embedder), max_body=max_body,
-        log_level=log_level, facts=facts, readers=readers)  # fmt: skip
+        log_level=log_level, facts=facts, readers=readers, workers=workers)  # fmt: skip
 
 
 @click.command()
@@ -205,17 +207,21 @@ def keys_revoke(key_id: str, data_dir: str | None) -> None:
               help="Keep the filled tenant here and reuse it on the next run.")  # fmt: skip
 @click.option("--readers", default=2, show_default=True, type=click.IntRange(1, 16),
               help="The server's read handles per tenant.")  # fmt: skip
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="The server's processes.")  # fmt: skip
 @click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
 @embedder_option
 @click.pass_context
 @_guard
 def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_requests: int,
-               workdir: str | None, readers: int, json_out: str | None, embedder: str | None) -> None:  # fmt: skip
+               workdir: str | None, readers: int, workers: int, json_out: str | None,
+               embedder: str | None) -> None:  # fmt: skip
     """REST search latency under concurrent loopback clients (127.0.0.1 only)."""
     from phasemem.bench import load
 
     res = load.run(n=n, clients=clients, seconds=seconds, max_requests=max_requests,
                    workdir=workdir, embedder=_embedder(ctx, embedder), readers=readers,
+                   workers=workers,
                    progress=lambda msg: console.print(msg, highlight=False))  # fmt: skip
     lat = res["search_ms"]
     console.print(f"n={res['n']} embedder={res['embedder']} clients={clients}: "

@@ -28,19 +28,45 @@ def create_app(data_dir: str | Path, **kwargs: Any) -> Any:
     return _create(data_dir, **kwargs)
 
 
+_ENV = "PHASEMEM_SERVE_CONFIG"
+
+
 def serve(data_dir: str | Path, *, host: str = "127.0.0.1", port: int = 8420,
           embedder: str | None = None, max_body: int | None = None,
-          log_level: str = "warning", facts: bool = True, readers: int = 1) -> None:  # fmt: skip
-    """Run the server until interrupted (one process; handlers use its thread pool)."""
+          log_level: str = "warning", facts: bool = True, readers: int = 1,
+          workers: int = 1) -> None:  # fmt: skip
+    """Run the server until interrupted.
+
+    ``workers`` > 1 starts that many processes on one socket (uvicorn's
+    supervisor): each has its own interpreter lock, tenant handles and copy
+    of the model, so Python-bound work (fusion, JSON, HTTP) uses every core.
+    They share the files: SQLite (WAL) serialises their writes, and each
+    process's vector index follows the others' commits through the event log."""
     _require()
+    import json
+    import os
+
     import uvicorn
 
     from phasemem.server.app import DEFAULT_MAX_BODY
+
+    config = {"data_dir": str(data_dir), "embedder": embedder, "facts": facts, "readers": readers,
+              "max_body": max_body or DEFAULT_MAX_BODY}  # fmt: skip
+    os.environ[_ENV] = json.dumps(config)  # how worker processes get their settings
+    target: Any = "phasemem.server:app_from_env" if workers > 1 else app_from_env()
+    uvicorn.run(target, factory=workers > 1, host=host, port=port, workers=workers if workers > 1 else None,
+                log_level=log_level, access_log=False, timeout_graceful_shutdown=5)  # fmt: skip
+
+
+def app_from_env() -> Any:
+    """The app built from ``$PHASEMEM_SERVE_CONFIG`` (set by ``serve``)."""
+    import json
+    import os
+
     from phasemem.server.app import create_app as _create
 
-    app = _create(data_dir, embedder=embedder, max_body=max_body or DEFAULT_MAX_BODY, facts=facts)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
-                timeout_graceful_shutdown=5)  # fmt: skip
+    cfg = json.loads(os.environ[_ENV])
+    return _create(cfg.pop("data_dir"), **cfg)
 
 
-__all__ = ["create_app", "serve"]
+__all__ = ["app_from_env", "create_app", "serve"]
