@@ -383,6 +383,23 @@ class _Packer:
             if self.offer("episodes", "episode", ep.id, text, data, ep, extra=extra):
                 self.days.add(day)
 
+    def _renumber(self) -> None:
+        """Episodes in the order they are shown (oldest first, each keeping
+        its relevance rank in ``data``), and citations numbered as they are read."""
+        eps = self.sections["episodes"]
+        for rank, it in enumerate(eps):
+            it.data.setdefault("rank", rank)
+        eps.sort(key=lambda i: (i.source.occurred_at, i.source.id))
+        if self.cite != "ref":
+            return
+        n = 0
+        for name in ("user", "facts", "episodes"):
+            for it in self.sections[name]:
+                n += 1
+                it.ref = str(n)
+                it.line = f"{it.line.rsplit(' [', 1)[0]} [{n}]"
+                it.tokens = self.count(it.line)
+
     def render(self) -> str:
         out: list[str] = []
         for name, title in _TITLES.items():
@@ -392,27 +409,26 @@ class _Packer:
             if out:
                 out.append("")
             out.append(title)
-            if name != "episodes":
-                out.extend(i.line for i in items)
-                continue
             last_day = None
-            for it in sorted(items, key=lambda i: (i.source.occurred_at, i.source.id)):
-                day = _day(it.source.occurred_at)
-                if day != last_day:
+            for it in items:
+                if name == "episodes" and (day := _day(it.source.occurred_at)) != last_day:
                     out.append(f"{day}:")
                     last_day = day
                 out.append(it.line)
         return "\n".join(out)
 
     def build(self, q: str, user_id: str, at: float | None) -> Context:
+        self._renumber()
         text = self.render()
         tokens = self.count(text)
-        # A counter that is not additive over lines could overshoot: drop the
-        # least important lines (last episode, then facts) until it fits.
+        # Renumbering, or a counter that is not additive over lines, could
+        # overshoot: drop the least relevant episode, then facts, until it fits.
         order = ["episodes", "facts", "user", "pinned"]
         while tokens > self.budget:
             name = next(n for n in order if self.sections[n])
-            self.sections[name].pop()
+            items = self.sections[name]
+            worst = max(range(len(items)), key=lambda k: items[k].data.get("rank", k))
+            items.pop(worst)
             text = self.render()
             tokens = self.count(text)
         parts = [ContextSection(n, _TITLES[n], list(items)) for n, items in self.sections.items()]

@@ -57,9 +57,11 @@ def test_pins_first_then_cited_dated_episodes(mem: Memory) -> None:
     assert lines[:3] == ["Pinned instructions (always follow):", "- Always answer in French.",
                          "- Never mention the weather."]  # fmt: skip
     eps = [i for s in ctx.parts if s.name == "episodes" for i in s.items]
-    assert eps and eps[0].data["text"] == "Pixel got a new red collar today."  # most relevant kept
+    best = min(eps, key=lambda i: i.data["rank"])
+    assert best.data["text"] == "Pixel got a new red collar today."  # most relevant kept
     for it in eps:
         assert it.line.endswith(f"[{it.ref}]") and ctx.citations[it.ref] == it.id
+    assert [int(r) for r in re.findall(r"\[(\d+)\]", ctx.text)] == list(range(1, len(eps) + 1))
     # Shown oldest first under date lines.
     body = ctx.text.split("Relevant memories (dated, oldest first):\n", 1)[1].splitlines()
     days = [datetime.strptime(x[:-1], "%d %B %Y") for x in body if not x.startswith("- ")]
