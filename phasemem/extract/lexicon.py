@@ -112,6 +112,31 @@ STOP_VERBS = {"stop", "quit"}
 PLAN_VERBS = {"plan", "intend", "go"}  # "planning to move", "going to visit"
 #: Progressive forms of these are plans ("we're moving to Berlin").
 PROGRESSIVE_PLANS = {"move", "go", "fly", "travel", "visit", "relocate", "head", "start"}
+#: Relations two people share, stated with a coordinated subject and no object:
+#: "Zoe and I got married" -> (speaker, be married to, Zoe). Keyed by (lemma or word,
+#: particle); "get married/engaged" turns a state into a start. "see" counts only with
+#: "each other" ("we've been seeing each other").
+SYMMETRIC: dict[tuple[str, str], tuple[str, str]] = {
+    ("marry", ""): ("be married to", "state"),
+    ("married", ""): ("be married to", "state"),
+    ("wed", ""): ("be married to", "start"),
+    ("engage", ""): ("be engaged to", "state"),
+    ("engaged", ""): ("be engaged to", "state"),
+    ("date", ""): ("date", "state"),
+    ("see", ""): ("date", "state"),
+    ("divorce", ""): ("be married to", "end"),
+    ("divorced", ""): ("be married to", "end"),
+    ("break", "up"): ("date", "end"),
+    ("split", "up"): ("date", "end"),
+}
+#: Unnamed people a name can follow: "seeing someone new, Bruno", "a guy named Marco".
+SOMEONE_WORDS = {"someone", "somebody", "guy", "girl", "man", "woman", "person", "lady", "dude"}
+#: Titles that make "seeing Dr. Patel" an appointment, not dating.
+TITLES = {"dr", "dr.", "doctor", "prof", "prof.", "professor", "nurse", "therapist"}
+#: Event relations whose object must say which one: "watched a movie" names nothing
+#: ("watched a horror movie", "watched Dune" do).
+GENERIC_EVENT_RELATIONS = {"watch", "read", "listen to", "visit"}
+INDEFINITE_DETS = {"a", "an", "another", "some", "any"}
 #: Job-ish nouns: "a job at X", "my job" (object of quit/get/start).
 JOB_NOUNS = {"job", "position", "role", "internship", "gig"}
 #: "a trip to Italy": the place is visited ("took", "went on", "back from" a trip).
@@ -222,6 +247,7 @@ JUNK_OBJECTS = {
     "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours",
     "minute", "minutes", "ages", "while", "moments", "times", "own", "favorite", "favorites",
     "ok", "okay", "cheers", "great", "well", "fine", "alright", "work", "service", "blast",
+    "other",  # "engaged to each other"
 }  # fmt: skip
 #: Quantity heads whose "of" complement is the real object ("a lot of sci-fi").
 QUANTITY_HEADS = {
@@ -267,7 +293,7 @@ _IRREGULAR = (
 _STEMS = sorted(
     {(k[0][:-1] if k[0].endswith("e") else k[0]) for k in VERB_RULES if k[0] not in ("have", "do", "go", "stand", "bear")}
     | {"fan", "favorite", "favourite", "allerg", "job", "used to", "no longer", "anymore",
-       "doing", "going", "goes", "go to", "trip", "vacation", "holiday", "honeymoon", "into", "from", "can't stand", "cannot stand"}
+       "doing", "going", "goes", "go to", "seeing", "trip", "vacation", "holiday", "honeymoon", "into", "from", "can't stand", "cannot stand"}
     | set(KIN) | PETS | POSSESSIONS | OCCUPATIONS | IDENTITY | CONDITIONS,
     key=len,
     reverse=True,

@@ -42,6 +42,9 @@ _GOVERNORS = lx.START_VERBS | lx.STOP_VERBS | {
 _PLANNABLE = {"live in", "work at", "study at", "study", "visit", "work as"}
 _TIME_MARKS = {"when", "once", "whenever", "until", "before", "after", "while", "as"}
 _SPECIFIC_DEPS = {"prep", "relcl", "acl"}
+_GET_FORMS = {"get", "gets", "got", "gotten", "getting"}  # an AUX "getting" keeps its form as lemma
+_CLAUSE_CHILDREN = {"prt", "advmod", "prep", "xcomp", "ccomp", "nsubj", "neg", "dative", "advcl"}
+_NOT_PEOPLE = {"GPE", "LOC", "FAC", "NORP", "WORK_OF_ART", "EVENT", "PRODUCT", "LANGUAGE"}
 _CLAUSE_DEPS = {"ROOT", "conj", "xcomp", "ccomp", "advcl", "relcl", "pcomp", "parataxis"}
 
 
@@ -85,7 +88,8 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         return
     if lemma == "be" and _favorite(verb, cl, ctx):
         return
-    subjects = [r for s in _subjects(verb) if (r := _subject_ref(s, verb, ctx))]
+    subject_toks = _subjects(verb)
+    subjects = [r for s in subject_toks if (r := _subject_ref(s, verb, ctx))]
     if not subjects:
         return
     cands: list[Candidate] = []
@@ -97,6 +101,13 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
                 cands.extend(inner + _bare_endings(c, inner))
     cands.extend(_verb_rules(verb, cl, ctx))
     cands.extend(_bare_endings(verb, cands))
+    sym = _symmetric(verb, cl)
+    couples = _couples(subject_toks, verb, ctx) if sym else []
+    if sym and couples:  # "Zoe and I got married": the partner is the object
+        relation, kind = sym
+        cands = [c for c in cands if c[0] != relation]
+        for me, partner in couples:
+            _emit(ctx, [me], relation, kind, partner.name, cl, verb)
     for relation, kind, obj in cands:
         _emit(ctx, subjects, relation, kind, obj, cl, verb)
 
@@ -115,6 +126,104 @@ def _pobjs(tok: Token, *preps: str) -> list[Token]:
     return [o for p in _children(tok, "prep") if p.lower_ in preps for o in _children(p, "pobj")]
 
 
+# --------------------------------------------------------------------------- couples
+
+
+def _symmetric(verb: Token, cl: Clause) -> tuple[str, str] | None:
+    """ "got married", "are engaged", "have been dating", "broke up" with no object.
+
+    Returns (relation, kind) when the clause states a relation two people share and
+    names no partner itself ("married to Alex" is handled by the ordinary rules).
+    """
+    words = [verb]
+    if verb.lemma_.lower() in ("be", "get", "become"):
+        words += [c for c in verb.children if c.dep_ in ("acomp", "oprd", "attr")
+                  and c.pos_ in ("VERB", "ADJ")]  # fmt: skip
+    for w in words:
+        prt = _particle(w)
+        rule = lx.SYMMETRIC.get((w.lemma_.lower(), prt)) or lx.SYMMETRIC.get((w.lower_, prt))
+        if rule is None:
+            continue
+        objs = _children(w, "dobj") + _pobjs(w, "to", "with")
+        if any(o.lower_ not in ("other", "another") for o in objs):
+            return None  # "married to Alex", "broke up with Jordan": the rules name the partner
+        if w.lemma_.lower() == "see" and not (objs and w.tag_ == "VBG"):
+            continue  # only "seeing each other"
+        relation, kind = rule
+        getter = verb.lemma_.lower() in ("get", "become") or any(
+            c.dep_ == "auxpass" and c.lower_ in _GET_FORMS for c in w.children
+        )
+        if kind == "state" and getter:
+            kind = "start"
+            if is_progressive(verb) or any(
+                c.dep_ == "auxpass" and c.tag_ == "VBG" for c in w.children
+            ):
+                cl.plan = True  # "we're getting married": not yet
+        return relation, kind
+    return None
+
+
+def _couples(subjects: list[Token], verb: Token, ctx: SentenceContext) -> list[tuple[Ref, Ref]]:
+    """ "Zoe and I", "me and Ana", "my girlfriend and I": the two people of a shared relation.
+
+    The parser often splits such a subject ("Zoe" as the root, "I" as the verb's subject),
+    so the partner is also found by position: the noun right before "and I" or after "I and".
+    The speaker (else the listener) comes first.
+    """
+    out: list[tuple[Ref, Ref]] = []
+    seen: set[frozenset[str]] = set()
+    for s in subjects:
+        partner = _partner(s, verb)
+        if partner is None:
+            continue
+        a, b = _person(s, ctx), _person(partner, ctx)
+        if a is None or b is None or a.name.lower() == b.name.lower():
+            continue
+        if b.name in (ctx.speaker, ctx.listener) and a.name != ctx.speaker:
+            a, b = b, a
+        key = frozenset((a.name.lower(), b.name.lower()))
+        if key not in seen:
+            seen.add(key)
+            out.append((a, b))
+    return out
+
+
+def _person(tok: Token, ctx: SentenceContext) -> Ref | None:
+    """Resolve one of a couple; a capitalised word opening "Theo and I" is a name even when
+    the parser tags it as a common noun (kin words like "Mom" still need an owner)."""
+    ref = resolve(tok, ctx)
+    if ref is None and tok.pos_ == "NOUN" and tok.i == tok.sent.start and tok.is_alpha:
+        word = tok.lower_
+        if tok.text[:1].isupper() and len(word) > 1 and not _kin_norm(tok) and word not in lx.KIN:
+            ref = Ref(tok.text, "PERSON")
+            ctx.refs.setdefault(ref.name, ref)
+    return ref
+
+
+def _partner(s: Token, verb: Token) -> Token | None:
+    doc = s.doc
+    conj = [c for c in s.children if c.dep_ == "conj"]
+    if conj:
+        return conj[0] if len(conj) == 1 and not _children(conj[0], "conj") else None
+    if s.dep_ == "conj" and s.head is not s:
+        head = s.head
+        return head if len([c for c in head.children if c.dep_ == "conj"]) == 1 else None
+    cand = None
+    if s.i >= 2 and doc[s.i - 1].lower_ in ("and", "&"):
+        cand = doc[s.i - 2]  # "Zoe and I": the head of the phrase before "and"
+        if s.i >= 3 and doc[s.i - 3].text == ",":
+            return None  # "Tom, Zoe and I": a group, not a couple
+    elif s.i + 2 < verb.i and doc[s.i + 1].lower_ in ("and", "&"):
+        cand = doc[s.i + 2]  # "me and my girlfriend"
+        while cand.dep_ in ("poss", "compound", "det", "amod") and s.i < cand.head.i < verb.i:
+            cand = cand.head
+    if cand is None or cand.i >= verb.i or cand.pos_ not in ("PROPN", "NOUN", "PRON"):
+        return None
+    if cand.dep_ in ("dobj", "pobj", "attr", "dative", "oprd"):
+        return None  # "I called Tom and I got engaged": Tom is an object
+    return cand
+
+
 # --------------------------------------------------------------------------- patterns
 
 
@@ -126,10 +235,15 @@ def _copula(verb: Token, cl: Clause) -> list[Candidate]:
         low, lem = c.lower_, c.lemma_.lower()
         if c.dep_ in ("acomp", "attr", "oprd"):
             if low == "allergic":
-                ctx_free += [("be allergic to", "state", o) for o in _pobjs(c, "to")]
+                objs = _pobjs(c, "to")
+                ctx_free += [("be allergic to", "state", o) for o in objs]
+                out += [] if objs else [("be allergic to", "state", t) for t in _misparsed_to(c)]
             elif low in ("married", "engaged"):
                 rel = "be married to" if low == "married" else "be engaged to"
-                ctx_free += [(rel, "start" if get else "state", o) for o in _pobjs(c, "to")]
+                objs = _pobjs(c, "to")
+                ctx_free += [(rel, "start" if get else "state", o) for o in objs]
+                if objs and get and is_progressive(verb):
+                    cl.plan = True  # "I'm getting married to Alex": not yet
             elif lem == "fan":
                 rel = "dislike" if cl.negated and not cl.ending else "like"
                 objs = _pobjs(c, "of")
@@ -148,6 +262,32 @@ def _copula(verb: Token, cl: Clause) -> list[Candidate]:
         elif c.dep_ == "prep" and low == "into" and not get:
             ctx_free += [("like", "state", o) for o in _children(c, "pobj")]
     return out + [(r, k, o) for r, k, o in ctx_free]  # type: ignore[misc]
+
+
+def _misparsed_to(adj: Token) -> list[str]:
+    """ "allergic to shellfish" parsed as "to" + verb ("to shellfish" like "to go").
+
+    The small model tags some nouns after "to" (shellfish, gluten, shrimp, ibuprofen ...)
+    as an infinitive verb; take the words themselves, with a direct object the parser
+    hung on them ("to tree nuts" as "tree" + object "nuts") and their conjuncts.
+    """
+    doc = adj.doc
+    to = doc[adj.i + 1] if adj.i + 1 < len(doc) else None
+    if to is None or to.lower_ != "to" or to.dep_ != "aux" or to.head.i != to.i + 1:
+        return []  # the parser hangs the word on "allergic" (xcomp) or on the verb (advcl)
+    x = to.head
+    if x.tag_ in ("VBG", "VBD", "VBN") or any(c.dep_ in _CLAUSE_CHILDREN for c in x.children):
+        return []  # a real verb phrase: "allergic to waking up early"
+    out = []
+    conj = [c for c in _children(x, "conj") if c.pos_ in ("NOUN", "PROPN", "VERB")]
+    conj += [c for c in _children(adj, "conj") if c.pos_ in ("NOUN", "PROPN") and c.i > x.i]
+    for t in (x, *conj):  # "to gluten and soy": "soy" may hang on "allergic"
+        if t.pos_ in ("PRON", "AUX") or t.lower_ in lx.JUNK_OBJECTS or not t.is_alpha:
+            continue
+        words = [t]
+        words += [d for d in t.children if d.dep_ == "dobj" and d.i == t.i + 1 and d.pos_ == "NOUN"]
+        out.append(" ".join(w.text for w in words))
+    return out
 
 
 def _favorite(verb: Token, cl: Clause, ctx: SentenceContext) -> bool:
@@ -170,6 +310,8 @@ def _favorite(verb: Token, cl: Clause, ctx: SentenceContext) -> bool:
 def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate]:
     lemma, prt = verb.lemma_.lower(), _particle(verb)
     out: list[Candidate] = []
+    if lemma == "see":
+        return _seeing(verb, cl, ctx)
     for d in _children(verb, "dobj"):
         dl = d.lemma_.lower()
         if d.pos_ in ("VERB", "AUX", "ADJ", "ADV", "INTJ", "ADP"):
@@ -186,7 +328,7 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
         if rule.relation in ("like", "dislike", "prefer") and _specific(d):
             continue  # "I love the structure of the language": a reaction, not a taste
         got = _typed_object(d, rule.obj, rule.relation, ctx)
-        if got:
+        if got and not (got[0] in lx.GENERIC_EVENT_RELATIONS and _generic(d, got[1])):
             out.append((got[0], rule.kind, got[1]))
     if lemma in lx.TRIP_VERBS:  # "took a trip to Japan", "went on a vacation to Peru"
         nouns = _children(verb, "dobj") + _pobjs(verb, "on", "from")
@@ -221,7 +363,7 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
             ):
                 relation = "study at"  # "my daughter goes to Harvard"
             text = object_text(o, ctx)
-            if text:
+            if text and not (relation in lx.GENERIC_EVENT_RELATIONS and _generic(o, text)):
                 out.append((relation, rule.kind, text))
             if (lemma, prep) == ("work", "as"):
                 out += [
@@ -230,6 +372,75 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
                     if (t := object_text(q, ctx))
                 ]
     return out
+
+
+def _generic(tok: Token, text: str) -> bool:
+    """ "a movie", "a show", "a podcast": an indefinite common noun with nothing to tell it apart.
+
+    A name, a quoted title, a kept modifier ("a horror movie") or an owner ("my mom")
+    makes the object memorable; a bare indefinite noun does not.
+    """
+    if tok.pos_ != "NOUN" or tok.ent_type_ or " " in text or text.lower() != tok.lower_:
+        return False
+    return any(c.dep_ == "det" and c.lower_ in lx.INDEFINITE_DETS for c in tok.children)
+
+
+def _seeing(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate]:
+    """ "I'm seeing Bruno", "I've been seeing someone new, Bruno", "started seeing Lena": dating.
+
+    Only the progressive (or started/stopped seeing) with a person's name; a time point
+    ("seeing Bruno tonight"), a purpose or place ("for lunch", "at the cafe") or a title
+    ("Dr. Patel") makes it a meeting.
+    """
+    if verb.tag_ != "VBG" or cl.plan or not (is_progressive(verb) or cl.starting or cl.ending):
+        return []
+    for p in _children(verb, "prep", "dative"):
+        pobjs = _children(p, "pobj")
+        if not (pobjs and all(_temporal_at(o, ctx) for o in pobjs)):
+            return []  # "seeing Anna for coffee", "seeing him at the gym"; times are fine
+    if not (cl.starting or cl.ending) and any(
+        t.role == "at" for t, a in ctx.temporals if a is not None and a.i in cl.anchors
+    ):
+        return []  # "I'm seeing Bruno tonight / on Friday": a meeting
+    names: list[Token] = []
+    objs = _children(verb, "dobj")
+    nxt = verb.doc[verb.i + 1] if verb.i + 1 < len(verb.doc) else None
+    if not objs and nxt is not None and nxt.lower_ in lx.SOMEONE_WORDS:
+        objs = [nxt]  # "seeing someone new, Bruno" parsed as a clause "someone (is) new"
+    for d in objs:
+        if d.pos_ == "PROPN":
+            names.append(d)
+        elif d.lower_ in lx.SOMEONE_WORDS:
+            name = _named(d) or _apposed_name(d)
+            names += [name] if name is not None else []
+    out: list[Candidate] = []
+    for n in names:
+        if n.ent_type_ in _NOT_PEOPLE | lx.ENTITY_LABELS_SKIPPED or any(
+            c.dep_ == "compound" and c.lower_ in lx.TITLES for c in n.children
+        ):
+            continue
+        ref = resolve(n, ctx)
+        if ref is not None:
+            out.append(("date", "state", ref.name))
+    return out
+
+
+def _apposed_name(tok: Token) -> Token | None:
+    """The name after "someone (new)," in "seeing someone new, Bruno"."""
+    doc, j = tok.doc, tok.i + 1
+    while j < len(doc) and doc[j].pos_ in ("ADJ", "ADV") and j - tok.i <= 3:
+        j += 1
+    if j >= len(doc) or doc[j].text not in (",", "-", "–", "—", ":"):
+        return None
+    k = j + 1
+    run = []
+    while k < len(doc) and doc[k].pos_ == "PROPN":
+        run.append(doc[k])
+        k += 1
+    if not run or (k < len(doc) and doc[k].pos_ in ("VERB", "AUX")):
+        return None  # "someone new, Bruno says": not an apposition
+    heads = [t for t in run if not (run[0].i <= t.head.i <= run[-1].i) or t.head is t]
+    return heads[0] if heads else run[-1]
 
 
 def _bare_endings(verb: Token, cands: list[Candidate]) -> list[Candidate]:

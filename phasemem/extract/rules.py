@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import Ref, SentenceContext
 from phasemem.extract.matcher import sentence_facts
+from phasemem.extract.temporal import _CUE_RE as _TIME_CUE_RE
 from phasemem.extract.temporal import resolve_temporal, to_utc
 from phasemem.extract.types import (
     ANY_OBJECT,
@@ -51,6 +52,16 @@ _QUOTE_RE = re.compile(
 _SPLIT_RE = re.compile(r"[.!?]+[\"')\]]*\s+|\n+")
 _ABBREV = {"dr", "mr", "mrs", "ms", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "prof", "mt", "no"}
 _ISO_RE = re.compile(r"^\d{4}(?:-\d\d){0,2}$")  # dates as objects ("be born in 1990")
+# "Big news: I joined Globex", "Quick update - we moved": a short lead-in before a colon or a
+# dash. The parser hangs the clause under the lead-in noun ("news" -> acl "joined"), so the
+# clause is parsed on its own. The lead-in must not hold a person word or a time phrase
+# ("Last May: I moved" keeps its time) or a hedge ("Maybe: ..."), and the clause must open
+# with a pronoun or a name.
+_LEAD_IN_RE = re.compile(
+    r"(?P<lead>[^\W\d_][^\s:;,.!?]*(?:[ \t]+[^\s:;,.!?]+){0,4})[ \t]*(?::|[ \t][-–—]{1,2}|[–—])[ \t]+"
+    r"(?=(?:I|we|We|my|My|our|Our|me|Me|you|You|your|Your)\b|[A-Z][a-z])"
+)
+_LEAD_IN_PERSON_RE = re.compile(r"\b(?:i|i'm|me|my|we|our|us|you|your)\b", re.IGNORECASE)
 _nlp_lock = threading.Lock()
 _pipe_lock = threading.Lock()
 _nlp_cache: dict[str, Any] = {}
@@ -143,11 +154,28 @@ def split_chunks(text: str) -> list[tuple[int, str]]:
         if m.group(0).startswith(".") and word[0].lower().strip("(\"'") in _ABBREV:
             continue
         if text[pos : m.start() + 1].strip():
-            out.append((pos, text[pos : m.start() + len(m.group(0).rstrip())]))
+            _add_chunk(out, pos, text[pos : m.start() + len(m.group(0).rstrip())])
         pos = m.end()
     if text[pos:].strip():
-        out.append((pos, text[pos:]))
+        _add_chunk(out, pos, text[pos:])
     return out
+
+
+def _add_chunk(out: list[tuple[int, str]], pos: int, chunk: str) -> None:
+    """Append a chunk, cut after a discourse lead-in ("Big news: ...") when it has one."""
+    m = _LEAD_IN_RE.match(chunk)
+    if m is not None and len(chunk) > m.end() + 2:
+        lead = m.group("lead")
+        words = {w.strip("'\"").lower() for w in lead.split()}
+        if not (
+            _LEAD_IN_PERSON_RE.search(lead)
+            or _TIME_CUE_RE.search(lead)
+            or words & (lx.HYPOTHETICAL_WORDS | {"not", "no", "never", "nope", "joking", "kidding"})
+        ):
+            out.append((pos, chunk[: m.end()].rstrip()))
+            out.append((pos + m.end(), chunk[m.end() :]))
+            return
+    out.append((pos, chunk))
 
 
 class _Chunk(NamedTuple):
