@@ -30,6 +30,7 @@ from phasemem.index.vector import VectorIndex
 from phasemem.ingest import clean_text, content_hash, drafts_from
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin, SearchResults
 from phasemem.retrieval.config import RetrievalConfig, preset
+from phasemem.retrieval.query import vague_time_cues
 from phasemem.retrieval.search import Retriever
 from phasemem.store import EpisodeFilter, NewEpisode, SQLiteStore, Store
 from phasemem.store.filters import check_scope_value
@@ -206,6 +207,7 @@ class Memory:
             times = [
                 len(resolve_temporal(d.text, from_ts(w))) for d, w in zip(drafts, when, strict=True)
             ]  # type: ignore[arg-type]
+        times = [t + vague_time_cues(d.text) for t, d in zip(times, drafts, strict=True)]
         items = [
             NewEpisode(
                 id=str(uuid.uuid4()),
@@ -261,7 +263,7 @@ class Memory:
         vec = self.embedder.embed([self._embed_text(new_text, ep.speaker, prev)])[0]
         from phasemem.extract import resolve_temporal
 
-        times = len(resolve_temporal(new_text, ep.occurred))
+        times = len(resolve_temporal(new_text, ep.occurred)) + vague_time_cues(new_text)
         new = self.store.update_text(
             memory_id,
             new_text,
@@ -397,7 +399,9 @@ class Memory:
         each cited (see :mod:`phasemem.context`)."""
         from phasemem.context import assemble_context
 
-        return assemble_context(self, query, user_id=user_id, budget_tokens=budget_tokens, as_of=as_of)
+        return assemble_context(
+            self, query, user_id=user_id, budget_tokens=budget_tokens, as_of=as_of
+        )
 
     def facts(
         self,

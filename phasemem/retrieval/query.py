@@ -219,3 +219,18 @@ _WHEN = re.compile(
 def asks_when(query: str) -> bool:
     """True for questions whose answer is a time ("When did...", "How long...")."""
     return _WHEN.search(query) is not None
+
+
+_VAGUE_TIME = re.compile(
+    r"\b(recently|lately|earlier|the other day|just (?:got|had|finished|started|joined|went|came)"
+    r"|(?:years?|months?|weeks?) now"
+    r"|(?:last|this|next|on) (?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\b\.?"
+    r"|since (?:we|i|you) (?:last|spoke|talked|chatted))",
+    re.IGNORECASE,
+)
+
+
+def vague_time_cues(text: str) -> int:
+    """Time cues too vague to resolve to a date ("recently", "last Fri",
+    "years now") that still mark a turn as telling *when* something happened."""
+    return len(_VAGUE_TIME.findall(text))
