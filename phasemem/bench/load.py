@@ -182,7 +182,7 @@ def _serve(
     workdir: Path, embedder: str | None, readers: int, workers: int
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    args = [sys.executable, "-m", "phasemem.cli.serve"]
+    args = [sys.executable, "-c", "from phasemem.cli import main; main()"]
     if embedder:
         args += ["--embedder", embedder]
     args += [

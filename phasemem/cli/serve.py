@@ -1,13 +1,12 @@
 """``phasemem serve``, ``phasemem mcp``, ``phasemem keys`` and ``phasemem bench load``.
 
-Register with ``register(cli, bench)``; ``python -m phasemem.cli.serve``
-runs the same commands standalone (the tests use that).
+``register(cli, bench)`` adds them to the ``phasemem`` command (done in
+``phasemem.cli.main``).
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -267,22 +266,3 @@ def register(cli: click.Group, bench: click.Group | None = None) -> None:
     if bench is not None:
         bench.add_command(load_bench, "load")
         bench.add_command(context_bench, "context")
-
-
-@click.group()
-@click.option("--db", envvar="PHASEMEM_DB", default=None, hidden=True)
-@click.option("--embedder", default=None, hidden=True)
-@click.pass_context
-def _standalone(ctx: click.Context, db: str | None, embedder: str | None) -> None:
-    """Server commands of phasemem (standalone entry point)."""
-    from phasemem.cli.common import Ctx
-
-    ctx.obj = Ctx(db=db, embedder=embedder)
-
-
-_bench = click.Group("bench", help="Serving benchmarks.")
-register(_standalone, _bench)
-_standalone.add_command(_bench)
-
-if __name__ == "__main__":
-    _standalone(prog_name="phasemem", args=sys.argv[1:])

@@ -22,6 +22,9 @@ from phasemem import Memory  # noqa: E402
 from phasemem.server.keys import KeyStore  # noqa: E402
 
 EMBEDDER = "hash-test"
+#: The ``phasemem`` command exactly as installed (``python -m`` of a module the
+#: package already imports would run it twice).
+PHASEMEM = ("-c", "from phasemem.cli import main; main()")
 
 
 def _facts_work() -> bool:
@@ -47,13 +50,13 @@ def free_port() -> int:
 
 
 def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "phasemem.cli.serve", *args], capture_output=True,
+    return subprocess.run([sys.executable, *PHASEMEM, *args], capture_output=True,
                           text=True, timeout=timeout, check=False)  # fmt: skip
 
 
 def start(args: list[str], health_url: str | None, timeout: float = 90) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "phasemem.cli.serve", "--embedder", EMBEDDER, *args],
+    proc = subprocess.Popen([sys.executable, *PHASEMEM, "--embedder", EMBEDDER, *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)  # fmt: skip
     if health_url is None:
         return proc

@@ -18,7 +18,7 @@ from mcp import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters  # noqa: E402
 from mcp.client.streamable_http import streamable_http_client  # noqa: E402
 
-from tests.server.conftest import EMBEDDER, FACTS_OK, free_port, start, stop  # noqa: E402
+from tests.server.conftest import EMBEDDER, FACTS_OK, PHASEMEM, free_port, start, stop  # noqa: E402
 
 TOOLS = {"remember", "recall", "context", "facts", "forget", "pin"}
 facts_flag = [] if FACTS_OK else ["--no-facts"]
@@ -33,7 +33,7 @@ async def call(c: Client, tool: str, args: dict[str, Any]) -> tuple[bool, Any]:
 
 def test_stdio_tools_roundtrip(tmp_path: Path) -> None:
     params = StdioServerParameters(command=sys.executable, args=[
-        "-m", "phasemem.cli.serve", "--embedder", EMBEDDER, "mcp", "--db", str(tmp_path / "m.db"),
+        *PHASEMEM, "--embedder", EMBEDDER, "mcp", "--db", str(tmp_path / "m.db"),
         "--user", "maya", *facts_flag])  # fmt: skip
 
     async def main() -> None:
