@@ -545,7 +545,12 @@ class SQLiteStore(Store):
     refine_alpha: Callable[[float, list[tuple[float, bool]]], float] | None = None
 
     def _observe(self, c: sqlite3.Connection, rid: int, delta_days: float, changed: bool) -> None:
-        """Record one transition of a relation's slot and refine its alpha."""
+        """Record one transition of a relation's slot and refine its alpha.
+        Two observations at the same moment say nothing about a rate, so a
+        non-positive gap is not recorded (it happens when one ``add`` carries
+        several messages with one timestamp)."""
+        if not delta_days > 0:
+            return
         c.execute(
             "INSERT INTO relation_observations VALUES (?,?,?)",
             (rid, float(delta_days), int(changed)),

@@ -17,7 +17,12 @@ def fm() -> Memory:
 
 
 def _say(m: Memory, text: str, when: str, user: str = "maya") -> list:  # type: ignore[type-arg]
-    return m.add([{"role": "user", "name": "Maya", "content": text}], user_id=user, session_id="s", occurred_at=when)
+    return m.add(
+        [{"role": "user", "name": "Maya", "content": text}],
+        user_id=user,
+        session_id="s",
+        occurred_at=when,
+    )
 
 
 def test_move_supersedes_without_deleting(fm: Memory) -> None:
@@ -47,14 +52,18 @@ def test_negation_closes_and_duplicates_are_noops(fm: Memory) -> None:
     end = _say(fm, "I broke up with Sam.", "2021-09-01")
     assert [f.op for f in end[0].facts] == ["DELETE"]
     assert fm.facts(user_id="maya", relation="date") == []
-    assert [f.object for f in fm.facts(user_id="maya", relation="date", as_of="2021-05-01")] == ["Sam"]
+    assert [f.object for f in fm.facts(user_id="maya", relation="date", as_of="2021-05-01")] == [
+        "Sam"
+    ]
 
 
 def test_late_told_past_fact_keeps_current_one(fm: Memory) -> None:
     _say(fm, "I live in Porto.", "2022-06-01")
     _say(fm, "I lived in Lisbon in 2019.", "2023-01-01")
     assert [f.object for f in fm.facts(user_id="maya", relation="live in")] == ["Porto"]
-    assert [f.object for f in fm.facts(user_id="maya", relation="live in", as_of="2019-07-01")] == ["Lisbon"]
+    assert [f.object for f in fm.facts(user_id="maya", relation="live in", as_of="2019-07-01")] == [
+        "Lisbon"
+    ]
 
 
 def test_small_talk_stores_no_facts(fm: Memory) -> None:
@@ -110,3 +119,14 @@ def test_alpha_is_learned_per_relation(fm: Memory) -> None:
     _say(fm, "I live in Lisbon.", "2016-03-01")
     stats = {r["relation"]: r for r in fm.store.relation_stats()}
     assert stats["be born in"]["alpha"] < stats["live in"]["alpha"]
+
+
+def test_one_add_with_a_change_and_no_times(fm: Memory) -> None:
+    """Messages of one add share a timestamp; a change inside it must not fail."""
+    res = fm.add(
+        [{"role": "user", "name": "Maya", "content": "I live in Porto."},
+         {"role": "user", "name": "Maya", "content": "I moved to Lisbon."}],
+        user_id="maya",
+    )  # fmt: skip
+    assert [f.op for r in res for f in r.facts] == ["ADD", "UPDATE"]
+    assert [f.object for f in fm.facts(user_id="maya", relation="live in")] == ["Lisbon"]
