@@ -130,3 +130,22 @@ def test_one_add_with_a_change_and_no_times(fm: Memory) -> None:
     )  # fmt: skip
     assert [f.op for r in res for f in r.facts] == ["ADD", "UPDATE"]
     assert [f.object for f in fm.facts(user_id="maya", relation="live in")] == ["Lisbon"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I live in Paris and I live in Rome.",  # contradictory facts in one message
+        "I moved to Lisbon in 1850.",  # pre-1900
+        "I will live in Mars City in 9000.",  # far future
+        "My cousin Zorblax works at Qwertyco.",  # unknown entities
+        "Je vis à Paris depuis 2019.",  # another language
+        "I lived in Oslo on the 45th of Smarch.",  # a date that does not parse
+    ],
+)
+def test_odd_fact_input_never_crashes(fm: Memory, text: str) -> None:
+    res = _say(fm, text, "2022-01-01")
+    assert res[0].event == "ADD"
+    for f in fm.facts(user_id="maya", include_expired=True):
+        assert f.subject and f.relation and f.object
+        assert f.object.casefold() in text.casefold() or f.object == "*"
