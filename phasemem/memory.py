@@ -359,7 +359,13 @@ class Memory:
         fact_hits = []
         if n_facts and self.facts_engine is not None:
             fact_hits = self.facts_engine.rank(  # ranked at t_query, with the query's words
-                self.store, flt.user_id, qv, t_query, min(n_facts, limit), query_text=q
+                self.store,
+                flt.user_id,
+                qv,
+                t_query,
+                min(n_facts, limit),
+                query_text=q,
+                version=self._last_event,
             )
         if tr is not None:
             tr["query_time"] = from_ts(t_query).isoformat()  # type: ignore[union-attr]

@@ -42,6 +42,7 @@ class FactEngine:
         self.alpha_fn = alpha_fn or _gate_alpha
         self.beta = beta
         self.lexical_weight = 0.5
+        self._cache: dict[str, tuple[int, list[Any], np.ndarray, list[set[str]]]] = {}
 
     # -- ingest -------------------------------------------------------------------
     def prepare(
@@ -104,35 +105,62 @@ class FactEngine:
         return out, times
 
     # -- query ----------------------------------------------------------------------
+    def _index(
+        self, store: Any, user_id: str, version: int | None
+    ) -> tuple[list[Any], np.ndarray, list[set[str]]]:
+        """A user's facts, their float vectors and word stems, cached per
+        store version (any write anywhere bumps it), so a search does not
+        reload and dequantise the whole fact graph."""
+        hit = self._cache.get(user_id) if version is not None else None
+        if hit is not None and hit[0] == version:
+            return hit[1], hit[2], hit[3]
+        facts, codes, scales = store.fact_vectors(user_id)
+        matrix = (
+            codes.astype(np.float32) * scales[:, None]
+            if len(facts)
+            else np.zeros((0, 0), np.float32)
+        )
+        stems = [_stems(f.text) for f in facts]
+        if version is not None:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[user_id] = (version, facts, matrix, stems)
+        return facts, matrix, stems
+
     def rank(self, store: Any, user_id: str, query_vec: np.ndarray, t_query: float, limit: int,
-             *, use_time: bool = True, query_text: str | None = None) -> list[FactHit]:  # fmt: skip
-        """Rank every fact version of a user for a query at time ``t_query``."""
+             *, use_time: bool = True, query_text: str | None = None,
+             version: int | None = None) -> list[FactHit]:  # fmt: skip
+        """Rank every fact version of a user for a query at time ``t_query``.
+        ``version``: the store's change counter, enabling the per-user cache."""
         from phasemem.temporal.phase import FactCandidate, rank_facts
 
-        facts, codes, scales = store.fact_vectors(user_id)
+        facts, matrix, stems = self._index(store, user_id, version)
         if not facts:
             return []
-        sem = (codes.astype(np.float32) @ query_vec) * scales
+        cosine = matrix @ query_vec
+        # The time model sees a shortlist: the most similar facts by cosine,
+        # re-scored with word overlap (which sharpens what a 384-d cosine
+        # blurs: "where did she WORK" vs a "live in" fact about a place).
+        pool = np.argsort(-cosine)[: max(200, 8 * limit)]
+        sem = cosine[pool]
         if query_text and self.lexical_weight:
-            # Word overlap sharpens what a 384-d cosine blurs: "where did she
-            # WORK" vs a "live in" fact about a place (both "where"-ish).
             q = _stems(query_text)
             if q:
                 sem = sem + self.lexical_weight * np.array(
-                    [len(q & _stems(f.text)) / len(q) for f in facts]
+                    [len(q & stems[i]) / len(q) for i in pool]
                 )
-        keep = np.argsort(-sem)[: max(50, 4 * limit)]
+        order = np.argsort(-sem)[: max(50, 4 * limit)]
         cands = [
             FactCandidate(
-                key=i,
-                s_sem=float(sem[i]),
-                alpha=facts[i].alpha if use_time else 0.0,
-                valid_at=facts[i].valid_at,
-                invalid_at=facts[i].invalid_at,
-                expired_at=facts[i].expired_at,
-                recorded_at=facts[i].recorded_at,
+                key=int(pool[j]),
+                s_sem=float(sem[j]),
+                alpha=facts[pool[j]].alpha if use_time else 0.0,
+                valid_at=facts[pool[j]].valid_at,
+                invalid_at=facts[pool[j]].invalid_at,
+                expired_at=facts[pool[j]].expired_at,
+                recorded_at=facts[pool[j]].recorded_at,
             )  # fmt: skip
-            for i in keep
+            for j in order
         ]
         kwargs = {"beta": self.beta} if self.beta is not None else {}
         ranked = rank_facts(cands, t_query, **kwargs)
