@@ -104,10 +104,6 @@ class Store(abc.ABC):
         """(seq, bm25) best first; ``match`` is an already-safe FTS5 expression."""
 
     @abc.abstractmethod
-    def neighbours(self, seq: int, window: int) -> list[int]:
-        """seqs of the turns around ``seq`` in the same user and session."""
-
-    @abc.abstractmethod
     def speakers(self, user_id: str) -> list[str]:
         """Distinct speaker names in a user's episodes."""
 

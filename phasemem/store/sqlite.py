@@ -389,26 +389,6 @@ class SQLiteStore(Store):
         )
         return [(r[0], -r[1]) for r in rows]
 
-    def neighbours(self, seq: int, window: int) -> list[int]:
-        row = self._read(
-            "SELECT user_id, session_id, occurred_at FROM episodes WHERE seq = ?", (seq,)
-        )
-        if not row:
-            return []
-        user, session, at = row[0]
-        cond = "session_id IS ?" if session is None else "session_id = ?"
-        before = self._read(
-            f"SELECT seq FROM episodes WHERE user_id = ? AND {cond} AND (occurred_at, seq) < (?, ?)"
-            " ORDER BY occurred_at DESC, seq DESC LIMIT ?",
-            (user, session, at, seq, window),
-        )
-        after = self._read(
-            f"SELECT seq FROM episodes WHERE user_id = ? AND {cond} AND (occurred_at, seq) > (?, ?)"
-            " ORDER BY occurred_at, seq LIMIT ?",
-            (user, session, at, seq, window),
-        )
-        return [r[0] for r in reversed(before)] + [r[0] for r in after]
-
     def speakers(self, user_id: str) -> list[str]:
         rows = self._read(
             "SELECT DISTINCT speaker FROM episodes WHERE user_id = ? AND speaker IS NOT NULL",
