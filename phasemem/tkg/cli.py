@@ -26,6 +26,12 @@ def _train_options(f: Any) -> Any:
         click.option(
             "--spectrum-lr", default=0.01, show_default=True, help="Adagrad lr of log s, log base."
         ),
+        click.option(
+            "--s-init", default=1.0, show_default=True, help="Phase model: initial s (rad/day)."
+        ),
+        click.option(
+            "--base-init", default=1e4, show_default=True, help="Phase model: initial base."
+        ),
         click.option("--reg", default=3e-2, show_default=True, help="L4 regulariser weight."),
         click.option(
             "--smooth", default=1e-2, show_default=True, help="TNTComplEx time smoothness weight."
@@ -53,6 +59,13 @@ def _train_options(f: Any) -> Any:
             help="CPU threads for torch (0 = torch's default; 1 is best on a busy shared CPU).",
         ),
         click.option("--seed", default=0, show_default=True),
+        click.option(
+            "--precision",
+            type=click.Choice(["auto", "bf16", "fp32"]),
+            default="auto",
+            show_default=True,
+            help="Training matmul precision; auto = bf16 where the CPU/GPU has fast bf16.",
+        ),
         click.option(
             "--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:1 ..."
         ),

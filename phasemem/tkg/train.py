@@ -70,8 +70,11 @@ class TrainConfig:
     tc_sigma: float = 3.0  # days
     tc_local: float = 0.5  # share of negative days drawn near the true day (N(0, 2 sigma))
     init_scale: float = 1e-2
+    s_init: float = 1.0  # phase model: initial s (radians per day)
+    base_init: float = 1e4  # phase model: initial base of the frequency ladder
     seed: int = 0
     device: str = "auto"
+    precision: str = "auto"  # auto | bf16 | fp32: matmul precision while training
     eval_batch: int = 1000
     valid_every: int = 1
 
@@ -110,6 +113,27 @@ def gate_alpha(relations: list[str]) -> np.ndarray:
     return vals
 
 
+def use_bf16(precision: str, device: str) -> bool:
+    """Train in bf16 autocast? ``auto``: when the device has fast bf16 matmuls.
+
+    On CPUs with AVX512-BF16 the 1-vs-all score product runs about 5x faster in
+    bf16 than in fp32 (the measured reason large ranks fit a CPU budget).
+    Parameters, optimiser state, losses and evaluation stay fp32.
+    """
+    if precision not in ("auto", "bf16", "fp32"):
+        raise TKGError(f"precision must be auto, bf16 or fp32, got {precision!r}")
+    if precision != "auto":
+        return precision == "bf16"
+    if device.startswith("cuda"):
+        return bool(torch.cuda.is_bf16_supported())
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and bool(
+            torch.cpu._is_avx512_bf16_supported()
+        )
+    except (AttributeError, RuntimeError):
+        return False
+
+
 def _make_model(cfg: TrainConfig, ds: TKGDataset, device: str) -> TKGModel:
     lo, hi = ds.day_range
     mcfg = ModelConfig(
@@ -121,6 +145,8 @@ def _make_model(cfg: TrainConfig, ds: TKGDataset, device: str) -> TKGModel:
         day_hi=hi,
         alpha=cfg.alpha,
         init_scale=cfg.init_scale,
+        s_init=cfg.s_init,
+        base_init=cfg.base_init,
     )
     alpha = gate_alpha(ds.vocab.relations) if cfg.model == "phase" and cfg.alpha == "gate" else None
     return build_model(mcfg, alpha, cfg.smooth).to(device)
@@ -132,7 +158,9 @@ def _optimizer(model: TKGModel, cfg: TrainConfig) -> Any:
     groups = [{"params": rest, "lr": cfg.lr}]
     if spectrum:
         groups.append({"params": spectrum, "lr": cfg.spectrum_lr})
-    return torch.optim.Adagrad(groups, lr=cfg.lr)
+    # fused: one kernel over all parameters (the entity table is updated densely every step)
+    fused = next(model.parameters()).device.type in ("cpu", "cuda")
+    return torch.optim.Adagrad(groups, lr=cfg.lr, fused=fused)
 
 
 @torch.no_grad()
@@ -180,12 +208,14 @@ class _TrueKeys:
 
 
 def _time_contrastive(
-    model: TKGModel,
+    model: PhaseRotation,
     batch: np.ndarray,
     cfg: TrainConfig,
     truth: _TrueKeys,
     rng: np.random.Generator,
     device: str,
+    eh: Any = None,
+    et: Any = None,
 ) -> Any:
     lo, n_days = truth.lo, truth.n_days
     k = cfg.tc_negatives
@@ -208,7 +238,9 @@ def _time_contrastive(
     w[:, 1:][also_true] = 1.0
     target = torch.as_tensor(w / w.sum(1, keepdims=True), dtype=torch.float32, device=device)
     bt = torch.as_tensor(batch, device=device)
-    scores = model.score_times(bt[:, 0], bt[:, 1], bt[:, 2], torch.as_tensor(days, device=device))
+    scores = model.time_scores(
+        bt[:, 0], bt[:, 1], bt[:, 2], torch.as_tensor(days, device=device), eh, et
+    )
     return -(target * torch.log_softmax(scores, dim=1)).sum(1).mean()
 
 
@@ -261,7 +293,12 @@ def train(
         if out is None or not (out / "last.pt").is_file():
             raise TKGError(f"nothing to resume: {out}/last.pt not found")
         ck = torch.load(out / "last.pt", map_location=device, weights_only=False)
-        saved = {k: v for k, v in ck["train_config"].items() if k not in ("epochs", "device")}
+        defaults = TrainConfig().to_dict()  # settings added since the checkpoint was written
+        saved = {
+            k: ck["train_config"].get(k, defaults[k])
+            for k in defaults
+            if k not in ("epochs", "device")
+        }
         wanted = {k: v for k, v in cfg.to_dict().items() if k not in ("epochs", "device")}
         if saved != wanted:
             diff = sorted(k for k in wanted if saved.get(k) != wanted[k])
@@ -282,6 +319,8 @@ def train(
     use_tc = cfg.tc_weight > 0 and isinstance(model, PhaseRotation) and cfg.alpha != "zero"
     valid_filters = {"time_aware": filters["time_aware"]}
     ce = torch.nn.CrossEntropyLoss()
+    bf16 = use_bf16(cfg.precision, device)
+    dev_type = "cuda" if device.startswith("cuda") else "cpu"
     t0 = time.perf_counter()
     prior_seconds = history[-1]["seconds"] if history else 0.0
     steps = (len(train_q) + cfg.batch_size - 1) // cfg.batch_size
@@ -293,11 +332,14 @@ def train(
             b = train_q[order[step * cfg.batch_size : (step + 1) * cfg.batch_size]]
             bt = torch.as_tensor(b, device=device)
             h, r, t, d = bt[:, 0], bt[:, 1], bt[:, 2], bt[:, 3]
-            fit = ce(model.score_all(h, r, d), t)
-            reg = cfg.reg * model.l4(h, r, t, d) + model.extra_regularizer()
+            eh, et = model.ent(torch.cat([h, t])).split(len(b))  # one lookup per step
+            with torch.autocast(dev_type, dtype=torch.bfloat16, enabled=bf16):
+                scores = model.score_all(h, r, d, eh)
+            fit = ce(scores.float(), t)
+            reg = cfg.reg * model.l4(h, r, t, d, eh, et) + model.extra_regularizer()
             loss = fit + reg
             if use_tc:
-                tc = _time_contrastive(model, b, cfg, truth, rng, device)
+                tc = _time_contrastive(model, b, cfg, truth, rng, device, eh, et)
                 loss = loss + cfg.tc_weight * tc
                 sums["tc"] += float(tc.detach())
             opt.zero_grad(set_to_none=True)

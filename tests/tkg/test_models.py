@@ -66,6 +66,11 @@ def test_query_matches_explicit_score() -> None:
     # score_times at the fact's own day equals score_all
     st = m.score_times(h, r, t, d[:, None])[:, 0]
     assert torch.allclose(st, want, atol=1e-5)
+    # time_scores = score_times minus the time-free (static factor) term, at several days
+    days = torch.tensor([[0, 3, 50], [7, 99, 20]])
+    static = (e[h] * rs[r] * e[t].conj()).real.sum(-1)
+    full = m.score_times(h, r, t, days)
+    assert torch.allclose(m.time_scores(h, r, t, days), full - static[:, None], atol=1e-5)
     # theta = alpha_r * s * omega_j * (day - centre); reciprocal shares alpha
     a = torch.sigmoid(m.alpha_logit)
     omega = 1e4 ** (-torch.arange(4) / 4)
