@@ -122,9 +122,11 @@ class Memory:
             self._last_event = last
 
     def _pool(self) -> ThreadPoolExecutor:
-        """One worker that embeds the query while SQLite runs BM25."""
+        """Workers that embed queries while SQLite runs BM25. More than one, so
+        concurrent searches on one handle (a server) reach the embedder together
+        and a :class:`~phasemem.embed.batching.BatchingEmbedder` can share a call."""
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phasemem-embed")
+            self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="phasemem-embed")
         return self._executor
 
     def _install_alpha_refinement(self) -> None:

@@ -208,24 +208,31 @@ def keys_revoke(key_id: str, data_dir: str | None) -> None:
               help="The server's read handles per tenant.")  # fmt: skip
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
               help="The server's processes.")  # fmt: skip
+@click.option("--rate", default=None, type=click.FloatRange(min=0.1),
+              help="Also run an open loop at this many requests/s in total (clients send on a schedule).")  # fmt: skip
 @click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
 @embedder_option
 @click.pass_context
 @_guard
 def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_requests: int,
-               workdir: str | None, readers: int, workers: int, json_out: str | None,
-               embedder: str | None) -> None:  # fmt: skip
+               workdir: str | None, readers: int, workers: int, rate: float | None,
+               json_out: str | None, embedder: str | None) -> None:  # fmt: skip
     """REST search latency under concurrent loopback clients (127.0.0.1 only)."""
     from phasemem.bench import load
 
     res = load.run(n=n, clients=clients, seconds=seconds, max_requests=max_requests,
                    workdir=workdir, embedder=_embedder(ctx, embedder), readers=readers,
-                   workers=workers,
+                   workers=workers, rate=rate,
                    progress=lambda msg: console.print(msg, highlight=False))  # fmt: skip
     lat = res["search_ms"]
     console.print(f"n={res['n']} embedder={res['embedder']} clients={clients}: "
                   f"p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms, {res['requests_per_s']:.1f} req/s, "
-                  f"errors {res['errors']}")  # fmt: skip
+                  f"errors {res['errors']} (closed loop)")  # fmt: skip
+    if "open_loop" in res:
+        o = res["open_loop"]
+        console.print(f"open loop at {rate:g} req/s offered: p50 {o['search_ms']['p50']:.1f} ms, "
+                      f"p95 {o['search_ms']['p95']:.1f} ms, {o['requests_per_s']:.1f} req/s, "
+                      f"errors {o['errors']}")  # fmt: skip
     if json_out:
         Path(json_out).write_text(json.dumps(res, indent=2))
 

@@ -81,6 +81,16 @@ class MiniLMEmbedder(Embedder):
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        # A single text (a query) runs on the one-thread session, so it can
+        # overlap with SQLite's BM25 on the other core instead of fighting it.
+        return self._run(texts, single_thread=len(texts) == 1)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Several queries on the one-thread session (a server's shared batch:
+        the other core keeps serving requests meanwhile)."""
+        return self._run(texts, single_thread=True)
+
+    def _run(self, texts: Sequence[str], *, single_thread: bool) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         self._load()
@@ -89,9 +99,7 @@ class MiniLMEmbedder(Embedder):
             encs = self._tokenizer.encode_batch(list(texts))
         except Exception as exc:
             raise EmbeddingError(f"tokenizer failed: {exc}") from exc
-        # A single text (a query) runs on the one-thread session, so it can
-        # overlap with SQLite's BM25 on the other core instead of fighting it.
-        session = self._query_session if len(texts) == 1 else self._session
+        session = self._query_session if single_thread else self._session
         assert session is not None
         order = np.argsort([len(e.ids) for e in encs], kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)

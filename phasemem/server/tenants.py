@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 from phasemem.embed import Embedder, get_embedder
+from phasemem.embed.batching import BatchingEmbedder
 from phasemem.memory import Memory, default_db_path
 from phasemem.server.keys import KeyStore, check_tenant
 
@@ -42,8 +43,10 @@ class TenantPool:
         self.readers = max(1, int(readers))
         self.data_dir = Path(data_dir).expanduser()
         (self.data_dir / "tenants").mkdir(parents=True, exist_ok=True)
-        # One embedder object for every tenant: the model is loaded once.
-        self.embedder = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
+        # One embedder object for every tenant: the model is loaded once, and
+        # concurrent searches of any tenants share query-embedding calls.
+        inner = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
+        self.embedder = inner if isinstance(inner, BatchingEmbedder) else BatchingEmbedder(inner)
         self._open: dict[str, list[Memory]] = {}
         self._turn = itertools.count()
         self._lock = threading.Lock()

@@ -1,0 +1,45 @@
+"""The REST load bench end to end on a tiny tenant: real server, real HTTP, both loops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from phasemem.bench import load
+
+
+def test_load_bench_closed_and_open_loop(tmp_path: Path) -> None:
+    res = load.run(
+        n=300,
+        clients=3,
+        seconds=2.0,
+        max_requests=60,
+        workdir=str(tmp_path),
+        embedder="hash-test-64",
+        rate=30.0,
+    )
+    assert res["errors"] == 0 and res["requests"] > 0
+    assert res["mode"] == "closed" and res["search_ms"]["p50"] > 0
+    assert res["server_cpu_ms_per_request"] > 0
+    assert res["client_cpu_ms_per_request"] > 0
+    o = res["open_loop"]
+    assert o["mode"] == "open" and o["offered_rate"] == 30.0 and o["errors"] == 0
+    # a schedule of 30 req/s for 2 s: about 60 sends, never more than the quota
+    assert 20 <= o["requests"] <= 60
+    # the kept workdir is reused, not refilled
+    again = load.fill(tmp_path / "tenants" / "load.db", 300, "hash-test-64", lambda _: None)
+    assert again["filled"] == 0 and again["existing"] == 300
+
+
+def test_response_parser_reads_chunked_bodies() -> None:
+    import asyncio
+
+    async def parse(raw: bytes) -> tuple[int, bytes]:
+        r = asyncio.StreamReader()
+        r.feed_data(raw)
+        r.feed_eof()
+        return await load._response(r)
+
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+    assert asyncio.run(parse(chunked)) == (200, b"abcde")
+    plain = b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n{}"
+    assert asyncio.run(parse(plain)) == (404, b"{}")
