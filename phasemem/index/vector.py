@@ -59,6 +59,7 @@ class VectorIndex:
         self._sessions_order: dict[tuple[int, int], np.ndarray] = {}
         self._users, self._agents, self._sessions = _Codes(), _Codes(), _Codes()
         self.max_seq = 0
+        self._ascending = True  # seqs[:n] sorted: positions by binary search
 
     def _alloc(self, cap: int) -> None:
         def grow(
@@ -100,6 +101,9 @@ class VectorIndex:
                 cap *= 2
             self._alloc(cap)
         s = slice(self._n, self._n + m)
+        new = np.asarray(rows.seqs, dtype=np.int64)
+        if (self._n and new[0] <= self.seqs[self._n - 1]) or bool(np.any(np.diff(new) <= 0)):
+            self._ascending = False
         self.seqs[s] = rows.seqs
         self.codes[s] = rows.codes
         self.scales[s] = rows.scales
@@ -129,12 +133,23 @@ class VectorIndex:
         """Whether each seq is a live row that ``q``'s scope allows."""
         if not seqs:
             return []
-        pos = np.array([self._seq_pos.get(s, -1) for s in seqs], dtype=np.int64)
+        pos = self._positions(seqs)
         known = pos >= 0
         mask = self._mask(q)
         out = np.zeros(len(seqs), dtype=bool)
         out[known] = mask[pos[known]]
         return out.tolist()
+
+    def _positions(self, seqs: list[int]) -> np.ndarray:
+        """Row position of each seq, -1 for unknown ones (vectorised: a search
+        asks this for a few hundred BM25 rows)."""
+        if not self._ascending:
+            return np.array([self._seq_pos.get(s, -1) for s in seqs], dtype=np.int64)
+        want = np.asarray(seqs, dtype=np.int64)
+        n = self._n
+        pos = np.searchsorted(self.seqs[:n], want).clip(max=max(n - 1, 0))
+        found = (self.seqs[pos] == want) if n else np.zeros(len(want), dtype=bool)
+        return np.where(found, pos, -1)
 
     def timed_flags(self, seqs: list[int]) -> list[bool]:
         """Whether each episode mentions a time (unknown seqs: False)."""

@@ -12,6 +12,7 @@ Stages (each recorded in the hit's ``scores`` and, on request, in a trace):
 
 from __future__ import annotations
 
+import heapq
 import re
 import time
 from collections.abc import Callable
@@ -27,6 +28,11 @@ from phasemem.retrieval.config import RetrievalConfig
 from phasemem.retrieval.query import asks_when, or_match, prune_terms, unique_terms
 from phasemem.store.base import Store
 from phasemem.store.filters import EpisodeFilter
+
+
+def _best_first(kv: tuple[int, dict[str, float]]) -> tuple[float, int]:
+    """Sort key: highest fused score first, ties by the older seq."""
+    return (-kv[1]["fused"], kv[0])
 
 
 class Retriever:
@@ -134,33 +140,32 @@ class Retriever:
                 if timed:
                     per[seq]["time_boost"] = cfg.time_boost
                     per[seq]["fused"] *= 1.0 + cfg.time_boost
-        ranked = sorted(per.items(), key=lambda kv: (-kv[1]["fused"], kv[0]))
-        via: dict[int, str] = {seq: "search" for seq, _ in ranked}
+        searched = set(per)  # found by a stage; the rest arrive as neighbours
 
-        if cfg.neighbours > 0 and ranked:
+        if cfg.neighbours > 0 and per:
             # Each strong hit lends a share of its score to the turns around it:
             # an answer often sits in the turn after the question that matched.
             self._sync()
-            sources = ranked[: cfg.neighbour_sources]
+            sources = heapq.nsmallest(cfg.neighbour_sources, per.items(), key=_best_first)
             around = self.index.neighbours([seq for seq, _ in sources], cfg.neighbours)
             for seq, scores in sources:
                 lend = cfg.neighbour_weight * scores["fused"]
                 for nb in around.get(seq, ()):
                     target = per.setdefault(nb, {"fused": 0.0})
                     target["neighbour"] = target.get("neighbour", 0.0) + lend
-                    via.setdefault(nb, "neighbour")
             for scores in per.values():
                 scores["fused"] += scores.get("neighbour", 0.0)
-            ranked = sorted(per.items(), key=lambda kv: (-kv[1]["fused"], kv[0]))
 
-        take = ranked[: limit * 4 if needs_post else limit]
+        # only the best few are needed: a partial selection, not a full sort
+        take = heapq.nsmallest(limit * 4 if needs_post else limit, per.items(), key=_best_first)
+        via = {seq: "search" if seq in searched else "neighbour" for seq, _ in take}
         rows = self.store.by_seq([s for s, _ in take])
         hits: list[SearchHit] = []
         for seq, scores in take:
             ep = rows.get(seq)
             if ep is None or (needs_post and not _matches(ep, flt)):
                 continue
-            hits.append(SearchHit(ep, scores["fused"], scores, via.get(seq, "search")))
+            hits.append(SearchHit(ep, scores["fused"], scores, via[seq]))
             if len(hits) >= limit:
                 break
         if tr is not None:
@@ -199,9 +204,10 @@ def _fuse(per: dict[int, dict[str, float]], cfg: RetrievalConfig) -> None:
 
 
 def _mentions(query: str, name: str) -> bool:
-    return (
-        re.search(r"(?<!\w)" + re.escape(name.casefold()) + r"(?!\w)", query.casefold()) is not None
-    )
+    q, n = query.casefold(), name.casefold()
+    if n not in q:  # the common case, without building a regex
+        return False
+    return re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", q) is not None
 
 
 def _matches(ep: Any, flt: EpisodeFilter) -> bool:
