@@ -32,6 +32,12 @@ def _train_options(f: Any) -> Any:
         click.option(
             "--base-init", default=1e4, show_default=True, help="Phase model: initial base."
         ),
+        click.option(
+            "--calendar/--no-calendar",
+            default=False,
+            show_default=True,
+            help="Phase model: add a learned per-day phase residual (see docs/tkg.md).",
+        ),
         click.option("--reg", default=3e-2, show_default=True, help="L4 regulariser weight."),
         click.option(
             "--smooth", default=1e-2, show_default=True, help="TNTComplEx time smoothness weight."

@@ -60,6 +60,7 @@ class ModelConfig:
     init_scale: float = 1e-2
     s_init: float = 1.0  # radians per day
     base_init: float = 1e4
+    calendar: bool = False  # phase only: add a learned per-day phase residual
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -152,8 +153,11 @@ class TKGModel(nn.Module):
 class PhaseRotation(TKGModel):
     """The phase-rotation model; see the module docstring."""
 
-    def __init__(self, cfg: ModelConfig, alpha: np.ndarray | None = None) -> None:
+    def __init__(
+        self, cfg: ModelConfig, alpha: np.ndarray | None = None, smooth_weight: float = 1e-2
+    ) -> None:
         super().__init__(cfg)
+        self.smooth_weight = smooth_weight
         if cfg.alpha not in ALPHA_MODES:
             raise ValueError(f"alpha must be one of {ALPHA_MODES}, got {cfg.alpha!r}")
         d = cfg.dim
@@ -165,6 +169,12 @@ class PhaseRotation(TKGModel):
         self.log_base = nn.Parameter(torch.tensor(math.log(cfg.base_init)))
         self.register_buffer("freq_pos", torch.arange(d, dtype=torch.float32) / d)
         self.tau_centre = 0.5 * (cfg.day_lo + cfg.day_hi)
+        self.n_days = cfg.day_hi - cfg.day_lo + 1
+        if cfg.calendar:
+            # phi(day): a learned phase per day and dimension, added to the linear
+            # phase before alpha_r scales it (starts at zero: the plain model)
+            self.calendar = nn.Embedding(self.n_days, d)
+            nn.init.zeros_(self.calendar.weight)
         r = cfg.n_relations
         if cfg.alpha == "learned":
             # per relation (shared with its reciprocal); sigmoid(2) ~ 0.88 at start
@@ -185,11 +195,22 @@ class PhaseRotation(TKGModel):
         return self.alpha_fixed
 
     def theta(self, r: Tensor, day: Tensor) -> Tensor:
-        """``(B, D)`` phases ``alpha_r * s * omega_j * tau``."""
+        """Phases ``alpha_r * (s * omega_j * tau + phi_j(day))``: ``(B, D)`` for
+        ``day`` of shape ``(B,)``, ``(B, K, D)`` for ``(B, K)``. ``phi`` is zero
+        unless the model has a calendar."""
         a = self.alpha()[r % self.cfg.n_relations]
         omega = torch.exp(-self.log_base * self.freq_pos)
         tau = day.to(omega.dtype) - self.tau_centre
-        return (a * torch.exp(self.log_s) * tau)[:, None] * omega[None, :]
+        lin = (torch.exp(self.log_s) * tau)[..., None] * omega
+        if self.cfg.calendar:
+            lin = lin + self.calendar(self._day_index(day))
+        return a.reshape(-1, *([1] * (day.dim()))) * lin
+
+    def _day_index(self, day: Tensor) -> Tensor:
+        idx = day - self.cfg.day_lo
+        if bool(((idx < 0) | (idx >= self.n_days)).any()):
+            raise ValueError("a calendar phase model got a day outside its training range")
+        return idx
 
     def relation_operator(self, r: Tensor, day: Tensor) -> tuple[Tensor, Tensor]:
         rr, ri = _split(self.rel_rot(r))
@@ -227,14 +248,19 @@ class PhaseRotation(TKGModel):
         tr, ti = _split(self.rows(t, et))
         ur, ui = hr * tr + hi * ti, hi * tr - hr * ti  # e_h * conj(e_t)
         wr, wi = _cmul(ur, ui, *_split(self.rel_rot(r)))
-        a = self.alpha()[r % self.cfg.n_relations]
-        omega = torch.exp(-self.log_base * self.freq_pos)
-        tau = days.to(omega.dtype) - self.tau_centre  # (B, K)
         with torch.no_grad():
-            th = (a[:, None] * torch.exp(self.log_s) * tau)[:, :, None] * omega  # (B, K, D)
+            th = self.theta(r, days)  # (B, K, D)
         return torch.einsum("bd,bkd->bk", wr, torch.cos(th)) - torch.einsum(
             "bd,bkd->bk", wi, torch.sin(th)
         )
+
+    def extra_regularizer(self) -> Tensor:
+        """With a calendar: ``smooth * mean_days sum_j (1 - cos(phi_{d+1,j} - phi_{d,j}))``,
+        so neighbouring days keep neighbouring phases unless the data say otherwise."""
+        if not self.cfg.calendar or self.n_days < 2:
+            return self.ent.weight.new_zeros(())
+        w = self.calendar.weight
+        return self.smooth_weight * (1.0 - torch.cos(w[1:] - w[:-1])).sum() / (self.n_days - 1)
 
     def spectrum(self) -> dict[str, float]:
         """Current ``s`` (rad/day) and ``base``."""
@@ -288,7 +314,7 @@ def build_model(
 ) -> TKGModel:
     """Model from its config (``alpha``: gate values when ``cfg.alpha == 'gate'``)."""
     if cfg.kind == "phase":
-        return PhaseRotation(cfg, alpha)
+        return PhaseRotation(cfg, alpha, smooth_weight)
     if cfg.kind == "tntcomplex":
         return TNTComplEx(cfg, smooth_weight)
     raise ValueError(f"unknown model kind {cfg.kind!r}")

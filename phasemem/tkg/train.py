@@ -72,6 +72,7 @@ class TrainConfig:
     init_scale: float = 1e-2
     s_init: float = 1.0  # phase model: initial s (radians per day)
     base_init: float = 1e4  # phase model: initial base of the frequency ladder
+    calendar: bool = False  # phase model: learned per-day phase residual
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"  # auto | bf16 | fp32: matmul precision while training
@@ -147,6 +148,7 @@ def _make_model(cfg: TrainConfig, ds: TKGDataset, device: str) -> TKGModel:
         init_scale=cfg.init_scale,
         s_init=cfg.s_init,
         base_init=cfg.base_init,
+        calendar=cfg.calendar,
     )
     alpha = gate_alpha(ds.vocab.relations) if cfg.model == "phase" and cfg.alpha == "gate" else None
     return build_model(mcfg, alpha, cfg.smooth).to(device)

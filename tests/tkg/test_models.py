@@ -162,3 +162,61 @@ def test_gate_mode_uses_frozen_gate_values(
     alpha = res.model.alpha()
     assert not alpha.requires_grad  # frozen
     assert torch.allclose(alpha, torch.tensor([0.9, 0.05]))  # vocab order: holds, likes
+
+
+def test_calendar_phase_residual() -> None:
+    cfg = ModelConfig("phase", 5, 2, 4, 0, 9, alpha="learned", init_scale=0.5, calendar=True)
+    m = PhaseRotation(cfg, smooth_weight=0.1)
+    h, r, t = torch.tensor([0, 3]), torch.tensor([1, 2]), torch.tensor([4, 1])
+    d = torch.tensor([2, 7])
+    # starts as the plain model: zero residual, zero penalty
+    plain = PhaseRotation(ModelConfig("phase", 5, 2, 4, 0, 9, alpha="learned", init_scale=0.5))
+    plain.load_state_dict({k: v for k, v in m.state_dict().items() if k != "calendar.weight"})
+    assert torch.allclose(m.score_all(h, r, d), plain.score_all(h, r, d))
+    assert float(m.extra_regularizer()) == 0.0
+    with torch.no_grad():
+        m.calendar.weight.normal_()
+    a = torch.sigmoid(m.alpha_logit)[r % 2]
+    omega = 1e4 ** (-torch.arange(4) / 4)
+    want = a[:, None] * (omega * (d[:, None] - 4.5) + m.calendar.weight[d])
+    assert torch.allclose(m.theta(r, d), want, atol=1e-5)
+    # the cheap time-contrastive scores still equal the full ones minus the static part
+    days = torch.tensor([[0, 3, 9], [7, 1, 5]])
+    e = torch.complex(m.ent.weight[:, :4], m.ent.weight[:, 4:])
+    rs = torch.complex(m.rel_static.weight[:, :4], m.rel_static.weight[:, 4:])
+    static = (e[h] * rs[r] * e[t].conj()).real.sum(-1)
+    full = m.score_times(h, r, t, days)
+    assert torch.allclose(m.time_scores(h, r, t, days), full - static[:, None], atol=1e-5)
+    assert float(m.extra_regularizer()) > 0.0
+    with pytest.raises(ValueError, match="outside"):
+        m.theta(r, torch.tensor([2, 10]))
+
+
+def test_calendar_model_trains_and_round_trips(synthetic_dir: Path, tmp_path: Path) -> None:
+    ds = load_dataset(synthetic_dir)
+    filters = build_filters(ds)
+    res = train(ds, _cfg(alpha="one", epochs=2, calendar=True), filters, tmp_path / "cal")
+    model, _, ck = load_checkpoint(tmp_path / "cal" / "best.pt", "cpu")
+    assert ck["model_config"]["calendar"] is True
+    a = evaluate(res.model, ds.splits["test"], filters)
+    assert a == evaluate(model, ds.splits["test"], filters)
+
+
+def test_precision_choice() -> None:
+    from phasemem.tkg.train import use_bf16
+
+    assert use_bf16("fp32", "cpu") is False
+    assert use_bf16("bf16", "cpu") is True
+    assert isinstance(use_bf16("auto", "cpu"), bool)
+    with pytest.raises(TKGError):
+        use_bf16("fp8", "cpu")
+
+
+def test_fp32_and_bf16_training_agree_roughly(synthetic_dir: Path) -> None:
+    ds = load_dataset(synthetic_dir)
+    filters = build_filters(ds)
+    mrr = {}
+    for p in ("fp32", "bf16"):
+        out = train(ds, _cfg(alpha="one", epochs=20, precision=p), filters)
+        mrr[p] = evaluate(out.model, ds.splits["test"], filters)["time_aware"]["mrr"]
+    assert abs(mrr["fp32"] - mrr["bf16"]) < 0.1, mrr
