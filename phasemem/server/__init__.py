@@ -53,9 +53,40 @@ def serve(data_dir: str | Path, *, host: str = "127.0.0.1", port: int = 8420,
     config = {"data_dir": str(data_dir), "embedder": embedder, "facts": facts, "readers": readers,
               "max_body": max_body or DEFAULT_MAX_BODY}  # fmt: skip
     os.environ[_ENV] = json.dumps(config)  # how worker processes get their settings
-    target: Any = "phasemem.server:app_from_env" if workers > 1 else app_from_env()
-    uvicorn.run(target, factory=workers > 1, host=host, port=port, workers=workers if workers > 1 else None,
-                log_level=log_level, access_log=False, timeout_graceful_shutdown=5)  # fmt: skip
+    if workers == 1:
+        uvicorn.run(app_from_env(), host=host, port=port, log_level=log_level, access_log=False,
+                    timeout_graceful_shutdown=5)  # fmt: skip
+        return
+    _serve_workers(uvicorn.Config("phasemem.server:app_from_env", factory=True, host=host,
+                                  port=port, workers=workers, log_level=log_level,
+                                  access_log=False, timeout_graceful_shutdown=5))  # fmt: skip
+
+
+def _serve_workers(config: Any) -> None:
+    """uvicorn's process supervisor on a listening socket with ``TCP_NODELAY``.
+
+    Why not ``uvicorn.run(workers=N)``: uvicorn creates that socket with
+    protocol 0, so asyncio does not set ``TCP_NODELAY`` on the connections it
+    accepts, and a response written in two parts (head, then body) waits for
+    the client's delayed ACK: every request took ~56 ms instead of ~9 ms
+    (measured, 100K memories, one client). Linux copies the option from the
+    listening socket to each accepted one."""
+    import contextlib
+
+    from uvicorn.supervisors import Multiprocess
+
+    with contextlib.suppress(KeyboardInterrupt):  # an interactive stop
+        Multiprocess(config, sockets=[listening_socket(config)]).run()
+
+
+def listening_socket(config: Any) -> Any:
+    """``config.bind_socket()`` with ``TCP_NODELAY`` set (see ``_serve_workers``)."""
+    import socket
+
+    sock = config.bind_socket()
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 def app_from_env() -> Any:
