@@ -61,52 +61,82 @@ def gate_available(relations: list[str]) -> bool:
 
 
 def matched_dim(
-    n_ent: int, n_rel: int, n_days: int, phase_dim: int, learned_alpha: bool = False
+    n_ent: int,
+    n_rel: int,
+    n_days: int,
+    phase_dim: int,
+    learned_alpha: bool = False,
+    calendar: bool = False,
 ) -> int:
     """TNTComplEx complex dimension whose parameter count is closest to the phase model's."""
     phase = 2 * phase_dim * (n_ent + 4 * n_rel) + 2 + (n_rel if learned_alpha else 0)
+    phase += n_days * phase_dim if calendar else 0
     per_dim = 2 * (n_ent + 4 * n_rel + n_days)
     return max(1, round(phase / per_dim))
+
+
+#: The phase model exactly as DESIGN.md section 4 states it (initial s and base, no calendar).
+SPEC_SETTINGS = {"s_init": 1.0, "base_init": 1e4, "calendar": False}
 
 
 def default_specs(base: TrainConfig, with_gate: bool, tnt_dim: int) -> list[ModelSpec]:
     """Main model, baselines, then ablations. Main alpha: the gate when present, else 1.
 
-    Rows run in this order, so a run cut short still has the main comparison.
+    The main row uses ``base``'s phase settings (``calendar``, ``s_init``,
+    ``base_init``); when those differ from DESIGN.md's, a row with the design's
+    exact settings is added. Rows run in this order, so a run cut short still
+    has the main comparison.
     """
     main = "gate" if with_gate else "one"
     phase = replace(base, model="phase")
     name = {"gate": "Speed Gate", "one": "1"}
+    extras = [k for k, v in SPEC_SETTINGS.items() if getattr(base, k) != v]
+    how = " + calendar" if base.calendar else ""
     specs = [
         ModelSpec(
             f"phase_{main}",
-            f"Phase rotation, alpha = {name[main]} (main"
+            f"Phase rotation{how}, alpha = {name[main]} (main"
             + (")" if with_gate else "; gate not installed)"),
             replace(phase, alpha=main),
         ),
-        ModelSpec("static", "Static (alpha = 0)", replace(phase, alpha="zero", tc_weight=0.0)),
+        ModelSpec(
+            "static",
+            "Static (alpha = 0)",
+            replace(phase, alpha="zero", tc_weight=0.0, calendar=False),
+        ),
         ModelSpec(
             "tntcomplex",
             "TNTComplEx (same #params)",
-            replace(base, model="tntcomplex", dim=tnt_dim, tc_weight=0.0),
+            replace(base, model="tntcomplex", dim=tnt_dim, tc_weight=0.0, calendar=False),
         ),
     ]
     if with_gate:
         specs.append(
             ModelSpec(
-                "phase_one", "Phase rotation, alpha = 1 (no gate)", replace(phase, alpha="one")
+                "phase_one",
+                f"Phase rotation{how}, alpha = 1 (no gate)",
+                replace(phase, alpha="one"),
+            )
+        )
+    if extras:
+        specs.append(
+            ModelSpec(
+                f"phase_{main}_design",
+                f"Phase rotation as in DESIGN.md (s0 = 1, base0 = 1e4, no calendar), "
+                f"alpha = {name[main]}",
+                replace(phase, alpha=main, **SPEC_SETTINGS),
             )
         )
     specs += [
         ModelSpec(
-            "phase_learned",
-            "Phase rotation, alpha learned per relation",
-            replace(phase, alpha="learned"),
+            f"phase_{main}_no_tc",
+            f"Phase rotation{how}, alpha = {name[main]}, no time-contrastive loss",
+            replace(phase, alpha=main, tc_weight=0.0),
         ),
         ModelSpec(
-            f"phase_{main}_no_tc",
-            f"Phase rotation, alpha = {name[main]}, no time-contrastive loss",
-            replace(phase, alpha=main, tc_weight=0.0),
+            "phase_learned",
+            f"Phase rotation{how}, alpha learned per relation",
+            replace(phase, alpha="learned"),
         ),
     ]
     return specs
@@ -128,7 +158,9 @@ def run_compare(
     filters = build_filters(ds)
     lo, hi = ds.day_range
     with_gate = gate_available(ds.vocab.relations)
-    tnt_dim = matched_dim(ds.n_entities, ds.n_relations, hi - lo + 1, base.dim)
+    tnt_dim = matched_dim(
+        ds.n_entities, ds.n_relations, hi - lo + 1, base.dim, calendar=base.calendar
+    )
     all_specs = default_specs(base, with_gate, tnt_dim)
     labels = {s.key: s.label for s in all_specs}
     specs = [s for s in all_specs if s.key in only] if only else all_specs

@@ -96,3 +96,19 @@ def test_bad_data_is_reported(tmp_path: Path) -> None:
     r = CliRunner().invoke(tkg, ["train", "--data", str(d), "--epochs", "1"])
     assert r.exit_code != 0
     assert "train.txt:1" in str(r.exception)
+
+
+def test_compare_rows_and_parameter_matching() -> None:
+    pytest.importorskip("torch")
+    from phasemem.tkg.compare import SPEC_SETTINGS, default_specs, matched_dim
+    from phasemem.tkg.train import TrainConfig
+
+    plain = default_specs(TrainConfig(dim=64), with_gate=True, tnt_dim=60)
+    assert [s.key for s in plain][:3] == ["phase_gate", "static", "tntcomplex"]
+    assert not any(s.key.endswith("_design") for s in plain)  # main row is the design already
+    cal = default_specs(TrainConfig(dim=64, calendar=True, base_init=300.0), True, 60)
+    design = next(s for s in cal if s.key == "phase_gate_design")
+    assert all(getattr(design.config, k) == v for k, v in SPEC_SETTINGS.items())
+    assert cal[0].config.calendar and not cal[1].config.calendar and not cal[2].config.calendar
+    # the calendar's per-day phases count towards the parameter budget TNTComplEx gets
+    assert matched_dim(7128, 230, 365, 1024, calendar=True) > matched_dim(7128, 230, 365, 1024)
