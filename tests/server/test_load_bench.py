@@ -39,7 +39,9 @@ def test_response_parser_reads_chunked_bodies() -> None:
         r.feed_eof()
         return await load._response(r)
 
-    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+    chunked = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+    )
     assert asyncio.run(parse(chunked)) == (200, b"abcde")
     plain = b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n{}"
     assert asyncio.run(parse(plain)) == (404, b"{}")
