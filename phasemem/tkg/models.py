@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from phasemem.errors import InvalidInputError
 from phasemem.tkg._torch import require_torch
 
 torch = require_torch()
@@ -73,6 +74,20 @@ def _cmul(ar: Tensor, ai: Tensor, br: Tensor, bi: Tensor) -> tuple[Tensor, Tenso
 def _split(x: Tensor) -> tuple[Tensor, Tensor]:
     d = x.shape[-1] // 2
     return x[..., :d], x[..., d:]
+
+
+def _day_index(day: Tensor, cfg: ModelConfig, who: str) -> Tensor:
+    """Row of ``day`` in a per-day table; a clear error for days the model never saw."""
+    idx = day - cfg.day_lo
+    bad = (idx < 0) | (idx > cfg.day_hi - cfg.day_lo)
+    if bool(bad.any()):
+        first = int(day[bad].reshape(-1)[0])
+        raise InvalidInputError(
+            f"{who} knows days {cfg.day_lo}..{cfg.day_hi} (days since the vocabulary's first "
+            f"date) and cannot score day {first}, outside its training range",
+            field="day",
+        )
+    return idx
 
 
 def _mod4(xr: Tensor, xi: Tensor) -> Tensor:
@@ -207,10 +222,7 @@ class PhaseRotation(TKGModel):
         return a.reshape(-1, *([1] * (day.dim()))) * lin
 
     def _day_index(self, day: Tensor) -> Tensor:
-        idx = day - self.cfg.day_lo
-        if bool(((idx < 0) | (idx >= self.n_days)).any()):
-            raise ValueError("a calendar phase model got a day outside its training range")
-        return idx
+        return _day_index(day, self.cfg, "a calendar phase model")
 
     def relation_operator(self, r: Tensor, day: Tensor) -> tuple[Tensor, Tensor]:
         rr, ri = _split(self.rel_rot(r))
@@ -283,10 +295,7 @@ class TNTComplEx(TKGModel):
         self.smooth_weight = smooth_weight
 
     def _time(self, day: Tensor) -> Tensor:
-        idx = day - self.cfg.day_lo
-        if bool(((idx < 0) | (idx >= self.n_days)).any()):
-            raise ValueError("TNTComplEx got a day outside its training range")
-        return self.time(idx)
+        return self.time(_day_index(day, self.cfg, "TNTComplEx"))
 
     def relation_operator(self, r: Tensor, day: Tensor) -> tuple[Tensor, Tensor]:
         rr, ri = _split(self.rel(r))

@@ -112,3 +112,37 @@ def test_compare_rows_and_parameter_matching() -> None:
     assert cal[0].config.calendar and not cal[1].config.calendar and not cal[2].config.calendar
     # the calendar's per-day phases count towards the parameter budget TNTComplEx gets
     assert matched_dim(7128, 230, 365, 1024, calendar=True) > matched_dim(7128, 230, 365, 1024)
+
+
+def test_eval_on_days_the_model_never_saw_is_a_clean_error(
+    synthetic_dir: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("torch")
+    import shutil
+
+    from phasemem.cli.main import cli
+
+    out = tmp_path / "tnt"
+    common = ["--dim", "8", "--epochs", "1", "--batch-size", "128", "--device", "cpu"]
+    r = CliRunner().invoke(
+        tkg,
+        [
+            "train",
+            "--data",
+            str(synthetic_dir),
+            "--model",
+            "tntcomplex",
+            "--out",
+            str(out),
+            *common,
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    later = tmp_path / "later"
+    shutil.copytree(synthetic_dir, later)
+    (later / "test.txt").write_text("s1\tholds\to2\t2021-06-01\n")  # long after training
+    r = CliRunner().invoke(
+        cli, ["tkg", "eval", "--checkpoint", str(out / "best.pt"), "--data", str(later)]
+    )
+    assert r.exit_code == 2, r.output
+    assert "outside its training range" in r.output and "Traceback" not in r.output

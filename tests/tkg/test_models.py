@@ -9,6 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from phasemem.errors import InvalidInputError  # noqa: E402
 from phasemem.tkg.data import build_filters, load_dataset  # noqa: E402
 from phasemem.tkg.errors import TKGError  # noqa: E402
 from phasemem.tkg.models import ModelConfig, PhaseRotation, TNTComplEx  # noqa: E402
@@ -91,7 +92,7 @@ def test_tntcomplex_shapes_and_range() -> None:
     s = m.score_all(torch.tensor([0, 1]), torch.tensor([0, 3]), torch.tensor([10, 19]))
     assert s.shape == (2, 6)
     assert float(m.extra_regularizer()) >= 0
-    with pytest.raises(ValueError, match="outside"):
+    with pytest.raises(InvalidInputError, match="outside"):
         m.score_all(torch.tensor([0]), torch.tensor([0]), torch.tensor([20]))
 
 
@@ -188,7 +189,7 @@ def test_calendar_phase_residual() -> None:
     full = m.score_times(h, r, t, days)
     assert torch.allclose(m.time_scores(h, r, t, days), full - static[:, None], atol=1e-5)
     assert float(m.extra_regularizer()) > 0.0
-    with pytest.raises(ValueError, match="outside"):
+    with pytest.raises(InvalidInputError, match="outside"):
         m.theta(r, torch.tensor([2, 10]))
 
 
