@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from phasemem.embed.base import Embedder
+from phasemem.errors import EmbeddingError
 
 __all__ = ["BatchingEmbedder"]
 
@@ -94,7 +95,12 @@ class BatchingEmbedder(Embedder):
             batch = self._waiting[: self.max_batch]
             del self._waiting[: self.max_batch]
         try:
-            vectors = self._embed_queries([s.text for s in batch])
+            vectors = np.asarray(self._embed_queries([s.text for s in batch]), dtype=np.float32)
+            if vectors.shape != (len(batch), self.dim):
+                raise EmbeddingError(
+                    f"embedder {self.name!r} returned shape {vectors.shape} for "
+                    f"{len(batch)} queries of dimension {self.dim}"
+                )
             err: BaseException | None = None
         except BaseException as exc:  # handed to every waiter, raised in each thread
             vectors, err = None, exc
@@ -105,7 +111,7 @@ class BatchingEmbedder(Embedder):
                 if err is not None:
                     s.error = err
                 else:
-                    s.vector = np.array(vectors[i], dtype=np.float32)  # type: ignore[index]
+                    s.vector = vectors[i].copy()  # type: ignore[index]
             # hand the lead to the oldest waiter, or stand down
             if self._waiting:
                 nxt = self._waiting[0]

@@ -91,3 +91,22 @@ def test_a_failed_call_fails_its_batch_only() -> None:
 def test_max_batch_must_be_positive() -> None:
     with pytest.raises(ValueError):
         BatchingEmbedder(HashEmbedder(8), max_batch=0)
+
+
+class _Short(Embedder):
+    """Returns one row too few: a broken plug-in embedder."""
+
+    name, dim = "short", 8
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return np.zeros((max(0, len(texts) - 1), 8), dtype=np.float32)
+
+
+def test_a_malformed_result_is_a_typed_error_and_does_not_hang() -> None:
+    from phasemem.errors import EmbeddingError
+
+    b = BatchingEmbedder(_Short())
+    with pytest.raises(EmbeddingError, match="shape"):
+        b.embed_query("x")
+    with pytest.raises(EmbeddingError):  # the next caller is served, not stuck
+        b.embed_query("y")
