@@ -38,6 +38,18 @@ def _train_options(f: Any) -> Any:
             show_default=True,
             help="Phase model: add a learned per-day phase residual (see docs/tkg.md).",
         ),
+        click.option(
+            "--amplitude/--no-amplitude",
+            default=False,
+            show_default=True,
+            help="Phase model with --calendar: also learn a per-day log-modulus.",
+        ),
+        click.option(
+            "--calendar-smooth",
+            default=1e-2,
+            show_default=True,
+            help="Phase model: weight of the calendar's day-to-day smoothness penalty.",
+        ),
         click.option("--reg", default=3e-2, show_default=True, help="L4 regulariser weight."),
         click.option(
             "--smooth", default=1e-2, show_default=True, help="TNTComplEx time smoothness weight."

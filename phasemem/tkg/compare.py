@@ -67,16 +67,17 @@ def matched_dim(
     phase_dim: int,
     learned_alpha: bool = False,
     calendar: bool = False,
+    amplitude: bool = False,
 ) -> int:
     """TNTComplEx complex dimension whose parameter count is closest to the phase model's."""
     phase = 2 * phase_dim * (n_ent + 4 * n_rel) + 2 + (n_rel if learned_alpha else 0)
-    phase += n_days * phase_dim if calendar else 0
+    phase += n_days * phase_dim * (int(calendar) + int(amplitude))
     per_dim = 2 * (n_ent + 4 * n_rel + n_days)
     return max(1, round(phase / per_dim))
 
 
 #: The phase model exactly as DESIGN.md section 4 states it (initial s and base, no calendar).
-SPEC_SETTINGS = {"s_init": 1.0, "base_init": 1e4, "calendar": False}
+SPEC_SETTINGS = {"s_init": 1.0, "base_init": 1e4, "calendar": False, "amplitude": False}
 
 
 def default_specs(base: TrainConfig, with_gate: bool, tnt_dim: int) -> list[ModelSpec]:
@@ -91,7 +92,7 @@ def default_specs(base: TrainConfig, with_gate: bool, tnt_dim: int) -> list[Mode
     phase = replace(base, model="phase")
     name = {"gate": "Speed Gate", "one": "1"}
     extras = [k for k, v in SPEC_SETTINGS.items() if getattr(base, k) != v]
-    how = " + calendar" if base.calendar else ""
+    how = (" + calendar" if base.calendar else "") + (" + amplitude" if base.amplitude else "")
     specs = [
         ModelSpec(
             f"phase_{main}",
@@ -102,12 +103,19 @@ def default_specs(base: TrainConfig, with_gate: bool, tnt_dim: int) -> list[Mode
         ModelSpec(
             "static",
             "Static (alpha = 0)",
-            replace(phase, alpha="zero", tc_weight=0.0, calendar=False),
+            replace(phase, alpha="zero", tc_weight=0.0, calendar=False, amplitude=False),
         ),
         ModelSpec(
             "tntcomplex",
             "TNTComplEx (same #params)",
-            replace(base, model="tntcomplex", dim=tnt_dim, tc_weight=0.0, calendar=False),
+            replace(
+                base,
+                model="tntcomplex",
+                dim=tnt_dim,
+                tc_weight=0.0,
+                calendar=False,
+                amplitude=False,
+            ),
         ),
     ]
     if with_gate:
@@ -159,7 +167,12 @@ def run_compare(
     lo, hi = ds.day_range
     with_gate = gate_available(ds.vocab.relations)
     tnt_dim = matched_dim(
-        ds.n_entities, ds.n_relations, hi - lo + 1, base.dim, calendar=base.calendar
+        ds.n_entities,
+        ds.n_relations,
+        hi - lo + 1,
+        base.dim,
+        calendar=base.calendar,
+        amplitude=base.amplitude,
     )
     all_specs = default_specs(base, with_gate, tnt_dim)
     labels = {s.key: s.label for s in all_specs}

@@ -62,6 +62,7 @@ class ModelConfig:
     s_init: float = 1.0  # radians per day
     base_init: float = 1e4
     calendar: bool = False  # phase only: add a learned per-day phase residual
+    amplitude: bool = False  # phase only: add a learned per-day log-modulus (needs calendar)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -190,6 +191,15 @@ class PhaseRotation(TKGModel):
             # phase before alpha_r scales it (starts at zero: the plain model)
             self.calendar = nn.Embedding(self.n_days, d)
             nn.init.zeros_(self.calendar.weight)
+        if cfg.amplitude:
+            if not cfg.calendar:
+                raise ValueError(
+                    "amplitude=True needs calendar=True (it is the calendar's modulus)"
+                )
+            # rho(day): a learned log-modulus per day and dimension, so the calendar is a
+            # complex exponent alpha_r (rho + i theta); zero at start (unit modulus)
+            self.log_modulus_table = nn.Embedding(self.n_days, d)
+            nn.init.zeros_(self.log_modulus_table.weight)
         r = cfg.n_relations
         if cfg.alpha == "learned":
             # per relation (shared with its reciprocal); sigmoid(2) ~ 0.88 at start
@@ -224,17 +234,36 @@ class PhaseRotation(TKGModel):
     def _day_index(self, day: Tensor) -> Tensor:
         return _day_index(day, self.cfg, "a calendar phase model")
 
+    def modulus(self, r: Tensor, day: Tensor) -> Tensor | None:
+        """``exp(alpha_r * rho(day))``, shaped like :meth:`theta`; ``None`` without amplitude."""
+        if not self.cfg.amplitude:
+            return None
+        a = self.alpha()[r % self.cfg.n_relations]
+        rho = self.log_modulus_table(self._day_index(day))
+        return torch.exp(a.reshape(-1, *([1] * (day.dim()))) * rho)
+
+    def _rotor(self, r: Tensor, day: Tensor) -> tuple[Tensor, Tensor]:
+        """``exp(alpha_r (rho + i theta))`` as (re, im)."""
+        th = self.theta(r, day)
+        c, s = torch.cos(th), torch.sin(th)
+        m = self.modulus(r, day)
+        return (c, s) if m is None else (m * c, m * s)
+
     def relation_operator(self, r: Tensor, day: Tensor) -> tuple[Tensor, Tensor]:
         rr, ri = _split(self.rel_rot(r))
         sr, si = _split(self.rel_static(r))
         if self.cfg.alpha == "zero":
             return rr + sr, ri + si
-        th = self.theta(r, day)
-        cr, ci = _cmul(rr, ri, torch.cos(th), torch.sin(th))
+        cr, ci = _cmul(rr, ri, *self._rotor(r, day))
         return cr + sr, ci + si
 
     def relation_l4(self, r: Tensor, day: Tensor) -> Tensor:
-        return _mod4(*_split(self.rel_rot(r))) + _mod4(*_split(self.rel_static(r)))
+        rot = _mod4(*_split(self.rel_rot(r)))
+        m = self.modulus(r, day)
+        if m is not None:  # like TNTComplEx: penalise the time-modulated factor
+            rr, ri = _split(self.rel_rot(r))
+            rot = _mod4(m * rr, m * ri)
+        return rot + _mod4(*_split(self.rel_static(r)))
 
     def time_scores(
         self,
@@ -261,18 +290,21 @@ class PhaseRotation(TKGModel):
         ur, ui = hr * tr + hi * ti, hi * tr - hr * ti  # e_h * conj(e_t)
         wr, wi = _cmul(ur, ui, *_split(self.rel_rot(r)))
         with torch.no_grad():
-            th = self.theta(r, days)  # (B, K, D)
-        return torch.einsum("bd,bkd->bk", wr, torch.cos(th)) - torch.einsum(
-            "bd,bkd->bk", wi, torch.sin(th)
-        )
+            c, s = self._rotor(r, days)  # (B, K, D)
+        return torch.einsum("bd,bkd->bk", wr, c) - torch.einsum("bd,bkd->bk", wi, s)
 
     def extra_regularizer(self) -> Tensor:
         """With a calendar: ``smooth * mean_days sum_j (1 - cos(phi_{d+1,j} - phi_{d,j}))``,
-        so neighbouring days keep neighbouring phases unless the data say otherwise."""
+        so neighbouring days keep neighbouring phases unless the data say otherwise;
+        with amplitude also ``+ (rho_{d+1,j} - rho_{d,j})^2 / 2``."""
         if not self.cfg.calendar or self.n_days < 2:
             return self.ent.weight.new_zeros(())
         w = self.calendar.weight
-        return self.smooth_weight * (1.0 - torch.cos(w[1:] - w[:-1])).sum() / (self.n_days - 1)
+        pen = (1.0 - torch.cos(w[1:] - w[:-1])).sum()
+        if self.cfg.amplitude:  # same small-step scale as 1 - cos: half the squared step
+            rho = self.log_modulus_table.weight
+            pen = pen + 0.5 * ((rho[1:] - rho[:-1]) ** 2).sum()
+        return self.smooth_weight * pen / (self.n_days - 1)
 
     def spectrum(self) -> dict[str, float]:
         """Current ``s`` (rad/day) and ``base``."""

@@ -73,6 +73,8 @@ class TrainConfig:
     s_init: float = 1.0  # phase model: initial s (radians per day)
     base_init: float = 1e4  # phase model: initial base of the frequency ladder
     calendar: bool = False  # phase model: learned per-day phase residual
+    amplitude: bool = False  # phase model: learned per-day log-modulus (with calendar)
+    calendar_smooth: float = 1e-2  # phase model: smoothness weight of the calendar over days
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"  # auto | bf16 | fp32: matmul precision while training
@@ -149,9 +151,11 @@ def _make_model(cfg: TrainConfig, ds: TKGDataset, device: str) -> TKGModel:
         s_init=cfg.s_init,
         base_init=cfg.base_init,
         calendar=cfg.calendar,
+        amplitude=cfg.amplitude,
     )
     alpha = gate_alpha(ds.vocab.relations) if cfg.model == "phase" and cfg.alpha == "gate" else None
-    return build_model(mcfg, alpha, cfg.smooth).to(device)
+    smooth = cfg.calendar_smooth if cfg.model == "phase" else cfg.smooth
+    return build_model(mcfg, alpha, smooth).to(device)
 
 
 def _optimizer(model: TKGModel, cfg: TrainConfig) -> Any:
@@ -160,9 +164,11 @@ def _optimizer(model: TKGModel, cfg: TrainConfig) -> Any:
     groups = [{"params": rest, "lr": cfg.lr}]
     if spectrum:
         groups.append({"params": spectrum, "lr": cfg.spectrum_lr})
-    # fused: one kernel over all parameters (the entity table is updated densely every step)
-    fused = next(model.parameters()).device.type in ("cpu", "cuda")
-    return torch.optim.Adagrad(groups, lr=cfg.lr, fused=fused)
+    # fused: one kernel over all parameters (the entity table is updated densely every
+    # step). PyTorch has a fused Adagrad for the CPU only; CUDA takes the foreach path.
+    if next(model.parameters()).device.type == "cpu":
+        return torch.optim.Adagrad(groups, lr=cfg.lr, fused=True)
+    return torch.optim.Adagrad(groups, lr=cfg.lr, foreach=True)
 
 
 @torch.no_grad()
@@ -283,6 +289,8 @@ def train(
     device = pick_device(cfg.device)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
+    if cfg.amplitude and not (cfg.model == "phase" and cfg.calendar):
+        raise TKGError("--amplitude is a phase-model option and needs --calendar")
     model = _make_model(cfg, ds, device)
     opt = _optimizer(model, cfg)
     start_epoch, best_mrr, best_epoch = 0, -1.0, -1

@@ -112,6 +112,8 @@ def test_compare_rows_and_parameter_matching() -> None:
     assert cal[0].config.calendar and not cal[1].config.calendar and not cal[2].config.calendar
     # the calendar's per-day phases count towards the parameter budget TNTComplEx gets
     assert matched_dim(7128, 230, 365, 1024, calendar=True) > matched_dim(7128, 230, 365, 1024)
+    # with the modulus too, the phase model has TNTComplEx's per-day budget: same D
+    assert matched_dim(7128, 230, 365, 1024, calendar=True, amplitude=True) == 1024
 
 
 def test_eval_on_days_the_model_never_saw_is_a_clean_error(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -193,6 +194,57 @@ def test_calendar_phase_residual() -> None:
         m.theta(r, torch.tensor([2, 10]))
 
 
+def test_amplitude_is_the_calendars_modulus() -> None:
+    kw = {"alpha": "learned", "init_scale": 0.5, "calendar": True}
+    m = PhaseRotation(ModelConfig("phase", 5, 2, 4, 0, 9, amplitude=True, **kw), smooth_weight=0.1)
+    plain = PhaseRotation(ModelConfig("phase", 5, 2, 4, 0, 9, **kw), smooth_weight=0.1)
+    h, r, t = torch.tensor([0, 3]), torch.tensor([1, 2]), torch.tensor([4, 1])
+    d = torch.tensor([2, 7])
+    with torch.no_grad():
+        m.calendar.weight.normal_()
+    plain.load_state_dict({k: v for k, v in m.state_dict().items() if "log_modulus" not in k})
+    # zero log-modulus at start: exactly the calendar model, same penalties
+    assert torch.allclose(m.score_all(h, r, d), plain.score_all(h, r, d))
+    assert torch.allclose(m.extra_regularizer(), plain.extra_regularizer())
+    assert torch.allclose(m.l4(h, r, t, d), plain.l4(h, r, t, d))
+    with torch.no_grad():
+        m.log_modulus_table.weight.normal_(std=0.3)
+    a = torch.sigmoid(m.alpha_logit)[r % 2]
+    mod = torch.exp(a[:, None] * m.log_modulus_table.weight[d])
+    th = m.theta(r, d)
+    # brute force in complex arithmetic: e_h * (r_rot * exp(a (rho + i theta)) + r_static) . conj(e_t)
+    e = torch.complex(m.ent.weight[:, :4], m.ent.weight[:, 4:])
+    rot = torch.complex(m.rel_rot.weight[:, :4], m.rel_rot.weight[:, 4:])
+    rs = torch.complex(m.rel_static.weight[:, :4], m.rel_static.weight[:, 4:])
+    op = rot[r] * mod * torch.exp(1j * th) + rs[r]
+    want = (e[h][:, None, :] * op[:, None, :] * e.conj()[None]).real.sum(-1)
+    assert torch.allclose(m.score_all(h, r, d), want, atol=1e-5)
+    # the time-contrastive shortcut still equals full scores minus the static part
+    days = torch.tensor([[0, 3, 9], [7, 1, 5]])
+    static = (e[h] * rs[r] * e[t].conj()).real.sum(-1)
+    full = m.score_times(h, r, t, days)
+    assert torch.allclose(m.time_scores(h, r, t, days), full - static[:, None], atol=1e-5)
+    # L4 sees the modulated factor; smoothness now also sees the modulus steps
+    assert not torch.allclose(m.l4(h, r, t, d), plain.l4(h, r, t, d))
+    assert float(m.extra_regularizer()) > float(plain.extra_regularizer())
+    with pytest.raises(ValueError, match="calendar"):
+        PhaseRotation(ModelConfig("phase", 5, 2, 4, 0, 9, amplitude=True))
+
+
+def test_amplitude_trains_and_needs_a_calendar(synthetic_dir: Path, tmp_path: Path) -> None:
+    ds = load_dataset(synthetic_dir)
+    filters = build_filters(ds)
+    cfg = _cfg(alpha="one", epochs=1, calendar=True, amplitude=True)
+    res = train(ds, cfg, filters, tmp_path / "amp")
+    model, _, ck = load_checkpoint(tmp_path / "amp" / "best.pt", "cpu")
+    assert ck["model_config"]["amplitude"] is True
+    assert evaluate(res.model, ds.splits["test"], filters) == evaluate(
+        model, ds.splits["test"], filters
+    )
+    with pytest.raises(TKGError, match="calendar"):
+        train(ds, _cfg(alpha="one", epochs=1, amplitude=True), filters)
+
+
 def test_calendar_model_trains_and_round_trips(synthetic_dir: Path, tmp_path: Path) -> None:
     ds = load_dataset(synthetic_dir)
     filters = build_filters(ds)
@@ -221,3 +273,12 @@ def test_fp32_and_bf16_training_agree_roughly(synthetic_dir: Path) -> None:
         out = train(ds, _cfg(alpha="one", epochs=20, precision=p), filters)
         mrr[p] = evaluate(out.model, ds.splits["test"], filters)["time_aware"]["mrr"]
     assert abs(mrr["fp32"] - mrr["bf16"]) < 0.1, mrr
+
+
+def test_calendar_and_tnt_smoothness_are_separate_settings(synthetic_dir: Path) -> None:
+    from phasemem.tkg.train import _make_model
+
+    ds = load_dataset(synthetic_dir)
+    cfg = _cfg(alpha="one", calendar=True, calendar_smooth=0.0, smooth=0.5)
+    assert _make_model(cfg, ds, "cpu").smooth_weight == 0.0
+    assert _make_model(replace(cfg, model="tntcomplex"), ds, "cpu").smooth_weight == 0.5
