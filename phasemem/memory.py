@@ -25,6 +25,7 @@ from phasemem.embed import Embedder, get_embedder
 from phasemem.errors import ImportFormatError, InvalidInputError, NotFoundError
 from phasemem.facts.engine import FactEngine
 from phasemem.facts.model import Fact
+from phasemem.index.lexical import LexicalIndex
 from phasemem.index.quant import quantize
 from phasemem.index.vector import VectorIndex
 from phasemem.ingest import clean_text, content_hash, drafts_from
@@ -61,12 +62,17 @@ class Memory:
         actor: str | None = None,
         extractor: Any = "default",
         embed_context: bool = False,
+        lexical_index: bool = False,
     ) -> None:
         """``extractor``: "default" (rules, no LLM), None (episodes only, no
         facts), or any :class:`phasemem.extract.Extractor` (e.g. the LLM one).
         ``embed_context``: embed each turn after the previous turn of its
         session (+2.4 points recall@10 on LoCoMo dev, about half the ingest
-        speed; see docs/benchmarks.md)."""
+        speed; see docs/benchmarks.md).
+        ``lexical_index``: keep an in-memory BM25 index with FTS5's exact scores
+        (:mod:`phasemem.index.lexical`): searches on large stores cost a few ms
+        less, and opening costs about 2 s per 100K episodes, so long-lived
+        processes (the server) want it and one-shot CLI calls do not."""
         self.embed_context = embed_context
         self.embedder = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
         self.config = preset(config) if isinstance(config, str) else (config or RetrievalConfig())
@@ -76,6 +82,7 @@ class Memory:
             self.path, embedder_name=self.embedder.name, dim=self.embedder.dim
         )
         self.index = VectorIndex(self.embedder.dim)
+        self.lexical = LexicalIndex() if lexical_index else None
         self._sync_lock = threading.Lock()
         self._data_version = -1
         self._last_event = 0
@@ -90,7 +97,7 @@ class Memory:
             self.facts_engine = FactEngine(self.embedder, extractor)
             self._install_alpha_refinement()
         self._retriever = Retriever(
-            self.store, self.index, self.embedder, self._sync, self._speakers
+            self.store, self.index, self.embedder, self._sync, self._speakers, self.lexical
         )
         self._sync(force=True)
 
@@ -99,6 +106,8 @@ class Memory:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
         self.store.close()
+        if self.lexical is not None:
+            self.lexical.tokenizer.close()
 
     def __enter__(self) -> Memory:
         return self
@@ -117,6 +126,8 @@ class Memory:
             self._data_version = dv
             last, changes = store.changes_since(self._last_event)
             self.index.add(store.vector_rows(self.index.max_seq))
+            if self.lexical is not None:
+                self.lexical.add(store.lexical_rows(self.lexical.max_seq))
             for op, ep_id in changes:
                 self._refresh(op, ep_id)
             self._last_event = last
@@ -155,7 +166,11 @@ class Memory:
     def _refresh(self, op: str, ep_id: str) -> None:
         if op == "DELETE":
             self.index.remove(ep_id)
+            if self.lexical is not None:
+                self.lexical.remove(ep_id)
             return
+        if self.lexical is not None:  # text or speaker may have changed
+            self.lexical.update(ep_id, self.store.lexical_row(ep_id))
         stored = self.store.vector_of(ep_id)
         if stored is not None:
             self.index.replace(ep_id, *stored)

@@ -181,7 +181,7 @@ def _free_port() -> int:
 
 
 def _serve(
-    workdir: Path, embedder: str | None, readers: int, workers: int
+    workdir: Path, embedder: str | None, readers: int, workers: int, lexical_index: bool = True
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     args = [sys.executable, "-c", "from phasemem.cli import main; main()"]
@@ -200,6 +200,7 @@ def _serve(
         str(readers),
         "--workers",
         str(workers),
+        "--lexical-index" if lexical_index else "--no-lexical-index",
     ]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return proc, f"http://127.0.0.1:{port}"
@@ -334,7 +335,8 @@ def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
 
 def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests: int = 20_000, *,
         workdir: str | None = None, embedder: str | None = None, readers: int = 2, workers: int = 1,
-        rate: float | None = None, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:  # fmt: skip
+        rate: float | None = None, lexical_index: bool = True,
+        progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:  # fmt: skip
     tmp = None
     if workdir is None:
         tmp = tempfile.TemporaryDirectory(prefix="phasemem-load-")
@@ -348,7 +350,7 @@ def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests:
         ks = KeyStore(wd / "keys.db")
         key = ks.create(TENANT, "bench-load")[0]
         ks.close()
-        proc, url = _serve(wd, embedder, readers, workers)
+        proc, url = _serve(wd, embedder, readers, workers, lexical_index)
         try:
             _wait(url, proc)
             progress(f"server up at {url}; warming up")
@@ -378,7 +380,7 @@ def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests:
             except subprocess.TimeoutExpired:
                 proc.kill()
         res.update({
-            "n": n, "clients": clients, "seconds": seconds, "readers": readers, "workers": workers, "embedder": embedder or "minilm-l6-int8",
+            "n": n, "clients": clients, "seconds": seconds, "readers": readers, "workers": workers, "lexical_index": lexical_index, "embedder": embedder or "minilm-l6-int8",
             "facts_extraction": False, "single_client": single, "fill": info,
             "machine": machine(), "load_avg_1m": round(os.getloadavg()[0], 2),
         })  # fmt: skip

@@ -129,6 +129,21 @@ def run_one(
             out[f"{key}_ms"] = percentiles(lat)
             out[f"{key}_cpu_ms"] = percentiles(cpu_lat)
         out["dense_recall_at10_vs_exact"] = _dense_recall(mem, qs[:50])
+        mem.close()
+        # the same file through a handle with the in-memory BM25 index (what the server uses)
+        t = time.perf_counter()
+        mem = Memory(path, embedder=embedder, extractor="default" if facts else None,
+                     lexical_index=True)  # fmt: skip
+        out["lexical_index_open_s"] = round(time.perf_counter() - t, 2)
+        mem.search("warm up", user_id="bench")
+        lat, cpu_lat = [], []
+        for q in qs:
+            t, c = time.perf_counter(), time.process_time()
+            mem.search(q, user_id="bench", limit=10)
+            lat.append((time.perf_counter() - t) * 1000)
+            cpu_lat.append((time.process_time() - c) * 1000)
+        out["search_lexical_index_ms"] = percentiles(lat)
+        out["search_lexical_index_cpu_ms"] = percentiles(cpu_lat)
         out["peak_rss_mb"] = peak_rss_mb()
         mem.close()
         return out

@@ -140,7 +140,19 @@ class VectorIndex:
         out[known] = mask[pos[known]]
         return out.tolist()
 
-    def _positions(self, seqs: list[int]) -> np.ndarray:
+    def scope_mask(self, seqs: np.ndarray, q: VectorQuery) -> tuple[np.ndarray, bool]:
+        """``(allowed, all_known)``: whether each seq is a live row in ``q``'s scope,
+        and whether every seq is a row this index holds (episodes stored without
+        a vector are not: a caller that needs them asks SQL)."""
+        if len(seqs) == 0:
+            return np.zeros(0, dtype=bool), True
+        pos = self._positions(seqs)
+        known = pos >= 0
+        out = np.zeros(len(seqs), dtype=bool)
+        out[known] = self._mask(q)[pos[known]]
+        return out, bool(known.all())
+
+    def _positions(self, seqs: list[int] | np.ndarray) -> np.ndarray:
         """Row position of each seq, -1 for unknown ones (vectorised: a search
         asks this for a few hundred BM25 rows)."""
         if not self._ascending:

@@ -165,7 +165,9 @@ def build_server(resolve: Resolver, *, auth: tuple[Any, AuthSettings] | None = N
 # -- stdio -------------------------------------------------------------------------------
 def run_stdio(db: str | Path, *, user: str = "default", embedder: str | None = None,
               facts: bool = True) -> None:  # fmt: skip
-    mem = Memory(db, embedder=embedder, actor="mcp", extractor="default" if facts else None)
+    # a long-lived process: the in-memory BM25 index pays for its build
+    mem = Memory(db, embedder=embedder, actor="mcp", extractor="default" if facts else None,
+                 lexical_index=True)  # fmt: skip
     try:
         build_server(lambda: (mem, user)).run("stdio")
     finally:

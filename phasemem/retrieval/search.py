@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from phasemem.embed.base import Embedder
+from phasemem.index.lexical import LexicalIndex
 from phasemem.index.vector import VectorIndex, VectorQuery
 from phasemem.models import SearchHit
 from phasemem.retrieval.config import RetrievalConfig
@@ -43,26 +44,48 @@ class Retriever:
         embedder: Embedder,
         sync: Callable[[], None],
         speakers: Callable[[str], list[str]],
+        lexical: LexicalIndex | None = None,
     ) -> None:
         self.store = store
+        self.lexical = lexical
         self.index = index
         self.embedder = embedder
         self._sync = sync
         self.speakers = speakers
 
+    def _term_counts(self, words: list[str]) -> dict[str, int]:
+        if self.lexical is not None:
+            self._sync()
+            counts = self.lexical.doc_counts(words)
+            if counts is not None:
+                return counts
+        return self.store.term_counts(words)
+
     def _lexical(
-        self, match: str, flt: EpisodeFilter, pool: int, needs_post: bool
+        self, match: str, words: list[str], flt: EpisodeFilter, pool: int, needs_post: bool
     ) -> list[tuple[int, float]]:
-        """BM25 candidates in scope. Fast path: rank without joining the
+        """BM25 candidates in scope. Fastest: the in-memory BM25 index, when the
+        Memory keeps one (same scores as FTS5). Fast: rank without joining the
         episodes table and keep the rows the in-memory index allows (the join
         doubles the cost on large scopes); fall back to the SQL-filtered
         query when column filters apply or too few rows survive."""
         if not needs_post:
             self._sync()
-            raw = self.store.fulltext_unscoped(match, pool * 4)
             vq = VectorQuery(
                 flt.user_id, flt.agent_id, flt.session_id, flt.occurred_after, flt.occurred_before
             )
+            if self.lexical is not None:
+                complete = [True]
+
+                def allowed(seqs: np.ndarray) -> np.ndarray:
+                    mask, known = self.index.scope_mask(seqs, vq)
+                    complete[0] = known
+                    return mask
+
+                found = self.lexical.search(words, pool, allowed)
+                if found is not None and complete[0]:
+                    return found
+            raw = self.store.fulltext_unscoped(match, pool * 4)
             ok = self.index.allowed([seq for seq, _ in raw], vq)
             kept = [r for r, good in zip(raw, ok, strict=True) if good][:pool]
             if len(kept) >= pool or len(raw) < pool * 4:
@@ -92,9 +115,9 @@ class Retriever:
         if cfg.lexical:
             words = unique_terms(query)
             if cfg.lexical_budget:
-                words = prune_terms(self.store.term_counts(words), cfg.lexical_budget)
+                words = prune_terms(self._term_counts(words), cfg.lexical_budget)
             match = or_match(words)
-            lex = self._lexical(match, flt, pool, needs_post) if match else []
+            lex = self._lexical(match, words, flt, pool, needs_post) if match else []
             for rank, (seq, s) in enumerate(lex, 1):
                 per.setdefault(seq, {})["bm25"] = s
                 per[seq]["bm25_rank"] = rank

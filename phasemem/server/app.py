@@ -80,10 +80,13 @@ def create_app(
     max_body: int = DEFAULT_MAX_BODY,
     facts: bool = True,
     readers: int = 1,
+    lexical_index: bool = True,
     pool: TenantPool | None = None,
 ) -> FastAPI:
     """The ASGI app. ``data_dir`` holds ``keys.db`` and ``tenants/<name>.db``."""
-    pool = pool or TenantPool(data_dir, embedder=embedder, facts=facts, readers=readers)
+    pool = pool or TenantPool(
+        data_dir, embedder=embedder, facts=facts, readers=readers, lexical_index=lexical_index
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -96,6 +96,14 @@ class Store(abc.ABC):
         """How many documents contain each (query) term."""
 
     @abc.abstractmethod
+    def lexical_rows(self, after_seq: int = 0) -> list[tuple[int, str, str, str | None]]:
+        """``(seq, id, text, speaker)`` of every episode after ``after_seq``, by seq."""
+
+    @abc.abstractmethod
+    def lexical_row(self, episode_id: str) -> tuple[int, str, str, str | None] | None:
+        """``(seq, id, text, speaker)`` of one episode, ``None`` when it is gone."""
+
+    @abc.abstractmethod
     def fulltext_unscoped(self, match: str, limit: int) -> list[tuple[int, float]]:
         """(seq, bm25) over every scope, best first; callers filter."""
 

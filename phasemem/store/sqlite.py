@@ -39,7 +39,9 @@ from phasemem.store.facts_sql import (
     resolve_entity,
 )
 from phasemem.store.filters import EpisodeFilter
-from phasemem.store.schema import MIGRATIONS, SCHEMA_VERSION
+from phasemem.store.schema import BM25_WEIGHTS, MIGRATIONS, SCHEMA_VERSION
+
+_BM25 = ", ".join(str(w) for w in BM25_WEIGHTS)
 
 _EP_COLS = (
     "seq, id, user_id, agent_id, session_id, role, speaker, text, occurred_at, recorded_at, "
@@ -370,10 +372,25 @@ class SQLiteStore(Store):
             out[t] = self._df_cache[t]
         return out
 
+    def lexical_rows(self, after_seq: int = 0) -> list[tuple[int, str, str, str | None]]:
+        """``(seq, id, text, speaker)`` of every episode after ``after_seq``, by seq:
+        what the in-memory BM25 index (:mod:`phasemem.index.lexical`) tokenizes."""
+        return [
+            tuple(r)  # type: ignore[misc]
+            for r in self._read(
+                "SELECT seq, id, text, speaker FROM episodes WHERE seq > ? ORDER BY seq",
+                (after_seq,),
+            )
+        ]
+
+    def lexical_row(self, episode_id: str) -> tuple[int, str, str, str | None] | None:
+        rows = self._read("SELECT seq, id, text, speaker FROM episodes WHERE id = ?", (episode_id,))
+        return tuple(rows[0]) if rows else None  # type: ignore[return-value]
+
     def fulltext_unscoped(self, match: str, limit: int) -> list[tuple[int, float]]:
         """BM25 over every user's rows; the caller filters by scope."""
         rows = self._read(
-            "SELECT rowid, bm25(episodes_fts, 1.0, 0.5) AS s FROM episodes_fts WHERE episodes_fts MATCH ?"
+            f"SELECT rowid, bm25(episodes_fts, {_BM25}) AS s FROM episodes_fts WHERE episodes_fts MATCH ?"
             " ORDER BY s LIMIT ?",
             (match, limit),
         )
@@ -382,7 +399,7 @@ class SQLiteStore(Store):
     def fulltext(self, match: str, flt: EpisodeFilter, limit: int) -> list[tuple[int, float]]:
         where, params = flt.sql("e")
         rows = self._read(
-            "SELECT f.rowid, bm25(episodes_fts, 1.0, 0.5) AS s FROM episodes_fts f"
+            f"SELECT f.rowid, bm25(episodes_fts, {_BM25}) AS s FROM episodes_fts f"
             f" JOIN episodes e ON e.seq = f.rowid WHERE episodes_fts MATCH ? AND {where}"
             " ORDER BY s LIMIT ?",
             [match, *params, limit],

@@ -1,0 +1,175 @@
+"""The in-memory BM25 index must give FTS5's own bm25 scores, row for row."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from phasemem import Memory
+from phasemem.index.lexical import LexicalIndex
+from phasemem.retrieval.query import or_match
+from phasemem.store.schema import BM25_WEIGHTS, FTS_TOKENIZE, MIGRATIONS
+
+# stems that collide (run/running/runs), diacritics (cafe/café), numbers, mixed case
+WORDS = ["run", "running", "runs", "Runner", "café", "cafe", "Zoë", "zoe", "lisbon", "Kyoto",
+         "hiking", "hike", "42", "note", "the", "a", "sister", "photos", "rain", "rained"]  # fmt: skip
+SPEAKERS = [None, "Maya", "Ravi", "Zoë"]
+
+
+class _Fts:
+    """The store's FTS5 table shape, standalone: the reference."""
+
+    def __init__(self) -> None:
+        self.c = sqlite3.connect(":memory:")
+        self.c.execute(
+            f"CREATE VIRTUAL TABLE f USING fts5(text, speaker, tokenize='{FTS_TOKENIZE}')"
+        )
+
+    def put(self, seq: int, text: str, speaker: str | None) -> None:
+        self.c.execute("DELETE FROM f WHERE rowid = ?", (seq,))
+        self.c.execute(
+            "INSERT INTO f (rowid, text, speaker) VALUES (?, ?, ?)", (seq, text, speaker)
+        )
+
+    def drop(self, seq: int) -> None:
+        self.c.execute("DELETE FROM f WHERE rowid = ?", (seq,))
+
+    def scores(self, words: list[str]) -> dict[int, float]:
+        w = ", ".join(str(x) for x in BM25_WEIGHTS)
+        rows = self.c.execute(
+            f"SELECT rowid, bm25(f, {w}) FROM f WHERE f MATCH ?", (or_match(words),)
+        ).fetchall()
+        return {r[0]: -r[1] for r in rows}
+
+    def count(self, word: str) -> int:
+        return self.c.execute(
+            "SELECT COUNT(*) FROM f WHERE f MATCH ?", (or_match([word]),)
+        ).fetchone()[0]
+
+
+docs = st.lists(
+    st.tuples(st.lists(st.sampled_from(WORDS), min_size=0, max_size=12), st.sampled_from(SPEAKERS)),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    docs,
+    st.lists(
+        st.tuples(st.integers(0, 29), st.booleans(), st.lists(st.sampled_from(WORDS), max_size=6))
+    ),
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=5, unique=True),
+)
+def test_scores_equal_fts5_through_adds_updates_and_deletes(
+    corpus: list[tuple[list[str], str | None]],
+    edits: list[tuple[int, bool, list[str]]],
+    query: list[str],
+) -> None:
+    ref, idx = _Fts(), LexicalIndex()
+    rows = [(i + 1, f"id{i + 1}", " ".join(ws), sp) for i, (ws, sp) in enumerate(corpus)]
+    for seq, _, text, sp in rows:
+        ref.put(seq, text, sp)
+    half = len(rows) // 2  # two batches, as a sync after another process's write brings them
+    idx.add(rows[:half])
+    idx.add(rows[half:])
+    gone: set[int] = set()
+    for which, delete, ws in edits:
+        seq = which % len(rows) + 1
+        if seq in gone:
+            continue
+        if delete:
+            ref.drop(seq)
+            idx.remove(f"id{seq}")
+            gone.add(seq)
+        else:
+            text, sp = " ".join(ws), rows[seq - 1][3]
+            ref.put(seq, text, sp)
+            idx.update(f"id{seq}", (seq, f"id{seq}", text, sp))
+    want = ref.scores(query)
+    got = idx.scores(query)
+    assert got is not None
+    have = dict(zip(got[0].tolist(), got[1].tolist(), strict=True))
+    assert have.keys() == want.keys()
+    for seq, s in want.items():
+        assert have[seq] == pytest.approx(s, rel=1e-9, abs=1e-12)
+    assert idx.doc_counts(query) == {w: ref.count(w) for w in query}
+    # top-k: best first, ties by the older seq, the same rows as FTS5's ranking
+    top = idx.search(query, 5)
+    assert top is not None
+    expect = sorted(want.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+    assert [s for s, _ in top] == [s for s, _ in expect]
+
+
+def test_words_that_are_not_one_token_go_to_fts5() -> None:
+    idx = LexicalIndex()
+    idx.add([(1, "a", "e-mail me at home", None)])
+    assert idx.scores(["e-mail"]) is None  # a phrase of two tokens for FTS5
+    assert idx.scores(["..."]) is None  # no token at all
+    assert idx.search(["home", "e-mail"], 3) is None
+    assert idx.doc_counts(["home"]) == {"home": 1}
+
+
+def test_scope_filter_is_applied_before_the_top_k() -> None:
+    idx = LexicalIndex()
+    idx.add([(i, f"id{i}", "lisbon " * (1 + i % 3), None) for i in range(1, 21)])
+    top = idx.search(["lisbon"], 3, allowed=lambda seqs: seqs % 2 == 0)
+    assert top is not None and len(top) == 3
+    assert all(s % 2 == 0 for s, _ in top)
+
+
+def test_schema_and_index_agree_on_tokenizer_and_weights() -> None:
+    assert f"tokenize = '{FTS_TOKENIZE}'" in MIGRATIONS[0]
+    assert BM25_WEIGHTS == (1.0, 0.5)
+
+
+def _hits(m: Memory, q: str, **kw: object) -> list[tuple[str, float]]:
+    return [(h.episode.id, round(h.score, 9)) for h in m.search(q, user_id="u", **kw).hits]
+
+
+def test_memory_with_lexical_index_ranks_like_fts5(tmp_path: Path) -> None:
+    db = str(tmp_path / "m.db")
+    texts = [
+        "I went running in Lisbon with my sister",
+        "Zoë runs a café in Kyoto",
+        "We hiked near Kyoto and it rained",
+        "The cafe in Lisbon closed",
+        "Maya took photos of the rain",
+        "Ravi is a runner; he ran the Lisbon half marathon",
+    ] * 3
+    writer = Memory(db, embedder="hash-test", extractor=None)
+    ids = [r.id for r in writer.add([{"role": "user", "content": f"{t} ({i})"} for i, t in enumerate(texts)], user_id="u")]  # fmt: skip
+    writer.add("Lisbon running club for someone else", user_id="other")
+    fast = Memory(db, embedder="hash-test", extractor=None, lexical_index=True)
+    plain = Memory(db, embedder="hash-test", extractor=None)
+    queries = [
+        "running in Lisbon",
+        "café Kyoto",
+        "who took photos of the rain?",
+        "Zoë",
+        "e-mail Lisbon",
+    ]
+    try:
+        assert fast.lexical is not None and len(fast.lexical) == len(texts) + 1
+        for q in queries:
+            assert _hits(fast, q) == _hits(plain, q)
+            assert _hits(fast, q, limit=3) == _hits(plain, q, limit=3)
+        # another handle writes: the index follows through the event log
+        writer.update(ids[0], "I went swimming in Porto")
+        writer.delete(ids[1])
+        writer.add("Porto swimming again", user_id="u")
+        for q in ["swimming Porto", "running in Lisbon", "café Kyoto"]:
+            assert _hits(fast, q) == _hits(plain, q)
+        assert ids[1] not in {i for i, _ in _hits(fast, "Zoë runs a café in Kyoto")}
+        # and its own writes too
+        fast.delete(ids[2])
+        assert ids[2] not in {i for i, _ in _hits(fast, "hiked near Kyoto rained")}
+        assert _hits(fast, "hiked near Kyoto rained") == _hits(plain, "hiked near Kyoto rained")
+    finally:
+        for m in (writer, fast, plain):
+            m.close()
