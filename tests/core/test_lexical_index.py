@@ -173,3 +173,14 @@ def test_memory_with_lexical_index_ranks_like_fts5(tmp_path: Path) -> None:
     finally:
         for m in (writer, fast, plain):
             m.close()
+
+
+def test_tokenizer_scratch_table_is_rebuilt_after_large_batches() -> None:
+    from phasemem.index.lexical import Fts5Tokenizer
+
+    tk = Fts5Tokenizer()
+    rows = [(i + 1, f"hiking near Lisbon {i}", None) for i in range(Fts5Tokenizer.RESET_AFTER + 1)]
+    assert len(tk.documents(rows)) == 4 * len(rows)  # (token, row) pairs: hike, near, lisbon, N
+    assert tk._used == 0  # rebuilt: deleted rows no longer slow every later scan
+    assert tk.words(["Running", "café", "e-mail"]) == [["run"], ["cafe"], ["e", "mail"]]
+    tk.close()
