@@ -155,8 +155,8 @@ class Memory:
         self.store.refine_alpha = refine  # type: ignore[attr-defined]
 
     def _speakers(self, user_id: str) -> list[str]:
-        """Speaker names of a user, cached until the next write anywhere."""
-        self._sync()
+        """Speaker names of a user, cached until the next write anywhere (the
+        caller, a search, has synced with the file)."""
         hit = self._speaker_cache.get(user_id)
         if hit is None or hit[0] != self._last_event:
             hit = (self._last_event, self.store.speakers(user_id))

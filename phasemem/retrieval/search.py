@@ -55,7 +55,6 @@ class Retriever:
 
     def _term_counts(self, words: list[str]) -> dict[str, int]:
         if self.lexical is not None:
-            self._sync()
             counts = self.lexical.doc_counts(words)
             if counts is not None:
                 return counts
@@ -70,7 +69,6 @@ class Retriever:
         doubles the cost on large scopes); fall back to the SQL-filtered
         query when column filters apply or too few rows survive."""
         if not needs_post:
-            self._sync()
             vq = VectorQuery(
                 flt.user_id, flt.agent_id, flt.session_id, flt.occurred_after, flt.occurred_before
             )
@@ -105,6 +103,9 @@ class Retriever:
         """``query_vector`` may be a Future: the query is then embedded in a
         worker thread while the lexical stage runs (both release the GIL)."""
         t0 = time.perf_counter()
+        # once per search: each sync asks SQLite for its data version under the
+        # store's lock, and concurrent searches queued on it (seen in a profile)
+        self._sync()
         tr: dict[str, Any] | None = {"stages": {}} if trace else None
         per: dict[int, dict[str, float]] = {}
         pool = max(cfg.candidates, limit)
@@ -129,7 +130,6 @@ class Retriever:
         t1 = time.perf_counter()
 
         if cfg.dense:
-            self._sync()
             if isinstance(query_vector, Future):
                 qv = query_vector.result()
             else:
@@ -168,7 +168,6 @@ class Retriever:
         if cfg.neighbours > 0 and per:
             # Each strong hit lends a share of its score to the turns around it:
             # an answer often sits in the turn after the question that matched.
-            self._sync()
             sources = heapq.nsmallest(cfg.neighbour_sources, per.items(), key=_best_first)
             around = self.index.neighbours([seq for seq, _ in sources], cfg.neighbours)
             for seq, scores in sources:
