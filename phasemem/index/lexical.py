@@ -41,6 +41,12 @@ LexRow = tuple[int, str, str, "str | None"]
 _TEXT_W, _SPEAKER_W = BM25_WEIGHTS
 
 
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` highest scores plus every row tied with the lowest of them."""
+    part = np.argpartition(-scores, k - 1)[:k]
+    return np.flatnonzero(scores >= scores[part].min())
+
+
 class Fts5Tokenizer:
     """FTS5's tokenizer in a private ``:memory:`` database (thread-safe)."""
 
@@ -270,13 +276,17 @@ class LexicalIndex:
             return None
         seqs, sc = got
         if allowed is not None and len(seqs):
-            ok = np.asarray(allowed(seqs), dtype=bool)
+            # Scope-check the best rows first: when k of them pass, no row below
+            # them can enter the top k (rows tied with the cut are included).
+            head = _top(sc, 4 * k) if len(seqs) > 4 * k else None
+            ok = np.asarray(allowed(seqs[head] if head is not None else seqs), dtype=bool)
+            if head is not None and int(ok.sum()) < k:
+                head, ok = None, np.asarray(allowed(seqs), dtype=bool)
+            if head is not None:
+                seqs, sc = seqs[head], sc[head]
             seqs, sc = seqs[ok], sc[ok]
         if len(seqs) > k:
-            part = np.argpartition(-sc, k - 1)[:k]
-            # rows tied with the k-th score may sit outside the partition: take them all
-            cut = sc[part].min()
-            part = np.flatnonzero(sc >= cut)
+            part = _top(sc, k)
             seqs, sc = seqs[part], sc[part]
         order = np.lexsort((seqs, -sc))[:k]
         return [(int(seqs[i]), float(sc[i])) for i in order]

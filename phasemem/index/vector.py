@@ -236,9 +236,13 @@ class VectorIndex:
         if n_cand > EXACT_MAX:
             ham = self._hamming(sign_bits(vector[None, :])[0])
             if n_cand < self._n:
-                ham[~mask] = np.iinfo(np.uint16).max  # masked-out rows sort last
+                ham[~mask] = self.dim + 1  # farther than any real row
             keep = min(shortlist or max(8 * k, 512), n_cand)
-            cand = np.argpartition(ham, keep - 1)[:keep]
+            # the shortlist: every row within the smallest distance that holds
+            # ``keep`` rows (ties included), by a histogram of the few hundred
+            # possible distances instead of a partition of all rows
+            cut = int(np.searchsorted(np.cumsum(np.bincount(ham, minlength=self.dim + 2)), keep))
+            cand = np.flatnonzero(ham <= cut)
         else:
             cand = np.flatnonzero(mask)
         scores = (self.codes[cand].astype(np.float32) @ vector) * self.scales[cand]

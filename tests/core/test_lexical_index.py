@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -184,3 +185,21 @@ def test_tokenizer_scratch_table_is_rebuilt_after_large_batches() -> None:
     assert tk._used == 0  # rebuilt: deleted rows no longer slow every later scan
     assert tk.words(["Running", "café", "e-mail"]) == [["run"], ["cafe"], ["e", "mail"]]
     tk.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=60), st.integers(1, 8), st.integers(0, 6))
+def test_scoped_top_k_equals_filtering_everything_first(
+    reps: list[int], k: int, modulus: int
+) -> None:
+    """The head-first scope check must give the same rows as checking every row."""
+    idx = LexicalIndex()
+    idx.add(
+        [(i + 1, f"id{i + 1}", "lisbon " * r + "x " * (i % 5), None) for i, r in enumerate(reps)]
+    )
+    keep = (lambda seqs: seqs % (modulus + 1) == 0) if modulus else (lambda seqs: seqs > 0)
+    got = idx.search(["lisbon"], k, allowed=keep)
+    scored = idx.scores(["lisbon"])
+    assert got is not None and scored is not None
+    rows = [(int(s), float(v)) for s, v in zip(*scored, strict=True) if keep(np.array([s]))[0]]
+    assert got == sorted(rows, key=lambda r: (-r[1], r[0]))[:k]
