@@ -124,10 +124,14 @@ class _Postings:
 
 
 class LexicalIndex:
-    """BM25 postings over every live episode of a store file (see the module doc)."""
+    """BM25 postings over every live episode of a store file (see the module doc).
+
+    Thread-safe: a server's threads search one handle while its sync adds rows;
+    postings merge their appended chunks on read, so reads and writes share a lock."""
 
     def __init__(self, tokenizer: Fts5Tokenizer | None = None) -> None:
         self.tokenizer = tokenizer or Fts5Tokenizer()
+        self._lock = threading.RLock()
         self._terms: dict[str, _Postings] = {}
         self._n = 0
         self.seqs = np.zeros(1024, dtype=np.int64)
@@ -157,6 +161,10 @@ class LexicalIndex:
         except re-indexed updates, which :meth:`update` sends)."""
         if not rows:
             return
+        with self._lock:
+            self._add(rows)
+
+    def _add(self, rows: Sequence[LexRow]) -> None:
         m = len(rows)
         self._grow(self._n + m)
         first = self._n
@@ -193,24 +201,30 @@ class LexicalIndex:
                 post.chunks.append((p, w))
 
     def remove(self, episode_id: str) -> None:
-        pos = self._by_id.pop(episode_id, None)
-        if pos is not None and self.alive[pos]:
-            self.alive[pos] = False
-            self._live -= 1
-            self._total_tokens -= float(self.length[pos])
+        with self._lock:
+            pos = self._by_id.pop(episode_id, None)
+            if pos is not None and self.alive[pos]:
+                self.alive[pos] = False
+                self._live -= 1
+                self._total_tokens -= float(self.length[pos])
 
     def update(self, episode_id: str, row: LexRow | None) -> None:
         """Re-index an episode whose text or speaker changed (``row`` is its
         current ``(seq, id, text, speaker)``; ``None``: it is gone)."""
-        self.remove(episode_id)
-        if row is not None:
-            keep = self.max_seq
-            self.add([row])
-            self.max_seq = keep
+        with self._lock:
+            self.remove(episode_id)
+            if row is not None:
+                keep = self.max_seq
+                self._add([row])
+                self.max_seq = keep
 
     # -- queries -----------------------------------------------------------------
     def tokens(self, words: Sequence[str]) -> list[str] | None:
         """One FTS5 token per word, or ``None`` when some word is not exactly one."""
+        with self._lock:
+            return self._tokens(words)
+
+    def _tokens(self, words: Sequence[str]) -> list[str] | None:
         todo = [w for w in words if w not in self._word_cache]
         if todo:
             if len(self._word_cache) > 50_000:
@@ -227,18 +241,23 @@ class LexicalIndex:
 
     def doc_counts(self, words: Sequence[str]) -> dict[str, int] | None:
         """Live rows containing each word (what ``COUNT(*) ... MATCH '"word"'`` gives)."""
-        toks = self.tokens(words)
-        if toks is None:
-            return None
-        out: dict[str, int] = {}
-        for w, t in zip(words, toks, strict=True):
-            post = self._terms.get(t)
-            out[w] = 0 if post is None else int(self.alive[post.arrays()[0]].sum())
-        return out
+        with self._lock:
+            toks = self._tokens(words)
+            if toks is None:
+                return None
+            out: dict[str, int] = {}
+            for w, t in zip(words, toks, strict=True):
+                post = self._terms.get(t)
+                out[w] = 0 if post is None else int(self.alive[post.arrays()[0]].sum())
+            return out
 
     def scores(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
         """``(seqs, scores)`` of every live row matching any word: FTS5's bm25 negated."""
-        toks = self.tokens(words)
+        with self._lock:
+            return self._scores(words)
+
+    def _scores(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+        toks = self._tokens(words)
         if toks is None:
             return None
         n_rows = self._live

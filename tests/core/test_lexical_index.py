@@ -203,3 +203,48 @@ def test_scoped_top_k_equals_filtering_everything_first(
     assert got is not None and scored is not None
     rows = [(int(s), float(v)) for s, v in zip(*scored, strict=True) if keep(np.array([s]))[0]]
     assert got == sorted(rows, key=lambda r: (-r[1], r[0]))[:k]
+
+
+def test_concurrent_searches_while_rows_arrive_and_leave() -> None:
+    import random
+    import threading
+
+    idx, ref = LexicalIndex(), _Fts()
+    rng = random.Random(5)
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def reader(seed: int) -> None:
+        r = random.Random(seed)
+        try:
+            while not done.is_set():
+                words = r.sample(WORDS, 3)
+                idx.search(words, 5, allowed=lambda seqs: seqs % 2 == 0)
+                idx.doc_counts(words)
+        except BaseException as exc:  # noqa: BLE001 - any failure fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    seq = 0
+    for _ in range(60):
+        batch = []
+        for _ in range(rng.randint(1, 20)):
+            seq += 1
+            text = " ".join(rng.choices(WORDS, k=rng.randint(1, 10)))
+            batch.append((seq, f"id{seq}", text, rng.choice(SPEAKERS)))
+            ref.put(seq, text, batch[-1][3])
+        idx.add(batch)
+        gone = rng.randint(1, seq)
+        idx.remove(f"id{gone}")
+        ref.drop(gone)
+    done.set()
+    for t in threads:
+        t.join()
+    assert not errors
+    for words in (["run", "lisbon"], ["café", "zoe", "rain"], ["42"]):
+        got = idx.scores(words)
+        assert got is not None
+        want = ref.scores(words)
+        assert dict(zip(got[0].tolist(), got[1].tolist(), strict=True)) == pytest.approx(want)
