@@ -96,8 +96,10 @@ class Store(abc.ABC):
         """How many documents contain each (query) term."""
 
     @abc.abstractmethod
-    def lexical_rows(self, after_seq: int = 0) -> list[tuple[int, str, str, str | None]]:
-        """``(seq, id, text, speaker)`` of every episode after ``after_seq``, by seq."""
+    def lexical_rows(
+        self, after_seq: int = 0, limit: int | None = None
+    ) -> list[tuple[int, str, str, str | None]]:
+        """``(seq, id, text, speaker)`` of the episodes after ``after_seq``, by seq."""
 
     @abc.abstractmethod
     def lexical_row(self, episode_id: str) -> tuple[int, str, str, str | None] | None:

@@ -372,14 +372,16 @@ class SQLiteStore(Store):
             out[t] = self._df_cache[t]
         return out
 
-    def lexical_rows(self, after_seq: int = 0) -> list[tuple[int, str, str, str | None]]:
-        """``(seq, id, text, speaker)`` of every episode after ``after_seq``, by seq:
-        what the in-memory BM25 index (:mod:`phasemem.index.lexical`) tokenizes."""
+    def lexical_rows(
+        self, after_seq: int = 0, limit: int | None = None
+    ) -> list[tuple[int, str, str, str | None]]:
+        """``(seq, id, text, speaker)`` of the episodes after ``after_seq``, by seq
+        (at most ``limit``): what the in-memory BM25 index tokenizes."""
         return [
             tuple(r)  # type: ignore[misc]
             for r in self._read(
-                "SELECT seq, id, text, speaker FROM episodes WHERE seq > ? ORDER BY seq",
-                (after_seq,),
+                "SELECT seq, id, text, speaker FROM episodes WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after_seq, -1 if limit is None else limit),
             )
         ]
 

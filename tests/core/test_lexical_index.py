@@ -156,7 +156,9 @@ def test_memory_with_lexical_index_ranks_like_fts5(tmp_path: Path) -> None:
         "e-mail Lisbon",
     ]
     try:
+        assert fast.wait_for_lexical_index(60)
         assert fast.lexical is not None and len(fast.lexical) == len(texts) + 1
+        assert not plain.wait_for_lexical_index(0)  # not asked for: FTS5 only
         for q in queries:
             assert _hits(fast, q) == _hits(plain, q)
             assert _hits(fast, q, limit=3) == _hits(plain, q, limit=3)
@@ -248,3 +250,60 @@ def test_concurrent_searches_while_rows_arrive_and_leave() -> None:
         assert got is not None
         want = ref.scores(words)
         assert dict(zip(got[0].tolist(), got[1].tolist(), strict=True)) == pytest.approx(want)
+
+
+def test_index_built_in_the_background_catches_up_with_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Searches use FTS5 while the index builds; rows added, edited and deleted
+    during the build are in it once it is attached."""
+    import threading
+
+    db = str(tmp_path / "m.db")
+    writer = Memory(db, embedder="hash-test", extractor=None)
+    ids = [
+        r.id
+        for r in writer.add(
+            [{"role": "user", "content": f"hiking near Lisbon day {i}"} for i in range(30)],
+            user_id="u",
+        )
+    ]
+    gate, started = threading.Event(), threading.Event()
+    real_add = LexicalIndex.add
+
+    def slow_add(self: LexicalIndex, rows: list) -> None:  # type: ignore[type-arg]
+        started.set()
+        gate.wait(30)
+        real_add(self, rows)
+
+    monkeypatch.setattr(LexicalIndex, "add", slow_add)
+    monkeypatch.setattr(Memory, "_LEXICAL_CHUNK", 10)
+    fast = Memory(db, embedder="hash-test", extractor=None, lexical_index=True)
+    plain = Memory(db, embedder="hash-test", extractor=None)
+    try:
+        assert started.wait(30) and fast.lexical is None
+        assert _hits(fast, "Lisbon hiking") == _hits(plain, "Lisbon hiking")  # FTS5 meanwhile
+        writer.delete(ids[0])
+        writer.update(ids[1], "swimming in Porto")
+        writer.add("hiking near Porto at dawn", user_id="u")
+        gate.set()
+        assert fast.wait_for_lexical_index(30)
+        monkeypatch.setattr(LexicalIndex, "add", real_add)
+        for q in ("Lisbon hiking", "swimming Porto", "Porto dawn"):
+            assert _hits(fast, q) == _hits(plain, q)
+        assert ids[0] not in {i for i, _ in _hits(fast, "hiking near Lisbon day 0")}
+    finally:
+        gate.set()
+        for m in (writer, fast, plain):
+            m.close()
+
+
+def test_close_during_the_build_stops_it(tmp_path: Path) -> None:
+    db = str(tmp_path / "m.db")
+    with Memory(db, embedder="hash-test", extractor=None) as m:
+        m.add(
+            [{"role": "user", "content": f"note {i} about Kyoto"} for i in range(50)], user_id="u"
+        )
+    fast = Memory(db, embedder="hash-test", extractor=None, lexical_index=True)
+    fast.close()  # joins the builder; no error from a closed store
+    assert fast._lexical_done.is_set()
