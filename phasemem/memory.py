@@ -126,6 +126,11 @@ class Memory:
         if self.lexical is not None:
             self.lexical.tokenizer.close()
 
+    @property
+    def lexical_building(self) -> bool:
+        """True while the in-memory BM25 index is being built in the background."""
+        return self._lexical_thread is not None and not self._lexical_done.is_set()
+
     def wait_for_lexical_index(self, timeout: float | None = None) -> bool:
         """Wait for the background build of the in-memory BM25 index; True when
         searches use it (False: not asked for, failed, or still building)."""

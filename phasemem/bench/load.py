@@ -206,6 +206,21 @@ def _serve(
     return proc, f"http://127.0.0.1:{port}"
 
 
+def _wait_indexes(url: str, timeout: float = 300, settled: int = 12) -> None:
+    """Until ``settled`` health checks in a row, each on a new connection (so
+    any worker may answer), report no index still building: steady state."""
+    import json
+    import urllib.request
+
+    deadline = time.time() + timeout
+    calm = 0
+    while calm < settled and time.time() < deadline:
+        with urllib.request.urlopen(f"{url}/v1/healthz", timeout=10) as r:  # noqa: S310 - loopback
+            building = json.loads(r.read()).get("indexes_building", 0)
+        calm = calm + 1 if building == 0 else 0
+        time.sleep(0.05 if building == 0 else 0.5)
+
+
 def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> None:
     import httpx
 
@@ -355,6 +370,8 @@ def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests:
             _wait(url, proc)
             progress(f"server up at {url}; warming up")
             hammer(url, key, 1, 3.0, 20)
+            hammer(url, key, clients, 3.0, clients * 5)  # opens the tenant in every worker
+            _wait_indexes(url)
             single = hammer(url, key, 1, min(10.0, seconds), 200)
             progress(f"1 client: p50 {single['search_ms']['p50']:.1f} ms; now {clients} clients")
             cpu0 = _cpu_s(proc.pid)

@@ -289,7 +289,9 @@ def create_app(
     # -- service ---------------------------------------------------------------------------
     @app.get("/v1/healthz", tags=["service"])
     def healthz() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__}
+        # indexes_building: tenant handles of this process still building their
+        # in-memory BM25 index (FTS5 serves them meanwhile); 0 = warmed up
+        return {"status": "ok", "version": __version__, "indexes_building": pool.indexes_building()}
 
     @app.get("/v1/whoami", response_model=S.Whoami, tags=["service"])
     def whoami(request: Request, _: Any = _BEARER) -> dict[str, Any]:

@@ -79,6 +79,11 @@ class TenantPool:
             return handles[0]
         return handles[next(self._turn) % len(handles)]
 
+    def indexes_building(self) -> int:
+        """Open tenant handles whose in-memory BM25 index is still being built
+        (searches on them use FTS5 until it is ready)."""
+        return sum(m.lexical_building for hs in list(self._open.values()) for m in hs)
+
     def close(self) -> None:
         with self._lock:
             for handles in self._open.values():

@@ -341,3 +341,18 @@ def test_tenant_comes_from_key_not_body(server: Server, path: str) -> None:
         body = {"user_id": "x", "messages": "hi", "tenant": "tenant-a"} if path == "/v1/memories" else \
                {"user_id": "x", "query": "hi", "tenant": "tenant-a"}  # fmt: skip
         _err(b.post(path, json=body), 422, "invalid_input")
+
+
+def test_health_reports_index_builds_until_warm(server: Server) -> None:
+    """A tenant's first search opens it and starts its in-memory BM25 build in the
+    background; /v1/healthz counts such builds and reaches 0 once they are done."""
+    with server.client(server.key_a) as c:
+        r = c.post("/v1/search", json={"user_id": _user(), "query": "kites"})
+        assert r.status_code == 200
+        building = None
+        for _ in range(100):
+            building = c.get("/v1/healthz").json()["indexes_building"]
+            if building == 0:
+                break
+            threading.Event().wait(0.1)
+        assert building == 0
