@@ -133,12 +133,15 @@ def scale(c: Ctx, ns: str, queries: int, no_facts: bool, json_out: str | None) -
 
     res = {"machine": machine(), "runs": runs}
     table = Table("n", "facts", "ingest/s", "ingest/cpu-s", "p50 ms", "p95 ms", "cpu p50", "bm25 p50",
-                  "dense p50", "dense R@10 vs exact", "bytes/ep", "RSS MB", title="scale")  # fmt: skip
+                  "dense p50", "dense R@10 vs exact (ids / scores)", "cpu p50, BM25 in memory",
+                  "bytes/ep", "RSS MB", title="scale")  # fmt: skip
     for r in runs:
         table.add_row(str(r["n"]), "on" if r["facts"] else "off", f"{r['ingest_per_s']:.0f}",
                       f"{r['ingest_per_cpu_s']:.0f}", f"{r['search_ms']['p50']:.2f}", f"{r['search_ms']['p95']:.2f}",
                       f"{r['search_cpu_ms']['p50']:.2f}", f"{r['bm25_only_search_ms']['p50']:.2f}",
-                      f"{r['dense_only_search_ms']['p50']:.2f}", f"{r['dense_recall_at10_vs_exact']:.3f}",
+                      f"{r['dense_only_search_ms']['p50']:.2f}",
+                      f"{r['dense_recall_at10_vs_exact']:.3f} / {r['dense_score_recall_at10_vs_exact']:.3f}",
+                      f"{r['search_lexical_index_cpu_ms']['p50']:.2f}",
                       f"{r['bytes_per_episode']:.0f}", f"{r['peak_rss_mb']:.0f}")  # fmt: skip
     console.print(table)
     if json_out:
