@@ -75,11 +75,11 @@ class VectorIndex:
         self.codes = grow(get("codes"), (cap, self.dim), np.int8)
         self.scales = grow(get("scales"), (cap,), np.float32)
         old_bits = get("bits")
-        self.bits = np.zeros(
-            (self.words, cap), dtype=np.uint64
-        )  # word-major: one contiguous row per word
+        bits = np.zeros((self.words, cap), dtype=np.uint64)  # word-major: one row per word
         if old_bits is not None:
-            self.bits[:, : self._n] = old_bits[:, : self._n]
+            bits[:, : self._n] = old_bits[:, : self._n]
+        # assigned only when complete: a search in another thread may read it meanwhile
+        self.bits = bits
         self.user = grow(get("user"), (cap,), np.int32, -3)
         self.agent = grow(get("agent"), (cap,), np.int32, -3)
         self.session = grow(get("session"), (cap,), np.int32, -3)
