@@ -258,12 +258,11 @@ class PhaseRotation(TKGModel):
         return cr + sr, ci + si
 
     def relation_l4(self, r: Tensor, day: Tensor) -> Tensor:
-        rot = _mod4(*_split(self.rel_rot(r)))
+        rr, ri = _split(self.rel_rot(r))
         m = self.modulus(r, day)
         if m is not None:  # like TNTComplEx: penalise the time-modulated factor
-            rr, ri = _split(self.rel_rot(r))
-            rot = _mod4(m * rr, m * ri)
-        return rot + _mod4(*_split(self.rel_static(r)))
+            rr, ri = m * rr, m * ri
+        return _mod4(rr, ri) + _mod4(*_split(self.rel_static(r)))
 
     def time_scores(
         self,
