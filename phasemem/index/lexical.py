@@ -82,7 +82,7 @@ class Fts5Tokenizer:
             self._conn.executemany("INSERT INTO t (rowid, text, speaker) VALUES (?, ?, ?)", rows)
             out = self._conn.execute(
                 "SELECT term, doc, SUM(CASE col WHEN 'text' THEN ? ELSE ? END), COUNT(*)"
-                " FROM v GROUP BY term, doc",
+                " FROM v GROUP BY term, doc ORDER BY term, doc",
                 (_TEXT_W, _SPEAKER_W),
             ).fetchall()
             self._used += len(rows)
