@@ -43,7 +43,8 @@ embedder_option = click.option("--embedder", default=None, hidden=True)
 lexical_option = click.option(
     "--lexical-index/--no-lexical-index", default=True, show_default=True,
     help="Keep an in-memory BM25 index per tenant handle (FTS5's exact scores, less CPU per "
-    "search; about 2 s per 100K memories when a tenant is opened).")  # fmt: skip
+    "search), built in the background when a tenant is opened (~2.5 s per 100K memories; "
+    "FTS5 answers meanwhile).")  # fmt: skip
 facts_option = click.option("--facts/--no-facts", default=True, show_default=True,
                             help="Extract facts from new memories (--no-facts: episodes only).")  # fmt: skip
 
