@@ -131,14 +131,7 @@ class VectorIndex:
 
     def allowed(self, seqs: list[int], q: VectorQuery) -> list[bool]:
         """Whether each seq is a live row that ``q``'s scope allows."""
-        if not seqs:
-            return []
-        pos = self._positions(seqs)
-        known = pos >= 0
-        mask = self._mask(q)
-        out = np.zeros(len(seqs), dtype=bool)
-        out[known] = mask[pos[known]]
-        return out.tolist()
+        return self.scope_mask(np.asarray(seqs, dtype=np.int64), q)[0].tolist()
 
     def scope_mask(self, seqs: np.ndarray, q: VectorQuery) -> tuple[np.ndarray, bool]:
         """``(allowed, all_known)``: whether each seq is a live row in ``q``'s scope,
