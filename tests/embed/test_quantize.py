@@ -1,0 +1,157 @@
+"""int8 matrix products: the graph rewrite, its numbers, and the embedder wired to it."""
+
+from __future__ import annotations
+
+import builtins
+import warnings
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from onnx import TensorProto, helper, numpy_helper
+
+from phasemem.embed.minilm import MiniLMEmbedder
+from phasemem.embed.quantize import dynamic_int8_matmuls
+
+
+def _graph(w_q: np.ndarray, scale: np.ndarray, *, shared_cast: bool = False) -> bytes:
+    """x @ (float(w_q) * scale) and, beside it, x @ a float weight (must stay a MatMul)."""
+    k, n = w_q.shape
+    inits = [
+        numpy_helper.from_array(w_q.astype(np.int8), "w_q"),
+        numpy_helper.from_array(scale.astype(np.float32), "w_scale"),
+        numpy_helper.from_array(np.eye(k, n, dtype=np.float32), "w_float"),
+    ]
+    nodes = [
+        helper.make_node("Cast", ["w_q"], ["w_f"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["w_f", "w_scale"], ["w"]),
+        helper.make_node("MatMul", ["x", "w"], ["y"]),
+        helper.make_node("MatMul", ["x", "w_float"], ["z"]),
+    ]
+    outputs = [
+        helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, n]),
+        helper.make_tensor_value_info("z", TensorProto.FLOAT, [None, n]),
+    ]
+    if shared_cast:  # the dequantized weight is also an output: the rewrite must not drop it
+        outputs.append(helper.make_tensor_value_info("w_f", TensorProto.FLOAT, [k, n]))
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, k])],
+        outputs, inits,
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model.SerializeToString()
+
+
+def _run(model: bytes, x: np.ndarray) -> list[np.ndarray]:
+    return ort.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, {"x": x})
+
+
+def _ops(model: bytes) -> list[str]:
+    return [n.op_type for n in onnx.load_from_string(model).graph.node]
+
+
+def test_rewrites_int8_weight_matmul_and_leaves_float_one() -> None:
+    rng = np.random.default_rng(0)
+    w_q = rng.integers(-127, 128, size=(16, 8))
+    scale = rng.uniform(0.001, 0.02, size=(1, 8))
+    model = _graph(w_q, scale)
+    out, n = dynamic_int8_matmuls(model)
+    assert n == 1
+    assert sorted(_ops(out)) == ["DynamicQuantizeMatMul", "MatMul"]
+    names = {t.name for t in onnx.load_from_string(out).graph.initializer}
+    assert "w_scale" not in names and "w_q" in names  # the old float scale is gone
+    x = rng.normal(size=(5, 16)).astype(np.float32)
+    y, z = _run(out, x)
+    ref = x @ (w_q * scale).astype(np.float32)
+    np.testing.assert_allclose(z, x @ np.eye(16, 8, dtype=np.float32), rtol=1e-6)
+    assert np.abs(y - ref).max() <= 0.02 * np.abs(ref).max()
+
+
+def test_leaves_weight_alone_when_something_else_reads_it() -> None:
+    rng = np.random.default_rng(1)
+    model = _graph(rng.integers(-127, 128, size=(4, 3)), np.full((1, 3), 0.1), shared_cast=True)
+    out, n = dynamic_int8_matmuls(model)
+    assert n == 0 and out == model
+
+
+def test_per_row_scale_is_not_rewritten() -> None:
+    """A scale per input row is not a per-column scale: rewriting it would be wrong."""
+    rng = np.random.default_rng(2)
+    model = _graph(rng.integers(-127, 128, size=(6, 4)), rng.uniform(0.01, 0.1, size=(6, 1)))
+    out, n = dynamic_int8_matmuls(model)
+    assert n == 0 and out == model
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    k=st.integers(1, 40),
+    n=st.integers(1, 24),
+    rows=st.integers(1, 6),
+    per_column=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_rewritten_products_match_float_products(
+    k: int, n: int, rows: int, per_column: bool, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    w_q = rng.integers(-127, 128, size=(k, n))
+    scale = rng.uniform(1e-3, 5e-2, size=(1, n) if per_column else (1, 1))
+    out, count = dynamic_int8_matmuls(_graph(w_q, scale))
+    assert count == 1
+    x = rng.normal(size=(rows, k)).astype(np.float32)
+    y = _run(out, x)[0]
+    ref = x @ (w_q * scale).astype(np.float32)
+    # activations are rounded to 256 levels over their range: error <= ~k/2 steps of x times |w|
+    step = (max(x.max(), 0) - min(x.min(), 0)) / 255
+    bound = 0.5 * step * np.abs(w_q * scale).sum(axis=0) + 1e-5
+    assert np.all(np.abs(y - ref) <= bound[None, :] * 1.01)
+
+
+@pytest.fixture(scope="module")
+def minilm_pair() -> tuple[MiniLMEmbedder, MiniLMEmbedder]:
+    return MiniLMEmbedder(threads=1), MiniLMEmbedder(threads=1, int8_matmul=False)
+
+
+TEXTS = [
+    "Caroline went to the LGBTQ support group on 7 May 2023.",
+    "When did Melanie paint a sunrise?",
+    "I moved to Berlin last spring and started a new job at the bakery.",
+    "x",
+    "Das ist ein kurzer deutscher Satz.",
+]
+
+
+def test_minilm_int8_products_agree_with_float(
+    minilm_pair: tuple[MiniLMEmbedder, MiniLMEmbedder],
+) -> None:
+    fast, slow = minilm_pair
+    a, b = fast.embed(TEXTS), slow.embed(TEXTS)
+    assert fast.int8_matmuls == 36 and slow.int8_matmuls == 0  # 6 layers x (Q, K, V, O, 2 FFN)
+    assert np.all((a * b).sum(axis=1) > 0.98)
+    # the ranking a search sees is the same
+    q = fast.embed_query(TEXTS[1]) @ a.T
+    assert int(np.argmax(q)) == int(np.argmax(slow.embed_query(TEXTS[1]) @ b.T))
+
+
+def test_missing_onnx_falls_back_to_float_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, minilm_pair: tuple[MiniLMEmbedder, MiniLMEmbedder]
+) -> None:
+    real_import = builtins.__import__
+
+    def no_onnx(name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if name == "onnx" or name.startswith("onnx."):
+            raise ImportError(name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_onnx)
+    emb = MiniLMEmbedder(threads=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        v = emb.embed(TEXTS[:2])
+    assert any("int8 matrix products unavailable" in str(w.message) for w in caught)
+    assert emb.int8_matmuls == 0
+    np.testing.assert_allclose(v, minilm_pair[1].embed(TEXTS[:2]), atol=1e-5)
