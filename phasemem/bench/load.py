@@ -181,7 +181,13 @@ def _free_port() -> int:
 
 
 def _serve(
-    workdir: Path, embedder: str | None, readers: int, workers: int, lexical_index: bool = True
+    workdir: Path,
+    embedder: str | None,
+    readers: int,
+    workers: int,
+    lexical_index: bool = True,
+    search_threads: int = 1,
+    fast_search: bool = True,
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     args = [sys.executable, "-c", "from phasemem.cli import main; main()"]
@@ -201,7 +207,11 @@ def _serve(
         "--workers",
         str(workers),
         "--lexical-index" if lexical_index else "--no-lexical-index",
+        "--search-threads",
+        str(search_threads),
     ]
+    if not fast_search:
+        args.append("--no-fast-search")
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return proc, f"http://127.0.0.1:{port}"
 
@@ -350,8 +360,8 @@ def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
 
 def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests: int = 20_000, *,
         workdir: str | None = None, embedder: str | None = None, readers: int = 2, workers: int = 1,
-        rate: float | None = None, lexical_index: bool = True,
-        progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:  # fmt: skip
+        rate: float | None = None, lexical_index: bool = True, search_threads: int = 1,
+        fast_search: bool = True, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:  # fmt: skip
     tmp = None
     if workdir is None:
         tmp = tempfile.TemporaryDirectory(prefix="phasemem-load-")
@@ -365,7 +375,9 @@ def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests:
         ks = KeyStore(wd / "keys.db")
         key = ks.create(TENANT, "bench-load")[0]
         ks.close()
-        proc, url = _serve(wd, embedder, readers, workers, lexical_index)
+        proc, url = _serve(
+            wd, embedder, readers, workers, lexical_index, search_threads, fast_search
+        )
         try:
             _wait(url, proc)
             progress(f"server up at {url}; warming up")
@@ -397,7 +409,7 @@ def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests:
             except subprocess.TimeoutExpired:
                 proc.kill()
         res.update({
-            "n": n, "clients": clients, "seconds": seconds, "readers": readers, "workers": workers, "lexical_index": lexical_index, "embedder": embedder or "minilm-l6-int8",
+            "n": n, "clients": clients, "seconds": seconds, "readers": readers, "workers": workers, "lexical_index": lexical_index, "search_threads": search_threads, "fast_search": fast_search, "embedder": embedder or "minilm-l6-int8",
             "facts_extraction": False, "single_client": single, "fill": info,
             "machine": machine(), "load_avg_1m": round(os.getloadavg()[0], 2),
         })  # fmt: skip

@@ -75,14 +75,18 @@ def _guard(fn: Any) -> Any:
               help="Read handles per tenant (parallel searches; each holds a copy of the vector index).")  # fmt: skip
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes (each with its own model and indexes).")  # fmt: skip
+@click.option("--search-threads", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per process that run searches (more fight over Python's lock).")  # fmt: skip
+@click.option("--fast-search/--no-fast-search", default=True, show_default=True,
+              help="Answer valid searches without FastAPI's per-request layers (same results).")  # fmt: skip
 @lexical_option
 @facts_option
 @embedder_option
 @click.pass_context
 @_guard
 def serve(ctx: click.Context, data_dir: str | None, host: str, port: int, max_body: int,
-          log_level: str, readers: int, workers: int, lexical_index: bool, facts: bool,
-          embedder: str | None) -> None:  # fmt: skip
+          log_level: str, readers: int, workers: int, search_threads: int, fast_search: bool,
+          lexical_index: bool, facts: bool, embedder: str | None) -> None:  # fmt: skip
     """Run the REST API and the web page (needs: pip install 'phasemem[server]')."""
     from phasemem.server import serve as run
 
@@ -91,6 +95,7 @@ def serve(ctx: click.Context, data_dir: str | None, host: str, port: int, max_bo
                   highlight=False)  # fmt: skip
     run(d, host=host, port=port, embedder=_embedder(ctx, embedder), max_body=max_body,
         log_level=log_level, facts=facts, readers=readers, workers=workers,
+        search_threads=search_threads, fast_search=fast_search,
         lexical_index=lexical_index)  # fmt: skip
 
 
@@ -216,6 +221,10 @@ def keys_revoke(key_id: str, data_dir: str | None) -> None:
               help="The server's read handles per tenant.")  # fmt: skip
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
               help="The server's processes.")  # fmt: skip
+@click.option("--search-threads", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="The server's search threads per process.")  # fmt: skip
+@click.option("--fast-search/--no-fast-search", default=True, show_default=True,
+              help="The server's direct /v1/search path (off: every search through FastAPI's route).")  # fmt: skip
 @click.option("--rate", default=None, type=click.FloatRange(min=0.1),
               help="Also run an open loop at this many requests/s in total (clients send on a schedule).")  # fmt: skip
 @click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
@@ -224,14 +233,16 @@ def keys_revoke(key_id: str, data_dir: str | None) -> None:
 @click.pass_context
 @_guard
 def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_requests: int,
-               workdir: str | None, readers: int, workers: int, rate: float | None,
-               json_out: str | None, lexical_index: bool, embedder: str | None) -> None:  # fmt: skip
+               workdir: str | None, readers: int, workers: int, search_threads: int,
+               fast_search: bool, rate: float | None, json_out: str | None, lexical_index: bool,
+               embedder: str | None) -> None:  # fmt: skip
     """REST search latency under concurrent loopback clients (127.0.0.1 only)."""
     from phasemem.bench import load
 
     res = load.run(n=n, clients=clients, seconds=seconds, max_requests=max_requests,
                    workdir=workdir, embedder=_embedder(ctx, embedder), readers=readers,
                    workers=workers, rate=rate, lexical_index=lexical_index,
+                   search_threads=search_threads, fast_search=fast_search,
                    progress=lambda msg: console.print(msg, highlight=False))  # fmt: skip
     lat = res["search_ms"]
     console.print(f"n={res['n']} embedder={res['embedder']} clients={clients}: "

@@ -34,7 +34,8 @@ _ENV = "PHASEMEM_SERVE_CONFIG"
 def serve(data_dir: str | Path, *, host: str = "127.0.0.1", port: int = 8420,
           embedder: str | None = None, max_body: int | None = None,
           log_level: str = "warning", facts: bool = True, readers: int = 1,
-          workers: int = 1, lexical_index: bool = True) -> None:  # fmt: skip
+          workers: int = 1, lexical_index: bool = True, search_threads: int = 1,
+          fast_search: bool = True) -> None:  # fmt: skip
     """Run the server until interrupted.
 
     ``workers`` > 1 starts that many processes on one socket (uvicorn's
@@ -51,7 +52,8 @@ def serve(data_dir: str | Path, *, host: str = "127.0.0.1", port: int = 8420,
     from phasemem.server.app import DEFAULT_MAX_BODY
 
     config = {"data_dir": str(data_dir), "embedder": embedder, "facts": facts, "readers": readers,
-              "max_body": max_body or DEFAULT_MAX_BODY, "lexical_index": lexical_index}  # fmt: skip
+              "max_body": max_body or DEFAULT_MAX_BODY, "lexical_index": lexical_index,
+              "search_threads": search_threads, "fast_search": fast_search}  # fmt: skip
     os.environ[_ENV] = json.dumps(config)  # how worker processes get their settings
     if workers == 1:
         uvicorn.run(app_from_env(), host=host, port=port, log_level=log_level, access_log=False,

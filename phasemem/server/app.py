@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from phasemem.errors import AuthError
 from phasemem.memory import Memory
 from phasemem.server import schemas as S
 from phasemem.server.errors import BodyLimit, NotImplementedYet, _send_json, install
+from phasemem.server.fastpath import SearchFastPath
 from phasemem.server.tenants import TenantPool
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -69,6 +71,23 @@ class KeyAuth:
         await self.app(scope, receive, send)
 
 
+_SEARCH_AS_OF = "as_of" in inspect.signature(Memory.search).parameters
+
+
+def run_search(mem: Memory, body: S.SearchRequest) -> dict[str, Any]:
+    """``POST /v1/search``'s answer (the route and ``SearchFastPath`` both call this)."""
+    filters = body.filters.model_dump(exclude_none=True) if body.filters else {}
+    kwargs: dict[str, Any] = {}
+    if body.as_of is not None:
+        if _SEARCH_AS_OF:
+            kwargs["as_of"] = body.as_of
+        filters.setdefault("occurred_before", body.as_of)
+    res = mem.search(body.query, user_id=body.user_id, agent_id=body.agent_id,
+                     session_id=body.session_id, limit=body.limit, filters=filters or None,
+                     config=body.preset, trace=body.trace, **kwargs)  # fmt: skip
+    return res.to_dict()
+
+
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer pm_...`")
 _BEARER = Depends(_bearer)  # documents the scheme in OpenAPI; KeyAuth does the checking
 
@@ -81,12 +100,18 @@ def create_app(
     facts: bool = True,
     readers: int = 1,
     lexical_index: bool = True,
+    search_threads: int = 1,
+    fast_search: bool = True,
     pool: TenantPool | None = None,
 ) -> FastAPI:
-    """The ASGI app. ``data_dir`` holds ``keys.db`` and ``tenants/<name>.db``."""
+    """The ASGI app. ``data_dir`` holds ``keys.db`` and ``tenants/<name>.db``.
+
+    ``fast_search`` answers valid searches in ``SearchFastPath`` on
+    ``search_threads`` threads; off, every search goes through the route."""
     pool = pool or TenantPool(
         data_dir, embedder=embedder, facts=facts, readers=readers, lexical_index=lexical_index
     )
+    search_pool = ThreadPoolExecutor(max(1, search_threads), thread_name_prefix="search")
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -94,6 +119,7 @@ def create_app(
         await anyio.to_thread.run_sync(pool.embedder.embed, ["warm up"])
         await anyio.to_thread.run_sync(default_token_counter)
         yield
+        search_pool.shutdown(wait=True, cancel_futures=True)
         pool.close()
 
     app = FastAPI(
@@ -109,6 +135,7 @@ def create_app(
         responses=S.ERRORS,  # type: ignore[arg-type]
     )
     app.state.pool = pool
+    app.state.search_fast_path = {"served": 0, "handed_on": 0}
     install(app)
 
     def _tenant(request: Request) -> str:
@@ -125,7 +152,6 @@ def create_app(
 
     M = Depends(tenant_reader)  # reads: any of the tenant's handles
     W = Depends(tenant_writer)  # writes: the one writer
-    search_as_of = "as_of" in inspect.signature(Memory.search).parameters
 
     # -- memories ---------------------------------------------------------------
     @app.post("/v1/memories", status_code=201, response_model=S.Results, tags=["memories"])
@@ -183,16 +209,7 @@ def create_app(
     @app.post("/v1/search", response_model=S.Results, tags=["retrieval"])
     def search(body: S.SearchRequest, mem: Memory = M) -> dict[str, Any]:
         """Hybrid search, best first; `as_of` sees the store as it stood then."""
-        filters = body.filters.model_dump(exclude_none=True) if body.filters else {}
-        kwargs: dict[str, Any] = {}
-        if body.as_of is not None:
-            if search_as_of:
-                kwargs["as_of"] = body.as_of
-            filters.setdefault("occurred_before", body.as_of)
-        res = mem.search(body.query, user_id=body.user_id, agent_id=body.agent_id,
-                         session_id=body.session_id, limit=body.limit, filters=filters or None,
-                         config=body.preset, trace=body.trace, **kwargs)  # fmt: skip
-        return res.to_dict()
+        return run_search(mem, body)
 
     @app.post("/v1/context", tags=["retrieval"])
     def context(body: S.ContextRequest, mem: Memory = M) -> dict[str, Any]:
@@ -291,7 +308,10 @@ def create_app(
     def healthz() -> dict[str, Any]:
         # indexes_building: tenant handles of this process still building their
         # in-memory BM25 index (FTS5 serves them meanwhile); 0 = warmed up
-        return {"status": "ok", "version": __version__, "indexes_building": pool.indexes_building()}
+        # search: how many searches this process answered on the direct path
+        # (``served``) and handed to the route (``handed_on``: invalid or failing)
+        return {"status": "ok", "version": __version__, "indexes_building": pool.indexes_building(),
+                "search": dict(app.state.search_fast_path)}  # fmt: skip
 
     @app.get("/v1/whoami", response_model=S.Whoami, tags=["service"])
     def whoami(request: Request, _: Any = _BEARER) -> dict[str, Any]:
@@ -303,6 +323,10 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
+    if fast_search:  # innermost of the three: after auth and the body limit
+        app.add_middleware(SearchFastPath, handle=lambda t: pool.get(t, write=False),
+                           run_search=run_search, executor=search_pool,
+                           stats=app.state.search_fast_path)  # fmt: skip
     app.add_middleware(KeyAuth, pool=pool)
     app.add_middleware(BodyLimit, max_bytes=max_body)
     return app
