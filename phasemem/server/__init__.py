@@ -59,8 +59,10 @@ def serve(data_dir: str | Path, *, host: str = "127.0.0.1", port: int = 8420,
         uvicorn.run(app_from_env(), host=host, port=port, log_level=log_level, access_log=False,
                     timeout_graceful_shutdown=5)  # fmt: skip
         return
+    # FairAcceptLoop: without it asyncio puts a burst of new connections all in one process
     _serve_workers(uvicorn.Config("phasemem.server:app_from_env", factory=True, host=host,
                                   port=port, workers=workers, log_level=log_level,
+                                  loop="phasemem.server.fairloop:FairAcceptLoop",
                                   access_log=False, timeout_graceful_shutdown=5))  # fmt: skip
 
 

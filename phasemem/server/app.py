@@ -310,7 +310,8 @@ def create_app(
         # in-memory BM25 index (FTS5 serves them meanwhile); 0 = warmed up
         # search: how many searches this process answered on the direct path
         # (``served``) and handed to the route (``handed_on``: invalid or failing)
-        return {"status": "ok", "version": __version__, "indexes_building": pool.indexes_building(),
+        return {"status": "ok", "version": __version__, "pid": os.getpid(),
+                "indexes_building": pool.indexes_building(),
                 "search": dict(app.state.search_fast_path)}  # fmt: skip
 
     @app.get("/v1/whoami", response_model=S.Whoami, tags=["service"])
