@@ -45,6 +45,12 @@ def _train_options(f: Any) -> Any:
             help="Phase model with --calendar: also learn a per-day log-modulus.",
         ),
         click.option(
+            "--modulus-init",
+            default=0.0,
+            show_default=True,
+            help="Phase model with --amplitude: initial log-modulus of the rotor (0: unit).",
+        ),
+        click.option(
             "--calendar-smooth",
             default=1e-2,
             show_default=True,

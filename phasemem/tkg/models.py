@@ -63,6 +63,7 @@ class ModelConfig:
     base_init: float = 1e4
     calendar: bool = False  # phase only: add a learned per-day phase residual
     amplitude: bool = False  # phase only: add a learned per-day log-modulus (needs calendar)
+    modulus_init: float = 0.0  # phase with amplitude: initial log-modulus (0: unit rotor)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -197,9 +198,10 @@ class PhaseRotation(TKGModel):
                     "amplitude=True needs calendar=True (it is the calendar's modulus)"
                 )
             # rho(day): a learned log-modulus per day and dimension, so the calendar is a
-            # complex exponent alpha_r (rho + i theta); zero at start (unit modulus)
+            # complex exponent alpha_r (rho + i theta); modulus_init at start (0: unit
+            # modulus; log(1e-2) starts the rotating part as small as TNTComplEx's r * T)
             self.log_modulus_table = nn.Embedding(self.n_days, d)
-            nn.init.zeros_(self.log_modulus_table.weight)
+            nn.init.constant_(self.log_modulus_table.weight, cfg.modulus_init)
         r = cfg.n_relations
         if cfg.alpha == "learned":
             # per relation (shared with its reciprocal); sigmoid(2) ~ 0.88 at start

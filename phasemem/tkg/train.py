@@ -74,6 +74,7 @@ class TrainConfig:
     base_init: float = 1e4  # phase model: initial base of the frequency ladder
     calendar: bool = False  # phase model: learned per-day phase residual
     amplitude: bool = False  # phase model: learned per-day log-modulus (with calendar)
+    modulus_init: float = 0.0  # phase model with amplitude: initial log-modulus
     calendar_smooth: float = 1e-2  # phase model: smoothness weight of the calendar over days
     seed: int = 0
     device: str = "auto"
@@ -152,6 +153,7 @@ def _make_model(cfg: TrainConfig, ds: TKGDataset, device: str) -> TKGModel:
         base_init=cfg.base_init,
         calendar=cfg.calendar,
         amplitude=cfg.amplitude,
+        modulus_init=cfg.modulus_init,
     )
     alpha = gate_alpha(ds.vocab.relations) if cfg.model == "phase" and cfg.alpha == "gate" else None
     smooth = cfg.calendar_smooth if cfg.model == "phase" else cfg.smooth

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -282,3 +283,22 @@ def test_calendar_and_tnt_smoothness_are_separate_settings(synthetic_dir: Path) 
     cfg = _cfg(alpha="one", calendar=True, calendar_smooth=0.0, smooth=0.5)
     assert _make_model(cfg, ds, "cpu").smooth_weight == 0.0
     assert _make_model(replace(cfg, model="tntcomplex"), ds, "cpu").smooth_weight == 0.5
+
+
+def test_modulus_init_scales_the_rotating_part() -> None:
+    """modulus_init = log(c) starts the rotor at modulus c: the rotating factor's
+    score is c times the unit rotor's, the static part unchanged."""
+    kw = {"alpha": "one", "init_scale": 0.5, "calendar": True, "amplitude": True}
+    unit = PhaseRotation(ModelConfig("phase", 5, 2, 4, 0, 9, **kw))
+    small = PhaseRotation(ModelConfig("phase", 5, 2, 4, 0, 9, modulus_init=math.log(0.01), **kw))
+    assert torch.allclose(small.log_modulus_table.weight, torch.full((10, 4), math.log(0.01)))
+    small.load_state_dict({k: v for k, v in unit.state_dict().items() if "log_modulus" not in k},
+                          strict=False)  # fmt: skip
+    h, r, d = torch.tensor([0, 3]), torch.tensor([1, 2]), torch.tensor([2, 7])
+    static = PhaseRotation(ModelConfig("phase", 5, 2, 4, 0, 9, **kw))
+    static.load_state_dict(unit.state_dict())
+    with torch.no_grad():
+        static.rel_rot.weight.zero_()
+    base = static.score_all(h, r, d)
+    got = small.score_all(h, r, d) - base
+    assert torch.allclose(got, 0.01 * (unit.score_all(h, r, d) - base), atol=1e-6)
