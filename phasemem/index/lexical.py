@@ -264,7 +264,8 @@ class LexicalIndex:
         if n_rows == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         avgdl = self._total_tokens / n_rows
-        acc = np.zeros(self._n, dtype=np.float64)
+        rows: list[np.ndarray] = []
+        parts: list[np.ndarray] = []
         for t in toks:  # two words with one stem are two phrases to FTS5: counted twice
             post = self._terms.get(t)
             if post is None:
@@ -278,9 +279,18 @@ class LexicalIndex:
             idf = math.log((n_rows - n_hit + 0.5) / (n_hit + 0.5))
             idf = idf if idf > 0.0 else 1e-6
             d = self.length[pos]
-            acc[pos] += idf * (f * (K1 + 1.0)) / (f + K1 * (1.0 - B + B * d / avgdl))
-        hit = np.flatnonzero(acc)
-        return self.seqs[hit], acc[hit]
+            rows.append(pos)
+            parts.append(idf * (f * (K1 + 1.0)) / (f + K1 * (1.0 - B + B * d / avgdl)))
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        # Sum per row over the matched postings only (a few thousand at most
+        # after term pruning), not over an array of every row: in row order,
+        # each row's terms added in query order, as FTS5 does.
+        if len(rows) == 1:
+            order = np.argsort(rows[0], kind="stable")
+            return self.seqs[rows[0][order]], parts[0][order]
+        hit, inverse = np.unique(np.concatenate(rows), return_inverse=True)
+        return self.seqs[hit], np.bincount(inverse, weights=np.concatenate(parts))
 
     def search(
         self,

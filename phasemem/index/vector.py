@@ -55,9 +55,11 @@ class VectorIndex:
         self._alloc(1024)
         self._pos: dict[str, int] = {}
         self._seq_pos: dict[int, int] = {}
-        # (user, session) -> row positions ordered by (occurred_at, seq), built lazily
-        self._sessions_order: dict[tuple[int, int], np.ndarray] = {}
+        # (user, session) -> (row positions ordered by (occurred_at, seq), position ->
+        # its index in that order), built lazily
+        self._sessions_order: dict[tuple[int, int], tuple[np.ndarray, dict[int, int]]] = {}
         self._users, self._agents, self._sessions = _Codes(), _Codes(), _Codes()
+        self._speakers = _Codes()
         self.max_seq = 0
         self._ascending = True  # seqs[:n] sorted: positions by binary search
 
@@ -83,6 +85,7 @@ class VectorIndex:
         self.user = grow(get("user"), (cap,), np.int32, -3)
         self.agent = grow(get("agent"), (cap,), np.int32, -3)
         self.session = grow(get("session"), (cap,), np.int32, -3)
+        self.speaker = grow(get("speaker"), (cap,), np.int32, -3)
         self.occurred = grow(get("occurred"), (cap,), np.float64)
         self.alive = grow(get("alive"), (cap,), np.bool_, False)
         self.timed = grow(get("timed"), (cap,), np.bool_, False)
@@ -111,6 +114,7 @@ class VectorIndex:
         self.user[s] = [self._users.code(u) for u in rows.user_ids]
         self.agent[s] = [self._agents.code(a) for a in rows.agent_ids]
         self.session[s] = [self._sessions.code(x) for x in rows.session_ids]
+        self.speaker[s] = [self._speakers.code(x) for x in rows.speakers]
         self.occurred[s] = rows.occurred
         self.alive[s] = True
         self.timed[s] = rows.time_mentions > 0
@@ -156,6 +160,20 @@ class VectorIndex:
         found = (self.seqs[pos] == want) if n else np.zeros(len(want), dtype=bool)
         return np.where(found, pos, -1)
 
+    def said_by(self, seqs: list[int], names: list[str]) -> tuple[list[int], list[int]]:
+        """``(seqs whose speaker is one of names, seqs this index does not hold)``:
+        the speaker boost without a SQL query per search (the second list is
+        for the store to answer: episodes stored without a vector)."""
+        if not seqs:
+            return [], []
+        want = np.array([self._speakers.get(n) for n in names], dtype=np.int32)
+        arr = np.asarray(seqs, dtype=np.int64)
+        pos = self._positions(arr)
+        known = pos >= 0
+        hit = known.copy()
+        hit[known] = np.isin(self.speaker[pos[known]], want)
+        return arr[hit].tolist(), arr[~known].tolist()
+
     def timed_flags(self, seqs: list[int]) -> list[bool]:
         """Whether each episode mentions a time (unknown seqs: False)."""
         return [bool(self.timed[self._seq_pos[s]]) if s in self._seq_pos else False for s in seqs]
@@ -169,15 +187,17 @@ class VectorIndex:
             if pos is None:
                 continue
             key = (int(self.user[pos]), int(self.session[pos]))
-            order = self._sessions_order.get(key)
-            if order is None:
+            cached = self._sessions_order.get(key)
+            if cached is None:
                 n = self._n
                 rows = np.flatnonzero(
                     self.alive[:n] & (self.user[:n] == key[0]) & (self.session[:n] == key[1])
                 )
                 order = rows[np.lexsort((self.seqs[rows], self.occurred[rows]))]
-                self._sessions_order[key] = order
-            i = int(np.flatnonzero(order == pos)[0])
+                cached = (order, {p: i for i, p in enumerate(order.tolist())})
+                self._sessions_order[key] = cached
+            order, where = cached
+            i = where[pos]
             near = np.concatenate([order[max(0, i - window) : i], order[i + 1 : i + 1 + window]])
             out[seq] = self.seqs[near].tolist()
         return out

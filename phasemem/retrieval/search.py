@@ -153,7 +153,8 @@ class Retriever:
         names = self.speakers(flt.user_id) if cfg.speaker_boost else []
         named = [n for n in names if _mentions(query, n)]
         if named:
-            boosted = set(self.store.speakers_of(list(per), named))
+            said, unknown = self.index.said_by(list(per), named)
+            boosted = set(said).union(self.store.speakers_of(unknown, named))
             for seq in boosted:
                 per[seq]["speaker_boost"] = cfg.speaker_boost
                 per[seq]["fused"] *= 1.0 + cfg.speaker_boost

@@ -48,6 +48,7 @@ class VectorRows:
     session_ids: list[str | None]
     occurred: np.ndarray  # float64
     time_mentions: np.ndarray  # int16
+    speakers: list[str | None]  # set at insert, never updated
 
 
 class Store(abc.ABC):

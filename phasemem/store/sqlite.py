@@ -442,7 +442,8 @@ class SQLiteStore(Store):
 
     def vector_rows(self, after_seq: int = 0) -> VectorRows:
         rows = self._read(
-            "SELECT seq, vector, vscale, user_id, agent_id, session_id, occurred_at, id, time_mentions FROM episodes"
+            "SELECT seq, vector, vscale, user_id, agent_id, session_id, occurred_at, id, time_mentions,"
+            " speaker FROM episodes"
             " WHERE seq > ? AND vector IS NOT NULL ORDER BY seq",
             (after_seq,),
         )
@@ -459,6 +460,7 @@ class SQLiteStore(Store):
             session_ids=[r[5] for r in rows],
             occurred=np.fromiter((r[6] for r in rows), dtype=np.float64, count=n),
             time_mentions=np.fromiter((r[8] for r in rows), dtype=np.int16, count=n),
+            speakers=[r[9] for r in rows],
         )  # fmt: skip
 
     def vector_of(self, episode_id: str) -> tuple[np.ndarray, float] | None:

@@ -15,11 +15,33 @@ from phasemem.index.vector import VectorIndex, VectorQuery
 from phasemem.store.base import VectorRows
 
 
-def _rows(vecs: np.ndarray, users: list[str], start: int = 1) -> VectorRows:
+def _rows(vecs: np.ndarray, users: list[str], start: int = 1,
+          speakers: list[str | None] | None = None) -> VectorRows:  # fmt: skip
     codes, scales = quantize(vecs)
     n = len(vecs)
     return VectorRows(np.arange(start, start + n, dtype=np.int64), [f"id{start + i}" for i in range(n)], codes,
-                      scales, users, [None] * n, [None] * n, np.arange(n, dtype=np.float64), np.zeros(n, dtype=np.int16))  # fmt: skip
+                      scales, users, [None] * n, [None] * n, np.arange(n, dtype=np.float64), np.zeros(n, dtype=np.int16),
+                      speakers if speakers is not None else [None] * n)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    speakers=st.lists(
+        st.sampled_from(["Maya", "maya", "Tom", None, "Ana Lu"]), min_size=1, max_size=30
+    ),
+    names=st.lists(st.sampled_from(["Maya", "Tom", "Ana Lu", "Zed"]), min_size=1, max_size=3),
+    asked=st.lists(st.integers(0, 40), max_size=40),
+)
+def test_said_by_matches_exact_speaker_and_reports_unknown_rows(
+    speakers: list[str | None], names: list[str], asked: list[int]
+) -> None:
+    n = len(speakers)
+    idx = VectorIndex(8)
+    idx.add(_rows(np.eye(n, 8, dtype=np.float32) + 0.1, ["u"] * n, speakers=speakers))
+    said, unknown = idx.said_by(asked, names)
+    by_seq = {i + 1: sp for i, sp in enumerate(speakers)}
+    assert said == [s for s in asked if s in by_seq and by_seq[s] in names]  # exact, case kept
+    assert unknown == [s for s in asked if s not in by_seq]
 
 
 @settings(max_examples=50, deadline=None)
