@@ -1,10 +1,12 @@
 """Query embedding shared by concurrent requests: one model call for all waiting queries.
 
 Why: a server answering several searches at once embeds one short query per
-request, and a transformer call on one short query is dominated by reading the
-weights, not by arithmetic. Measured with the MiniLM int8 model on this
-project's 2-core machine: 3.5 ms of CPU per query one at a time, 2.0 ms in
-batches of 4 and 1.8 ms in batches of 8 (``docs/benchmarks.md``).
+request. With float32 products a call on one short query was dominated by
+reading the weights (3.5 ms of CPU per query alone, 1.8 ms in batches of 8 on
+this project's 2-core machine). Since MiniLM runs int8 products
+(``phasemem.embed.quantize``) one text per call costs ~0.9 ms and sharing
+saves little CPU, but it still keeps one embedding in flight per process
+instead of one per waiting thread (``docs/benchmarks.md``).
 
 How, without adding latency: no timer, no background thread. The first caller
 to find nobody embedding becomes the *leader* and embeds every query waiting
