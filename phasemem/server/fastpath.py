@@ -62,7 +62,7 @@ class SearchFastPath:
             await self.app(scope, receive, send)
             return
         msg = await receive()
-        if msg["type"] != "http.request" or msg.get("more_body", False):
+        if not _json_body(scope) or msg["type"] != "http.request" or msg.get("more_body", False):
             await self.app(scope, _replay(msg, receive), send)  # not buffered: leave it alone
             return
         raw = await self._answer(tenant, msg.get("body", b""))
@@ -95,6 +95,18 @@ class SearchFastPath:
 
     def _search(self, tenant: str, request: S.SearchRequest) -> dict[str, Any]:
         return self.run_search(self.handle(tenant), request)
+
+
+def _json_body(scope: Scope) -> bool:
+    """Whether the route would parse this body as JSON: no Content-Type (the app
+    is not strict about it) or ``application/json`` / ``application/*+json``,
+    as FastAPI decides. Any other type goes to the route, which refuses it."""
+    raw = next((v for k, v in scope["headers"] if k == b"content-type"), None)
+    if raw is None:
+        return True
+    media = raw.decode("latin-1").split(";", 1)[0].strip().lower()
+    main, _, sub = media.partition("/")
+    return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
 def _replay(first: Message, receive: Receive) -> Receive:

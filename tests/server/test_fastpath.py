@@ -85,6 +85,16 @@ def test_direct_path_answers_like_the_route(server: Server, route_only: str) -> 
             assert a.status_code == b.status_code and a.status_code >= 400, (body, a.text)
             assert a.json() == b.json(), body
         assert _stats(fast)["handed_on"] - after["handed_on"] == len(bad)
+
+        # the body is parsed as JSON exactly when the route would parse it
+        ok = b'{"query": "Lisbon", "user_id": "%s"}' % user.encode()
+        for ctype in ("application/x-www-form-urlencoded", "text/plain", "application/vnd.api+json",
+                      "application/json; charset=utf-8", "APPLICATION/JSON", None):  # fmt: skip
+            headers = {"content-type": ctype} if ctype else {}
+            a = fast.post("/v1/search", content=ok, headers=headers)
+            b = slow.post("/v1/search", content=ok, headers=headers)
+            assert a.status_code == b.status_code, (ctype, a.text, b.text)
+            assert _strip_timing(a.json()) == _strip_timing(b.json()), ctype
         assert _stats(slow) == {"served": 0, "handed_on": 0}
 
 
