@@ -74,7 +74,7 @@ def _guard(fn: Any) -> Any:
 @click.option("--readers", default=2, show_default=True, type=click.IntRange(1, 16),
               help="Read handles per tenant (parallel searches; each holds a copy of the vector index).")  # fmt: skip
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Server processes (each with its own model and indexes).")  # fmt: skip
+              help="Server processes, each with its own model and indexes (one per core for throughput).")  # fmt: skip
 @click.option("--search-threads", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Threads per process that run searches (more fight over Python's lock).")  # fmt: skip
 @click.option("--fast-search/--no-fast-search", default=True, show_default=True,
