@@ -132,3 +132,43 @@ def test_embedder_mismatch_is_refused(tmp_path) -> None:  # type: ignore[no-unty
     Memory(str(tmp_path / "m.db"), embedder="hash-test", extractor=None).close()
     with pytest.raises(EmbeddingError):
         Memory(str(tmp_path / "m.db"), embedder="hash-test-32")
+
+
+def test_search_while_another_thread_adds_rows() -> None:
+    """A search reads the row count once: rows added meanwhile (a sync in another
+    thread) never give it arrays of two lengths (an IndexError before)."""
+    import sys
+    import threading
+
+    rng = np.random.default_rng(0)
+    idx = VectorIndex(64)
+    idx.add(_rows(rng.normal(size=(9000, 64)).astype(np.float32), ["u"] * 9000))  # > EXACT_MAX
+    errors: list[str] = []
+    stop = threading.Event()
+    q = rng.normal(size=64).astype(np.float32)
+
+    def searcher() -> None:
+        while not stop.is_set():
+            try:
+                idx.search(q, VectorQuery("u"), 10)
+            except Exception as exc:  # noqa: BLE001 - the failure this test looks for
+                errors.append(repr(exc))
+                stop.set()
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    threads = [threading.Thread(target=searcher) for _ in range(3)]
+    try:
+        for t in threads:
+            t.start()
+        start = 9001
+        for _ in range(150):
+            idx.add(_rows(rng.normal(size=(7, 64)).astype(np.float32), ["u"] * 7, start=start))
+            start += 7
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        sys.setswitchinterval(old)
+    assert errors == []
+    assert len(idx) == 9000 + 150 * 7
