@@ -275,7 +275,7 @@ async def _response(reader: Any) -> tuple[int, bytes]:
 
 
 async def _connection(url: str, key: str, seed: int, stop_at: float, quota: int,
-                      interval: float | None, t0: float) -> tuple[list[float], list[str]]:  # fmt: skip
+                      interval: float | None, t0: float) -> tuple[list[float], list[str], int | None]:  # fmt: skip
     """One client: a keep-alive connection in a closed loop, or (``interval``)
     sending on a fixed schedule, latency then counted from the *scheduled* send
     time so a slow server cannot hide its queue (no coordinated omission)."""
@@ -289,6 +289,13 @@ async def _connection(url: str, key: str, seed: int, stop_at: float, quota: int,
     lat: list[float] = []
     errors: list[str] = []
     reader, writer = await asyncio.open_connection(host, int(port))
+    # which server process holds this keep-alive connection (its split across workers)
+    writer.write(f"GET /v1/healthz HTTP/1.1\r\nHost: {host_port}\r\n\r\n".encode())
+    await writer.drain()
+    try:
+        pid: int | None = int(json.loads((await _response(reader))[1])["pid"])
+    except (KeyError, ValueError, TypeError):
+        pid = None
     k = 0
     try:
         while time.time() < stop_at and len(lat) + len(errors) < quota:
@@ -316,7 +323,7 @@ async def _connection(url: str, key: str, seed: int, stop_at: float, quota: int,
                 reader, writer = await asyncio.open_connection(host, int(port))
     finally:
         writer.close()
-    return lat, errors
+    return lat, errors, pid
 
 
 def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
@@ -337,7 +344,7 @@ def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
     quota = -(-max_requests // clients)
     interval = clients / rate if rate else None
 
-    async def main() -> list[tuple[list[float], list[str]]]:
+    async def main() -> list[tuple[list[float], list[str], int | None]]:
         t0 = time.perf_counter()
         stop_at = time.time() + seconds
         return await asyncio.gather(
@@ -350,11 +357,16 @@ def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
     wall = time.perf_counter() - t0
     lat = [x for p in parts for x in p[0]]
     errors = [x for p in parts for x in p[1]]
+    per_worker: dict[int, int] = {}  # pid -> connections (unknown pids not counted)
+    for p in parts:
+        if p[2] is not None:
+            per_worker[p[2]] = per_worker.get(p[2], 0) + 1
     done = max(1, len(lat) + len(errors))
     return {"search_ms": percentiles(lat), "requests": len(lat), "errors": len(errors),
             "error_samples": errors[:3], "wall_s": round(wall, 2),
             "requests_per_s": round(len(lat) / wall, 1), "mode": "open" if rate else "closed",
             "offered_rate": rate,
+            "connections_per_worker": sorted(per_worker.values(), reverse=True),
             "client_cpu_ms_per_request": round((time.process_time() - c0) * 1000 / done, 3)}  # fmt: skip
 
 

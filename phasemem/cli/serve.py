@@ -247,7 +247,8 @@ def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_req
     lat = res["search_ms"]
     console.print(f"n={res['n']} embedder={res['embedder']} clients={clients}: "
                   f"p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms, {res['requests_per_s']:.1f} req/s, "
-                  f"errors {res['errors']} (closed loop)")  # fmt: skip
+                  f"errors {res['errors']} (closed loop; connections per worker "
+                  f"{res['connections_per_worker']})")  # fmt: skip
     if "open_loop" in res:
         o = res["open_loop"]
         console.print(f"open loop at {rate:g} req/s offered: p50 {o['search_ms']['p50']:.1f} ms, "

@@ -18,6 +18,7 @@ def test_load_bench_closed_and_open_loop(tmp_path: Path) -> None:
         rate=30.0,
     )
     assert res["errors"] == 0 and res["requests"] > 0
+    assert sum(res["connections_per_worker"]) == res["clients"]  # each connection found its pid
     assert res["mode"] == "closed" and res["search_ms"]["p50"] > 0
     assert res["server_cpu_ms_per_request"] > 0
     assert res["client_cpu_ms_per_request"] > 0
