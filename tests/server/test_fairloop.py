@@ -6,6 +6,7 @@ import asyncio
 import collections
 import json
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -96,8 +97,25 @@ def _pid_over(sock: socket.socket) -> int:
     return int(json.loads(body)["pid"])
 
 
+def _both_workers_up(port: int, timeout: float = 60) -> None:
+    """healthz answers as soon as one worker is up; wait until both answer
+    (a burst before the second listens can only reach the first)."""
+    deadline = time.monotonic() + timeout
+    seen: set[int] = set()
+    while len(seen) < 2 and time.monotonic() < deadline:
+        conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+        try:
+            seen.update(_pid_over(c) for c in conns)
+        finally:
+            for c in conns:
+                c.close()
+        time.sleep(0.1)
+    assert len(seen) == 2, f"only {len(seen)} worker answered"
+
+
 def test_burst_of_keepalive_clients_is_split_between_workers(two_workers: int) -> None:
     """Plain uvicorn workers put 8 of 8 in one process 9 times in 10 (measured)."""
+    _both_workers_up(two_workers)
     splits = []
     for _ in range(3):
         conns = [socket.create_connection(("127.0.0.1", two_workers)) for _ in range(8)]
