@@ -143,19 +143,20 @@ class VectorIndex:
         a vector are not: a caller that needs them asks SQL)."""
         if len(seqs) == 0:
             return np.zeros(0, dtype=bool), True
-        pos = self._positions(seqs)
+        n = self._n  # one snapshot for both reads (see ``search``)
+        pos = self._positions(seqs, n)
         known = pos >= 0
         out = np.zeros(len(seqs), dtype=bool)
-        out[known] = self._mask(q, self._n)[pos[known]]
+        out[known] = self._mask(q, n)[pos[known]]
         return out, bool(known.all())
 
-    def _positions(self, seqs: list[int] | np.ndarray) -> np.ndarray:
+    def _positions(self, seqs: list[int] | np.ndarray, n: int | None = None) -> np.ndarray:
         """Row position of each seq, -1 for unknown ones (vectorised: a search
         asks this for a few hundred BM25 rows)."""
         if not self._ascending:
             return np.array([self._seq_pos.get(s, -1) for s in seqs], dtype=np.int64)
         want = np.asarray(seqs, dtype=np.int64)
-        n = self._n
+        n = self._n if n is None else n
         pos = np.searchsorted(self.seqs[:n], want).clip(max=max(n - 1, 0))
         found = (self.seqs[pos] == want) if n else np.zeros(len(want), dtype=bool)
         return np.where(found, pos, -1)
