@@ -67,7 +67,13 @@ def main() -> None:
     for name, cfg in runs:
         t0 = time.perf_counter()
         hist: list[dict[str, float]] = []
-        res = train(ds, cfg, filters, on_epoch=hist.append)
+
+        def log(row: dict[str, float], name: str = name, hist: list = hist) -> None:
+            hist.append(row)
+            print(f"{name} epoch {row['epoch']:.0f}: valid {row.get('valid_mrr', 0):.4f} "
+                  f"({row['seconds']:.0f} s)", flush=True)  # fmt: skip
+
+        res = train(ds, cfg, filters, on_epoch=log)
         test = evaluate(res.model, ds.splits["test"], filters)
         rows.append({"key": name, "config": cfg.to_dict(), "params": res.model.n_parameters(),
                      "best_epoch": res.best_epoch, "valid_mrr": res.best_valid_mrr,

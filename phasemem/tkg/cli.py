@@ -77,6 +77,14 @@ def _train_options(f: Any) -> Any:
             help="Share of negative days drawn near the true day.",
         ),
         click.option(
+            "--tc-days",
+            type=click.Choice(["sampled", "all"]),
+            default="sampled",
+            show_default=True,
+            help="Time-contrastive negatives: --tc-negatives sampled days (phases held "
+            "constant), or every training day (the per-day tables learn from it too).",
+        ),
+        click.option(
             "--threads",
             default=0,
             show_default=True,

@@ -81,25 +81,41 @@ SPEC_SETTINGS = {"s_init": 1.0, "base_init": 1e4, "calendar": False, "amplitude"
 
 
 def default_specs(base: TrainConfig, with_gate: bool, tnt_dim: int) -> list[ModelSpec]:
-    """Main model, baselines, then ablations. Main alpha: the gate when present, else 1.
+    """Main model, baselines, then ablations.
 
-    The main row uses ``base``'s phase settings (``calendar``, ``s_init``,
-    ``base_init``); when those differ from DESIGN.md's, a row with the design's
-    exact settings is added. Rows run in this order, so a run cut short still
-    has the main comparison.
+    Main alpha: the gate when present, else 1 -- except with ``tc_days = "all"``, whose
+    exact all-days time-contrastive loss is one matrix product only when every relation
+    shares the speed: then the main row is alpha = 1 and the per-relation-speed rows
+    (Speed Gate, learned) are labelled as using the sampled-days loss. The main row uses
+    ``base``'s phase settings (``calendar``, ``s_init``, ``base_init``); when those differ
+    from DESIGN.md's, a row with the design's exact settings is added. Rows run in this
+    order, so a run cut short still has the main comparison.
     """
-    main = "gate" if with_gate else "one"
+    all_days = base.tc_days == "all" and base.tc_weight > 0
+    main = "gate" if with_gate and not all_days else "one"
     phase = replace(base, model="phase")
     name = {"gate": "Speed Gate", "one": "1"}
     extras = [k for k, v in SPEC_SETTINGS.items() if getattr(base, k) != v]
     how = (" + calendar" if base.calendar else "") + (" + amplitude" if base.amplitude else "")
+    tc_how = ", time-contrastive over all days" if all_days else ""
+
+    def per_relation(alpha: str) -> tuple[TrainConfig, str]:
+        """Config and label suffix of a row whose relations have their own speeds."""
+        if not all_days:
+            return replace(phase, alpha=alpha), ""
+        n = base.tc_negatives
+        return replace(
+            phase, alpha=alpha, tc_days="sampled"
+        ), f", time-contrastive over {n} sampled days"
+
+    if main == "gate":
+        main_label = f"Phase rotation{how}, alpha = Speed Gate (main)"
+    elif all_days:
+        main_label = f"Phase rotation{how}, alpha = 1{tc_how} (main)"
+    else:
+        main_label = f"Phase rotation{how}, alpha = 1 (main; gate not installed)"
     specs = [
-        ModelSpec(
-            f"phase_{main}",
-            f"Phase rotation{how}, alpha = {name[main]} (main"
-            + (")" if with_gate else "; gate not installed)"),
-            replace(phase, alpha=main),
-        ),
+        ModelSpec(f"phase_{main}", main_label, replace(phase, alpha=main)),
         ModelSpec(
             "static",
             "Static (alpha = 0)",
@@ -118,7 +134,10 @@ def default_specs(base: TrainConfig, with_gate: bool, tnt_dim: int) -> list[Mode
             ),
         ),
     ]
-    if with_gate:
+    if with_gate and main == "one":
+        cfg, note = per_relation("gate")
+        specs.append(ModelSpec("phase_gate", f"Phase rotation{how}, alpha = Speed Gate{note}", cfg))
+    elif with_gate:
         specs.append(
             ModelSpec(
                 "phase_one",
@@ -131,22 +150,30 @@ def default_specs(base: TrainConfig, with_gate: bool, tnt_dim: int) -> list[Mode
             ModelSpec(
                 f"phase_{main}_design",
                 f"Phase rotation as in DESIGN.md (s0 = 1, base0 = 1e4, no calendar), "
-                f"alpha = {name[main]}",
+                f"alpha = {name[main]}{tc_how}",
                 replace(phase, alpha=main, **SPEC_SETTINGS),
             )
         )
-    specs += [
+    specs.append(
         ModelSpec(
             f"phase_{main}_no_tc",
             f"Phase rotation{how}, alpha = {name[main]}, no time-contrastive loss",
             replace(phase, alpha=main, tc_weight=0.0),
-        ),
-        ModelSpec(
-            "phase_learned",
-            f"Phase rotation{how}, alpha learned per relation",
-            replace(phase, alpha="learned"),
-        ),
-    ]
+        )
+    )
+    if all_days:
+        specs.append(
+            ModelSpec(
+                f"phase_{main}_tc_sampled",
+                f"Phase rotation{how}, alpha = {name[main]}, time-contrastive over "
+                f"{base.tc_negatives} sampled days (phases held constant)",
+                replace(phase, alpha=main, tc_days="sampled"),
+            )
+        )
+    cfg, note = per_relation("learned")
+    specs.append(
+        ModelSpec("phase_learned", f"Phase rotation{how}, alpha learned per relation{note}", cfg)
+    )
     return specs
 
 

@@ -294,6 +294,44 @@ class PhaseRotation(TKGModel):
             c, s = self._rotor(r, days)  # (B, K, D)
         return torch.einsum("bd,bkd->bk", wr, c) - torch.einsum("bd,bkd->bk", wi, s)
 
+    def day_rotors(self, r: Tensor) -> tuple[Tensor, Tensor]:
+        """Rotors ``exp(alpha_r (rho + i theta))`` at *every* training day: ``(B, n_days, D)``
+        for relations ``r`` of shape ``(B,)``, or ``(1, n_days, D)`` when every relation
+        has the same speed (``alpha = one``), which is what makes the all-days
+        time-contrastive loss one matrix product. Differentiable in the day tables,
+        ``s`` and ``base``."""
+        days = torch.arange(self.cfg.day_lo, self.cfg.day_hi + 1, device=r.device)
+        if self.cfg.alpha == "one":
+            c, s = self._rotor(r[:1], days[None, :])
+            return c, s
+        rows = days[None, :].expand(len(r), -1)
+        return self._rotor(r, rows)
+
+    def time_scores_all(
+        self, h: Tensor, r: Tensor, t: Tensor, eh: Tensor | None = None, et: Tensor | None = None
+    ) -> Tensor:
+        """``(B, n_days)`` scores of ``(h, r, t)`` at every training day, minus the
+        time-free part (as :meth:`time_scores`), with gradients to every parameter.
+
+        With ``alpha = one`` the rotors are one ``(n_days, D)`` table and the scores are
+        two ``(B, D) x (D, n_days)`` products; with per-relation speeds each distinct
+        relation in the batch gets its own table.
+        """
+        hr, hi = _split(self.rows(h, eh))
+        tr, ti = _split(self.rows(t, et))
+        ur, ui = hr * tr + hi * ti, hi * tr - hr * ti  # e_h * conj(e_t)
+        wr, wi = _cmul(ur, ui, *_split(self.rel_rot(r)))
+        if self.cfg.alpha == "one":
+            c, s = self.day_rotors(r)
+            return wr @ c[0].t() - wi @ s[0].t()
+        base = r % self.cfg.n_relations
+        out = wr.new_empty(len(r), self.n_days)
+        for rel in torch.unique(base):
+            sel = (base == rel).nonzero(as_tuple=True)[0]
+            c, s = self.day_rotors(rel.reshape(1))
+            out[sel] = wr[sel] @ c[0].t() - wi[sel] @ s[0].t()
+        return out
+
     def extra_regularizer(self) -> Tensor:
         """With a calendar: ``smooth * mean_days sum_j (1 - cos(phi_{d+1,j} - phi_{d,j}))``,
         so neighbouring days keep neighbouring phases unless the data say otherwise;

@@ -69,6 +69,7 @@ class TrainConfig:
     tc_negatives: int = 8
     tc_sigma: float = 3.0  # days
     tc_local: float = 0.5  # share of negative days drawn near the true day (N(0, 2 sigma))
+    tc_days: str = "sampled"  # sampled: tc_negatives days, phases constant | all: every day
     init_scale: float = 1e-2
     s_init: float = 1.0  # phase model: initial s (radians per day)
     base_init: float = 1e4  # phase model: initial base of the frequency ladder
@@ -217,6 +218,64 @@ class _TrueKeys:
         return self.keys[pos] == k
 
 
+class _TripleDays:
+    """For each training triple ``(h, r, t)``, the days on which it is a training fact."""
+
+    def __init__(self, q: np.ndarray, n_ent: int, n_rel2: int, lo: int) -> None:
+        self.n_ent, self.n_rel2, self.lo = n_ent, n_rel2, lo
+        keys = self.key(q[:, 0], q[:, 1], q[:, 2])
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.starts, counts = np.unique(
+            keys[order], return_index=True, return_counts=True
+        )
+        self.counts = counts
+        self.days = q[order, 3] - lo
+
+    def key(self, h: np.ndarray, r: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return (h.astype(np.int64) * self.n_rel2 + r) * self.n_ent + t
+
+    def indicator(self, batch: np.ndarray, n_days: int) -> np.ndarray:
+        """``(B, n_days)`` 0/1: is ``(h, r, t)`` of each row a training fact on that day."""
+        k = self.key(batch[:, 0], batch[:, 1], batch[:, 2])
+        pos = np.searchsorted(self.keys, k).clip(max=len(self.keys) - 1)
+        found = self.keys[pos] == k
+        counts = np.where(found, self.counts[pos], 0)
+        rows = np.repeat(np.arange(len(batch)), counts)
+        first = np.repeat(self.starts[pos] - np.cumsum(counts) + counts, counts)
+        cols = self.days[first + np.arange(int(counts.sum()))]
+        out = np.zeros((len(batch), n_days), dtype=np.float32)
+        out[rows, cols] = 1.0
+        return out
+
+
+def _time_contrastive_all(
+    model: PhaseRotation,
+    batch: np.ndarray,
+    cfg: TrainConfig,
+    triple_days: _TripleDays,
+    n_days: int,
+    device: str,
+    eh: Any = None,
+    et: Any = None,
+) -> Any:
+    """The listwise time-contrastive loss over *every* training day (``tc_days = all``).
+
+    Target: ``exp(-gap^2 / (2 sigma^2))`` around the fact's own day, 1 on every other
+    day the same triple is a training fact; the scores keep their gradient to the
+    per-day tables, so the calendar learns from the contrast between days too.
+    """
+    own = (batch[:, 3] - triple_days.lo)[:, None]
+    gap = np.arange(n_days)[None, :] - own
+    w = np.maximum(
+        np.exp(-(gap.astype(np.float64) ** 2) / (2.0 * cfg.tc_sigma**2)),
+        triple_days.indicator(batch, n_days),
+    )
+    target = torch.as_tensor(w / w.sum(1, keepdims=True), dtype=torch.float32, device=device)
+    bt = torch.as_tensor(batch, device=device)
+    scores = model.time_scores_all(bt[:, 0], bt[:, 1], bt[:, 2], eh, et)
+    return -(target * torch.log_softmax(scores.float(), dim=1)).sum(1).mean()
+
+
 def _time_contrastive(
     model: PhaseRotation,
     batch: np.ndarray,
@@ -329,6 +388,9 @@ def train(
     lo, hi = ds.day_range
     truth = _TrueKeys(train_q, ds.n_entities, 2 * ds.n_relations, lo, hi - lo + 1)
     use_tc = cfg.tc_weight > 0 and isinstance(model, PhaseRotation) and cfg.alpha != "zero"
+    if cfg.tc_days not in ("sampled", "all"):
+        raise TKGError(f"tc_days must be 'sampled' or 'all', got {cfg.tc_days!r}")
+    triple_days = _TripleDays(train_q, ds.n_entities, 2 * ds.n_relations, lo)
     valid_filters = {"time_aware": filters["time_aware"]}
     ce = torch.nn.CrossEntropyLoss()
     bf16 = use_bf16(cfg.precision, device)
@@ -351,7 +413,12 @@ def train(
             reg = cfg.reg * model.l4(h, r, t, d, eh, et) + model.extra_regularizer()
             loss = fit + reg
             if use_tc:
-                tc = _time_contrastive(model, b, cfg, truth, rng, device, eh, et)
+                if cfg.tc_days == "all":
+                    tc = _time_contrastive_all(
+                        model, b, cfg, triple_days, hi - lo + 1, device, eh, et
+                    )
+                else:
+                    tc = _time_contrastive(model, b, cfg, truth, rng, device, eh, et)
                 loss = loss + cfg.tc_weight * tc
                 sums["tc"] += float(tc.detach())
             opt.zero_grad(set_to_none=True)

@@ -148,3 +148,23 @@ def test_eval_on_days_the_model_never_saw_is_a_clean_error(
     )
     assert r.exit_code == 2, r.output
     assert "outside its training range" in r.output and "Traceback" not in r.output
+
+
+def test_compare_rows_with_the_all_days_time_contrastive_loss() -> None:
+    """All-days loss: alpha = 1 is the main row; per-relation speeds fall back to sampled
+    days and say so; an ablation row keeps the sampled loss for the main model."""
+    pytest.importorskip("torch")
+    from phasemem.tkg.compare import default_specs
+    from phasemem.tkg.train import TrainConfig
+
+    specs = {s.key: s for s in default_specs(TrainConfig(dim=64, tc_days="all"), True, 60)}
+    assert list(specs)[:4] == ["phase_one", "static", "tntcomplex", "phase_gate"]
+    assert specs["phase_one"].config.tc_days == "all"
+    assert "all days" in specs["phase_one"].label
+    for key in ("phase_gate", "phase_learned", "phase_one_tc_sampled"):
+        assert specs[key].config.tc_days == "sampled", key
+        assert "sampled days" in specs[key].label, key
+    assert specs["phase_one_no_tc"].config.tc_weight == 0.0
+    # without a gate the main row is alpha = 1 as well, and no gate row appears
+    no_gate = [s.key for s in default_specs(TrainConfig(dim=64, tc_days="all"), False, 60)]
+    assert "phase_gate" not in no_gate and no_gate[0] == "phase_one"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
@@ -302,3 +304,64 @@ def test_modulus_init_scales_the_rotating_part() -> None:
     base = static.score_all(h, r, d)
     got = small.score_all(h, r, d) - base
     assert torch.allclose(got, 0.01 * (unit.score_all(h, r, d) - base), atol=1e-6)
+
+
+@pytest.mark.parametrize("alpha", ["one", "learned"])
+def test_time_scores_all_equal_per_day_scores(alpha: str) -> None:
+    """Scoring every day at once (the all-days time-contrastive loss) equals scoring
+    each day separately, for a shared speed (one product) and per-relation speeds."""
+    kw = {"alpha": alpha, "init_scale": 0.5, "calendar": True, "amplitude": True}
+    m = PhaseRotation(ModelConfig("phase", 5, 3, 4, 2, 11, **kw))
+    with torch.no_grad():
+        m.calendar.weight.normal_()
+        m.log_modulus_table.weight.normal_(std=0.3)
+    h, r, t = torch.tensor([0, 3, 2]), torch.tensor([1, 4, 1]), torch.tensor([4, 1, 0])
+    days = torch.arange(2, 12).expand(3, -1)
+    want = m.time_scores(h, r, t, days)
+    got = m.time_scores_all(h, r, t)
+    assert got.shape == (3, 10)
+    assert torch.allclose(got, want, atol=1e-5)
+    # and the day tables get a gradient from it (the sampled loss keeps them constant)
+    got.sum().backward()
+    assert m.calendar.weight.grad is not None and m.calendar.weight.grad.abs().sum() > 0
+    assert m.log_modulus_table.weight.grad.abs().sum() > 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 1), st.integers(0, 3), st.integers(5, 12)),
+        min_size=1,
+        max_size=30,
+    ),
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1), st.integers(0, 3)), min_size=1),
+)
+def test_triple_days_indicator_matches_brute_force(
+    facts: list[tuple[int, int, int, int]], asked: list[tuple[int, int, int]]
+) -> None:
+    from phasemem.tkg.train import _TripleDays
+
+    q = np.array(facts, dtype=np.int64)
+    batch = np.array([(*a, 5) for a in asked], dtype=np.int64)
+    got = _TripleDays(q, 4, 2, 5).indicator(batch, 8)
+    want = np.zeros_like(got)
+    for i, (h, r, t, _) in enumerate(batch):
+        for fh, fr, ft, fd in facts:
+            if (fh, fr, ft) == (h, r, t):
+                want[i, fd - 5] = 1.0
+    assert np.array_equal(got, want)
+
+
+def test_all_days_time_contrastive_trains(synthetic_dir: Path) -> None:
+    torch.set_num_threads(1)
+    ds = load_dataset(synthetic_dir)
+    filters = build_filters(ds)
+    cal = {"calendar": True, "amplitude": True}
+    out = train(ds, _cfg(alpha="one", tc_days="all", **cal), filters)
+    mrr = evaluate(out.model, ds.splits["test"], filters)["time_aware"]["mrr"]
+    assert mrr > 0.8, mrr
+    assert out.history[-1]["tc"] > 0
+    gated = train(ds, _cfg(alpha="learned", tc_days="all", epochs=2, **cal), filters)
+    assert gated.history[-1]["tc"] > 0
+    with pytest.raises(TKGError, match="tc_days"):
+        train(ds, _cfg(alpha="one", tc_days="every", epochs=1), filters)
