@@ -13,6 +13,7 @@ from it at open and kept in sync through the event log. Two search paths:
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +62,9 @@ class VectorIndex:
         self._users, self._agents, self._sessions = _Codes(), _Codes(), _Codes()
         self._speakers = _Codes()
         self.max_seq = 0
+        # seqlock for ``replace``: odd while a row is being rewritten; a search that saw
+        # it change scores again (readers never block, the one writer never waits)
+        self._version = 0
         self._ascending = True  # seqs[:n] sorted: positions by binary search
 
     def _alloc(self, cap: int) -> None:
@@ -204,11 +208,19 @@ class VectorIndex:
         return out
 
     def replace(self, episode_id: str, code: np.ndarray, scale: float) -> None:
+        """Rewrite one row's vector in place (an updated memory). Codes, scale and sign
+        bits are three writes; the version counter lets a concurrent search notice it
+        read across them and score again. One writer at a time (the store's)."""
         pos = self._pos.get(episode_id)
         if pos is not None:
-            self.codes[pos] = code
-            self.scales[pos] = scale
-            self.bits[:, pos] = sign_bits(code[None, :])[0]
+            bits = sign_bits(code[None, :])[0]
+            self._version += 1
+            try:
+                self.codes[pos] = code
+                self.scales[pos] = scale
+                self.bits[:, pos] = bits
+            finally:
+                self._version += 1
 
     def _mask(self, q: VectorQuery, n: int) -> np.ndarray:
         """Rows ``[0, n)`` in ``q``'s scope (``n``: the caller's snapshot of the row count)."""
@@ -246,6 +258,18 @@ class VectorIndex:
         n = self._n
         if n == 0 or k <= 0:
             return []
+        while True:
+            version = self._version
+            if version & 1:  # a replace is half-way: let it finish
+                time.sleep(0)
+                continue
+            hits = self._search(vector, q, k, shortlist, n)
+            if self._version == version:
+                return hits
+
+    def _search(
+        self, vector: np.ndarray, q: VectorQuery, k: int, shortlist: int | None, n: int
+    ) -> list[tuple[int, float]]:
         mask = self._mask(q, n)
         n_cand = int(mask.sum())
         if n_cand == 0:

@@ -172,3 +172,52 @@ def test_search_while_another_thread_adds_rows() -> None:
         sys.setswitchinterval(old)
     assert errors == []
     assert len(idx) == 9000 + 150 * 7
+
+
+def test_search_never_mixes_a_replaced_rows_old_and_new_parts() -> None:
+    """``replace`` writes a row's codes, scale and sign bits one after the other; a
+    search in another thread must see the old row or the new one, never the new codes
+    with the old scale (that scored this row 2x or 0.5x before)."""
+    import sys
+    import threading
+
+    from phasemem.index.quant import quantize
+
+    dim = 16
+    v1 = np.zeros((1, dim), dtype=np.float32)
+    v1[0, 0] = 1.0
+    v2 = np.zeros((1, dim), dtype=np.float32)
+    v2[0, :2] = [1.0, 2.0]  # other codes, twice the scale
+    (c1, s1), (c2, s2) = quantize(v1), quantize(v2)
+    idx = VectorIndex(dim)
+    idx.add(_rows(v1, ["u"]))
+    q = np.zeros(dim, dtype=np.float32)
+    q[0] = 1.0
+    ok = {round(float(c1[0] @ q * s1[0]), 4), round(float(c2[0] @ q * s2[0]), 4)}
+    bad: list[float] = []
+    stop = threading.Event()
+
+    def searcher() -> None:
+        while not stop.is_set():
+            (_, score), = idx.search(q, VectorQuery("u"), 1)  # fmt: skip
+            if round(score, 4) not in ok:
+                bad.append(score)
+                stop.set()
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    threads = [threading.Thread(target=searcher) for _ in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        for i in range(20000):
+            if stop.is_set():
+                break
+            code, scale = (c2, s2) if i % 2 == 0 else (c1, s1)
+            idx.replace("id1", code[0], float(scale[0]))
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        sys.setswitchinterval(old)
+    assert bad == []
