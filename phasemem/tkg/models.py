@@ -286,13 +286,20 @@ class PhaseRotation(TKGModel):
         learn from the 1-vs-all loss): their gradient would need several ``(B, K, D)``
         temporaries and made this loss cost more than the rest of a training step.
         """
-        hr, hi = _split(self.rows(h, eh))
-        tr, ti = _split(self.rows(t, et))
-        ur, ui = hr * tr + hi * ti, hi * tr - hr * ti  # e_h * conj(e_t)
-        wr, wi = _cmul(ur, ui, *_split(self.rel_rot(r)))
+        wr, wi = self._rotating_coefficient(h, r, t, eh, et)
         with torch.no_grad():
             c, s = self._rotor(r, days)  # (B, K, D)
         return torch.einsum("bd,bkd->bk", wr, c) - torch.einsum("bd,bkd->bk", wi, s)
+
+    def _rotating_coefficient(
+        self, h: Tensor, r: Tensor, t: Tensor, eh: Tensor | None, et: Tensor | None
+    ) -> tuple[Tensor, Tensor]:
+        """``w = e_h * r * conj(e_t)`` per fact: the score at a day is ``Re <w, rotor(day)>``
+        plus the time-free part."""
+        hr, hi = _split(self.rows(h, eh))
+        tr, ti = _split(self.rows(t, et))
+        ur, ui = hr * tr + hi * ti, hi * tr - hr * ti  # e_h * conj(e_t)
+        return _cmul(ur, ui, *_split(self.rel_rot(r)))
 
     def day_rotors(self, r: Tensor) -> tuple[Tensor, Tensor]:
         """Rotors ``exp(alpha_r (rho + i theta))`` at *every* training day: ``(B, n_days, D)``
@@ -302,8 +309,7 @@ class PhaseRotation(TKGModel):
         ``s`` and ``base``."""
         days = torch.arange(self.cfg.day_lo, self.cfg.day_hi + 1, device=r.device)
         if self.cfg.alpha == "one":
-            c, s = self._rotor(r[:1], days[None, :])
-            return c, s
+            return self._rotor(r[:1], days[None, :])
         rows = days[None, :].expand(len(r), -1)
         return self._rotor(r, rows)
 
@@ -317,10 +323,7 @@ class PhaseRotation(TKGModel):
         two ``(B, D) x (D, n_days)`` products; with per-relation speeds each distinct
         relation in the batch gets its own table.
         """
-        hr, hi = _split(self.rows(h, eh))
-        tr, ti = _split(self.rows(t, et))
-        ur, ui = hr * tr + hi * ti, hi * tr - hr * ti  # e_h * conj(e_t)
-        wr, wi = _cmul(ur, ui, *_split(self.rel_rot(r)))
+        wr, wi = self._rotating_coefficient(h, r, t, eh, et)
         if self.cfg.alpha == "one":
             c, s = self.day_rotors(r)
             return wr @ c[0].t() - wi @ s[0].t()

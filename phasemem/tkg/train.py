@@ -350,6 +350,8 @@ def train(
     device = pick_device(cfg.device)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
+    if cfg.tc_days not in ("sampled", "all"):
+        raise TKGError(f"tc_days must be 'sampled' or 'all', got {cfg.tc_days!r}")
     if cfg.amplitude and not (cfg.model == "phase" and cfg.calendar):
         raise TKGError("--amplitude is a phase-model option and needs --calendar")
     model = _make_model(cfg, ds, device)
@@ -388,9 +390,11 @@ def train(
     lo, hi = ds.day_range
     truth = _TrueKeys(train_q, ds.n_entities, 2 * ds.n_relations, lo, hi - lo + 1)
     use_tc = cfg.tc_weight > 0 and isinstance(model, PhaseRotation) and cfg.alpha != "zero"
-    if cfg.tc_days not in ("sampled", "all"):
-        raise TKGError(f"tc_days must be 'sampled' or 'all', got {cfg.tc_days!r}")
-    triple_days = _TripleDays(train_q, ds.n_entities, 2 * ds.n_relations, lo)
+    triple_days = (
+        _TripleDays(train_q, ds.n_entities, 2 * ds.n_relations, lo)
+        if use_tc and cfg.tc_days == "all"
+        else None
+    )
     valid_filters = {"time_aware": filters["time_aware"]}
     ce = torch.nn.CrossEntropyLoss()
     bf16 = use_bf16(cfg.precision, device)
@@ -413,7 +417,7 @@ def train(
             reg = cfg.reg * model.l4(h, r, t, d, eh, et) + model.extra_regularizer()
             loss = fit + reg
             if use_tc:
-                if cfg.tc_days == "all":
+                if triple_days is not None:
                     tc = _time_contrastive_all(
                         model, b, cfg, triple_days, hi - lo + 1, device, eh, et
                     )

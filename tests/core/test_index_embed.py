@@ -3,6 +3,9 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -134,12 +137,29 @@ def test_embedder_mismatch_is_refused(tmp_path) -> None:  # type: ignore[no-unty
         Memory(str(tmp_path / "m.db"), embedder="hash-test-32")
 
 
+@contextmanager
+def _searching_meanwhile(
+    searcher: Callable[[], None], n: int, stop: threading.Event
+) -> Iterator[None]:
+    """Run ``n`` searcher threads, switching threads as often as Python allows, while the
+    body writes; stop and join them after."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    threads = [threading.Thread(target=searcher) for _ in range(n)]
+    try:
+        for t in threads:
+            t.start()
+        yield
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        sys.setswitchinterval(old)
+
+
 def test_search_while_another_thread_adds_rows() -> None:
     """A search reads the row count once: rows added meanwhile (a sync in another
     thread) never give it arrays of two lengths (an IndexError before)."""
-    import sys
-    import threading
-
     rng = np.random.default_rng(0)
     idx = VectorIndex(64)
     idx.add(_rows(rng.normal(size=(9000, 64)).astype(np.float32), ["u"] * 9000))  # > EXACT_MAX
@@ -155,21 +175,11 @@ def test_search_while_another_thread_adds_rows() -> None:
                 errors.append(repr(exc))
                 stop.set()
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible
-    threads = [threading.Thread(target=searcher) for _ in range(3)]
-    try:
-        for t in threads:
-            t.start()
+    with _searching_meanwhile(searcher, 3, stop):
         start = 9001
         for _ in range(150):
             idx.add(_rows(rng.normal(size=(7, 64)).astype(np.float32), ["u"] * 7, start=start))
             start += 7
-    finally:
-        stop.set()
-        for t in threads:
-            t.join()
-        sys.setswitchinterval(old)
     assert errors == []
     assert len(idx) == 9000 + 150 * 7
 
@@ -178,11 +188,6 @@ def test_search_never_mixes_a_replaced_rows_old_and_new_parts() -> None:
     """``replace`` writes a row's codes, scale and sign bits one after the other; a
     search in another thread must see the old row or the new one, never the new codes
     with the old scale (that scored this row 2x or 0.5x before)."""
-    import sys
-    import threading
-
-    from phasemem.index.quant import quantize
-
     dim = 16
     v1 = np.zeros((1, dim), dtype=np.float32)
     v1[0, 0] = 1.0
@@ -204,20 +209,10 @@ def test_search_never_mixes_a_replaced_rows_old_and_new_parts() -> None:
                 bad.append(score)
                 stop.set()
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    threads = [threading.Thread(target=searcher) for _ in range(2)]
-    try:
-        for t in threads:
-            t.start()
+    with _searching_meanwhile(searcher, 2, stop):
         for i in range(20000):
             if stop.is_set():
                 break
             code, scale = (c2, s2) if i % 2 == 0 else (c1, s1)
             idx.replace("id1", code[0], float(scale[0]))
-    finally:
-        stop.set()
-        for t in threads:
-            t.join()
-        sys.setswitchinterval(old)
     assert bad == []
