@@ -63,12 +63,27 @@ def test_rewrites_int8_weight_matmul_and_leaves_float_one() -> None:
     assert n == 1
     assert sorted(_ops(out)) == ["DynamicQuantizeMatMul", "MatMul"]
     names = {t.name for t in onnx.load_from_string(out).graph.initializer}
-    assert "w_scale" not in names and "w_q" in names  # the old float scale is gone
+    # the old float scale and int8 weight are gone: the weight is kept as uint8 + 128
+    assert "w_scale" not in names and "w_q" not in names
     x = rng.normal(size=(5, 16)).astype(np.float32)
     y, z = _run(out, x)
     ref = x @ (w_q * scale).astype(np.float32)
     np.testing.assert_allclose(z, x @ np.eye(16, 8, dtype=np.float32), rtol=1e-6)
     assert np.abs(y - ref).max() <= 0.02 * np.abs(ref).max()
+
+
+def test_full_range_weights_do_not_saturate() -> None:
+    """Weights of +-127 times activations near 255: a u8 x s8 kernel that sums pairs
+    in 16 bits (AVX2 without VNNI) would clip them; the uint8 weights must not."""
+    w_q = np.full((64, 4), 127)
+    w_q[:, 1] = -127
+    scale = np.full((1, 4), 0.01)
+    out, _ = dynamic_int8_matmuls(_graph(w_q, scale))
+    x = np.full((2, 64), 3.0, dtype=np.float32)
+    x[:, 0] = 0.0  # range [0, 3]: every other activation quantizes to 255
+    y = _run(out, x)[0]
+    ref = x @ (w_q * scale).astype(np.float32)
+    np.testing.assert_allclose(y, ref, rtol=0.02)
 
 
 def test_leaves_weight_alone_when_something_else_reads_it() -> None:
