@@ -3,11 +3,21 @@
 ``assemble_context(mem, query, user_id=..., budget_tokens=1500)`` packs, in
 this order and never past the budget:
 
-1. **pinned** instructions (``Memory.pin``), oldest first, always first;
-2. **about the user**: current facts whose subject is the user themself;
-3. **facts**: the other current facts that bear on the query;
+1. **pinned** instructions (``Memory.pin``), oldest first, always first and
+   whatever ``as_of`` says (they are the application's standing orders now);
+2. **about the user**: facts true at the read's time whose subject is the
+   user themself;
+3. **facts**: the other facts true then that bear on the query;
 4. **episodes**: the most relevant dated memories, deduplicated, shown in
    time order under a date line (the order a reader follows a story in).
+
+Packing order is by value, not by section: pins, then the facts that bear on
+the query (they answer in a few tokens what episodes say at length), then
+episodes, then what room is left goes to the remaining facts. Headings name the
+time their facts are true at ("current", or "true on 1 June 2024").
+
+``as_of`` is the read pipeline's rule, applied by ``Memory.search``: nothing
+that happened after it, and facts only through episodes that had happened.
 
 Every fact and episode carries a short citation ``[n]``; ``Context.parts``
 and ``Context.citations`` map each one to its memory id. Numbers, not ids,
@@ -22,7 +32,6 @@ The budget is checked on the final text, not estimated.
 
 from __future__ import annotations
 
-import inspect
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -32,9 +41,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from phasemem.errors import InvalidInputError
+from phasemem.facts.model import Fact
 from phasemem.ingest import clean_text
-from phasemem.store.filters import check_scope_value
-from phasemem.timeutil import TimeLike, iso, to_ts
+from phasemem.store.filters import EpisodeFilter, check_scope_value
+from phasemem.timeutil import TimeLike, iso
 
 if TYPE_CHECKING:
     from phasemem.memory import Memory
@@ -43,11 +53,10 @@ TokenCounter = Callable[[str], int]
 
 MIN_BUDGET = 16
 MAX_BUDGET = 32_000
-#: Shares of the budget the two fact sections may take before episodes fill
-#: the rest; what they leave unused goes to episodes, and what episodes leave
-#: goes back to facts.
-SELF_FACT_SHARE = 0.2
-FACT_SHARE = 0.2
+#: Share of the budget the facts that bear on the query may take before
+#: episodes (what they leave goes to episodes; what episodes leave goes back
+#: to the other facts).
+RELEVANT_FACT_SHARE = 0.5
 _SELF_WORDS = {"user", "me", "i", "myself", "the user"}
 _VOCAB = Path(__file__).parent / "embed" / "data" / "minilm_vocab.txt"
 _counter_lock = threading.Lock()
@@ -158,6 +167,19 @@ _TITLES = {
 }
 
 
+def _titles(at: float | None) -> dict[str, str]:
+    """Section headings; as of a time, they say which time their facts hold at."""
+    if at is None:
+        return dict(_TITLES)
+    day = _day(at)
+    return {
+        "pinned": _TITLES["pinned"],
+        "user": f"About the user (true on {day}):",
+        "facts": f"Relevant facts (true on {day}):",
+        "episodes": f"Relevant memories up to {day} (dated, oldest first):",
+    }
+
+
 def assemble_context(
     mem: Memory,
     query: str,
@@ -180,25 +202,30 @@ def assemble_context(
         )
     if cite not in ("ref", "id"):
         raise InvalidInputError("cite must be 'ref' or 'id'", field="cite")
-    at = to_ts(as_of, field="as_of") if as_of is not None else None
+    flt = EpisodeFilter.build(user_id, as_of=as_of)  # the one as_of rule
+    at = flt.as_of
     count = count_tokens or default_token_counter()
-    packer = _Packer(count, budget_tokens, cite)
+    packer = _Packer(count, budget_tokens, cite, _titles(at))
 
-    for pin in _pins(mem, user_id, at):
+    for pin in mem.pins(user_id=user_id):  # pins always, first, whatever the time
         packer.offer("pinned", "pin", pin.id, pin.text, {"created_at": iso(pin.created_at)}, pin)
 
-    hits = _search(mem, q, user_id, at, candidates or _pool_size(budget_tokens))
-    facts = _facts(mem, q, user_id, at, hits)
+    hits = mem.search(q, user_id=user_id, limit=candidates or _pool_size(budget_tokens),
+                      as_of=at)  # fmt: skip
+    ranked = _facts(mem, q, flt, hits)
     self_names = _self_names(mem, user_id)
-    mine = [f for f in facts if _norm(getattr(f, "subject", "")) in self_names]
-    others = [f for f in facts if _norm(getattr(f, "subject", "")) not in self_names]
+    relevant = [f for f, score in ranked if score > 0]
+    rest = [f for f, score in ranked if score <= 0]
 
-    room = packer.left
-    packer.fill("user", mine, cap=int(room * SELF_FACT_SHARE))
-    packer.fill("facts", others, cap=int(room * FACT_SHARE))
+    def section(f: Fact) -> str:
+        return "user" if _norm(f.subject) in self_names else "facts"
+
+    cap = packer.used + int(packer.left * RELEVANT_FACT_SHARE)
+    for i, f in enumerate(relevant):  # what answers the query, before episodes
+        packer.fill(section(f), [f], cap_total=None if i == 0 else cap)  # the best one always
     packer.fill_episodes(h.episode for h in hits)
-    packer.fill("user", mine)  # what episodes left over
-    packer.fill("facts", others)
+    for f in relevant + rest:  # what episodes left over
+        packer.fill(section(f), [f])
     return packer.build(q, user_id, at)
 
 
@@ -207,66 +234,35 @@ def _pool_size(budget: int) -> int:
     return max(20, min(1000, budget // 12 + 10))
 
 
-def _pins(mem: Memory, user_id: str, at: float | None) -> list[Any]:
-    pins_fn = getattr(mem, "pins", None)
-    if pins_fn is None:
-        return []
-    pins = sorted(pins_fn(user_id=user_id), key=lambda p: (p.created_at, p.id))
-    return [p for p in pins if at is None or p.created_at <= at]
-
-
-def _accepts(fn: Callable[..., Any], name: str) -> bool:
-    try:
-        return name in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def _search(mem: Memory, q: str, user_id: str, at: float | None, limit: int) -> Any:
-    """Search as of ``at``: nothing recorded as happening after it can be known then."""
-    kwargs: dict[str, Any] = {"user_id": user_id, "limit": limit}
-    if at is not None:
-        kwargs["filters"] = {"occurred_before": at}
-        if _accepts(mem.search, "as_of"):
-            kwargs["as_of"] = at
-    return mem.search(q, **kwargs)
-
-
-def _facts(mem: Memory, q: str, user_id: str, at: float | None, hits: Any) -> list[Any]:
-    """Current facts, most relevant first: those search returned, then those
-    drawn from the episodes that matched, then by word overlap with the query."""
-    facts_fn = getattr(mem, "facts", None)
-    if facts_fn is None:
-        return []
-    current = [f for f in facts_fn(user_id=user_id, as_of=at) if _is_current(f, at)]
+def _facts(mem: Memory, q: str, flt: EpisodeFilter, hits: Any) -> list[tuple[Fact, float]]:
+    """Facts true at the read's time that it may see, most relevant first, with
+    a relevance score (> 0: bears on the query): those search ranked, then
+    those drawn from the episodes that matched, then by word overlap."""
+    at = flt.as_of
+    visible = mem._fact_gate(flt)
+    current = [  # true at ``at`` (now when None), as the store decides it
+        f for f in mem.facts(user_id=flt.user_id, as_of=at) if visible is None or visible(f)
+    ]  # fmt: skip
     if not current:
         return []
     by_id = {f.id: f for f in current}
     order: dict[str, float] = {}
-    for rank, h in enumerate(getattr(hits, "facts", None) or []):
-        f = getattr(h, "fact", h)  # search returns FactHit(fact, score, scores)
-        if getattr(f, "id", None) in by_id:
-            order.setdefault(f.id, 3.0 - rank / 1000)
+    for rank, h in enumerate(hits.facts):
+        if h.fact.id in by_id:
+            order.setdefault(h.fact.id, 3.0 - rank / 1000)
     hit_rank = {h.episode.id: r for r, h in enumerate(hits)}
     words = _words(q)
     for f in current:
         if f.id in order:
             continue
-        near = [hit_rank[e] for e in (getattr(f, "episode_ids", None) or ()) if e in hit_rank]
+        near = [hit_rank[e] for e in f.episode_ids if e in hit_rank]
         if near:
             order[f.id] = 2.0 - min(near) / 10_000
             continue
         overlap = len(words & _words(f"{f.subject} {f.relation} {f.object}"))
         order[f.id] = overlap / (len(words) + 1)
-    return sorted(current, key=lambda f: (-order[f.id], -(getattr(f, "valid_at", None) or 0), f.id))
-
-
-def _is_current(fact: Any, at: float | None) -> bool:
-    if getattr(fact, "expired_at", None) is not None and (at is None or fact.expired_at <= at):
-        return False
-    inv = getattr(fact, "invalid_at", None)
-    now = at if at is not None else datetime.now(UTC).timestamp()
-    return inv is None or _ts(inv) > now
+    ranked = sorted(current, key=lambda f: (-order[f.id], -f.valid_at, f.id))
+    return [(f, order[f.id]) for f in ranked]
 
 
 def _self_names(mem: Memory, user_id: str) -> set[str]:
@@ -313,13 +309,14 @@ class _Packer:
     """Greedy packing under a hard token budget. A line that does not fit is
     skipped and smaller later ones still get their chance."""
 
-    def __init__(self, count: TokenCounter, budget: int, cite: str) -> None:
+    def __init__(self, count: TokenCounter, budget: int, cite: str, titles: dict[str, str]) -> None:
         self.count = count
         self.budget = budget
         self.cite = cite
+        self.titles = titles
         self.used = 0
-        self.sections: dict[str, list[ContextItem]] = {k: [] for k in _TITLES}
-        self.title_cost = {k: count(v) for k, v in _TITLES.items()}
+        self.sections: dict[str, list[ContextItem]] = {k: [] for k in titles}
+        self.title_cost = {k: count(v) for k, v in titles.items()}
         self.seen_ids: set[str] = set()
         self.seen_text: set[str] = set()
         self.day_cost: dict[str, int] = {}
@@ -338,8 +335,9 @@ class _Packer:
         return 0 if self.sections[section] else self.title_cost[section]
 
     def offer(self, section: str, kind: str, item_id: str, text: str, data: dict[str, Any],
-              source: Any, extra: int = 0, cap: int | None = None) -> bool:  # fmt: skip
-        """Add one line if it fits (in the budget and in ``cap`` for its section)."""
+              source: Any, extra: int = 0, cap_total: int | None = None) -> bool:  # fmt: skip
+        """Add one line if it fits in the budget (and keeps the whole block
+        within ``cap_total`` tokens when given)."""
         if item_id in self.seen_ids:
             return False
         key = _norm(text)
@@ -348,8 +346,7 @@ class _Packer:
         ref = None if kind == "pin" else self._ref(item_id)
         line = f"- {text}" if ref is None else f"- {text} [{ref}]"
         cost = self.count(line) + self._section_cost(section) + extra
-        spent = sum(i.tokens for i in self.sections[section])
-        if cost > self.left or (cap is not None and spent + cost > cap):
+        if cost > self.left or (cap_total is not None and self.used + cost > cap_total):
             if ref is not None:
                 self.n_refs -= 1
             return False
@@ -361,13 +358,14 @@ class _Packer:
         self.seen_text.add(key)
         return True
 
-    def fill(self, section: str, facts: Sequence[Any], cap: int | None = None) -> None:
+    def fill(self, section: str, facts: Sequence[Any], cap_total: int | None = None) -> None:
         for f in facts:
             if self.left <= 0:
                 return
-            data = {k: _jsonable(getattr(f, k, None)) for k in
-                    ("subject", "relation", "object", "valid_at", "invalid_at", "episode_ids")}  # fmt: skip
-            self.offer(section, "fact", f.id, _fact_line(f), data, f, cap=cap)
+            data = {"subject": f.subject, "relation": f.relation, "object": f.object,
+                    "valid_at": iso(f.valid_at), "invalid_at": iso(f.invalid_at),
+                    "episode_ids": list(f.episode_ids)}  # fmt: skip
+            self.offer(section, "fact", f.id, _fact_line(f), data, f, cap_total=cap_total)
 
     def fill_episodes(self, episodes: Any) -> None:
         for ep in episodes:
@@ -402,7 +400,7 @@ class _Packer:
 
     def render(self) -> str:
         out: list[str] = []
-        for name, title in _TITLES.items():
+        for name, title in self.titles.items():
             items = self.sections[name]
             if not items:
                 continue
@@ -431,16 +429,10 @@ class _Packer:
             items.pop(worst)
             text = self.render()
             tokens = self.count(text)
-        parts = [ContextSection(n, _TITLES[n], list(items)) for n, items in self.sections.items()]
+        parts = [
+            ContextSection(n, self.titles[n], list(items)) for n, items in self.sections.items()
+        ]
         return Context(q, user_id, at, self.budget, tokens, text, parts)
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, datetime):
-        return v.isoformat()
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    return v
 
 
 __all__ = [

@@ -15,7 +15,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -426,12 +426,18 @@ class Memory:
     ) -> SearchResults:
         """Hybrid search over the user's episodes, best first, plus the facts
         that answer the query as of ``as_of`` (or a time named in the query,
-        else now). ``facts`` caps how many facts come back (default 5; 0: none)."""
+        else now). ``facts`` caps how many facts come back (default 5; 0: none).
+
+        ``as_of`` also filters: nothing that happened after it is returned, and
+        a fact is returned only when it had begun by then and one of the
+        episodes it came from passes the same filter."""
         q = clean_text(query, field="query", max_chars=4000)
         limit = _check_limit(limit)
-        flt = EpisodeFilter.build(user_id, filters, agent_id=agent_id, session_id=session_id)
+        flt = EpisodeFilter.build(
+            user_id, filters, agent_id=agent_id, session_id=session_id, as_of=as_of
+        )
         cfg = preset(config) if isinstance(config, str) else (config or self.config)
-        t_query = self.query_time(q, as_of)
+        t_query = flt.as_of if flt.as_of is not None else self.query_time(q)
         qv_future = self._pool().submit(self.embedder.embed_query, q)
         hits, tr = self._retriever.search(q, flt, limit, cfg, query_vector=qv_future, trace=trace)
         qv = qv_future.result()
@@ -446,10 +452,52 @@ class Memory:
                 min(n_facts, limit),
                 query_text=q,
                 version=self._last_event,
+                keep=self._fact_gate(flt),
             )
         if tr is not None:
             tr["query_time"] = from_ts(t_query).isoformat()  # type: ignore[union-attr]
         return SearchResults(query=q, hits=hits, trace=tr, facts=fact_hits)
+
+    def _fact_gate(self, flt: EpisodeFilter) -> Callable[[Fact], bool] | None:
+        """Which facts a read under ``flt`` may see (None: all of the user's).
+
+        A fact belongs to the user, not to an agent or a moment, so under a
+        narrower filter it is visible through its provenance: at least one
+        episode it came from passes the filter. As of a time, it must also
+        have begun by then."""
+        if not flt.narrows:
+            return None
+        memo: dict[str, bool] = {}
+
+        def visible(ids: tuple[str, ...]) -> bool:
+            unknown = [i for i in ids if i not in memo]
+            if unknown:
+                memo.update(self._episodes_visible(unknown, flt))
+            return any(memo.get(i, False) for i in ids)
+
+        def keep(f: Fact) -> bool:
+            if flt.as_of is not None and f.valid_at > flt.as_of:
+                return False
+            return visible(f.episode_ids)
+
+        return keep
+
+    def _episodes_visible(self, ids: list[str], flt: EpisodeFilter) -> dict[str, bool]:
+        """Whether each episode id passes ``flt``: from the vector index when
+        it can decide, else from the store (rows without a vector, metadata)."""
+        out: dict[str, bool] = {}
+        rest: list[str] = []
+        for ep_id, ok in zip(ids, self.index.ids_allowed(ids, flt), strict=True):
+            if ok is None or (ok and not flt.columns_only):
+                rest.append(ep_id)
+            else:
+                out[ep_id] = ok
+        for ep_id in rest:
+            try:
+                out[ep_id] = flt.matches(self.store.get(ep_id, flt.user_id))
+            except NotFoundError:
+                out[ep_id] = False
+        return out
 
     def query_time(self, query: str, as_of: TimeLike | None = None) -> float:
         """The moment a query asks about: ``as_of`` if given, else a time the

@@ -161,7 +161,7 @@ def _dense_recall(mem: Memory, qs: list[str]) -> tuple[float, float]:
     tie (the synthetic corpus repeats texts, so many rows share a vector): then
     the exact top-10 is one arbitrary choice among equals, which only the
     second measure ignores."""
-    from phasemem.index.vector import VectorQuery
+    from phasemem.store.filters import EpisodeFilter
 
     idx = mem.index
     n = idx._n
@@ -172,7 +172,7 @@ def _dense_recall(mem: Memory, qs: list[str]) -> tuple[float, float]:
         scores = full @ v
         order = np.argsort(-scores)[:10]
         kth = float(scores[order[-1]])
-        got = idx.search(v, VectorQuery("bench"), 10)
+        got = idx.search(v, EpisodeFilter("bench"), 10)
         hits += len(set(idx.seqs[order].tolist()) & {s for s, _ in got})
         good += sum(1 for _, s in got if s >= kth - 1e-6)
     return round(hits / (10 * len(qs)), 4), round(good / (10 * len(qs)), 4)

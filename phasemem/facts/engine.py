@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from phasemem.embed.base import Embedder
-from phasemem.facts.model import FactHit, NewFact
+from phasemem.facts.model import Fact, FactHit, NewFact
 from phasemem.facts.resolve import is_single_valued, norm_relation
 from phasemem.timeutil import from_ts
 
@@ -129,19 +129,28 @@ class FactEngine:
 
     def rank(self, store: Any, user_id: str, query_vec: np.ndarray, t_query: float, limit: int,
              *, use_time: bool = True, query_text: str | None = None,
-             version: int | None = None) -> list[FactHit]:  # fmt: skip
+             version: int | None = None,
+             keep: Callable[[Fact], bool] | None = None) -> list[FactHit]:  # fmt: skip
         """Rank every fact version of a user for a query at time ``t_query``.
-        ``version``: the store's change counter, enabling the per-user cache."""
+        ``version``: the store's change counter, enabling the per-user cache.
+        ``keep``: which facts the read may see at all (its filter); the others
+        are not candidates."""
         from phasemem.temporal.phase import FactCandidate, rank_facts
 
         facts, matrix, stems = self._index(store, user_id, version)
         if not facts:
             return []
         cosine = matrix @ query_vec
+        if keep is not None:
+            hidden = np.array([not keep(f) for f in facts], dtype=bool)
+            if hidden.all():
+                return []
+            cosine = np.where(hidden, -np.inf, cosine)
         # The time model sees a shortlist: the most similar facts by cosine,
         # re-scored with word overlap (which sharpens what a 384-d cosine
         # blurs: "where did she WORK" vs a "live in" fact about a place).
         pool = np.argsort(-cosine)[: max(200, 8 * limit)]
+        pool = pool[np.isfinite(cosine[pool])]
         sem = cosine[pool]
         if query_text and self.lexical_weight:
             q = _stems(query_text)

@@ -14,23 +14,14 @@ from it at open and kept in sync through the event log. Two search paths:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
 from phasemem.index.quant import sign_bits
 from phasemem.store.base import VectorRows
+from phasemem.store.filters import EpisodeFilter
 
 EXACT_MAX = 8192
-
-
-@dataclass(frozen=True, slots=True)
-class VectorQuery:
-    user_id: str
-    agent_id: str | None = None
-    session_id: str | None = None
-    occurred_after: float | None = None
-    occurred_before: float | None = None
 
 
 class _Codes:
@@ -60,7 +51,7 @@ class VectorIndex:
         # its index in that order), built lazily
         self._sessions_order: dict[tuple[int, int], tuple[np.ndarray, dict[int, int]]] = {}
         self._users, self._agents, self._sessions = _Codes(), _Codes(), _Codes()
-        self._speakers = _Codes()
+        self._speakers, self._roles, self._sources = _Codes(), _Codes(), _Codes()
         self.max_seq = 0
         # seqlock for ``replace``: odd while a row is being rewritten; a search that saw
         # it change scores again (readers never block, the one writer never waits)
@@ -90,6 +81,8 @@ class VectorIndex:
         self.agent = grow(get("agent"), (cap,), np.int32, -3)
         self.session = grow(get("session"), (cap,), np.int32, -3)
         self.speaker = grow(get("speaker"), (cap,), np.int32, -3)
+        self.role = grow(get("role"), (cap,), np.int32, -3)
+        self.source = grow(get("source"), (cap,), np.int32, -3)
         self.occurred = grow(get("occurred"), (cap,), np.float64)
         self.alive = grow(get("alive"), (cap,), np.bool_, False)
         self.timed = grow(get("timed"), (cap,), np.bool_, False)
@@ -119,6 +112,8 @@ class VectorIndex:
         self.agent[s] = [self._agents.code(a) for a in rows.agent_ids]
         self.session[s] = [self._sessions.code(x) for x in rows.session_ids]
         self.speaker[s] = [self._speakers.code(x) for x in rows.speakers]
+        self.role[s] = [self._roles.code(x) for x in rows.roles]
+        self.source[s] = [self._sources.code(x) for x in rows.sources]
         self.occurred[s] = rows.occurred
         self.alive[s] = True
         self.timed[s] = rows.time_mentions > 0
@@ -137,22 +132,52 @@ class VectorIndex:
             self._seq_pos.pop(int(self.seqs[pos]), None)
             self._sessions_order.pop((int(self.user[pos]), int(self.session[pos])), None)
 
-    def allowed(self, seqs: list[int], q: VectorQuery) -> list[bool]:
-        """Whether each seq is a live row that ``q``'s scope allows."""
-        return self.scope_mask(np.asarray(seqs, dtype=np.int64), q)[0].tolist()
+    def allowed(self, seqs: list[int], flt: EpisodeFilter) -> list[bool]:
+        """Whether each seq is a live row that ``flt`` allows (on its columns)."""
+        return self.scope_mask(np.asarray(seqs, dtype=np.int64), flt)[0].tolist()
 
-    def scope_mask(self, seqs: np.ndarray, q: VectorQuery) -> tuple[np.ndarray, bool]:
-        """``(allowed, all_known)``: whether each seq is a live row in ``q``'s scope,
-        and whether every seq is a row this index holds (episodes stored without
-        a vector are not: a caller that needs them asks SQL)."""
+    def scope_mask(self, seqs: np.ndarray, flt: EpisodeFilter) -> tuple[np.ndarray, bool]:
+        """``(allowed, all_known)``: whether each seq is a live row that passes
+        ``flt``'s column conditions (all but metadata), and whether every seq
+        is a row this index holds (episodes stored without a vector are not: a
+        caller that needs them asks SQL)."""
         if len(seqs) == 0:
             return np.zeros(0, dtype=bool), True
         n = self._n  # one snapshot for both reads (see ``search``)
         pos = self._positions(seqs, n)
         known = pos >= 0
         out = np.zeros(len(seqs), dtype=bool)
-        out[known] = self._mask(q, n)[pos[known]]
+        out[known] = self._mask_at(flt, pos[known])
         return out, bool(known.all())
+
+    def ids_allowed(self, ids: list[str], flt: EpisodeFilter) -> list[bool | None]:
+        """Per episode id: whether ``flt``'s column conditions allow it, or
+        None when this index does not hold it (gone, or stored without a vector)."""
+        pos = [self._pos.get(i, -1) for i in ids]
+        known = np.array([p for p in pos if p >= 0], dtype=np.int64)
+        ok = iter(self._mask_at(flt, known).tolist() if len(known) else [])
+        return [next(ok) if p >= 0 else None for p in pos]
+
+    def _mask_at(self, flt: EpisodeFilter, pos: np.ndarray) -> np.ndarray:
+        """:meth:`_mask` at some row positions only (a few hundred candidates
+        need not pay for a mask over every row)."""
+        mask = self.alive[pos] & (self.user[pos] == self._users.get(flt.user_id))
+        for col, codes, want in self._columns(flt):
+            mask &= col[pos] == codes.get(want)
+        if flt.occurred_after is not None:
+            mask &= self.occurred[pos] >= flt.occurred_after
+        if flt.occurred_before is not None:
+            mask &= self.occurred[pos] <= flt.occurred_before
+        return mask
+
+    def _columns(self, flt: EpisodeFilter) -> list[tuple[np.ndarray, _Codes, str]]:
+        """The string columns ``flt`` constrains: (codes per row, code book, wanted value)."""
+        pairs = ((self.agent, self._agents, flt.agent_id),
+                 (self.session, self._sessions, flt.session_id),
+                 (self.role, self._roles, flt.role),
+                 (self.speaker, self._speakers, flt.speaker),
+                 (self.source, self._sources, flt.source))  # fmt: skip
+        return [(col, book, want) for col, book, want in pairs if want is not None]
 
     def _positions(self, seqs: list[int] | np.ndarray, n: int | None = None) -> np.ndarray:
         """Row position of each seq, -1 for unknown ones (vectorised: a search
@@ -183,9 +208,13 @@ class VectorIndex:
         """Whether each episode mentions a time (unknown seqs: False)."""
         return [bool(self.timed[self._seq_pos[s]]) if s in self._seq_pos else False for s in seqs]
 
-    def neighbours(self, seqs: list[int], window: int) -> dict[int, list[int]]:
+    def neighbours(
+        self, seqs: list[int], window: int, flt: EpisodeFilter | None = None
+    ) -> dict[int, list[int]]:
         """The ``window`` turns before and after each seq in its user and
-        session, in time order, from memory (no SQL per hit)."""
+        session, in time order, from memory (no SQL per hit). With ``flt``, a
+        neighbour the filter does not allow is left out (another agent's turn,
+        or a turn after an ``as_of``, is not a neighbour a read may see)."""
         out: dict[int, list[int]] = {}
         for seq in seqs:
             pos = self._seq_pos.get(seq)
@@ -204,6 +233,8 @@ class VectorIndex:
             order, where = cached
             i = where[pos]
             near = np.concatenate([order[max(0, i - window) : i], order[i + 1 : i + 1 + window]])
+            if flt is not None and len(near):
+                near = near[self._mask_at(flt, near)]
             out[seq] = self.seqs[near].tolist()
         return out
 
@@ -222,17 +253,17 @@ class VectorIndex:
             finally:
                 self._version += 1
 
-    def _mask(self, q: VectorQuery, n: int) -> np.ndarray:
-        """Rows ``[0, n)`` in ``q``'s scope (``n``: the caller's snapshot of the row count)."""
-        mask = self.alive[:n] & (self.user[:n] == self._users.get(q.user_id))
-        if q.agent_id is not None:
-            mask &= self.agent[:n] == self._agents.get(q.agent_id)
-        if q.session_id is not None:
-            mask &= self.session[:n] == self._sessions.get(q.session_id)
-        if q.occurred_after is not None:
-            mask &= self.occurred[:n] >= q.occurred_after
-        if q.occurred_before is not None:
-            mask &= self.occurred[:n] <= q.occurred_before
+    def _mask(self, flt: EpisodeFilter, n: int) -> np.ndarray:
+        """Rows ``[0, n)`` that pass ``flt``'s column conditions (``n``: the
+        caller's snapshot of the row count). Metadata is not held here: a
+        caller with a metadata filter checks the rows it keeps."""
+        mask = self.alive[:n] & (self.user[:n] == self._users.get(flt.user_id))
+        for col, codes, want in self._columns(flt):
+            mask &= col[:n] == codes.get(want)
+        if flt.occurred_after is not None:
+            mask &= self.occurred[:n] >= flt.occurred_after
+        if flt.occurred_before is not None:
+            mask &= self.occurred[:n] <= flt.occurred_before
         return mask
 
     def _hamming(self, qbits: np.ndarray, n: int) -> np.ndarray:
@@ -248,7 +279,7 @@ class VectorIndex:
         return acc
 
     def search(
-        self, vector: np.ndarray, q: VectorQuery, k: int, *, shortlist: int | None = None
+        self, vector: np.ndarray, q: EpisodeFilter, k: int, *, shortlist: int | None = None
     ) -> list[tuple[int, float]]:
         """Top-k (seq, cosine) among the rows ``q`` allows.
 
@@ -268,7 +299,7 @@ class VectorIndex:
                 return hits
 
     def _search(
-        self, vector: np.ndarray, q: VectorQuery, k: int, shortlist: int | None, n: int
+        self, vector: np.ndarray, q: EpisodeFilter, k: int, shortlist: int | None, n: int
     ) -> list[tuple[int, float]]:
         mask = self._mask(q, n)
         n_cand = int(mask.sum())

@@ -93,10 +93,7 @@ def build_server(resolve: Resolver, *, auth: tuple[Any, AuthSettings] | None = N
     async def recall(query: str, limit: int = 8, as_of: str | None = None) -> dict[str, Any]:
         if not 1 <= limit <= 50:
             raise ToolError("limit must be between 1 and 50")
-        kw: dict[str, Any] = (
-            {"filters": {"occurred_before": as_of}, "as_of": as_of} if as_of else {}
-        )
-        res = await call(lambda m, u: m.search(query, user_id=u, limit=limit, **kw))
+        res = await call(lambda m, u: m.search(query, user_id=u, limit=limit, as_of=as_of))
         out = res.to_dict()
         keep = ("id", "memory", "occurred_at", "speaker", "score")
         out["results"] = [{k: r[k] for k in keep} for r in out["results"]]

@@ -8,6 +8,12 @@ Stages (each recorded in the hit's ``scores`` and, on request, in a trace):
    ``1 + time_boost`` for turns that mention a time when the query asks "when";
 4. ``neighbour``: the turns around strong hits get a share of their score,
    since the answer often sits next to the turn that matched the question.
+
+Scope and time: one :class:`~phasemem.store.filters.EpisodeFilter` decides
+what a search may see. Each stage asks it for its candidates (the index's
+``scope_mask`` for BM25 and dense rows and for neighbours, SQL when a stage
+runs in the store), and every row that leaves the retriever passes
+``flt.matches`` as a last gate, so no stage can leak a row the filter refuses.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import numpy as np
 
 from phasemem.embed.base import Embedder
 from phasemem.index.lexical import LexicalIndex
-from phasemem.index.vector import VectorIndex, VectorQuery
+from phasemem.index.vector import VectorIndex
 from phasemem.models import SearchHit
 from phasemem.retrieval.config import RetrievalConfig
 from phasemem.retrieval.query import asks_when, or_match, prune_terms, unique_terms
@@ -69,14 +75,11 @@ class Retriever:
         doubles the cost on large scopes); fall back to the SQL-filtered
         query when column filters apply or too few rows survive."""
         if not needs_post:
-            vq = VectorQuery(
-                flt.user_id, flt.agent_id, flt.session_id, flt.occurred_after, flt.occurred_before
-            )
             if self.lexical is not None:
                 complete = [True]
 
                 def allowed(seqs: np.ndarray) -> np.ndarray:
-                    mask, known = self.index.scope_mask(seqs, vq)
+                    mask, known = self.index.scope_mask(seqs, flt)
                     complete[0] = known
                     return mask
 
@@ -84,7 +87,7 @@ class Retriever:
                 if found is not None and complete[0]:
                     return found
             raw = self.store.fulltext_unscoped(match, pool * 4)
-            ok = self.index.allowed([seq for seq, _ in raw], vq)
+            ok = self.index.allowed([seq for seq, _ in raw], flt)
             kept = [r for r, good in zip(raw, ok, strict=True) if good][:pool]
             if len(kept) >= pool or len(raw) < pool * 4:
                 return kept
@@ -109,9 +112,10 @@ class Retriever:
         tr: dict[str, Any] | None = {"stages": {}} if trace else None
         per: dict[int, dict[str, float]] = {}
         pool = max(cfg.candidates, limit)
-        # Metadata/role/speaker/source filters are applied in SQL for the lexical
-        # stage; the dense stage over-fetches and the final rows are checked.
-        needs_post = bool(flt.metadata or flt.role or flt.speaker or flt.source)
+        # Metadata is not in the in-memory index: with a metadata filter the
+        # lexical stage filters in SQL, the dense stage over-fetches, and the
+        # final gate drops what does not match.
+        needs_post = not flt.columns_only
 
         if cfg.lexical:
             words = unique_terms(query)
@@ -135,10 +139,7 @@ class Retriever:
             else:
                 qv = query_vector if query_vector is not None else self.embedder.embed_query(query)
             t_embed = time.perf_counter()
-            vq = VectorQuery(
-                flt.user_id, flt.agent_id, flt.session_id, flt.occurred_after, flt.occurred_before
-            )
-            dense = self.index.search(qv, vq, pool * (4 if needs_post else 1))
+            dense = self.index.search(qv, flt, pool * (4 if needs_post else 1))
             for rank, (seq, s) in enumerate(dense, 1):
                 per.setdefault(seq, {})["dense"] = s
                 per[seq]["dense_rank"] = rank
@@ -170,7 +171,7 @@ class Retriever:
             # Each strong hit lends a share of its score to the turns around it:
             # an answer often sits in the turn after the question that matched.
             sources = heapq.nsmallest(cfg.neighbour_sources, per.items(), key=_best_first)
-            around = self.index.neighbours([seq for seq, _ in sources], cfg.neighbours)
+            around = self.index.neighbours([seq for seq, _ in sources], cfg.neighbours, flt)
             for seq, scores in sources:
                 lend = cfg.neighbour_weight * scores["fused"]
                 for nb in around.get(seq, ()):
@@ -186,7 +187,7 @@ class Retriever:
         hits: list[SearchHit] = []
         for seq, scores in take:
             ep = rows.get(seq)
-            if ep is None or (needs_post and not _matches(ep, flt)):
+            if ep is None or not flt.matches(ep):  # the last gate, for every stage
                 continue
             hits.append(SearchHit(ep, scores["fused"], scores, via[seq]))
             if len(hits) >= limit:
@@ -231,11 +232,3 @@ def _mentions(query: str, name: str) -> bool:
     if n not in q:  # the common case, without building a regex
         return False
     return re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", q) is not None
-
-
-def _matches(ep: Any, flt: EpisodeFilter) -> bool:
-    for col in ("role", "speaker", "source"):
-        want = getattr(flt, col)
-        if want is not None and getattr(ep, col) != want:
-            return False
-    return all(ep.metadata.get(k) == v for k, v in flt.metadata.items())

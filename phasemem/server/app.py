@@ -9,7 +9,6 @@ half-done write (each library call is one transaction).
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import tempfile
@@ -71,20 +70,13 @@ class KeyAuth:
         await self.app(scope, receive, send)
 
 
-_SEARCH_AS_OF = "as_of" in inspect.signature(Memory.search).parameters
-
-
 def run_search(mem: Memory, body: S.SearchRequest) -> dict[str, Any]:
-    """``POST /v1/search``'s answer (the route and ``SearchFastPath`` both call this)."""
+    """``POST /v1/search``'s answer (the route and ``SearchFastPath`` both call this).
+    ``as_of`` goes to the library as it is: the library turns it into the filter."""
     filters = body.filters.model_dump(exclude_none=True) if body.filters else {}
-    kwargs: dict[str, Any] = {}
-    if body.as_of is not None:
-        if _SEARCH_AS_OF:
-            kwargs["as_of"] = body.as_of
-        filters.setdefault("occurred_before", body.as_of)
     res = mem.search(body.query, user_id=body.user_id, agent_id=body.agent_id,
                      session_id=body.session_id, limit=body.limit, filters=filters or None,
-                     config=body.preset, trace=body.trace, **kwargs)  # fmt: skip
+                     config=body.preset, trace=body.trace, as_of=body.as_of)  # fmt: skip
     return res.to_dict()
 
 

@@ -49,6 +49,8 @@ class VectorRows:
     occurred: np.ndarray  # float64
     time_mentions: np.ndarray  # int16
     speakers: list[str | None]  # set at insert, never updated
+    roles: list[str | None]  # likewise
+    sources: list[str | None]  # likewise
 
 
 class Store(abc.ABC):

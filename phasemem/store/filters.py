@@ -1,8 +1,21 @@
-"""Scope and filter objects shared by every store and the retrieval code."""
+"""The one filter: which episodes a read may see.
+
+Every read path (the lexical and dense stages, the neighbour stage, the final
+rows, facts through their source episodes, ``context``, REST, MCP) asks the
+same :class:`EpisodeFilter`, in one of three equivalent forms:
+
+* :meth:`EpisodeFilter.sql` for a store's WHERE clause;
+* :meth:`EpisodeFilter.matches` for one ``Episode`` (the final gate);
+* ``VectorIndex.scope_mask`` for the in-memory columns (the fast path).
+
+A test checks that the three agree on random stores. ``as_of`` is turned into
+a filter here and nowhere else: a read as of ``t`` sees only episodes that
+happened at or before ``t`` (``occurred_before``), whichever interface asked.
+"""
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,12 +58,24 @@ class EpisodeFilter:
     occurred_after: float | None = None
     occurred_before: float | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: the moment the read is as of (already folded into ``occurred_before``)
+    as_of: float | None = None
 
     @classmethod
     def build(
-        cls, user_id: str | None, filters: dict[str, Any] | None = None, **scope: Any
+        cls,
+        user_id: str | None,
+        filters: dict[str, Any] | None = None,
+        *,
+        as_of: Any = None,
+        **scope: Any,
     ) -> EpisodeFilter:
-        """Validate user input (mem0-style ``filters`` dict plus keyword scope)."""
+        """Validate user input (mem0-style ``filters`` dict plus keyword scope).
+
+        ``as_of``: the read sees the store as of that moment, so nothing that
+        happened after it (``occurred_before`` becomes the earlier of the two)."""
+        if filters is not None and not isinstance(filters, dict):
+            raise InvalidInputError("filters must be an object (dict) or null", field="filters")
         merged: dict[str, Any] = dict(filters or {})
         unknown = set(merged) - _FILTER_KEYS
         if unknown:
@@ -68,14 +93,59 @@ class EpisodeFilter:
         for key in ("occurred_after", "occurred_before"):
             if merged.get(key) is not None:
                 kwargs[key] = to_ts(merged[key], field=key)
+        if as_of is not None:
+            at = to_ts(as_of, field="as_of")
+            kwargs["as_of"] = at
+            before = kwargs.get("occurred_before")
+            kwargs["occurred_before"] = at if before is None else min(before, at)
         meta = merged.get("metadata") or {}
         if not isinstance(meta, dict):
             raise InvalidInputError("filters.metadata must be an object", field="metadata")
-        for k in meta:
+        for k, v in meta.items():
             if not isinstance(k, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", k):
                 raise InvalidInputError(f"bad metadata filter key {k!r}", field="metadata")
+            # scalars only: equality on JSON objects would depend on how each side spells them
+            if v is not None and not isinstance(v, (str, int, float, bool)):
+                raise InvalidInputError(
+                    f"metadata filter {k!r}: value must be a string, number, boolean or null",
+                    field="metadata",
+                )
+            if isinstance(v, float) and not math.isfinite(v):
+                raise InvalidInputError(
+                    f"metadata filter {k!r}: not a finite number", field="metadata"
+                )
         kwargs["metadata"] = meta
         return cls(**kwargs)
+
+    @property
+    def narrows(self) -> bool:
+        """Whether the filter narrows below the whole user (facts, which belong
+        to the user, are then shown only through a visible source episode)."""
+        return any(
+            getattr(self, col) is not None
+            for col in ("agent_id", "session_id", "role", "speaker", "source",
+                        "occurred_after", "occurred_before")
+        ) or bool(self.metadata)  # fmt: skip
+
+    @property
+    def columns_only(self) -> bool:
+        """True when every condition is a plain column (no metadata): the
+        in-memory index can then decide the filter alone."""
+        return not self.metadata
+
+    def matches(self, ep: Any) -> bool:
+        """Whether one episode passes the filter (same meaning as :meth:`sql`)."""
+        if ep.user_id != self.user_id:
+            return False
+        for col in ("agent_id", "session_id", "role", "speaker", "source"):
+            want = getattr(self, col)
+            if want is not None and getattr(ep, col) != want:
+                return False
+        if self.occurred_after is not None and not ep.occurred_at >= self.occurred_after:
+            return False
+        if self.occurred_before is not None and not ep.occurred_at <= self.occurred_before:
+            return False
+        return all(ep.metadata.get(k) == v for k, v in self.metadata.items())
 
     def sql(self, alias: str = "e") -> tuple[str, list[Any]]:
         """A WHERE fragment and its parameters."""
@@ -93,6 +163,12 @@ class EpisodeFilter:
             parts.append(f"{alias}.occurred_at <= ?")
             params.append(self.occurred_before)
         for k, v in self.metadata.items():
-            parts.append(f"json_extract({alias}.metadata, '$.\"{k}\"') IS ?")
-            params.append(json.dumps(v) if isinstance(v, (dict, list)) else v)
+            path = f"'$.\"{k}\"'"
+            # an object or array never equals a scalar (as in ``matches``), even
+            # when its JSON text happens to be the string asked for
+            parts.append(
+                f"IFNULL(json_type({alias}.metadata, {path}), 'null') NOT IN ('object', 'array')"
+                f" AND json_extract({alias}.metadata, {path}) IS ?"
+            )
+            params.append(v)
         return " AND ".join(parts), params

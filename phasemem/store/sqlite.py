@@ -443,7 +443,7 @@ class SQLiteStore(Store):
     def vector_rows(self, after_seq: int = 0) -> VectorRows:
         rows = self._read(
             "SELECT seq, vector, vscale, user_id, agent_id, session_id, occurred_at, id, time_mentions,"
-            " speaker FROM episodes"
+            " speaker, role, source FROM episodes"
             " WHERE seq > ? AND vector IS NOT NULL ORDER BY seq",
             (after_seq,),
         )
@@ -461,6 +461,8 @@ class SQLiteStore(Store):
             occurred=np.fromiter((r[6] for r in rows), dtype=np.float64, count=n),
             time_mentions=np.fromiter((r[8] for r in rows), dtype=np.int16, count=n),
             speakers=[r[9] for r in rows],
+            roles=[r[10] for r in rows],
+            sources=[r[11] for r in rows],
         )  # fmt: skip
 
     def vector_of(self, episode_id: str) -> tuple[np.ndarray, float] | None:

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 import phasemem
 from phasemem.index.quant import dequantize, quantize
-from phasemem.index.vector import VectorIndex, VectorQuery
+from phasemem.index.vector import VectorIndex
 from phasemem.store.base import VectorRows
+from phasemem.store.filters import EpisodeFilter
 
 
 def _rows(vecs: np.ndarray, users: list[str], start: int = 1,
@@ -24,7 +25,7 @@ def _rows(vecs: np.ndarray, users: list[str], start: int = 1,
     n = len(vecs)
     return VectorRows(np.arange(start, start + n, dtype=np.int64), [f"id{start + i}" for i in range(n)], codes,
                       scales, users, [None] * n, [None] * n, np.arange(n, dtype=np.float64), np.zeros(n, dtype=np.int16),
-                      speakers if speakers is not None else [None] * n)  # fmt: skip
+                      speakers if speakers is not None else [None] * n, [None] * n, [None] * n)  # fmt: skip
 
 
 @settings(max_examples=60, deadline=None)
@@ -68,7 +69,7 @@ def test_exact_and_prefiltered_paths_agree_on_top_hits() -> None:
     idx = VectorIndex(128)
     idx.add(_rows(v, ["u"] * 20000))
     q = v[123] + 0.05 * rng.normal(size=128).astype(np.float32)
-    got = idx.search(q, VectorQuery("u"), 10)  # > EXACT_MAX rows: binary pre-filter path
+    got = idx.search(q, EpisodeFilter("u"), 10)  # > EXACT_MAX rows: binary pre-filter path
     exact = np.argsort(-(v @ q))[:10] + 1
     assert got[0][0] == 124
     assert len({s for s, _ in got} & set(exact.tolist())) >= 8
@@ -79,14 +80,14 @@ def test_filters_remove_replace() -> None:
     v = rng.normal(size=(10, 16)).astype(np.float32)
     idx = VectorIndex(16)
     idx.add(_rows(v, ["a"] * 5 + ["b"] * 5))
-    assert {s for s, _ in idx.search(v[0], VectorQuery("a"), 10)} == {1, 2, 3, 4, 5}
-    assert idx.search(v[0], VectorQuery("zzz"), 10) == []
-    assert {s for s, _ in idx.search(v[0], VectorQuery("a", occurred_after=2.0), 10)} == {3, 4, 5}
+    assert {s for s, _ in idx.search(v[0], EpisodeFilter("a"), 10)} == {1, 2, 3, 4, 5}
+    assert idx.search(v[0], EpisodeFilter("zzz"), 10) == []
+    assert {s for s, _ in idx.search(v[0], EpisodeFilter("a", occurred_after=2.0), 10)} == {3, 4, 5}
     idx.remove("id1")
-    assert 1 not in {s for s, _ in idx.search(v[0], VectorQuery("a"), 10)}
+    assert 1 not in {s for s, _ in idx.search(v[0], EpisodeFilter("a"), 10)}
     codes, scales = quantize(v[9:10])
     idx.replace("id2", codes[0], float(scales[0]))
-    assert idx.search(v[9], VectorQuery("a"), 1)[0][0] == 2
+    assert idx.search(v[9], EpisodeFilter("a"), 1)[0][0] == 2
     assert len(idx) == 9
 
 
@@ -170,7 +171,7 @@ def test_search_while_another_thread_adds_rows() -> None:
     def searcher() -> None:
         while not stop.is_set():
             try:
-                idx.search(q, VectorQuery("u"), 10)
+                idx.search(q, EpisodeFilter("u"), 10)
             except Exception as exc:  # noqa: BLE001 - the failure this test looks for
                 errors.append(repr(exc))
                 stop.set()
@@ -204,7 +205,7 @@ def test_search_never_mixes_a_replaced_rows_old_and_new_parts() -> None:
 
     def searcher() -> None:
         while not stop.is_set():
-            (_, score), = idx.search(q, VectorQuery("u"), 1)  # fmt: skip
+            (_, score), = idx.search(q, EpisodeFilter("u"), 1)  # fmt: skip
             if round(score, 4) not in ok:
                 bad.append(score)
                 stop.set()

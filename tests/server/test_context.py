@@ -132,3 +132,41 @@ def test_facts_about_the_user_come_before_other_facts() -> None:
         assert any(i.data["subject"] == "Maya" for i in sections["user"].items)
         assert all(i.data["subject"] != "Maya" for i in sections["facts"].items)
         assert ctx.text.index("About the user") < ctx.text.index("Relevant memories")
+
+
+@needs_facts
+def test_as_of_keeps_pins_and_titles_say_when() -> None:
+    """Issue 12 item 16: as of a past time, pins still come first and the
+    headings name the time the facts hold at, not "current"."""
+    with Memory(":memory:", embedder="hash-test") as m:
+        m.add({"role": "user", "name": "Sam", "content": "I live in Portland."},
+              user_id="sam", occurred_at="2023-01-10")  # fmt: skip
+        m.add({"role": "user", "name": "Sam", "content": "I moved to Seattle."},
+              user_id="sam", occurred_at="2024-09-01")  # fmt: skip
+        m.pin("Answer in one sentence.", user_id="sam")  # pinned now, after the as_of below
+        ctx = assemble_context(m, "where does Sam live", user_id="sam", budget_tokens=400,
+                               as_of="2024-06-01")  # fmt: skip
+        lines = ctx.text.splitlines()
+        assert lines[:2] == ["Pinned instructions (always follow):", "- Answer in one sentence."]
+        assert "current" not in ctx.text
+        assert "About the user (true on 1 June 2024):" in lines
+        assert "live in Portland" in ctx.text and "Seattle" not in ctx.text
+
+
+@needs_facts
+def test_the_answer_fact_goes_in_before_small_talk() -> None:
+    """Issue 12 item 16: at a small budget the fact that answers the query is
+    kept, and chit-chat episodes are what gets cut."""
+    with Memory(":memory:", embedder="hash-test") as m:
+        m.add([{"role": "user", "name": "Sam", "content": "Hi! I'm Sam."},
+               {"role": "assistant", "content": "Nice to meet you, Sam!"},
+               {"role": "user", "name": "Sam", "content": "I live in Seattle with my two cats."},
+               {"role": "assistant", "content": "Seattle is lovely. How are the cats?"},
+               {"role": "user", "name": "Sam", "content": "They are great, thanks for asking Sam's question."}],
+              user_id="sam", session_id="s1", occurred_at="2024-03-02")  # fmt: skip
+        for budget in (40, 100):
+            ctx = assemble_context(m, "Where does Sam live?", user_id="sam", budget_tokens=budget)
+            assert ctx.tokens <= budget
+            assert "- Sam live in Seattle" in ctx.text  # the fact line, not the episode
+            if "Relevant memories" in ctx.text:
+                assert ctx.text.index("- Sam live in Seattle") < ctx.text.index("Relevant memories")
