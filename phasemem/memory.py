@@ -9,9 +9,11 @@ Method names and return shapes follow mem0 where sensible (``add``,
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import os
+import tempfile
 import threading
 import time
 import uuid
@@ -34,8 +36,10 @@ from phasemem.models import AddResult, Episode, HistoryEvent, Pin, SearchResults
 from phasemem.retrieval.config import RetrievalConfig, preset
 from phasemem.retrieval.query import vague_time_cues
 from phasemem.retrieval.search import Retriever
-from phasemem.store import EpisodeFilter, NewEpisode, SQLiteStore, Store
+from phasemem.store import EpisodeFilter, NewEpisode, SQLiteStore, Store, dump
+from phasemem.store.dump import dump_line
 from phasemem.store.filters import check_scope_value
+from phasemem.store.sqlite_dump import ImportState
 from phasemem.timeutil import TimeLike, from_ts, to_ts
 
 log = logging.getLogger(__name__)
@@ -592,82 +596,123 @@ class Memory:
         return self.store.history(memory_id, user_id)
 
     # -- export / import ----------------------------------------------------------------
-    def export(self, path: str | os.PathLike[str]) -> int:
-        """Write every episode (with vector) and event as JSON lines; returns lines written."""
-        n = 0
-        tmp = Path(str(path) + ".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(json.dumps({"kind": "header", "format": "phasemem-export", "version": 1,
-                                 "embedder": self.embedder.name, "dim": self.embedder.dim}) + "\n")  # fmt: skip
-            for row in self.store.export_rows():
-                fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
-                n += 1
-        os.replace(tmp, path)
+    def export_iter(self, *, user_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """The dump (:mod:`phasemem.store.dump`) as rows, header first: every
+        episode, pin, entity, fact, relation speed and event, from one snapshot
+        of the store. ``user_id``: that user's memory only."""
+        check_scope_value("user_id", user_id)
+        yield dump.header(embedder=self.embedder.name, dim=self.embedder.dim, user_id=user_id)
+        yield from self.store.export_rows(user_id)
+
+    def export(self, path: str | os.PathLike[str], *, user_id: str | None = None) -> int:
+        """Write the dump to ``path`` as JSON lines; returns rows written (header
+        excluded). The file is created readable by its owner only (it holds
+        every memory) and appears whole or not at all."""
+        target = Path(path)
+        if target.is_dir():
+            raise InvalidInputError(f"{target} is a directory", path=str(target))
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                   dir=target.parent if str(target.parent) else ".")  # fmt: skip
+        n = -1
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                for row in self.export_iter(user_id=user_id):
+                    fh.write(dump_line(row))
+                    n += 1
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
         return n
 
     def import_(self, path: str | os.PathLike[str], *, progress: Any = None) -> int:
-        """Load a file written by ``export``; commits every few hundred rows so
-        a crash keeps everything before it. Returns episodes added."""
-        added = 0
-        reembed = True  # no header: trust no vectors
-        batch: list[dict[str, Any]] = []
+        """Load a file written by ``export`` (format versions 1 and 2): episodes,
+        pins, entities, facts, relation speeds and the event log, verbatim.
+        Importing the same file twice adds nothing. Commits every few hundred
+        rows so a crash keeps everything before it. Returns episodes added."""
         p = Path(path)
         if not p.is_file():
             raise InvalidInputError(f"no such file: {p}", path=str(p))
+        reembed = True  # no header: trust no vectors
+        version = 1
+        state = ImportState()
+        batch: list[dict[str, Any]] = []
+        added = 0
         with p.open("rb") as fh:
             for lineno, raw in enumerate(fh, 1):
                 if not raw.strip():
                     continue
+                where = f"{p}:{lineno}"
                 try:
                     row = json.loads(raw.decode("utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
                     raise ImportFormatError(
-                        f"{p}:{lineno}: not a JSON line ({exc})", path=str(p), line=lineno
+                        f"{where}: not a JSON line ({exc})", path=str(p), line=lineno
                     ) from exc
                 if not isinstance(row, dict):
                     raise ImportFormatError(
-                        f"{p}:{lineno}: expected an object", path=str(p), line=lineno
+                        f"{where}: expected an object", path=str(p), line=lineno
                     )
                 if row.get("kind") == "header":
-                    reembed = (
-                        row.get("embedder") != self.embedder.name
-                        or row.get("dim") != self.embedder.dim
-                    )
+                    version = dump.check_header(row, where)
+                    reembed = (row.get("embedder") != self.embedder.name
+                               or row.get("dim") != self.embedder.dim)  # fmt: skip
                     continue
-                _check_import_row(row, p, lineno)
+                try:
+                    kind = dump.check_row(row, version, where)
+                    if kind == "episode":
+                        check_scope_value("user_id", row["user_id"], required=True)
+                        clean_text(row["text"])
+                except InvalidInputError as exc:
+                    raise ImportFormatError(
+                        exc.message if exc.message.startswith(str(p)) else f"{where}: {exc.message}",
+                        path=str(p), line=lineno, field=exc.context.get("field"),
+                    ) from exc  # fmt: skip
                 row["_line"] = lineno
                 batch.append(row)
                 if len(batch) >= IMPORT_BATCH:
-                    added += self._import_batch(batch, p, reembed)
+                    added += self._import_batch(batch, p, reembed, state)
                     if progress:
                         progress(len(batch))
                     batch = []
         if batch:
-            added += self._import_batch(batch, p, reembed)
+            added += self._import_batch(batch, p, reembed, state)
             if progress:
                 progress(len(batch))
         self._after_write()
         return added
 
-    def _import_batch(self, batch: list[dict[str, Any]], path: Path, reembed: bool) -> int:
+    def _import_batch(
+        self, batch: list[dict[str, Any]], path: Path, reembed: bool, state: ImportState
+    ) -> int:
         """One transaction; vectors from another embedder are recomputed."""
+        for r in batch:  # facts below may name these entities
+            if r["kind"] == "entity":
+                state.names[r["ref"]] = r["name"]
         if reembed:
-            eps = [r for r in batch if r.get("kind") == "episode"]
-            if eps:
-                vecs = self.embedder.embed(
-                    [self._embed_text(r["text"], r.get("speaker")) for r in eps]
-                )
-                codes, scales = quantize(vecs)
-                for r, c, s in zip(eps, codes, scales, strict=True):
+            eps = [r for r in batch if r["kind"] == "episode"]
+            facts = [r for r in batch if r["kind"] == "fact"]
+            texts = [self._embed_text(r["text"], r.get("speaker")) for r in eps]
+            texts += [self._fact_text(r, state) for r in facts]
+            if texts:
+                codes, scales = quantize(self.embedder.embed(texts))
+                for r, c, s in zip(eps + facts, codes, scales, strict=True):
                     r["vector"] = base64.b64encode(c.tobytes()).decode()
                     r["vscale"] = float(s)
         try:
-            return self.store.import_rows(batch, actor=self.actor)
+            return self.store.import_rows(batch, actor=self.actor, state=state)
         except ImportFormatError as exc:
             line = exc.context.get("line")
             raise ImportFormatError(
                 f"{path}:{line}: {exc.message}", path=str(path), line=line
             ) from exc
+
+    def _fact_text(self, row: dict[str, Any], state: ImportState) -> str:
+        """What a fact's vector embeds ("subject relation object"), from the dump."""
+        names = state.names
+        return f"{names.get(row['subject_ref'], '')} {row['relation']} {names.get(row['object_ref'], '')}"
 
     # -- diagnostics ----------------------------------------------------------------
     def doctor(self) -> dict[str, Any]:
@@ -686,27 +731,6 @@ class Memory:
             }
         )
         return info
-
-
-_EPISODE_KEYS = {"id": str, "user_id": str, "text": str, "occurred_at": (int, float),
-                 "recorded_at": (int, float), "content_hash": str}  # fmt: skip
-_EVENT_KEYS = {"op": str, "at": (int, float)}
-
-
-def _check_import_row(row: dict[str, Any], path: Path, line: int) -> None:
-    """Reject a malformed export row before anything of its batch is written."""
-    need = {"episode": _EPISODE_KEYS, "event": _EVENT_KEYS}.get(row.get("kind"))  # type: ignore[arg-type]
-    if need is None:
-        raise ImportFormatError(
-            f"{path}:{line}: unknown row kind {row.get('kind')!r}", path=str(path), line=line
-        )
-    for key, typ in need.items():
-        if not isinstance(row.get(key), typ) or isinstance(row.get(key), bool):
-            raise ImportFormatError(f"{path}:{line}: field {key!r} missing or of the wrong type",
-                                    path=str(path), line=line, field=key)  # fmt: skip
-    if row["kind"] == "episode":
-        check_scope_value("user_id", row["user_id"], required=True)
-        clean_text(row["text"])
 
 
 def _check_limit(limit: Any) -> int:

@@ -9,9 +9,8 @@ half-done write (each library call is one transaction).
 
 from __future__ import annotations
 
-import json
+import itertools
 import os
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -33,6 +32,7 @@ from phasemem.server import schemas as S
 from phasemem.server.errors import BodyLimit, NotImplementedYet, _send_json, install
 from phasemem.server.fastpath import SearchFastPath
 from phasemem.server.tenants import TenantPool
+from phasemem.store.dump import dump_line
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -280,15 +280,12 @@ def create_app(
              responses={200: {"content": {"application/x-ndjson": {}}}})  # fmt: skip
     def export(user_id: str | None = Query(default=None, min_length=1, max_length=256, pattern=S.SCOPE_PATTERN),
                mem: Memory = M) -> StreamingResponse:  # fmt: skip
-        """The tenant's memories and events as JSON lines (one user's with `user_id`)."""
-        fd, tmp = tempfile.mkstemp(prefix="phasemem-export-", suffix=".jsonl")
-        os.close(fd)
-        try:
-            mem.export(tmp)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        return StreamingResponse(_lines(tmp, user_id), media_type="application/x-ndjson")
+        """The tenant's whole memory (one user's with `user_id`) in the export
+        format (docs: `phasemem.store.dump`), streamed from one snapshot as it is
+        read: no file is written, and a client that leaves stops the read."""
+        rows = mem.export_iter(user_id=user_id)
+        first = next(rows)  # bad arguments fail here, as a JSON error
+        return StreamingResponse(_ndjson(first, rows), media_type="application/x-ndjson")
 
     @app.post("/v1/forget", tags=["admin"])
     def forget(body: S.ForgetRequest, mem: Memory = W) -> dict[str, Any]:
@@ -325,15 +322,16 @@ def create_app(
     return app
 
 
-def _lines(path: str, user_id: str | None) -> Iterator[bytes]:
-    """Stream the export file (only one user's rows when asked), then remove it."""
+async def _ndjson(first: dict[str, Any], rows: Iterator[dict[str, Any]]) -> AsyncIterator[bytes]:
+    """JSON lines in chunks of a few hundred rows, read off the event loop;
+    the snapshot is closed when the stream ends, fails or is abandoned."""
+
+    def take() -> bytes:
+        return "".join(dump_line(r) for r in itertools.islice(rows, 256)).encode()
+
     try:
-        with open(path, "rb") as fh:
-            for raw in fh:
-                if user_id is not None:
-                    row = json.loads(raw)
-                    if row.get("kind") != "header" and row.get("user_id") != user_id:
-                        continue
-                yield raw
+        yield dump_line(first).encode()
+        while chunk := await anyio.to_thread.run_sync(take):
+            yield chunk
     finally:
-        os.unlink(path)
+        rows.close()  # type: ignore[attr-defined]

@@ -98,7 +98,7 @@ def apply_fact(
     *,
     actor: str | None,
     now: float,
-    observe: Callable[[sqlite3.Connection, int, float, bool], None],
+    observe: Callable[[sqlite3.Connection, int, str, float, bool], None],
 ) -> FactOp:
     """Decide and apply one extracted fact; returns what was done."""
     rel = norm_relation(nf.relation)
@@ -131,7 +131,7 @@ def apply_fact(
             c.execute("INSERT OR IGNORE INTO fact_episodes VALUES (?, ?)", (fid, episode_id))
             log(c, "FACT_DELETE", fid, user_id, actor, _snap(nf.subject, rel, oname, valid_at, None),
                 _snap(nf.subject, rel, oname, valid_at, end), at=now)  # fmt: skip
-            observe(c, rid, (end - valid_at) / 86400.0, True)
+            observe(c, rid, user_id, (end - valid_at) / 86400.0, True)
         return FactOp("DELETE", None, f"not {text}", tuple(t[0] for t in targets))
 
     oid = resolve_entity(c, user_id, nf.object, nf.object_type)
@@ -143,7 +143,7 @@ def apply_fact(
         c.execute("INSERT OR IGNORE INTO fact_episodes VALUES (?, ?)", (fid, episode_id))
         c.execute("UPDATE facts SET confidence = MIN(1.0, confidence + 0.1) WHERE id = ?", (fid,))
         log(c, "FACT_NOOP", fid, user_id, actor, None, {"episode_id": episode_id}, at=now)
-        observe(c, rid, max(0.0, (nf.valid_at - same[0][2]) / 86400.0), False)
+        observe(c, rid, user_id, max(0.0, (nf.valid_at - same[0][2]) / 86400.0), False)
         return FactOp("NOOP", fid, text)
 
     fid = str(uuid.uuid4())
@@ -167,7 +167,7 @@ def apply_fact(
                           (nf.valid_at, now, fid, ofid))  # fmt: skip
                 log(c, "FACT_UPDATE", ofid, user_id, actor, _snap(nf.subject, rel, oname, ovalid, oinvalid),
                     _snap(nf.subject, rel, oname, ovalid, nf.valid_at) | {"superseded_by": fid}, at=now)  # fmt: skip
-                observe(c, rid, (nf.valid_at - ovalid) / 86400.0, True)
+                observe(c, rid, user_id, (nf.valid_at - ovalid) / 86400.0, True)
                 closed.append(ofid)
     c.execute(
         "INSERT INTO facts (id, user_id, subject_id, relation_id, object_id, valid_at, invalid_at, recorded_at,"

@@ -12,11 +12,11 @@ shared by a threaded server.
 
 from __future__ import annotations
 
-import base64
 import json
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from phasemem.errors import ImportFormatError, NotFoundError, SchemaVersionError, StoreError
+from phasemem.errors import NotFoundError, SchemaVersionError, StoreError
 from phasemem.facts.model import Fact, NewFact
 from phasemem.facts.resolve import relation_variants
 from phasemem.index.quant import from_blob, quantize, to_blob
@@ -40,6 +40,9 @@ from phasemem.store.facts_sql import (
 )
 from phasemem.store.filters import EpisodeFilter
 from phasemem.store.schema import BM25_WEIGHTS, MIGRATIONS, SCHEMA_VERSION
+from phasemem.store.sqlite_dump import ImportState
+from phasemem.store.sqlite_dump import export_rows as dump_rows
+from phasemem.store.sqlite_dump import import_rows as dump_import
 
 _BM25 = ", ".join(str(w) for w in BM25_WEIGHTS)
 
@@ -486,85 +489,76 @@ class SQLiteStore(Store):
         return self._read("PRAGMA data_version")[0][0]
 
     # -- export / import -------------------------------------------------------
-    def export_rows(self) -> Iterator[dict[str, Any]]:
-        with self._lock:
-            eps = self._conn.execute(
-                f"SELECT {_EP_COLS}, vector, vscale, time_mentions FROM episodes ORDER BY seq"
-            ).fetchall()
-            evs = self._conn.execute(
-                "SELECT op, target_id, user_id, at, actor, before, after FROM events ORDER BY id"
-            ).fetchall()
-        for r in eps:
-            d = _episode(r).to_dict()
-            d.pop("score", None)
-            yield {
-                "kind": "episode", "id": r[1], "user_id": r[2], "agent_id": r[3], "session_id": r[4],
-                "role": r[5], "speaker": r[6], "text": r[7], "occurred_at": r[8], "recorded_at": r[9],
-                "updated_at": r[10], "source": r[11], "metadata": json.loads(r[12]), "content_hash": r[13],
-                "vector": base64.b64encode(r[14]).decode() if r[14] is not None else None, "vscale": r[15],
-                "time_mentions": r[16],
-            }  # fmt: skip
-        for r in evs:
-            yield {
-                "kind": "event", "op": r[0], "target_id": r[1], "user_id": r[2], "at": r[3], "actor": r[4],
-                "before": json.loads(r[5]) if r[5] else None, "after": json.loads(r[6]) if r[6] else None,
-            }  # fmt: skip
+    def export_rows(self, user_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """The dump's rows (:mod:`phasemem.store.dump`), from one snapshot.
 
-    def import_rows(self, rows: Sequence[dict[str, Any]], *, actor: str | None) -> int:
-        """Write exported rows verbatim (ids, times, vectors, events) in one
-        transaction; an episode whose id or dedupe key exists is skipped."""
-        added = 0
+        A file is read on a connection of its own in one read transaction, so
+        a slow reader (a client streaming ``/v1/export``) never holds the
+        store's lock, and commits made meanwhile are not half in the dump. An
+        in-memory store has no second connection: its (small) dump is read
+        whole under the lock."""
+        if self.path == ":memory:":
+            with self._lock:
+                rows = list(dump_rows(self._conn, user_id))
+            yield from rows
+            return
+        try:
+            conn = sqlite3.connect(
+                Path(self.path).expanduser().resolve().as_uri() + "?mode=ro",
+                uri=True, timeout=_LOCK_WAIT_S, check_same_thread=False,
+            )  # fmt: skip
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read {self.path} for export: {exc}", path=self.path) from exc
+        try:
+            conn.execute("BEGIN")
+            yield from dump_rows(conn, user_id)
+        finally:
+            conn.close()
+
+    def import_rows(
+        self, rows: Sequence[dict[str, Any]], *, actor: str | None, state: ImportState | None = None
+    ) -> int:
+        """Write validated dump rows in one transaction; returns episodes added.
+        ``state`` carries entity ids and relation priors from batch to batch."""
+        state = state if state is not None else ImportState()
+        before = state.episodes
         with self._write() as c:
-            for row in rows:
-                kind = row.get("kind")
-                try:
-                    if kind == "episode":
-                        vec = base64.b64decode(row["vector"]) if row.get("vector") else None
-                        if vec is not None and len(vec) != self.dim:
-                            raise ValueError(f"vector has {len(vec)} dims, expected {self.dim}")
-                        cur = c.execute(
-                            "INSERT INTO episodes (id, user_id, agent_id, session_id, role, speaker, text,"
-                            " occurred_at, recorded_at, updated_at, source, metadata, content_hash, vector, vscale,"
-                            " time_mentions) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-                            (row["id"], row["user_id"], row.get("agent_id"), row.get("session_id"),
-                             row.get("role"), row.get("speaker"), row["text"], float(row["occurred_at"]),
-                             float(row["recorded_at"]), row.get("updated_at"), row.get("source"),
-                             json.dumps(row.get("metadata") or {}), row["content_hash"], vec, row.get("vscale"),
-                             int(row.get("time_mentions") or 0)),
-                        )  # fmt: skip
-                        added += cur.rowcount
-                    elif kind == "event":
-                        self._log(c, row["op"], row.get("target_id"), row.get("user_id"), row.get("actor"),
-                                  row.get("before"), row.get("after"), at=float(row["at"]))  # fmt: skip
-                    else:
-                        raise ValueError(f"unknown kind {kind!r}")
-                except (KeyError, TypeError, ValueError) as exc:
-                    raise ImportFormatError(
-                        f"bad import row ({exc.__class__.__name__}: {exc})", line=row.get("_line")
-                    ) from exc
-        return added
+            dump_import(c, rows, state, dim=self.dim, log=self._log)
+            for rid in state.touched:
+                self._refresh_alpha(c, rid)
+            state.touched.clear()
+        return state.episodes - before
 
     # -- facts -----------------------------------------------------------------
     refine_alpha: Callable[[float, list[tuple[float, bool]]], float] | None = None
 
-    def _observe(self, c: sqlite3.Connection, rid: int, delta_days: float, changed: bool) -> None:
-        """Record one transition of a relation's slot and refine its alpha.
-        Two observations at the same moment say nothing about a rate, so a
-        non-positive gap is not recorded (it happens when one ``add`` carries
-        several messages with one timestamp)."""
+    def _observe(
+        self, c: sqlite3.Connection, rid: int, user_id: str, delta_days: float, changed: bool
+    ) -> None:
+        """Record one transition of a relation's slot (by ``user_id``) and refine
+        its alpha. Two observations at the same moment say nothing about a rate,
+        so a non-positive gap is not recorded (it happens when one ``add``
+        carries several messages with one timestamp)."""
         if not delta_days > 0:
             return
         c.execute(
-            "INSERT INTO relation_observations VALUES (?,?,?)",
-            (rid, float(delta_days), int(changed)),
+            "INSERT INTO relation_observations (relation_id, delta_days, changed, user_id, key)"
+            " VALUES (?,?,?,?,?)",
+            (rid, float(delta_days), int(changed), user_id, uuid.uuid4().hex),
         )
-        if self.refine_alpha is None:
-            return
+        self._refresh_alpha(c, rid)
+
+    def _refresh_alpha(self, c: sqlite3.Connection, rid: int) -> None:
+        """A relation's alpha from its prior and every observation now stored:
+        a function of the rows, so an import or an erasure gives the same
+        alpha as the history that led to those rows."""
         prior = c.execute("SELECT alpha_prior FROM relations WHERE id = ?", (rid,)).fetchone()[0]
         obs = [(d, bool(ch)) for d, ch in c.execute(
-            "SELECT delta_days, changed FROM relation_observations WHERE relation_id = ?", (rid,))]  # fmt: skip
+            "SELECT delta_days, changed FROM relation_observations WHERE relation_id = ?"
+            " ORDER BY rowid", (rid,))]  # fmt: skip
+        alpha = self.refine_alpha(prior, obs) if self.refine_alpha is not None and obs else prior
         c.execute("UPDATE relations SET alpha = ?, n_obs = ?, n_changes = ? WHERE id = ?",
-                  (self.refine_alpha(prior, obs), len(obs), sum(1 for _, ch in obs if ch), rid))  # fmt: skip
+                  (alpha, len(obs), sum(1 for _, ch in obs if ch), rid))  # fmt: skip
 
     def facts(
         self,
