@@ -362,17 +362,29 @@ class Memory:
         self._after_write()
         return new
 
-    def delete(self, memory_id: str, *, user_id: str | None = None) -> Episode:
-        old = self.store.delete(memory_id, user_id=user_id, actor=self.actor)
+    def delete(self, memory_id: str, *, user_id: str | None = None, purge: bool = False) -> Episode:
+        """Delete one memory, and the facts only it supported (see docs/erasure.md).
+        The log keeps its text for ``history`` unless ``purge``, which also empties
+        every log entry about it and compacts the file so no byte of it is left."""
+        old = self.store.delete(memory_id, user_id=user_id, actor=self.actor, purge=purge)
         self.index.remove(memory_id)
         self._after_write()
         return old
 
     def delete_all(
-        self, *, user_id: str, agent_id: str | None = None, session_id: str | None = None
+        self,
+        *,
+        user_id: str,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        purge: bool = False,
     ) -> int:
+        """Delete every memory in a scope (and the facts only they supported).
+        For a whole user (no agent or session) the user's pins go too. ``purge``
+        as in :meth:`delete`. Returns how many memories were deleted."""
         flt = EpisodeFilter.build(user_id, agent_id=agent_id, session_id=session_id)
-        n = self.store.delete_scope(flt, actor=self.actor)
+        whole_user = agent_id is None and session_id is None
+        n = self.store.delete_scope(flt, actor=self.actor, purge=purge, pins=whole_user)
         self._after_write()  # the DELETE events remove the vectors from the index
         return n
 
@@ -395,22 +407,19 @@ class Memory:
         """Right to be forgotten: erase every trace of ``user_id`` and prove it.
 
         Returns counts plus ``verified``: True when none of the erased texts
-        (up to 2,000 of them, longest first) occurs in the database files."""
+        (every episode, pin and name of 8 bytes or more, also as the log
+        spells it) occurs anywhere in the database files."""
         check_scope_value("user_id", user_id, required=True)
-        texts = sorted({e.text for e in self._iter_all(EpisodeFilter.build(user_id))} |
-                       {p.text for p in self.store.pins(user_id)}, key=len, reverse=True)[:2000]  # fmt: skip
+        texts = {e.text for e in self._iter_all(EpisodeFilter.build(user_id))}
+        texts |= {p.text for p in self.store.pins(user_id)}
+        texts |= {json.dumps(t)[1:-1] for t in texts}  # how an event payload spells it
         report = self.store.forget_user(user_id, actor=self.actor)
         self._sync(force=True)
         self._speaker_cache.pop(user_id, None)
-        left = self.store.file_contains([t for t in texts if len(t.encode()) >= 8])
-        report.update(
-            {
-                "user_id": user_id,
-                "checked_texts": len(texts),
-                "verified": not left,
-                "remaining": len(left),
-            }
-        )
+        needles = sorted(t for t in texts if len(t.encode()) >= 8)
+        left = self.store.file_contains(needles)
+        report.update({"user_id": user_id, "checked_texts": len(needles),
+                       "verified": not left, "remaining": len(left)})  # fmt: skip
         return report
 
     # -- reads -----------------------------------------------------------------------

@@ -232,8 +232,10 @@ def list_(c: Ctx, user_id, agent_id, session_id, limit, offset, as_json):  # typ
 )
 @click.option("--all", "all_", is_flag=True, help="Delete all memories of --user.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation with --all.")
+@click.option("--purge", is_flag=True,
+              help="Also empty the history and leave no byte of the text (docs/erasure.md).")  # fmt: skip
 @pass_ctx
-def delete(c: Ctx, memory_id, user_id, all_, yes):  # type: ignore[no-untyped-def]
+def delete(c: Ctx, memory_id, user_id, all_, yes, purge):  # type: ignore[no-untyped-def]
     """Delete one memory (or all of a user's with --all)."""
     with c.memory() as mem:
         if all_:
@@ -241,9 +243,9 @@ def delete(c: Ctx, memory_id, user_id, all_, yes):  # type: ignore[no-untyped-de
                 raise click.UsageError("--all needs --user")
             if not yes:
                 click.confirm(f"Delete every memory of user {user_id!r}?", abort=True)
-            console.print(f"deleted {mem.delete_all(user_id=user_id)}")
+            console.print(f"deleted {mem.delete_all(user_id=user_id, purge=purge)}")
         elif memory_id:
-            mem.delete(memory_id, user_id=user_id)
+            mem.delete(memory_id, user_id=user_id, purge=purge)
             console.print(f"deleted {memory_id}")
         else:
             raise click.UsageError("give a MEMORY_ID, or --all --user USER")

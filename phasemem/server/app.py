@@ -189,8 +189,10 @@ def create_app(
 
     @app.delete("/v1/memories/{memory_id}", tags=["memories"])
     def delete_memory(memory_id: str, user_id: str | None = Query(default=None, min_length=1,
-                      max_length=256), mem: Memory = W) -> dict[str, Any]:  # fmt: skip
-        return {"deleted": mem.delete(memory_id, user_id=user_id).to_dict()}
+                      max_length=256), purge: bool = False, mem: Memory = W) -> dict[str, Any]:  # fmt: skip
+        """Delete a memory (its history keeps the text); `purge=true` also empties
+        its history and leaves no byte of it in the file (docs/erasure.md)."""
+        return {"deleted": mem.delete(memory_id, user_id=user_id, purge=purge).to_dict()}
 
     @app.get("/v1/memories/{memory_id}/history", response_model=S.Results, tags=["memories"])
     def history(memory_id: str, user_id: str | None = Query(default=None, min_length=1,

@@ -29,7 +29,9 @@ from phasemem.facts.model import Fact, NewFact
 from phasemem.facts.resolve import relation_variants
 from phasemem.index.quant import from_blob, quantize, to_blob
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin
+from phasemem.store import sqlite_erase as erase
 from phasemem.store.base import NewEpisode, Store, VectorRows
+from phasemem.store.bytescan import find_any
 from phasemem.store.facts_sql import (
     FACT_COLS,
     FACT_FROM,
@@ -51,6 +53,8 @@ _EP_COLS = (
     "updated_at, source, metadata, content_hash"
 )
 _LOCK_WAIT_S = 60.0
+#: rows per transaction when deleting many: other writers wait at most one chunk
+_ERASE_CHUNK = 500
 
 
 def _episode(row: sqlite3.Row | tuple[Any, ...]) -> Episode:
@@ -91,6 +95,9 @@ class SQLiteStore(Store):
             c.execute("PRAGMA synchronous = NORMAL")
             c.execute("PRAGMA foreign_keys = ON")
             c.execute("PRAGMA temp_store = MEMORY")
+            # freed space is zeroed as it is freed: deleted text does not linger
+            # in free pages (erasure needs no VACUUM, which would rewrite the file)
+            c.execute("PRAGMA secure_delete = ON")
             self._migrate()
             self._check_embedder(embedder_name, dim)
         except sqlite3.DatabaseError as exc:
@@ -260,55 +267,87 @@ class SQLiteStore(Store):
             )
         return new
 
-    def delete(self, episode_id: str, *, user_id: str | None, actor: str | None) -> Episode:
+    def delete(
+        self, episode_id: str, *, user_id: str | None, actor: str | None, purge: bool = False
+    ) -> Episode:
+        """Remove an episode and what only it supported (:mod:`.sqlite_erase`).
+        ``purge``: also empty every log payload about it and compact, so no
+        byte of its text is left in the files."""
         with self._write() as c:
             old = self._get_in(c, episode_id, user_id)
             c.execute("DELETE FROM episodes WHERE id = ?", (episode_id,))
-            self._log(c, "DELETE", episode_id, old.user_id, actor, _snapshot(old), None)
-            self._drop_orphan_facts(c, [episode_id], actor)
+            facts = erase.drop_orphans(c, [episode_id], actor=actor, log=self._log, purge=purge)
+            if purge:
+                erase.scrub_events(c, [episode_id, *facts])
+            self._log(c, "DELETE", episode_id, old.user_id, actor,
+                      None if purge else _snapshot(old), {"purged": True} if purge else None)  # fmt: skip
+        if purge:
+            self.compact()
         return old
 
-    def _drop_orphan_facts(
-        self, c: sqlite3.Connection, episode_ids: Sequence[str], actor: str | None
-    ) -> None:
-        """Facts whose every source episode is gone are deleted with them."""
-        for i in range(0, len(episode_ids), 500):
-            chunk = list(episode_ids[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            fids = [
-                r[0]
-                for r in c.execute(
-                    f"SELECT DISTINCT fact_id FROM fact_episodes WHERE episode_id IN ({marks})",
-                    chunk,
-                )
-            ]
-            c.execute(f"DELETE FROM fact_episodes WHERE episode_id IN ({marks})", chunk)
-            for fid in fids:
-                if (
-                    c.execute(
-                        "SELECT 1 FROM fact_episodes WHERE fact_id = ? LIMIT 1", (fid,)
-                    ).fetchone()
-                    is None
-                ):
-                    row = c.execute(
-                        f"SELECT {FACT_COLS} FROM {FACT_FROM} WHERE f.id = ?", (fid,)
-                    ).fetchone()
-                    c.execute("DELETE FROM facts WHERE id = ?", (fid,))
-                    if row is not None:
-                        f = fact_from_row(row)
-                        self._log(c, "FACT_DELETE", fid, f.user_id, actor,
-                                  {"subject": f.subject, "relation": f.relation, "object": f.object}, None)  # fmt: skip
-
-    def delete_scope(self, flt: EpisodeFilter, *, actor: str | None) -> int:
+    def delete_scope(
+        self, flt: EpisodeFilter, *, actor: str | None, purge: bool = False, pins: bool = False
+    ) -> int:
+        """Delete every episode ``flt`` allows (``pins``: the user's pins too), in
+        transactions of a few hundred rows so other writers never wait long."""
         where, params = flt.sql("e")
-        with self._write() as c:
-            rows = c.execute(f"SELECT {_EP_COLS} FROM episodes e WHERE {where}", params).fetchall()
-            for row in rows:
-                ep = _episode(row)
-                c.execute("DELETE FROM episodes WHERE seq = ?", (row[0],))
-                self._log(c, "DELETE", ep.id, ep.user_id, actor, _snapshot(ep), None)
-            self._drop_orphan_facts(c, [r[1] for r in rows], actor)
-        return len(rows)
+        n = 0
+        while True:
+            with self._write() as c:
+                rows = c.execute(f"SELECT {_EP_COLS} FROM episodes e WHERE {where} LIMIT ?",
+                                 [*params, _ERASE_CHUNK]).fetchall()  # fmt: skip
+                for row in rows:
+                    ep = _episode(row)
+                    c.execute("DELETE FROM episodes WHERE seq = ?", (row[0],))
+                    self._log(c, "DELETE", ep.id, ep.user_id, actor,
+                              None if purge else _snapshot(ep), None)  # fmt: skip
+                ids = [r[1] for r in rows]
+                facts = erase.drop_orphans(c, ids, actor=actor, log=self._log, purge=purge)
+                if purge:
+                    erase.scrub_events(c, [*ids, *facts])
+            n += len(rows)
+            if len(rows) < _ERASE_CHUNK:
+                break
+        if pins:
+            with self._write() as c:
+                for pid, text in c.execute("SELECT id, text FROM pins WHERE user_id = ?",
+                                           (flt.user_id,)).fetchall():  # fmt: skip
+                    c.execute("DELETE FROM pins WHERE id = ?", (pid,))
+                    self._log(c, "UNPIN", pid, flt.user_id, actor,
+                              None if purge else {"text": text}, None)  # fmt: skip
+                    if purge:
+                        erase.scrub_events(c, [pid])
+        if purge:
+            self.compact()
+        return n
+
+    def compact(self) -> dict[str, Any]:
+        """Leave no freed bytes behind: merge the full-text index in bounded steps
+        (each its own short transaction) and checkpoint the WAL into the file,
+        then truncate it. With ``secure_delete`` on, freed space is already zero."""
+        steps = 0
+        if self.path == ":memory:":
+            return {"fts_merge_steps": 0, "checkpointed": True}
+        while True:
+            with self._write() as c:
+                more = erase.merge_fulltext_step(c)
+            steps += 1
+            if not more or steps > 10_000:
+                break
+        return {"fts_merge_steps": steps, "checkpointed": self.checkpoint()}
+
+    def checkpoint(self, attempts: int = 50) -> bool:
+        """``wal_checkpoint(TRUNCATE)``, retried while readers hold old snapshots;
+        True once every frame is in the file and the WAL is empty."""
+        if self.path == ":memory:":
+            return True
+        for i in range(attempts):
+            with self._lock:
+                busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return True
+            time.sleep(min(0.01 * (i + 1), 0.2))
+        return False
 
     # -- reads ---------------------------------------------------------------
     def _get_in(self, c: sqlite3.Connection, episode_id: str, user_id: str | None) -> Episode:
@@ -654,53 +693,50 @@ class SQLiteStore(Store):
 
     # -- erasure -----------------------------------------------------------------
     def forget_user(self, user_id: str, *, actor: str | None) -> dict[str, Any]:
-        """Remove every trace of a user: episodes (and so FTS rows and vectors),
-        facts, entities, pins, and the payloads and user id of their events.
-        ``secure_delete`` zeroes freed pages, the FTS index is rebuilt-merged so
-        no segment keeps deleted tokens, and VACUUM plus a WAL truncate leaves
-        no old page in either file. Returns counts; the caller verifies."""
-        with self._lock:
-            c = self._conn
-            c.execute("PRAGMA secure_delete = ON")
-            try:
-                with self._write() as w:
-                    ids = [
-                        r[0]
-                        for r in w.execute("SELECT id FROM episodes WHERE user_id = ?", (user_id,))
-                    ]
-                    n_ep = w.execute("DELETE FROM episodes WHERE user_id = ?", (user_id,)).rowcount
-                    n_facts = w.execute("DELETE FROM facts WHERE user_id = ?", (user_id,)).rowcount
-                    w.execute("DELETE FROM entities WHERE user_id = ?", (user_id,))
-                    w.execute("DELETE FROM entity_aliases WHERE user_id = ?", (user_id,))
-                    n_pins = w.execute("DELETE FROM pins WHERE user_id = ?", (user_id,)).rowcount
-                    n_ev = w.execute(
-                        "UPDATE events SET before = NULL, after = NULL, user_id = NULL, actor = NULL WHERE user_id = ?",
-                        (user_id,),
-                    ).rowcount
-                    # Tombstones without payload let other processes drop the vectors.
-                    for ep_id in ids:
+        """Remove every trace of a user (:mod:`.sqlite_erase`): episodes (so their
+        FTS rows and vectors), facts, entities, aliases, pins, relation
+        observations and the relations only they used, and the payload, user id
+        and actor of every event of theirs. Short transactions throughout, so
+        other writers never wait long; a crash part-way leaves a consistent
+        store and running ``forget`` again finishes the job. Returns counts; the
+        caller verifies the bytes."""
+        n_ep = 0
+        while True:
+            with self._write() as w:
+                ids = [r[0] for r in w.execute(
+                    "SELECT id FROM episodes WHERE user_id = ? LIMIT ?", (user_id, _ERASE_CHUNK))]  # fmt: skip
+                if ids:
+                    w.execute(f"DELETE FROM episodes WHERE id IN ({','.join('?' * len(ids))})", ids)
+                    for ep_id in ids:  # tombstones without payload: other processes drop the rows
                         self._log(w, "DELETE", ep_id, None, None, None, None)
-                    self._log(
-                        w, "FORGET", None, None, actor, None, {"episodes": n_ep, "facts": n_facts}
-                    )
-                    w.execute("INSERT INTO episodes_fts (episodes_fts) VALUES ('optimize')")
-                c.execute("VACUUM")
-                if self.path != ":memory:":
-                    c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                c.execute("PRAGMA secure_delete = OFF")
-        return {"episodes": n_ep, "facts": n_facts, "pins": n_pins, "events_scrubbed": n_ev}
+            n_ep += len(ids)
+            if len(ids) < _ERASE_CHUNK:
+                break
+        with self._write() as w:
+            graph = erase.drop_user_graph(w, user_id, self._refresh_alpha)
+        n_ev = 0
+        while True:
+            with self._write() as w:
+                k = erase.scrub_user_events(w, user_id, _ERASE_CHUNK * 4)
+            n_ev += k
+            if k < _ERASE_CHUNK * 4:
+                break
+        with self._write() as w:
+            self._log(w, "FORGET", None, None, actor, None,
+                      {"episodes": n_ep, "facts": graph["facts"]})  # fmt: skip
+        compacted = self.compact()
+        return {"episodes": n_ep, "facts": graph["facts"], "pins": graph["pins"],
+                "relations_removed": graph["relations_removed"], "events_scrubbed": n_ev,
+                "checkpointed": compacted["checkpointed"]}  # fmt: skip
 
     def file_contains(self, needles: Sequence[str]) -> list[str]:
-        """Which of ``needles`` still occur as bytes in the database files."""
+        """Which of ``needles`` (8 bytes or more) still occur as bytes in the
+        database files: one pass over the files whatever their number."""
         if self.path == ":memory:":
             return []
-        blob = b"".join(
-            Path(self.path + suffix).read_bytes()
-            for suffix in ("", "-wal")
-            if Path(self.path + suffix).exists()
-        )
-        return [n for n in needles if n.encode("utf-8") in blob]
+        encoded = [n.encode("utf-8") for n in needles]
+        found = find_any((self.path, self.path + "-wal"), encoded)
+        return [needles[i] for i in sorted(found)]
 
     # -- meta / health ---------------------------------------------------------
     def meta_get(self, key: str) -> str | None:

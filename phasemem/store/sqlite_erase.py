@@ -1,0 +1,146 @@
+"""What deleting leaves behind, and how erasure removes it (SQLite).
+
+Three strengths, documented in ``docs/erasure.md``:
+
+* **delete** (tombstone): the episode leaves every index; the facts that only it
+  supported leave too (a fact it superseded becomes current again), and so do
+  entities no fact names any more. The event log keeps the old text, so
+  ``history`` can still show what was deleted.
+* **delete with purge**: the same, and every event payload about the episode
+  and its dropped facts is emptied, the full-text index is merged so no segment
+  keeps its words, and the WAL is checkpointed: no byte of the text is left.
+* **forget** (a whole user): every row of the user (episodes, facts, entities,
+  aliases, pins, relation observations, relations only they used) and every
+  payload and user id in the log, done in short transactions so other writers
+  never wait long, then the same merge and checkpoint; the caller verifies.
+
+The connection runs with ``secure_delete`` on (set when the store opens), so
+freed space is overwritten with zeros as it is freed, not left for VACUUM.
+Each function here runs inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+
+Logger = Callable[..., None]
+
+_CHUNK = 500
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def drop_orphans(
+    c: sqlite3.Connection, episode_ids: Sequence[str], *, actor: str | None, log: Logger,
+    purge: bool,
+) -> list[str]:  # fmt: skip
+    """Remove what only these (already deleted) episodes supported: facts whose
+    every source episode is gone (logged as FACT_DELETE; a fact one of them
+    had superseded becomes current again), then entities no fact names.
+    Returns the ids of the facts removed."""
+    from phasemem.store.facts_sql import FACT_COLS, FACT_FROM, fact_from_row
+
+    dropped: list[str] = []
+    users: set[str] = set()
+    for i in range(0, len(episode_ids), _CHUNK):
+        chunk = list(episode_ids[i : i + _CHUNK])
+        marks = _marks(len(chunk))
+        fids = [r[0] for r in c.execute(
+            f"SELECT DISTINCT fact_id FROM fact_episodes WHERE episode_id IN ({marks})", chunk)]  # fmt: skip
+        c.execute(f"DELETE FROM fact_episodes WHERE episode_id IN ({marks})", chunk)
+        for fid in fids:
+            if c.execute(
+                "SELECT 1 FROM fact_episodes WHERE fact_id = ? LIMIT 1", (fid,)
+            ).fetchone():
+                continue  # another episode still says it
+            row = c.execute(
+                f"SELECT {FACT_COLS} FROM {FACT_FROM} WHERE f.id = ?", (fid,)
+            ).fetchone()
+            if row is None:
+                continue
+            f = fact_from_row(row)
+            # the version this fact had closed was closed by nothing else: it holds again
+            c.execute(
+                "UPDATE facts SET invalid_at = NULL, expired_at = NULL, superseded_by = NULL"
+                " WHERE superseded_by = ? AND invalid_at IS ?",
+                (fid, f.valid_at),
+            )
+            c.execute("DELETE FROM facts WHERE id = ?", (fid,))
+            before = None if purge else {"subject": f.subject, "relation": f.relation,
+                                         "object": f.object}  # fmt: skip
+            log(c, "FACT_DELETE", fid, f.user_id, actor, before, None)
+            dropped.append(fid)
+            users.add(f.user_id)
+    for user in users:
+        drop_orphan_entities(c, user)
+    return dropped
+
+
+def drop_orphan_entities(c: sqlite3.Connection, user_id: str) -> int:
+    """Entities of a user that no fact names any more (their aliases cascade)."""
+    return c.execute(
+        "DELETE FROM entities WHERE user_id = ? AND NOT EXISTS (SELECT 1 FROM facts f"
+        " WHERE f.subject_id = entities.id OR f.object_id = entities.id)",
+        (user_id,),
+    ).rowcount
+
+
+def scrub_events(c: sqlite3.Connection, target_ids: Sequence[str]) -> int:
+    """Empty the payloads of every event about these ids (the op and time stay)."""
+    n = 0
+    for i in range(0, len(target_ids), _CHUNK):
+        chunk = list(target_ids[i : i + _CHUNK])
+        n += c.execute(
+            "UPDATE events SET before = NULL, after = NULL WHERE target_id IN"
+            f" ({_marks(len(chunk))}) AND (before IS NOT NULL OR after IS NOT NULL)",
+            chunk,
+        ).rowcount
+    return n
+
+
+def scrub_user_events(c: sqlite3.Connection, user_id: str, limit: int) -> int:
+    """Empty up to ``limit`` events of a user: payload, user id and actor."""
+    return c.execute(
+        "UPDATE events SET before = NULL, after = NULL, user_id = NULL, actor = NULL"
+        " WHERE id IN (SELECT id FROM events WHERE user_id = ? LIMIT ?)",
+        (user_id, limit),
+    ).rowcount
+
+
+def drop_user_graph(
+    c: sqlite3.Connection, user_id: str, refresh_alpha: Callable[[sqlite3.Connection, int], None]
+) -> dict[str, int]:
+    """Facts, entities, aliases, pins and relation observations of a user; the
+    speeds of the relations they fed are recomputed from what remains, and a
+    relation no one uses any more is removed (its phrase came from the user)."""
+    rels = [r[0] for r in c.execute(
+        "SELECT DISTINCT relation_id FROM relation_observations WHERE user_id = ?", (user_id,))]  # fmt: skip
+    n_facts = c.execute("DELETE FROM facts WHERE user_id = ?", (user_id,)).rowcount
+    c.execute("DELETE FROM entity_aliases WHERE user_id = ?", (user_id,))
+    c.execute("DELETE FROM entities WHERE user_id = ?", (user_id,))
+    n_pins = c.execute("DELETE FROM pins WHERE user_id = ?", (user_id,)).rowcount
+    c.execute("DELETE FROM relation_observations WHERE user_id = ?", (user_id,))
+    for rid in rels:
+        refresh_alpha(c, rid)
+    n_rel = drop_unused_relations(c)
+    return {"facts": n_facts, "pins": n_pins, "relations_removed": n_rel}
+
+
+def drop_unused_relations(c: sqlite3.Connection) -> int:
+    return c.execute(
+        "DELETE FROM relations WHERE NOT EXISTS (SELECT 1 FROM facts f WHERE f.relation_id ="
+        " relations.id) AND NOT EXISTS (SELECT 1 FROM relation_observations o WHERE"
+        " o.relation_id = relations.id)"
+    ).rowcount
+
+
+def merge_fulltext_step(c: sqlite3.Connection, pages: int = 2000) -> bool:
+    """One bounded step of an incremental full merge of the FTS5 index (deleted
+    rows' words leave the index only when the segments holding them are merged).
+    Returns True when there was work to do."""
+    before = c.total_changes
+    c.execute("INSERT INTO episodes_fts (episodes_fts, rank) VALUES ('merge', ?)", (-pages,))
+    return c.total_changes - before > 1
