@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import os
 import threading
 import time
@@ -23,13 +24,13 @@ from typing import Any
 import numpy as np
 
 from phasemem.embed import Embedder, get_embedder
-from phasemem.errors import ImportFormatError, InvalidInputError, NotFoundError
+from phasemem.errors import ImportFormatError, InvalidInputError, brief_repr
 from phasemem.facts.engine import FactEngine
 from phasemem.facts.model import Fact
 from phasemem.index.lexical import LexicalIndex
 from phasemem.index.quant import quantize
 from phasemem.index.vector import VectorIndex
-from phasemem.ingest import clean_text, content_hash, drafts_from
+from phasemem.ingest import check_metadata, clean_text, content_hash, drafts_from
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin, SearchResults
 from phasemem.retrieval.config import RetrievalConfig, preset
 from phasemem.retrieval.query import vague_time_cues
@@ -37,10 +38,14 @@ from phasemem.retrieval.search import Retriever
 from phasemem.store import EpisodeFilter, NewEpisode, SQLiteStore, Store
 from phasemem.store.filters import check_scope_value
 from phasemem.timeutil import TimeLike, from_ts, to_ts
+from phasemem.validate import check_flag, check_id, check_int, check_name
 
 log = logging.getLogger(__name__)
 
 MAX_LIMIT = 1000
+#: ``get_all``'s offset: as far as a page can sensibly start (SQLite's own
+#: limit is 2**63 - 1; beyond it the driver raises OverflowError).
+MAX_OFFSET = 10**9
 IMPORT_BATCH = 500
 
 
@@ -79,7 +84,7 @@ class Memory:
         processes (the servers) want it, one-shot CLI calls do not."""
         self.embed_context = embed_context
         self.embedder = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
-        self.config = preset(config) if isinstance(config, str) else (config or RetrievalConfig())
+        self.config = _check_config(config) or RetrievalConfig()
         self.actor = actor
         self.path = str(path)
         self.store: Store = SQLiteStore(
@@ -330,8 +335,10 @@ class Memory:
 
     def update(self, memory_id: str, text: str, *, user_id: str | None = None) -> Episode:
         """Replace an episode's text; the old text stays in ``history``."""
-        ep = self.store.get(memory_id, user_id)
+        check_id("memory_id", memory_id)
+        check_scope_value("user_id", user_id)
         new_text = clean_text(text)
+        ep = self.store.get(memory_id, user_id)
         from phasemem.ingest import Draft
 
         d = Draft(new_text, ep.role, ep.speaker, ep.occurred_at, ep.metadata)
@@ -359,6 +366,8 @@ class Memory:
         return new
 
     def delete(self, memory_id: str, *, user_id: str | None = None) -> Episode:
+        check_id("memory_id", memory_id)
+        check_scope_value("user_id", user_id)
         old = self.store.delete(memory_id, user_id=user_id, actor=self.actor)
         self.index.remove(memory_id)
         self._after_write()
@@ -380,6 +389,7 @@ class Memory:
         return self.store.add_pin(pin, actor=self.actor)
 
     def unpin(self, pin_id: str, *, user_id: str) -> Pin:
+        check_id("pin_id", pin_id)
         check_scope_value("user_id", user_id, required=True)
         return self.store.remove_pin(pin_id, user_id=user_id, actor=self.actor)
 
@@ -430,7 +440,10 @@ class Memory:
         q = clean_text(query, field="query", max_chars=4000)
         limit = _check_limit(limit)
         flt = EpisodeFilter.build(user_id, filters, agent_id=agent_id, session_id=session_id)
-        cfg = preset(config) if isinstance(config, str) else (config or self.config)
+        cfg = _check_config(config) or self.config
+        check_flag("trace", trace)
+        if facts is not None:
+            check_int("facts", facts, 0, MAX_LIMIT)
         t_query = self.query_time(q, as_of)
         qv_future = self._pool().submit(self.embedder.embed_query, q)
         hits, tr = self._retriever.search(q, flt, limit, cfg, query_vector=qv_future, trace=trace)
@@ -455,6 +468,7 @@ class Memory:
         """The moment a query asks about: ``as_of`` if given, else a time the
         query names ("in 2022", "last May"; the middle of the named period),
         else now."""
+        query = clean_text(query, field="query", max_chars=4000)
         if as_of is not None:
             return to_ts(as_of, field="as_of")
         now = time.time()
@@ -500,6 +514,9 @@ class Memory:
     ) -> list[Fact]:
         """Facts true now (default), true at ``as_of``, or every version."""
         check_scope_value("user_id", user_id, required=True)
+        check_name("subject", subject)
+        check_name("relation", relation)
+        check_flag("include_expired", include_expired)
         ts = to_ts(as_of, field="as_of") if as_of is not None else None
         return self.store.facts(user_id, subject=subject, relation=relation, as_of=ts,
                                 include_expired=include_expired)  # fmt: skip
@@ -507,13 +524,12 @@ class Memory:
     def timeline(self, entity: str, *, user_id: str) -> list[Fact]:
         """Every version of every fact about ``entity``, oldest first."""
         check_scope_value("user_id", user_id, required=True)
-        if not isinstance(entity, str) or not entity.strip():
-            raise InvalidInputError("entity must be a non-empty string", field="entity")
+        check_name("entity", entity, required=True)
         return self.store.facts(user_id, entity=entity, include_expired=True)
 
     def get(self, memory_id: str, *, user_id: str | None = None) -> Episode:
-        if not isinstance(memory_id, str) or not memory_id:
-            raise NotFoundError(f"no memory with id {memory_id!r}", id=str(memory_id))
+        check_id("memory_id", memory_id)
+        check_scope_value("user_id", user_id)
         return self.store.get(memory_id, user_id)
 
     def get_all(
@@ -527,8 +543,7 @@ class Memory:
         offset: int = 0,
     ) -> list[Episode]:
         flt = EpisodeFilter.build(user_id, filters, agent_id=agent_id, session_id=session_id)
-        if not isinstance(offset, int) or offset < 0:
-            raise InvalidInputError("offset must be a non-negative integer", field="offset")
+        offset = check_int("offset", offset, 0, MAX_OFFSET)
         return self.store.list(flt, _check_limit(limit), offset)
 
     def _iter_all(self, flt: EpisodeFilter) -> Iterator[Episode]:
@@ -541,6 +556,8 @@ class Memory:
             offset += len(page)
 
     def history(self, memory_id: str, *, user_id: str | None = None) -> list[HistoryEvent]:
+        check_id("memory_id", memory_id)
+        check_scope_value("user_id", user_id)
         return self.store.history(memory_id, user_id)
 
     # -- export / import ----------------------------------------------------------------
@@ -643,25 +660,98 @@ class Memory:
 _EPISODE_KEYS = {"id": str, "user_id": str, "text": str, "occurred_at": (int, float),
                  "recorded_at": (int, float), "content_hash": str}  # fmt: skip
 _EVENT_KEYS = {"op": str, "at": (int, float)}
+_ROW_TIMES = {"episode": ("occurred_at", "recorded_at", "updated_at"), "event": ("at",)}
 
 
 def _check_import_row(row: dict[str, Any], path: Path, line: int) -> None:
-    """Reject a malformed export row before anything of its batch is written."""
-    need = {"episode": _EPISODE_KEYS, "event": _EVENT_KEYS}.get(row.get("kind"))  # type: ignore[arg-type]
+    """Reject a malformed export row before anything of its batch is written.
+
+    Every field goes through the check the API uses for it (times through
+    the one time gate), so an import can never store what ``add`` would
+    refuse: a time out of range stored once made every read of the store fail."""
+    kind = row.get("kind")
+    need = (
+        {"episode": _EPISODE_KEYS, "event": _EVENT_KEYS}.get(kind)
+        if isinstance(kind, str)
+        else None
+    )
     if need is None:
         raise ImportFormatError(
-            f"{path}:{line}: unknown row kind {row.get('kind')!r}", path=str(path), line=line
+            f"{path}:{line}: unknown row kind {brief_repr(kind)}", path=str(path), line=line
         )
     for key, typ in need.items():
         if not isinstance(row.get(key), typ) or isinstance(row.get(key), bool):
             raise ImportFormatError(f"{path}:{line}: field {key!r} missing or of the wrong type",
                                     path=str(path), line=line, field=key)  # fmt: skip
-    if row["kind"] == "episode":
-        check_scope_value("user_id", row["user_id"], required=True)
-        clean_text(row["text"])
+    try:
+        for key in _ROW_TIMES[kind]:
+            if row.get(key) is not None:
+                to_ts(row[key], field=key)
+        if kind == "episode":
+            _check_episode_row(row)
+        else:
+            check_name("op", row["op"], required=True)
+            if row.get("target_id") is not None:
+                check_id("target_id", row["target_id"])
+            for key in ("user_id", "actor"):
+                check_scope_value(key, row.get(key))
+            for key in ("before", "after"):
+                _check_json_object(key, row.get(key))
+    except InvalidInputError as exc:
+        raise ImportFormatError(f"{path}:{line}: {exc.message}", path=str(path), line=line,
+                                field=exc.context.get("field")) from exc  # fmt: skip
+
+
+def _check_episode_row(row: dict[str, Any]) -> None:
+    check_id("id", row["id"])
+    check_id("content_hash", row["content_hash"])
+    check_scope_value("user_id", row["user_id"], required=True)
+    for key in ("agent_id", "session_id", "source"):
+        check_scope_value(key, row.get(key))
+    clean_text(row["text"])
+    if row.get("speaker") is not None:
+        clean_text(row["speaker"], field="speaker", max_chars=200)
+    if row.get("role") not in (None, "user", "assistant", "system", "tool"):
+        raise InvalidInputError("role must be user, assistant, system, tool or null", field="role")
+    check_metadata(row.get("metadata"))
+    if row.get("time_mentions") is not None:
+        check_int("time_mentions", row["time_mentions"], 0, 2**15 - 1)  # an int16 column
+    if row.get("vector") is not None and not isinstance(row["vector"], str):
+        raise InvalidInputError("vector must be base64 text or null", field="vector")
+    vscale = row.get("vscale")
+    if vscale is not None and (
+        isinstance(vscale, bool)
+        or not isinstance(vscale, (int, float))
+        or not math.isfinite(vscale)
+    ):
+        raise InvalidInputError("vscale must be a finite number or null", field="vscale")
+
+
+def _check_json_object(name: str, value: Any) -> None:
+    """An event's before/after payload: null or a JSON object of valid Unicode."""
+    if value is None:
+        return
+    try:
+        ok = isinstance(value, dict) and bool(
+            json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
+        )
+    except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        ok = False
+    if not ok:
+        raise InvalidInputError(f"{name} must be a JSON object or null", field=name)
 
 
 def _check_limit(limit: Any) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInputError(f"limit must be an integer in 1..{MAX_LIMIT}", field="limit")
-    return limit
+    return check_int("limit", limit, 1, MAX_LIMIT)
+
+
+def _check_config(config: Any) -> RetrievalConfig | None:
+    """A :class:`RetrievalConfig`, a preset's name, or None (the default)."""
+    if config is None or isinstance(config, RetrievalConfig):
+        return config
+    if isinstance(config, str):
+        return preset(config)
+    raise InvalidInputError(
+        f"config must be a RetrievalConfig or a preset name, got {type(config).__name__}",
+        field="config",
+    )
