@@ -108,7 +108,7 @@ def drafts_from(messages: Any, *, occurred_at: TimeLike | None, metadata: Any) -
                 f"messages[{i}] must be a dict with 'role' and 'content'", field=f"messages[{i}]"
             )
         role = m.get("role")
-        if role is not None and role not in _ROLES:
+        if role is not None and (not isinstance(role, str) or role not in _ROLES):
             raise InvalidInputError(
                 f"messages[{i}].role must be one of {sorted(_ROLES)}", field=f"messages[{i}].role"
             )

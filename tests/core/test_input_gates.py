@@ -208,6 +208,7 @@ def test_scope_ids_with_line_breaks_are_refused(mem: Memory, user: str) -> None:
         (lambda m, i: m.facts(user_id="s", subject=5), "subject"),
         (lambda m, i: m.facts(user_id="s", relation=["lives in"]), "relation"),
         (lambda m, i: m.timeline(7, user_id="s"), "entity"),
+        (lambda m, i: m.add([{"role": ["user"], "content": "x"}], user_id="s"), "messages[0].role"),
     ],
 )  # fmt: skip
 def test_wrong_types_and_ranges_are_invalid_input(
