@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import math
 import os
 import threading
 import time
@@ -24,13 +23,13 @@ from typing import Any
 import numpy as np
 
 from phasemem.embed import Embedder, get_embedder
-from phasemem.errors import ImportFormatError, InvalidInputError, brief_repr
+from phasemem.errors import ImportFormatError, InvalidInputError
 from phasemem.facts.engine import FactEngine
 from phasemem.facts.model import Fact
 from phasemem.index.lexical import LexicalIndex
 from phasemem.index.quant import quantize
 from phasemem.index.vector import VectorIndex
-from phasemem.ingest import check_metadata, clean_text, content_hash, drafts_from
+from phasemem.ingest import clean_text, content_hash, drafts_from
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin, SearchResults
 from phasemem.retrieval.config import RetrievalConfig, preset
 from phasemem.retrieval.query import vague_time_cues
@@ -38,7 +37,7 @@ from phasemem.retrieval.search import Retriever
 from phasemem.store import EpisodeFilter, NewEpisode, SQLiteStore, Store
 from phasemem.store.filters import check_scope_value
 from phasemem.timeutil import TimeLike, from_ts, to_ts
-from phasemem.validate import check_flag, check_id, check_int, check_name
+from phasemem.validate import check_flag, check_id, check_import_row, check_int, check_name
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +81,22 @@ class Memory:
         less CPU. It is built in a background thread (about 2.5 s per 100K
         episodes) while FTS5 answers, so opening does not wait; long-lived
         processes (the servers) want it, one-shot CLI calls do not."""
+        _check_path(path)
+        if embedder is not None and not isinstance(embedder, (Embedder, str)):
+            raise InvalidInputError(
+                "embedder must be an Embedder, its name or None", field="embedder"
+            )
+        if (
+            extractor is not None
+            and extractor != "default"
+            and not callable(getattr(extractor, "extract_batch", None))
+        ):
+            raise InvalidInputError(
+                "extractor must be 'default', None or an Extractor", field="extractor"
+            )
+        check_scope_value("actor", actor)
+        check_flag("embed_context", embed_context)
+        check_flag("lexical_index", lexical_index)
         self.embed_context = embed_context
         self.embedder = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
         self.config = _check_config(config) or RetrievalConfig()
@@ -563,6 +578,8 @@ class Memory:
     # -- export / import ----------------------------------------------------------------
     def export(self, path: str | os.PathLike[str]) -> int:
         """Write every episode (with vector) and event as JSON lines; returns lines written."""
+        if not _check_path(path).parent.is_dir():
+            raise InvalidInputError(f"no such directory: {Path(path).parent}", field="path")
         n = 0
         tmp = Path(str(path) + ".tmp")
         with tmp.open("w", encoding="utf-8") as fh:
@@ -577,6 +594,9 @@ class Memory:
     def import_(self, path: str | os.PathLike[str], *, progress: Any = None) -> int:
         """Load a file written by ``export``; commits every few hundred rows so
         a crash keeps everything before it. Returns episodes added."""
+        _check_path(path)
+        if progress is not None and not callable(progress):
+            raise InvalidInputError("progress must be callable or None", field="progress")
         added = 0
         reembed = True  # no header: trust no vectors
         batch: list[dict[str, Any]] = []
@@ -603,7 +623,7 @@ class Memory:
                         or row.get("dim") != self.embedder.dim
                     )
                     continue
-                _check_import_row(row, p, lineno)
+                check_import_row(row, p, lineno)
                 row["_line"] = lineno
                 batch.append(row)
                 if len(batch) >= IMPORT_BATCH:
@@ -657,88 +677,13 @@ class Memory:
         return info
 
 
-_EPISODE_KEYS = {"id": str, "user_id": str, "text": str, "occurred_at": (int, float),
-                 "recorded_at": (int, float), "content_hash": str}  # fmt: skip
-_EVENT_KEYS = {"op": str, "at": (int, float)}
-_ROW_TIMES = {"episode": ("occurred_at", "recorded_at", "updated_at"), "event": ("at",)}
-
-
-def _check_import_row(row: dict[str, Any], path: Path, line: int) -> None:
-    """Reject a malformed export row before anything of its batch is written.
-
-    Every field goes through the check the API uses for it (times through
-    the one time gate), so an import can never store what ``add`` would
-    refuse: a time out of range stored once made every read of the store fail."""
-    kind = row.get("kind")
-    need = (
-        {"episode": _EPISODE_KEYS, "event": _EVENT_KEYS}.get(kind)
-        if isinstance(kind, str)
-        else None
-    )
-    if need is None:
-        raise ImportFormatError(
-            f"{path}:{line}: unknown row kind {brief_repr(kind)}", path=str(path), line=line
+def _check_path(path: Any) -> Path:
+    """A file path: a string or an ``os.PathLike`` (an int is not a file name)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidInputError(
+            f"path must be a string or os.PathLike, got {type(path).__name__}", field="path"
         )
-    for key, typ in need.items():
-        if not isinstance(row.get(key), typ) or isinstance(row.get(key), bool):
-            raise ImportFormatError(f"{path}:{line}: field {key!r} missing or of the wrong type",
-                                    path=str(path), line=line, field=key)  # fmt: skip
-    try:
-        for key in _ROW_TIMES[kind]:
-            if row.get(key) is not None:
-                to_ts(row[key], field=key)
-        if kind == "episode":
-            _check_episode_row(row)
-        else:
-            check_name("op", row["op"], required=True)
-            if row.get("target_id") is not None:
-                check_id("target_id", row["target_id"])
-            for key in ("user_id", "actor"):
-                check_scope_value(key, row.get(key))
-            for key in ("before", "after"):
-                _check_json_object(key, row.get(key))
-    except InvalidInputError as exc:
-        raise ImportFormatError(f"{path}:{line}: {exc.message}", path=str(path), line=line,
-                                field=exc.context.get("field")) from exc  # fmt: skip
-
-
-def _check_episode_row(row: dict[str, Any]) -> None:
-    check_id("id", row["id"])
-    check_id("content_hash", row["content_hash"])
-    check_scope_value("user_id", row["user_id"], required=True)
-    for key in ("agent_id", "session_id", "source"):
-        check_scope_value(key, row.get(key))
-    clean_text(row["text"])
-    if row.get("speaker") is not None:
-        clean_text(row["speaker"], field="speaker", max_chars=200)
-    if row.get("role") not in (None, "user", "assistant", "system", "tool"):
-        raise InvalidInputError("role must be user, assistant, system, tool or null", field="role")
-    check_metadata(row.get("metadata"))
-    if row.get("time_mentions") is not None:
-        check_int("time_mentions", row["time_mentions"], 0, 2**15 - 1)  # an int16 column
-    if row.get("vector") is not None and not isinstance(row["vector"], str):
-        raise InvalidInputError("vector must be base64 text or null", field="vector")
-    vscale = row.get("vscale")
-    if vscale is not None and (
-        isinstance(vscale, bool)
-        or not isinstance(vscale, (int, float))
-        or not math.isfinite(vscale)
-    ):
-        raise InvalidInputError("vscale must be a finite number or null", field="vscale")
-
-
-def _check_json_object(name: str, value: Any) -> None:
-    """An event's before/after payload: null or a JSON object of valid Unicode."""
-    if value is None:
-        return
-    try:
-        ok = isinstance(value, dict) and bool(
-            json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
-        )
-    except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
-        ok = False
-    if not ok:
-        raise InvalidInputError(f"{name} must be a JSON object or null", field=name)
+    return Path(path)
 
 
 def _check_limit(limit: Any) -> int:

@@ -17,17 +17,23 @@ texts, metadata        :func:`phasemem.ingest.clean_text`, ``check_metadata``
 integers               :func:`check_int` (bounded, booleans refused)
 flags                  :func:`check_flag` (a real ``bool``, not ``"no"``)
 entity / relation      :func:`check_name` (a string, bounded)
+an imported row        :func:`check_import_row` (each field through the above)
 ``filters``            ``EpisodeFilter.build`` (a dict or None; its keys, values)
 =====================  ===============================================
 """
 
 from __future__ import annotations
 
+import json
+import math
 import operator
+from pathlib import Path
 from typing import Any
 
-from phasemem.errors import InvalidInputError, brief_repr
+from phasemem.errors import ImportFormatError, InvalidInputError, brief_repr
+from phasemem.ingest import check_metadata, clean_text
 from phasemem.store.filters import check_scope_value
+from phasemem.timeutil import to_ts
 
 #: Entity, subject and relation names: longer ones are never stored (the
 #: extractor keeps names short) and a long one would only cost a LIKE scan.
@@ -88,4 +94,95 @@ def check_name(name: str, value: Any, *, required: bool = False) -> str | None:
     return value
 
 
-__all__ = ["MAX_NAME_CHARS", "check_flag", "check_id", "check_int", "check_name"]
+_EPISODE_KEYS = {"id": str, "user_id": str, "text": str, "occurred_at": (int, float),
+                 "recorded_at": (int, float), "content_hash": str}  # fmt: skip
+_EVENT_KEYS = {"op": str, "at": (int, float)}
+_ROW_TIMES = {"episode": ("occurred_at", "recorded_at", "updated_at"), "event": ("at",)}
+
+
+def check_import_row(row: dict[str, Any], path: Path, line: int) -> None:
+    """Reject a malformed export row before anything of its batch is written.
+
+    Every field goes through the check the API uses for it (times through
+    the one time gate), so an import can never store what ``add`` would
+    refuse: a time out of range stored once made every read of the store fail."""
+    kind = row.get("kind")
+    need = (
+        {"episode": _EPISODE_KEYS, "event": _EVENT_KEYS}.get(kind)
+        if isinstance(kind, str)
+        else None
+    )
+    if need is None:
+        raise ImportFormatError(
+            f"{path}:{line}: unknown row kind {brief_repr(kind)}", path=str(path), line=line
+        )
+    for key, typ in need.items():
+        if not isinstance(row.get(key), typ) or isinstance(row.get(key), bool):
+            raise ImportFormatError(f"{path}:{line}: field {key!r} missing or of the wrong type",
+                                    path=str(path), line=line, field=key)  # fmt: skip
+    try:
+        for key in _ROW_TIMES[kind]:
+            if row.get(key) is not None:
+                to_ts(row[key], field=key)
+        if kind == "episode":
+            _check_episode_row(row)
+        else:
+            check_name("op", row["op"], required=True)
+            if row.get("target_id") is not None:
+                check_id("target_id", row["target_id"])
+            for key in ("user_id", "actor"):
+                check_scope_value(key, row.get(key))
+            for key in ("before", "after"):
+                _check_json_object(key, row.get(key))
+    except InvalidInputError as exc:
+        raise ImportFormatError(f"{path}:{line}: {exc.message}", path=str(path), line=line,
+                                field=exc.context.get("field")) from exc  # fmt: skip
+
+
+def _check_episode_row(row: dict[str, Any]) -> None:
+    check_id("id", row["id"])
+    check_id("content_hash", row["content_hash"])
+    check_scope_value("user_id", row["user_id"], required=True)
+    for key in ("agent_id", "session_id", "source"):
+        check_scope_value(key, row.get(key))
+    clean_text(row["text"])
+    if row.get("speaker") is not None:
+        clean_text(row["speaker"], field="speaker", max_chars=200)
+    if row.get("role") not in (None, "user", "assistant", "system", "tool"):
+        raise InvalidInputError("role must be user, assistant, system, tool or null", field="role")
+    check_metadata(row.get("metadata"))
+    if row.get("time_mentions") is not None:
+        check_int("time_mentions", row["time_mentions"], 0, 2**15 - 1)  # an int16 column
+    if row.get("vector") is not None and not isinstance(row["vector"], str):
+        raise InvalidInputError("vector must be base64 text or null", field="vector")
+    vscale = row.get("vscale")
+    if vscale is not None and (
+        isinstance(vscale, bool)
+        or not isinstance(vscale, (int, float))
+        or not math.isfinite(vscale)
+    ):
+        raise InvalidInputError("vscale must be a finite number or null", field="vscale")
+
+
+def _check_json_object(name: str, value: Any) -> None:
+    """An event's before/after payload: null or a JSON object of valid Unicode."""
+    if value is None:
+        return
+    try:
+        ok = isinstance(value, dict) and bool(
+            json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
+        )
+    except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        ok = False
+    if not ok:
+        raise InvalidInputError(f"{name} must be a JSON object or null", field=name)
+
+
+__all__ = [
+    "MAX_NAME_CHARS",
+    "check_flag",
+    "check_id",
+    "check_import_row",
+    "check_int",
+    "check_name",
+]

@@ -254,3 +254,43 @@ def test_every_failure_is_in_the_tree(mem: Memory, stored: str) -> None:
     with pytest.raises(PhasememError):
         mem.search("x", user_id="s", filters="nope")  # type: ignore[arg-type]
     _intact(mem, stored)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"path": 5}, "path"),
+        ({"embedder": 5}, "embedder"),
+        ({"extractor": 5}, "extractor"),
+        ({"extractor": "llm"}, "extractor"),
+        ({"embed_context": "yes"}, "embed_context"),
+        ({"lexical_index": 1}, "lexical_index"),
+        ({"actor": "a\nb"}, "actor"),
+    ],
+)
+def test_opening_checks_its_arguments(
+    kwargs: dict[str, Any], field: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # Memory(5) once created a database file named "5"
+    args = {"path": ":memory:", "embedder": "hash-test", "extractor": None, **kwargs}
+    with pytest.raises(InvalidInputError) as ei:
+        Memory(**args)
+    assert ei.value.context["field"] == field
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_and_import_check_their_paths(
+    mem: Memory, stored: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # export(5) once left a file named "5.tmp"
+    for call in (
+        lambda: mem.export(5),
+        lambda: mem.export([1]),
+        lambda: mem.export(tmp_path / "missing" / "out.jsonl"),  # was FileNotFoundError
+        lambda: mem.import_(5),
+        lambda: mem.import_(tmp_path / "x.jsonl", progress=5),
+    ):
+        with pytest.raises(InvalidInputError):
+            call()
+    assert list(tmp_path.iterdir()) == []
+    _intact(mem, stored)
