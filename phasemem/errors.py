@@ -113,6 +113,16 @@ class MissingExtraError(PhasememError, ImportError):
         )
 
 
+def brief_repr(value: Any, limit: int = 80) -> str:
+    """``repr`` for error messages: short, and safe for any value (the repr of
+    an int over 4,300 digits raises, and a 50K-character id is not a message)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - any repr may fail; the message must not
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value

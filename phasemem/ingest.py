@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from phasemem.errors import InvalidInputError
+from phasemem.errors import InvalidInputError, brief_repr
 from phasemem.store.filters import check_scope_value
 from phasemem.timeutil import TimeLike, to_ts
 
@@ -64,19 +64,29 @@ def clean_text(value: Any, *, field: str = "text", max_chars: int = MAX_TEXT_CHA
 
 
 def check_metadata(meta: Any) -> dict[str, Any]:
+    """A JSON object of at most MAX_METADATA_BYTES as UTF-8, returned as it
+    will be read back (the JSON round trip). Lone surrogates anywhere inside
+    (keys or values, at any depth) are refused here: SQLite cannot store them."""
     if meta is None:
         return {}
     if not isinstance(meta, dict):
         raise InvalidInputError("metadata must be a JSON object", field="metadata")
     try:
-        encoded = json.dumps(meta, ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError) as exc:
+        encoded = json.dumps(meta, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
         raise InvalidInputError(
-            f"metadata is not JSON-serialisable: {exc}", field="metadata"
+            "metadata is not valid Unicode (a lone surrogate inside)", field="metadata"
         ) from exc
-    if len(encoded.encode()) > MAX_METADATA_BYTES:
+    except (TypeError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
+        raise InvalidInputError(
+            f"metadata is not JSON-serialisable: {brief_repr(exc, 200)}", field="metadata"
+        ) from exc
+    if len(encoded) > MAX_METADATA_BYTES:
         raise InvalidInputError(f"metadata is over {MAX_METADATA_BYTES} bytes", field="metadata")
-    return json.loads(encoded)
+    try:
+        return json.loads(encoded)
+    except RecursionError as exc:  # pragma: no cover - dumps refuses deeper nesting first
+        raise InvalidInputError("metadata is nested too deeply", field="metadata") from exc
 
 
 def drafts_from(messages: Any, *, occurred_at: TimeLike | None, metadata: Any) -> list[Draft]:
@@ -98,7 +108,7 @@ def drafts_from(messages: Any, *, occurred_at: TimeLike | None, metadata: Any) -
                 f"messages[{i}] must be a dict with 'role' and 'content'", field=f"messages[{i}]"
             )
         role = m.get("role")
-        if role is not None and role not in _ROLES:
+        if role is not None and (not isinstance(role, str) or role not in _ROLES):
             raise InvalidInputError(
                 f"messages[{i}].role must be one of {sorted(_ROLES)}", field=f"messages[{i}].role"
             )

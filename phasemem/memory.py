@@ -41,10 +41,14 @@ from phasemem.store.dump import dump_line
 from phasemem.store.filters import check_scope_value
 from phasemem.store.sqlite_dump import ImportState
 from phasemem.timeutil import TimeLike, from_ts, to_ts
+from phasemem.validate import check_flag, check_id, check_import_row, check_int, check_name
 
 log = logging.getLogger(__name__)
 
 MAX_LIMIT = 1000
+#: ``get_all``'s offset: as far as a page can sensibly start (SQLite's own
+#: limit is 2**63 - 1; beyond it the driver raises OverflowError).
+MAX_OFFSET = 10**9
 IMPORT_BATCH = 500
 
 
@@ -81,9 +85,25 @@ class Memory:
         less CPU. It is built in a background thread (about 2.5 s per 100K
         episodes) while FTS5 answers, so opening does not wait; long-lived
         processes (the servers) want it, one-shot CLI calls do not."""
+        _check_path(path)
+        if embedder is not None and not isinstance(embedder, (Embedder, str)):
+            raise InvalidInputError(
+                "embedder must be an Embedder, its name or None", field="embedder"
+            )
+        if (
+            extractor is not None
+            and extractor != "default"
+            and not callable(getattr(extractor, "extract_batch", None))
+        ):
+            raise InvalidInputError(
+                "extractor must be 'default', None or an Extractor", field="extractor"
+            )
+        check_scope_value("actor", actor)
+        check_flag("embed_context", embed_context)
+        check_flag("lexical_index", lexical_index)
         self.embed_context = embed_context
         self.embedder = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
-        self.config = preset(config) if isinstance(config, str) else (config or RetrievalConfig())
+        self.config = _check_config(config) or RetrievalConfig()
         self.actor = actor
         self.path = str(path)
         self.store: Store = SQLiteStore(
@@ -334,8 +354,10 @@ class Memory:
 
     def update(self, memory_id: str, text: str, *, user_id: str | None = None) -> Episode:
         """Replace an episode's text; the old text stays in ``history``."""
-        ep = self.store.get(memory_id, user_id)
+        check_id("memory_id", memory_id)
+        check_scope_value("user_id", user_id)
         new_text = clean_text(text)
+        ep = self.store.get(memory_id, user_id)
         from phasemem.ingest import Draft
 
         d = Draft(new_text, ep.role, ep.speaker, ep.occurred_at, ep.metadata)
@@ -366,6 +388,9 @@ class Memory:
         """Delete one memory, and the facts only it supported (see docs/erasure.md).
         The log keeps its text for ``history`` unless ``purge``, which also empties
         every log entry about it and compacts the file so no byte of it is left."""
+        check_id("memory_id", memory_id)
+        check_scope_value("user_id", user_id)
+        check_flag("purge", purge)
         old = self.store.delete(memory_id, user_id=user_id, actor=self.actor, purge=purge)
         self.index.remove(memory_id)
         self._after_write()
@@ -396,6 +421,7 @@ class Memory:
         return self.store.add_pin(pin, actor=self.actor)
 
     def unpin(self, pin_id: str, *, user_id: str) -> Pin:
+        check_id("pin_id", pin_id)
         check_scope_value("user_id", user_id, required=True)
         return self.store.remove_pin(pin_id, user_id=user_id, actor=self.actor)
 
@@ -449,7 +475,10 @@ class Memory:
         flt = EpisodeFilter.build(
             user_id, filters, agent_id=agent_id, session_id=session_id, as_of=as_of
         )
-        cfg = preset(config) if isinstance(config, str) else (config or self.config)
+        cfg = _check_config(config) or self.config
+        check_flag("trace", trace)
+        if facts is not None:
+            check_int("facts", facts, 0, MAX_LIMIT)
         t_query = flt.as_of if flt.as_of is not None else self.query_time(q)
         qv_future = self._pool().submit(self.embedder.embed_query, q)
         hits, tr = self._retriever.search(q, flt, limit, cfg, query_vector=qv_future, trace=trace)
@@ -516,6 +545,7 @@ class Memory:
         """The moment a query asks about: ``as_of`` if given, else a time the
         query names ("in 2022", "last May"; the middle of the named period),
         else now."""
+        query = clean_text(query, field="query", max_chars=4000)
         if as_of is not None:
             return to_ts(as_of, field="as_of")
         now = time.time()
@@ -561,6 +591,9 @@ class Memory:
     ) -> list[Fact]:
         """Facts true now (default), true at ``as_of``, or every version."""
         check_scope_value("user_id", user_id, required=True)
+        check_name("subject", subject)
+        check_name("relation", relation)
+        check_flag("include_expired", include_expired)
         ts = to_ts(as_of, field="as_of") if as_of is not None else None
         return self.store.facts(user_id, subject=subject, relation=relation, as_of=ts,
                                 include_expired=include_expired)  # fmt: skip
@@ -568,13 +601,12 @@ class Memory:
     def timeline(self, entity: str, *, user_id: str) -> list[Fact]:
         """Every version of every fact about ``entity``, oldest first."""
         check_scope_value("user_id", user_id, required=True)
-        if not isinstance(entity, str) or not entity.strip():
-            raise InvalidInputError("entity must be a non-empty string", field="entity")
+        check_name("entity", entity, required=True)
         return self.store.facts(user_id, entity=entity, include_expired=True)
 
     def get(self, memory_id: str, *, user_id: str | None = None) -> Episode:
-        if not isinstance(memory_id, str) or not memory_id:
-            raise NotFoundError(f"no memory with id {memory_id!r}", id=str(memory_id))
+        check_id("memory_id", memory_id)
+        check_scope_value("user_id", user_id)
         return self.store.get(memory_id, user_id)
 
     def get_all(
@@ -588,8 +620,7 @@ class Memory:
         offset: int = 0,
     ) -> list[Episode]:
         flt = EpisodeFilter.build(user_id, filters, agent_id=agent_id, session_id=session_id)
-        if not isinstance(offset, int) or offset < 0:
-            raise InvalidInputError("offset must be a non-negative integer", field="offset")
+        offset = check_int("offset", offset, 0, MAX_OFFSET)
         return self.store.list(flt, _check_limit(limit), offset)
 
     def _iter_all(self, flt: EpisodeFilter) -> Iterator[Episode]:
@@ -602,6 +633,8 @@ class Memory:
             offset += len(page)
 
     def history(self, memory_id: str, *, user_id: str | None = None) -> list[HistoryEvent]:
+        check_id("memory_id", memory_id)
+        check_scope_value("user_id", user_id)
         return self.store.history(memory_id, user_id)
 
     # -- export / import ----------------------------------------------------------------
@@ -617,7 +650,9 @@ class Memory:
         """Write the dump to ``path`` as JSON lines; returns rows written (header
         excluded). The file is created readable by its owner only (it holds
         every memory) and appears whole or not at all."""
-        target = Path(path)
+        target = _check_path(path)
+        if not target.parent.is_dir():
+            raise InvalidInputError(f"no such directory: {target.parent}", field="path")
         if target.is_dir():
             raise InvalidInputError(f"{target} is a directory", path=str(target))
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
@@ -641,6 +676,9 @@ class Memory:
         pins, entities, facts, relation speeds and the event log, verbatim.
         Importing the same file twice adds nothing. Commits every few hundred
         rows so a crash keeps everything before it. Returns episodes added."""
+        _check_path(path)
+        if progress is not None and not callable(progress):
+            raise InvalidInputError("progress must be callable or None", field="progress")
         p = Path(path)
         if not p.is_file():
             raise InvalidInputError(f"no such file: {p}", path=str(p))
@@ -670,15 +708,11 @@ class Memory:
                                or row.get("dim") != self.embedder.dim)  # fmt: skip
                     continue
                 try:
-                    kind = dump.check_row(row, version, where)
-                    if kind == "episode":
-                        check_scope_value("user_id", row["user_id"], required=True)
-                        clean_text(row["text"])
-                except InvalidInputError as exc:
-                    raise ImportFormatError(
-                        exc.message if exc.message.startswith(str(p)) else f"{where}: {exc.message}",
-                        path=str(p), line=lineno, field=exc.context.get("field"),
-                    ) from exc  # fmt: skip
+                    dump.check_row(row, version, where)  # shape, types and times
+                except ImportFormatError as exc:
+                    raise ImportFormatError(exc.message, path=str(p), line=lineno,
+                                            field=exc.context.get("field")) from exc  # fmt: skip
+                check_import_row(row, p, lineno)  # each field as the API checks it
                 row["_line"] = lineno
                 batch.append(row)
                 if len(batch) >= IMPORT_BATCH:
@@ -742,7 +776,26 @@ class Memory:
         return info
 
 
+def _check_path(path: Any) -> Path:
+    """A file path: a string or an ``os.PathLike`` (an int is not a file name)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidInputError(
+            f"path must be a string or os.PathLike, got {type(path).__name__}", field="path"
+        )
+    return Path(path)
+
+
 def _check_limit(limit: Any) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInputError(f"limit must be an integer in 1..{MAX_LIMIT}", field="limit")
-    return limit
+    return check_int("limit", limit, 1, MAX_LIMIT)
+
+
+def _check_config(config: Any) -> RetrievalConfig | None:
+    """A :class:`RetrievalConfig`, a preset's name, or None (the default)."""
+    if config is None or isinstance(config, RetrievalConfig):
+        return config
+    if isinstance(config, str):
+        return preset(config)
+    raise InvalidInputError(
+        f"config must be a RetrievalConfig or a preset name, got {type(config).__name__}",
+        field="config",
+    )

@@ -106,7 +106,7 @@ def serve(ctx: click.Context, data_dir: str | None, host: str, port: int, max_bo
 @click.option("--db", "db", default=None, metavar="PATH",
               help="stdio: the database file (default: the top-level --db, $PHASEMEM_DB, or the default).")  # fmt: skip
 @click.option("--user", "user", default="default", show_default=True,
-              help="Whose memories the tools read and write.")  # fmt: skip
+              help="Whose memories the tools read and write (http: for keys created without --user).")  # fmt: skip
 @data_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="http: interface.")
 @click.option("--port", default=8421, show_default=True, type=click.IntRange(1, 65535))
@@ -154,14 +154,17 @@ def _keystore(data_dir: str | None) -> Any:
 @keys.command("create")
 @click.option("--tenant", required=True, help="Tenant the key belongs to (a-z, 0-9, _ and -).")
 @click.option("--name", default=None, help="A label for the key (e.g. the client's name).")
+@click.option("--user", "user", default=None,
+              help="The user this key acts as over MCP (default: the MCP server's --user).")  # fmt: skip
 @data_dir_option
 @json_option
 @_guard
-def keys_create(tenant: str, name: str | None, data_dir: str | None, as_json: bool) -> None:
+def keys_create(tenant: str, name: str | None, user: str | None, data_dir: str | None,
+                as_json: bool) -> None:  # fmt: skip
     """Create a key. It is printed once; only a salted hash is stored."""
     store = _keystore(data_dir)
     try:
-        key, info = store.create(tenant, name)
+        key, info = store.create(tenant, name, user=user)
     finally:
         store.close()
     if as_json:

@@ -12,19 +12,33 @@ Two transports, one set of tools:
   principal, so one tenant cannot drive another's session.
 
 Tools take no ``user_id``: a model should not pick whose memory it reads.
-The user is the server's ``--user`` (default ``default``) inside the tenant.
+Over stdio the user is the server's ``--user`` (default ``default``). Over
+HTTP it comes from the key: the user the key was created for (``phasemem
+keys create --tenant T --user maya``), else the server's ``--user`` (default
+``default``), inside the key's tenant.
+
+Every failure is a tool result with ``is_error`` true whose text is the JSON
+object ``{"code", "message", "field"?}`` (also its ``structured_content``):
+the library's stable codes (``invalid_input``, ``invalid_time``,
+``not_found``, ...), ``invalid_input`` for arguments of the wrong type or
+range (booleans and integers are strict: ``"yes"`` is not true), and
+``internal`` for a crash (no details leak). The SDK alone would answer most
+of these with a bare "Error executing tool X".
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
+from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from phasemem.context import assemble_context
-from phasemem.errors import MissingExtraError, PhasememError
+from phasemem.errors import AuthError, InvalidInputError, MissingExtraError, PhasememError
 from phasemem.memory import Memory
 
 try:
@@ -32,9 +46,12 @@ try:
     from mcp.server.auth.provider import AccessToken
     from mcp.server.auth.settings import AuthSettings
     from mcp.server.mcpserver import MCPServer
-    from mcp.server.mcpserver.exceptions import ToolError
+    from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+    from mcp_types import CallToolResult, TextContent
 except ImportError as exc:  # pragma: no cover - depends on the installed extra
     raise MissingExtraError("mcp", f"the MCP server (mcp>=2.3; {exc})") from exc
+
+log = logging.getLogger("phasemem.mcp")
 
 INSTRUCTIONS = """\
 phasemem is this user's long-term memory across conversations. Use it so the user
@@ -53,13 +70,56 @@ Memories are cited by id; quote the id when you rely on one."""
 
 Resolver = Callable[[], tuple[Memory, str]]
 
+# Strict argument types: the SDK's pydantic model would otherwise read "yes"
+# as true (forget {"everything": "yes"} once erased the user) and "5" as 5.
+OptText = StrictStr | None
+Limit = Annotated[StrictInt, Field(ge=1, le=50)]
+FactsLimit = Annotated[StrictInt, Field(ge=1, le=500)]
+Budget = Annotated[StrictInt, Field(ge=64, le=8000)]
 
-def _run(fn: Callable[[], Any]) -> Any:
-    """Library errors become tool errors with a message a model can act on."""
-    try:
-        return fn()
-    except PhasememError as exc:
-        raise ToolError(f"{exc.code}: {exc.message}") from exc
+
+def error_payload(exc: BaseException) -> dict[str, Any]:
+    """``{code, message, field?}`` for any failure of a tool call.
+
+    The SDK wraps what a tool raises (``ToolError``, or ``UnexpectedToolError``
+    for anything else) and argument-validation failures (a ``ValidationError``
+    as the cause); the cause chain says what it was."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, PhasememError):
+            out = {"code": seen.code, "message": seen.message}
+            field = seen.context.get("field")
+            return {**out, "field": field} if field else out
+        if isinstance(seen, ValidationError):
+            first = seen.errors()[0] if seen.errors() else {}
+            field = ".".join(str(p) for p in first.get("loc", ())) or None
+            msg = f"{field}: {first.get('msg')}" if field else str(first.get("msg", "invalid"))
+            out = {"code": "invalid_input", "message": msg}
+            return {**out, "field": field} if field else out
+        seen = seen.__cause__
+    if isinstance(exc, ToolError) and not isinstance(exc, UnexpectedToolError):
+        # the SDK's own: an unknown tool name
+        return {"code": "unknown_tool", "message": str(exc)}
+    return {"code": "internal", "message": "internal error"}
+
+
+class PhasememMCP(MCPServer):
+    """``MCPServer`` whose failed tool calls carry the stable error shape."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            err = error_payload(exc)
+            if err["code"] == "internal":
+                log.error("tool %r crashed", name, exc_info=exc)
+            else:
+                log.info("tool %r failed: %s", name, err["code"])
+            return CallToolResult(
+                content=[TextContent(type="text", text=json.dumps(err, ensure_ascii=False))],
+                structured_content=err,
+                is_error=True,
+            )
 
 
 def build_server(resolve: Resolver, *, auth: tuple[Any, AuthSettings] | None = None) -> MCPServer:
@@ -67,11 +127,11 @@ def build_server(resolve: Resolver, *, auth: tuple[Any, AuthSettings] | None = N
     kwargs: dict[str, Any] = {}
     if auth is not None:
         kwargs = {"token_verifier": auth[0], "auth": auth[1]}
-    server = MCPServer("phasemem", instructions=INSTRUCTIONS, **kwargs)
+    server = PhasememMCP("phasemem", instructions=INSTRUCTIONS, **kwargs)
 
     async def call(work: Callable[[Memory, str], Any]) -> Any:
         mem, user = resolve()  # in the request's context, where the token is
-        return await anyio.to_thread.run_sync(lambda: _run(lambda: work(mem, user)))
+        return await anyio.to_thread.run_sync(lambda: work(mem, user))
 
     @server.tool(description=(
         "Store one memory for later: a fact about the user, a preference, a decision or "
@@ -80,7 +140,7 @@ def build_server(resolve: Resolver, *, auth: tuple[Any, AuthSettings] | None = N
         "2024-03-02T18:30:00Z); omit it for 'now'. `speaker`: who said it (a name). Returns "
         "the new id; storing the same text twice is harmless (event NOOP)."))  # fmt: skip
     async def remember(
-        text: str, occurred_at: str | None = None, speaker: str | None = None
+        text: StrictStr, occurred_at: OptText = None, speaker: OptText = None
     ) -> dict[str, Any]:
         msg: Any = {"role": "user", "content": text, "name": speaker} if speaker else text
         res = await call(lambda m, u: m.add(msg, user_id=u, occurred_at=occurred_at, source="mcp"))
@@ -90,9 +150,7 @@ def build_server(resolve: Resolver, *, auth: tuple[Any, AuthSettings] | None = N
         "Search memory for what is relevant to a question, best first. Each result has its "
         "id, date (occurred_at), speaker and text. Use specific words (names, places, "
         "topics). `as_of` (ISO date) sees only what was known by then. `limit` 1-50."))  # fmt: skip
-    async def recall(query: str, limit: int = 8, as_of: str | None = None) -> dict[str, Any]:
-        if not 1 <= limit <= 50:
-            raise ToolError("limit must be between 1 and 50")
+    async def recall(query: StrictStr, limit: Limit = 8, as_of: OptText = None) -> dict[str, Any]:
         res = await call(lambda m, u: m.search(query, user_id=u, limit=limit, as_of=as_of))
         out = res.to_dict()
         keep = ("id", "memory", "occurred_at", "speaker", "score")
@@ -105,10 +163,8 @@ def build_server(resolve: Resolver, *, auth: tuple[Any, AuthSettings] | None = N
         "turns, each cited as [n]. Paste the returned `text` into your reasoning. "
         "`budget_tokens` (64-8000, default 1500) caps its size."))  # fmt: skip
     async def context(
-        query: str, budget_tokens: int = 1500, as_of: str | None = None
+        query: StrictStr, budget_tokens: Budget = 1500, as_of: OptText = None
     ) -> dict[str, Any]:
-        if not 64 <= budget_tokens <= 8000:
-            raise ToolError("budget_tokens must be between 64 and 8000")
         ctx = await call(lambda m, u: assemble_context(m, query, user_id=u,
                                                        budget_tokens=budget_tokens, as_of=as_of))  # fmt: skip
         return {"text": ctx.text, "tokens": ctx.tokens, "citations": ctx.citations}
@@ -118,26 +174,22 @@ def build_server(resolve: Resolver, *, auth: tuple[Any, AuthSettings] | None = N
         "stopped, when. Filter by `subject` (e.g. the user's name) and/or `relation` "
         "(e.g. 'live in'). Only current facts unless include_expired=true, which also "
         "shows superseded versions (history of a fact)."))  # fmt: skip
-    async def facts(subject: str | None = None, relation: str | None = None,
-                    include_expired: bool = False, limit: int = 50) -> dict[str, Any]:  # fmt: skip
-        def work(m: Memory, u: str) -> list[Any]:
-            fn = getattr(m, "facts", None)
-            if fn is None:
-                raise ToolError("facts are not available in this phasemem build")
-            return fn(
-                user_id=u, subject=subject, relation=relation, include_expired=include_expired
-            )
-
-        rows = await call(work)
-        return {"results": [f.to_dict() for f in rows[: max(1, min(limit, 500))]]}
+    async def facts(subject: OptText = None, relation: OptText = None,
+                    include_expired: StrictBool = False, limit: FactsLimit = 50) -> dict[str, Any]:  # fmt: skip
+        rows = await call(lambda m, u: m.facts(user_id=u, subject=subject, relation=relation,
+                                               include_expired=include_expired))  # fmt: skip
+        return {"results": [f.to_dict() for f in rows[:limit]]}
 
     @server.tool(description=(
         "Forget. With `memory_id`: delete that one memory (ids come from recall/context). "
         "With everything=true: erase ALL of this user's memories, pins and facts for good; "
         "only when the user explicitly asks to be forgotten entirely. Give exactly one."))  # fmt: skip
-    async def forget(memory_id: str | None = None, everything: bool = False) -> dict[str, Any]:
-        if bool(memory_id) == bool(everything):
-            raise ToolError("give either memory_id or everything=true (not both, not neither)")
+    async def forget(memory_id: OptText = None, everything: StrictBool = False) -> dict[str, Any]:
+        if (memory_id is not None) == everything:
+            raise InvalidInputError(
+                "give either memory_id or everything=true (not both, not neither)",
+                field="memory_id",
+            )
         if memory_id:
             ep = await call(lambda m, u: m.delete(memory_id, user_id=u))
             return {"deleted": ep.id}
@@ -147,10 +199,12 @@ def build_server(resolve: Resolver, *, auth: tuple[Any, AuthSettings] | None = N
         "Pin a standing instruction or constraint from the user (e.g. 'Always answer in "
         "French', 'Never book flights before 9am'). Pinned text goes first into every "
         "context. To remove one, pass its id as `unpin_id` instead of `text`."))  # fmt: skip
-    async def pin(text: str | None = None, unpin_id: str | None = None) -> dict[str, Any]:
-        if bool(text) == bool(unpin_id):
-            raise ToolError("give either text (to pin) or unpin_id (to remove a pin)")
-        if unpin_id:
+    async def pin(text: OptText = None, unpin_id: OptText = None) -> dict[str, Any]:
+        if (text is None) == (unpin_id is None):
+            raise InvalidInputError(
+                "give either text (to pin) or unpin_id (to remove a pin)", field="text"
+            )
+        if unpin_id is not None:
             p = await call(lambda m, u: m.unpin(unpin_id, user_id=u))
             return {"unpinned": p.to_dict()}
         p = await call(lambda m, u: m.pin(text, user_id=u))
@@ -187,22 +241,23 @@ class KeyVerifier:
             return None
         assert info is not None
         return AccessToken(token=token, client_id=info.kid, scopes=[], subject=info.tenant,
-                           claims={"tenant": info.tenant})  # fmt: skip
+                           claims={"tenant": info.tenant, "user": info.user})  # fmt: skip
 
 
 def http_app(data_dir: str | Path, *, host: str, port: int, user: str = "default",
              embedder: str | None = None, facts: bool = True) -> Any:  # fmt: skip
-    """The Starlette app serving MCP at ``/mcp`` for every tenant with a key."""
+    """The Starlette app serving MCP at ``/mcp`` for every tenant with a key.
+    Each call acts on the key's user, or on ``user`` for a key bound to none."""
     from phasemem.server.tenants import TenantPool
 
     pool = TenantPool(data_dir, embedder=embedder, facts=facts)
 
     def resolve() -> tuple[Memory, str]:
         tok = get_access_token()
-        tenant = (tok.claims or {}).get("tenant") if tok else None
-        if not tenant:  # the bearer middleware refuses such requests first
-            raise ToolError("unauthorized")
-        return pool.get(tenant), user
+        claims = (tok.claims or {}) if tok else {}
+        if not claims.get("tenant"):  # the bearer middleware refuses such requests first
+            raise AuthError("missing or invalid API key")
+        return pool.get(claims["tenant"]), claims.get("user") or user
 
     base = f"http://{host}:{port}"
     settings = AuthSettings(issuer_url=base, resource_server_url=f"{base}/mcp",

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from phasemem.errors import AuthError, InvalidInputError, NotFoundError
+from phasemem.store.filters import check_scope_value
 
 TENANT_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _KEY_RE = re.compile(r"^pm_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
@@ -43,6 +44,20 @@ CREATE TABLE IF NOT EXISTS keys (
 );
 CREATE INDEX IF NOT EXISTS keys_tenant ON keys (tenant);
 """
+_COLS = "kid, tenant, name, created_at, revoked_at, user_id"
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Add ``user_id`` (the user an MCP key acts as; NULL: the server's
+    default) to a keys.db written before it existed. Another process may add
+    it at the same moment, so a duplicate column is fine."""
+    if "user_id" in {r[1] for r in conn.execute("PRAGMA table_info(keys)")}:
+        return
+    try:
+        conn.execute("ALTER TABLE keys ADD COLUMN user_id TEXT")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):
+            raise
 
 
 def check_tenant(tenant: Any) -> str:
@@ -62,10 +77,12 @@ class KeyInfo:
     name: str | None
     created_at: float
     revoked_at: float | None
+    #: the user this key acts as over MCP (None: the server's ``--user``)
+    user: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"kid": self.kid, "tenant": self.tenant, "name": self.name,
-                "created_at": self.created_at, "revoked_at": self.revoked_at}  # fmt: skip
+                "created_at": self.created_at, "revoked_at": self.revoked_at, "user": self.user}  # fmt: skip
 
 
 def _hash(secret: str, salt: bytes) -> bytes:
@@ -87,11 +104,16 @@ class KeyStore:
             if self.path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.executescript(_SCHEMA)
+            _migrate(self._conn)
         self._verified: dict[str, bytes] = {}  # kid -> sha256(full key) that passed scrypt
 
-    def create(self, tenant: str, name: str | None = None) -> tuple[str, KeyInfo]:
-        """Make a key; the full key is returned once and never stored."""
+    def create(
+        self, tenant: str, name: str | None = None, *, user: str | None = None
+    ) -> tuple[str, KeyInfo]:
+        """Make a key; the full key is returned once and never stored.
+        ``user``: the user the key acts as over MCP (a scope id)."""
         check_tenant(tenant)
+        check_scope_value("user", user)
         if name is not None and (not isinstance(name, str) or len(name) > 200):
             raise InvalidInputError("name must be a string of at most 200 characters", field="name")
         kid = secrets.token_hex(6)
@@ -100,13 +122,14 @@ class KeyStore:
         now = time.time()
         with self._lock:
             self._conn.execute(
-                "INSERT INTO keys (kid, tenant, name, salt, hash, created_at) VALUES (?,?,?,?,?,?)",
-                (kid, tenant, name, salt, _hash(secret, salt), now),
+                "INSERT INTO keys (kid, tenant, name, salt, hash, created_at, user_id)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (kid, tenant, name, salt, _hash(secret, salt), now, user),
             )
-        return f"pm_{kid}_{secret}", KeyInfo(kid, tenant, name, now, None)
+        return f"pm_{kid}_{secret}", KeyInfo(kid, tenant, name, now, None, user)
 
     def list(self, tenant: str | None = None) -> list[KeyInfo]:
-        sql = "SELECT kid, tenant, name, created_at, revoked_at FROM keys"
+        sql = f"SELECT {_COLS} FROM keys"
         args: tuple[Any, ...] = ()
         if tenant is not None:
             sql += " WHERE tenant = ?"
@@ -121,9 +144,7 @@ class KeyStore:
                 "UPDATE keys SET revoked_at = ? WHERE kid = ? AND revoked_at IS NULL",
                 (time.time(), kid),
             )
-            row = self._conn.execute(
-                "SELECT kid, tenant, name, created_at, revoked_at FROM keys WHERE kid = ?", (kid,)
-            ).fetchone()
+            row = self._conn.execute(f"SELECT {_COLS} FROM keys WHERE kid = ?", (kid,)).fetchone()
         if row is None:
             raise NotFoundError(f"no key with id {kid!r}", id=kid)
         if cur.rowcount == 0 and row[4] is None:  # pragma: no cover - raced with itself
@@ -147,12 +168,12 @@ class KeyStore:
         kid, secret = m.groups()
         with self._lock:
             row = self._conn.execute(
-                "SELECT tenant, name, salt, hash, created_at, revoked_at FROM keys WHERE kid = ?",
+                "SELECT tenant, name, salt, hash, created_at, revoked_at, user_id FROM keys WHERE kid = ?",
                 (kid,),
             ).fetchone()
         if row is None or row[5] is not None:
             raise bad
-        tenant, name, salt, stored, created, _ = row
+        tenant, name, salt, stored, created, _, user = row
         digest = hashlib.sha256(presented.encode()).digest()
         known = self._verified.get(kid)
         if known is None or not hmac.compare_digest(known, digest):
@@ -161,7 +182,7 @@ class KeyStore:
             if not hmac.compare_digest(_hash(secret, salt), stored):
                 raise bad
             self._verified[kid] = digest
-        return KeyInfo(kid, tenant, name, created, None)
+        return KeyInfo(kid, tenant, name, created, None, user)
 
     def close(self) -> None:
         with self._lock:

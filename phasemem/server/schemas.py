@@ -11,8 +11,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-#: Scope ids (user, agent, session, source): 1-256 printable characters.
-SCOPE_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+#: Scope ids (user, agent, session, source): 1-256 printable characters (no
+#: C0/C1 control character; lone surrogates are refused when the JSON is read).
+#: The library's ``check_scope_value`` is the rule; this shows it in the schema.
+SCOPE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"
 Scope = Field(min_length=1, max_length=256, pattern=SCOPE_PATTERN)
 TimeValue = str | float | int
 Text = Annotated[str, Field(min_length=1, max_length=32_000)]

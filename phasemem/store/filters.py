@@ -20,10 +20,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from phasemem.errors import InvalidInputError
+from phasemem.errors import InvalidInputError, brief_repr
 from phasemem.timeutil import to_ts
 
-_SCOPE_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,256}$")
+#: 1-256 characters, none of them a control character (C0, DEL, C1) or a lone
+#: surrogate (not Unicode, so SQLite cannot store it); used with ``fullmatch``,
+#: since ``$`` also matches before a trailing newline ("maya\n" is not "maya").
+_SCOPE_RE = re.compile(r"[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,256}")
 _FILTER_KEYS = {
     "user_id", "agent_id", "session_id", "role", "speaker", "source",
     "occurred_after", "occurred_before", "metadata",
@@ -31,17 +34,46 @@ _FILTER_KEYS = {
 
 
 def check_scope_value(name: str, value: Any, *, required: bool = False) -> str | None:
-    """A scope id is a non-empty string of at most 256 printable characters."""
+    """A scope id is a non-empty string of at most 256 printable characters.
+    The one check for scope ids (user, agent, session, source, role, speaker
+    filters) and, through :func:`phasemem.validate.check_id`, for record ids."""
     if value is None:
         if required:
             raise InvalidInputError(f"{name} is required", field=name)
         return None
-    if not isinstance(value, str) or not _SCOPE_RE.match(value) or not value.strip():
+    if not isinstance(value, str) or not _SCOPE_RE.fullmatch(value) or not value.strip():
         raise InvalidInputError(
-            f"{name} must be a non-empty string of at most 256 printable characters, got {value!r}",
+            f"{name} must be a non-empty string of at most 256 printable characters, "
+            f"got {brief_repr(value)}",
             field=name,
         )
     return value
+
+
+_SQLITE_INT = (-(2**63), 2**63 - 1)
+
+
+def check_metadata_filter_value(key: str, value: Any) -> None:
+    """A metadata filter compares one scalar: a string (valid Unicode), a
+    finite number, an integer SQLite can hold (64 bits), a boolean or null."""
+    bad = None
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            bad = "is not valid Unicode"
+    elif isinstance(value, bool) or value is None:
+        pass
+    elif isinstance(value, int):
+        if not _SQLITE_INT[0] <= value <= _SQLITE_INT[1]:
+            bad = "is an integer over 64 bits"
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            bad = "is not a finite number"
+    else:
+        bad = "must be a string, number, boolean or null"
+    if bad:
+        raise InvalidInputError(f"metadata filter {key!r}: value {bad}", field="metadata")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +111,9 @@ class EpisodeFilter:
         merged: dict[str, Any] = dict(filters or {})
         unknown = set(merged) - _FILTER_KEYS
         if unknown:
-            raise InvalidInputError(f"unknown filter keys: {sorted(unknown)}", field="filters")
+            raise InvalidInputError(
+                f"unknown filter keys: {sorted(map(brief_repr, unknown))}", field="filters"
+            )
         for k, v in scope.items():
             if v is not None:
                 merged[k] = v
@@ -103,17 +137,10 @@ class EpisodeFilter:
             raise InvalidInputError("filters.metadata must be an object", field="metadata")
         for k, v in meta.items():
             if not isinstance(k, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", k):
-                raise InvalidInputError(f"bad metadata filter key {k!r}", field="metadata")
-            # scalars only: equality on JSON objects would depend on how each side spells them
-            if v is not None and not isinstance(v, (str, int, float, bool)):
                 raise InvalidInputError(
-                    f"metadata filter {k!r}: value must be a string, number, boolean or null",
-                    field="metadata",
+                    f"bad metadata filter key {brief_repr(k)}", field="metadata"
                 )
-            if isinstance(v, float) and not math.isfinite(v):
-                raise InvalidInputError(
-                    f"metadata filter {k!r}: not a finite number", field="metadata"
-                )
+            check_metadata_filter_value(k, v)
         kwargs["metadata"] = meta
         return cls(**kwargs)
 
