@@ -33,11 +33,21 @@ from phasemem.memory import Memory
 from phasemem.server import schemas as S
 from phasemem.server.errors import BodyLimit, NotImplementedYet, _send_json, install
 from phasemem.server.fastpath import SearchFastPath
+from phasemem.server.security import SecurityHeaders
 from phasemem.server.tenants import TenantPool
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 DEFAULT_MAX_BODY = 1024 * 1024
 _PUBLIC = {"/v1/healthz"}
+
+
+class _App(FastAPI):
+    """FastAPI with :class:`SecurityHeaders` outside every other layer, even
+    Starlette's error middleware, so a 500 carries the headers too (a layer
+    added with ``add_middleware`` sits inside that one)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 class KeyAuth:
@@ -122,8 +132,12 @@ def create_app(
         search_pool.shutdown(wait=True, cancel_futures=True)
         pool.close()
 
-    app = FastAPI(
+    app = _App(
         lifespan=lifespan,
+        # Swagger UI and ReDoc pages load their assets from a CDN: off (the
+        # page would break offline and the CSP refuses them); the schema stays.
+        docs_url=None,
+        redoc_url=None,
         # Auth is a header, never a cookie, so a body without Content-Type
         # cannot be a cross-site forgery: parse it as JSON for curl's sake.
         strict_content_type=False,
