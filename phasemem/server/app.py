@@ -126,8 +126,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # Load the model and tokenizer before the first request, not during it.
-        await anyio.to_thread.run_sync(pool.embedder.embed, ["warm up"])
+        # Load the models and the tokenizer before the first request, not during it.
+        await anyio.to_thread.run_sync(pool.warm_up)
         await anyio.to_thread.run_sync(default_token_counter)
         yield
         search_pool.shutdown(wait=True, cancel_futures=True)

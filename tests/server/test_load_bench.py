@@ -46,3 +46,17 @@ def test_response_parser_reads_chunked_bodies() -> None:
     assert asyncio.run(parse(chunked)) == (200, b"abcde")
     plain = b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n{}"
     assert asyncio.run(parse(plain)) == (404, b"{}")
+
+
+def test_load_bench_with_a_writer(tmp_path: Path) -> None:
+    res = load.run(n=200, clients=2, seconds=2.0, max_requests=10_000, workdir=str(tmp_path),
+                   embedder="hash-test-64", writer_rate=5.0)  # fmt: skip
+    w = res["with_writer"]
+    assert w["errors"] == 0 and w["requests"] > 0 and w["server_cpu_ms_per_request"] > 0
+    writes = w["writes"]
+    assert writes["errors"] == 0 and 5 <= writes["adds"] <= 11 and writes["add_ms"]["p50"] > 0
+    # the writer's memories are really there (the same user the clients search)
+    from phasemem.memory import Memory
+
+    with Memory(tmp_path / "tenants" / "load.db", embedder="hash-test-64", extractor=None) as m:
+        assert m.store.count() == 200 + writes["adds"]
