@@ -14,11 +14,14 @@
    whichever is first: a closed loop (next request when the answer is in),
    and with ``rate`` also an open loop at that many requests/s in total.
    Latency is measured at the client (request to parsed JSON).
-4. **writer** (``writer_rate``): the closed loop runs a second time while one
-   more connection adds memories to the same user through ``POST
-   /v1/memories`` at that many adds/s (one new turn each, on a schedule), so
-   the searches pay for whatever a write costs the readers (syncing their
-   indexes, the write lock, the interpreter lock).
+4. **writer** (``writer_rate``): the closed loop runs again for twice
+   ``seconds``, in windows of ``writer_window`` seconds that alternate
+   without and with one more connection adding memories to the same user
+   through ``POST /v1/memories`` at that many adds/s (one new turn each, on a
+   schedule), so the searches pay for whatever a write costs them (syncing
+   the read handles, the write lock, the interpreter lock, the CPU).
+   Alternating windows a few seconds apart see the same neighbours on a
+   shared machine, so the difference between the two is the writer's.
 
 Clients and server share the machine's cores; the client's own CPU per
 request is reported beside the server's.
@@ -384,12 +387,13 @@ async def _writer(url: str, key: str, rate: float, stop_at: float, facts: bool,
     wall = time.perf_counter() - t0
     return {"adds": len(lat), "errors": len(errors), "error_samples": errors[:3],
             "offered_per_s": rate, "adds_per_s": round(len(lat) / max(wall, 1e-9), 2),
-            "add_ms": percentiles(lat), "facts_extraction": facts}  # fmt: skip
+            "add_ms": percentiles(lat), "facts_extraction": facts, "samples_ms": lat}  # fmt: skip
 
 
 def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
            rate: float | None = None, writer_rate: float | None = None,
-           facts: bool = False) -> dict[str, Any]:  # fmt: skip
+           facts: bool = False, keep_samples: bool = False,
+           writer_seed: int = 5) -> dict[str, Any]:  # fmt: skip
     """``clients`` concurrent keep-alive connections from one asyncio process.
 
     Closed loop by default (each client sends its next request when the last
@@ -397,7 +401,9 @@ def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
     its own fixed schedule of ``rate / clients`` per second: an open loop, as
     agents that think between calls. Bounded by both time and request count.
     With ``writer_rate`` one more connection adds memories meanwhile
-    (:func:`_writer`); its numbers come back as ``writes``.
+    (:func:`_writer`); its numbers come back as ``writes``. ``keep_samples``:
+    every latency too (``samples_ms``). Writers with other ``writer_seed``s
+    write other texts (the same text again would be a NOOP).
 
     Why one asyncio process and not a process per client: the client then
     costs ~0.1 ms of CPU per request instead of ~1 ms, so on a 2-core machine
@@ -417,7 +423,9 @@ def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
             *(_connection(url, key, i, stop_at, quota, interval, t0) for i in range(clients))
         )
         if writer_rate:
-            done, w = await asyncio.gather(searches, _writer(url, key, writer_rate, stop_at, facts))
+            done, w = await asyncio.gather(
+                searches, _writer(url, key, writer_rate, stop_at, facts, writer_seed)
+            )
             writes.update(w)
             return done
         return await searches
@@ -439,14 +447,60 @@ def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
             "offered_rate": rate,
             "connections_per_worker": sorted(per_worker.values(), reverse=True),
             "client_cpu_ms_per_request": round((time.process_time() - c0) * 1000 / done, 3),
-            **({"writes": writes} if writer_rate else {})}  # fmt: skip
+            **({"writes": writes} if writer_rate else {}),
+            **({"samples_ms": lat} if keep_samples else {})}  # fmt: skip
+
+
+def writer_comparison(url: str, key: str, pid: int, clients: int, seconds: float,
+                      writer_rate: float, facts: bool = False, window: float = 5.0) -> dict[str, Any]:  # fmt: skip
+    """The closed loop in alternating windows of ``window`` s, without a writer
+    and with one (:func:`_writer` at ``writer_rate`` adds/s), ``seconds`` in all.
+
+    Also the server's CPU per search in each kind of window and what the
+    writes cost it beyond the searches (``server_cpu_ms_per_add``: the CPU of
+    the writer windows less their searches at the CPU a search costs without
+    a writer, per add), a number the neighbours on a shared machine move far
+    less than latency."""
+    lat: dict[bool, list[float]] = {False: [], True: []}
+    wall = {False: 0.0, True: 0.0}
+    cpu = {False: 0.0, True: 0.0}
+    errors = {False: 0, True: 0}
+    adds: list[float] = []
+    add_errors = 0
+    windows = max(2, round(seconds / window))
+    for i in range(windows):
+        on = i % 2 == 1
+        c0 = _cpu_s(pid)
+        r = hammer(url, key, clients, window, 10**9, writer_rate=writer_rate if on else None,
+                   facts=facts, keep_samples=True, writer_seed=1000 + i)  # fmt: skip
+        cpu[on] += _cpu_s(pid) - c0
+        lat[on] += r["samples_ms"]
+        wall[on] += r["wall_s"]
+        errors[on] += r["errors"]
+        if on:
+            adds += r["writes"]["samples_ms"]
+            add_errors += r["writes"]["errors"]
+
+    def side(on: bool) -> dict[str, Any]:
+        return {"search_ms": percentiles(lat[on]), "requests": len(lat[on]), "errors": errors[on],
+                "requests_per_s": round(len(lat[on]) / max(wall[on], 1e-9), 1),
+                "server_cpu_ms_per_search": round(cpu[on] * 1000 / max(1, len(lat[on])), 2)}  # fmt: skip
+
+    without, with_ = side(False), side(True)
+    per_search = cpu[False] / max(1, len(lat[False]))
+    per_add = (cpu[True] - len(lat[True]) * per_search) / max(1, len(adds))
+    return {"window_s": window, "windows": windows, "writer_rate": writer_rate,
+            "facts_extraction": facts, "without_writer": without, "with_writer": with_,
+            "writes": {"adds": len(adds), "errors": add_errors, "add_ms": percentiles(adds),
+                       "adds_per_s": round(len(adds) / max(wall[True], 1e-9), 2)},
+            "server_cpu_ms_per_add": round(per_add * 1000, 1)}  # fmt: skip
 
 
 def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests: int = 20_000, *,
         workdir: str | None = None, embedder: str | None = None, readers: int = 2, workers: int = 1,
         rate: float | None = None, lexical_index: bool = True, search_threads: int = 1,
         fast_search: bool = True, writer_rate: float | None = None, facts: bool = False,
-        progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:  # fmt: skip
+        writer_window: float = 5.0, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:  # fmt: skip
     """The load run (see the module docstring). ``facts``: the server extracts
     facts on add (only the writer's adds pay for it; the fill never does)."""
     tmp = None
@@ -482,14 +536,10 @@ def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests:
                 )
                 res["open_loop"] = hammer(url, key, clients, seconds, max_requests, rate=rate)
             if writer_rate:
-                progress(f"closed loop: p50 {res['search_ms']['p50']:.1f} ms; again with a "
-                         f"writer at {writer_rate:g} adds/s")  # fmt: skip
-                cpu1 = _cpu_s(proc.pid)
-                w = hammer(url, key, clients, seconds, max_requests, writer_rate=writer_rate,
-                           facts=facts)  # fmt: skip
-                n_req = max(1, w["requests"] + w["errors"] + w["writes"]["adds"])
-                w["server_cpu_ms_per_request"] = round((_cpu_s(proc.pid) - cpu1) * 1000 / n_req, 2)
-                res["with_writer"] = w
+                progress(f"closed loop: p50 {res['search_ms']['p50']:.1f} ms; now {2 * seconds:g} s "
+                         f"in windows without and with a writer at {writer_rate:g} adds/s")  # fmt: skip
+                res["writer"] = writer_comparison(url, key, proc.pid, clients, 2 * seconds,
+                                                  writer_rate, facts, writer_window)  # fmt: skip
             cores = os.cpu_count() or 1
             res["server_cpu_ms_per_request"] = round(cpu_ms, 2)
             # With the cores to itself the server could do cores/cpu per second;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from phasemem.bench import load
@@ -50,11 +51,15 @@ def test_response_parser_reads_chunked_bodies() -> None:
 
 def test_load_bench_with_a_writer(tmp_path: Path) -> None:
     res = load.run(n=200, clients=2, seconds=2.0, max_requests=10_000, workdir=str(tmp_path),
-                   embedder="hash-test-64", writer_rate=5.0)  # fmt: skip
-    w = res["with_writer"]
-    assert w["errors"] == 0 and w["requests"] > 0 and w["server_cpu_ms_per_request"] > 0
+                   embedder="hash-test-64", writer_rate=5.0, writer_window=1.0)  # fmt: skip
+    w = res["writer"]
+    assert w["windows"] == 4 and w["writer_rate"] == 5.0  # 2 x 2 s: off, on, off, on
+    for side in (w["without_writer"], w["with_writer"]):
+        assert side["errors"] == 0 and side["requests"] > 0 and side["server_cpu_ms_per_search"] > 0
     writes = w["writes"]
-    assert writes["errors"] == 0 and 5 <= writes["adds"] <= 11 and writes["add_ms"]["p50"] > 0
+    # 5 adds/s during two 1-s windows
+    assert writes["errors"] == 0 and 6 <= writes["adds"] <= 12 and writes["add_ms"]["p50"] > 0
+    assert "samples_ms" not in json.dumps(res)
     # the writer's memories are really there (the same user the clients search)
     from phasemem.memory import Memory
 
