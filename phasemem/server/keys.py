@@ -156,7 +156,10 @@ def _pepper(keys_db: str) -> bytes:
                 os.link(tmp, path)
         finally:
             os.unlink(tmp)
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # e.g. made by another OS user than the server's
+        raise StoreError(f"cannot read {path.name}: {exc.strerror}", path=str(path)) from exc
     if len(data) != _PEPPER_BYTES:
         raise StoreError(f"{path.name} is not {_PEPPER_BYTES} bytes; remove it to make a new one",
                          path=str(path))  # fmt: skip

@@ -252,3 +252,11 @@ def test_server_lets_the_holder_in_after_a_flood_on_its_id(server: Server) -> No
         assert c.get("/v1/whoami").json()["tenant"] == "tenant-a"
         assert c.get("/v1/memories", params={"user_id": user}).status_code == 200
     assert httpx.get(server.url + "/v1/healthz").status_code == 200
+
+
+def test_a_damaged_pepper_is_a_clear_error(tmp_path: Path) -> None:
+    from phasemem.errors import StoreError
+
+    (tmp_path / "keys.pepper").write_bytes(b"short")
+    with pytest.raises(StoreError, match=r"keys\.pepper is not 32 bytes"):
+        KeyStore(tmp_path / "keys.db")
