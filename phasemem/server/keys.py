@@ -14,10 +14,11 @@ Each row keeps two hashes of the key:
   ``keys.db`` (mode 0600), never in ``keys.db``, so ``keys.db`` alone still
   gives an attacker nothing to test guesses against.
 
-Why the verifier (as measured on 2 cores before it existed): every request with a real
-key id and a wrong secret ran scrypt (~44 ms of CPU; an unknown id: ~1 ms),
-so eight such clients raised legitimate search p50 from 3.5 to 74 ms, and
-the time of a refusal told whether the key id exists. Now every presented
+Why the verifier: before it, every request with a real key id and a wrong
+secret ran scrypt (~44 ms of CPU; an unknown id: ~1 ms), so eight such
+clients raised a legitimate client's search p50 from 15 to 172 ms on 2 cores
+(docs/benchmarks.md), and the time of a refusal told whether the key id
+exists. Now every presented
 key costs the same work, one indexed row read and one HMAC, whether its id
 is known, unknown or revoked, and whether its secret is right or wrong: a
 flood of wrong secrets costs microseconds each and says nothing, and a
