@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
@@ -58,6 +59,7 @@ TENANT_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _KEY_RE = re.compile(r"^pm_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32, "maxmem": 64 * 1024 * 1024}
 _PEPPER_BYTES = 32
+log = logging.getLogger("phasemem.server")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS keys (
     kid        TEXT PRIMARY KEY,
@@ -307,10 +309,13 @@ class KeyStore:
                 if len(self._failed) > _FAILED_KEPT:
                     self._failed.popitem(last=False)
             raise bad
-        with self._lock:  # from now on this key is checked by its verifier
-            self._conn.execute(
-                "UPDATE keys SET verifier = ? WHERE kid = ? AND verifier IS NULL", (mac, kid)
-            )
+        try:
+            with self._lock:  # from now on this key is checked by its verifier
+                self._conn.execute(
+                    "UPDATE keys SET verifier = ? WHERE kid = ? AND verifier IS NULL", (mac, kid)
+                )
+        except sqlite3.Error:  # e.g. a read-only keys.db: the key is still right
+            log.warning("could not store the verifier of key %s", kid, exc_info=True)
         return KeyInfo(kid, tenant, name, created, None)
 
     def _scrypt_step(self, kid: str, mac: bytes, *, run: bool) -> str:
