@@ -117,7 +117,8 @@ class Memory:
         self._sync_lock = threading.Lock()
         self._data_version = -1
         self._last_event = 0
-        self._speaker_cache: dict[str, tuple[int, list[str]]] = {}
+        # user -> that user's speaker names (an ordered set; replaced, never mutated)
+        self._speaker_cache: dict[str, dict[str, None]] = {}
         self._executor: ThreadPoolExecutor | None = None
         self.facts_engine: FactEngine | None = None
         if extractor is not None:
@@ -212,11 +213,13 @@ class Memory:
                 return
             self._data_version = dv
             last, changes = store.changes_since(self._last_event)
-            self.index.add(store.vector_rows(self.index.max_seq))
+            rows = store.vector_rows(self.index.max_seq)
+            self.index.add(rows)
             if self.lexical is not None:
                 self.lexical.add(store.lexical_rows(self.lexical.max_seq))
             for op, ep_id in changes:
                 self._refresh(op, ep_id)
+            self._note_speakers(rows.user_ids, rows.speakers, removed=bool(changes))
             self._last_event = last
 
     def _pool(self) -> ThreadPoolExecutor:
@@ -242,13 +245,38 @@ class Memory:
         self.store.refine_alpha = refine  # type: ignore[attr-defined]
 
     def _speakers(self, user_id: str) -> list[str]:
-        """Speaker names of a user, cached until the next write anywhere (the
-        caller, a search, has synced with the file)."""
-        hit = self._speaker_cache.get(user_id)
-        if hit is None or hit[0] != self._last_event:
-            hit = (self._last_event, self.store.speakers(user_id))
-            self._speaker_cache[user_id] = hit
-        return hit[1]
+        """Speaker names of a user (the caller, a search, has synced with the file).
+
+        Read from SQL once, then kept current by ``_sync`` from the new rows it
+        reads anyway (:meth:`_note_speakers`). Why not re-read after every
+        write: that query reads all of the user's rows (14-27 ms at 20K
+        memories), and every read handle of a server paid it on its first
+        search after each write: a writer at 5 adds/s cost the searches of
+        8 clients a third of their throughput (docs/benchmarks.md)."""
+        names = self._speaker_cache.get(user_id)
+        if names is None:
+            with self._sync_lock:  # no _sync between the read and the fill: none is missed
+                names = self._speaker_cache.get(user_id)
+                if names is None:
+                    names = dict.fromkeys(self.store.speakers(user_id))
+                    self._speaker_cache[user_id] = names
+        return list(names)
+
+    def _note_speakers(
+        self, users: list[str], speakers: list[str | None], *, removed: bool
+    ) -> None:
+        """Add the speakers of newly synced rows to the cached users' names.
+        A speaker is set at insert and never changes, so only an update or a
+        delete (a forget logs one per episode) can make a name stale: then the
+        cache is dropped and refilled on demand."""
+        cache = self._speaker_cache
+        if removed:
+            cache.clear()
+            return
+        for user, speaker in zip(users, speakers, strict=True):
+            known = cache.get(user)
+            if speaker is not None and known is not None and speaker not in known:
+                cache[user] = {**known, speaker: None}  # a new dict: readers iterate the old one
 
     def _refresh(self, op: str, ep_id: str) -> None:
         if op == "DELETE":

@@ -14,6 +14,14 @@
    whichever is first: a closed loop (next request when the answer is in),
    and with ``rate`` also an open loop at that many requests/s in total.
    Latency is measured at the client (request to parsed JSON).
+4. **writer** (``writer_rate``): the closed loop runs again for twice
+   ``seconds``, in windows of ``writer_window`` seconds that alternate
+   without and with one more connection adding memories to the same user
+   through ``POST /v1/memories`` at that many adds/s (one new turn each, on a
+   schedule), so the searches pay for whatever a write costs them (syncing
+   the read handles, the write lock, the interpreter lock, the CPU).
+   Alternating windows a few seconds apart see the same neighbours on a
+   shared machine, so the difference between the two is the writer's.
 
 Clients and server share the machine's cores; the client's own CPU per
 request is reported beside the server's.
@@ -188,6 +196,7 @@ def _serve(
     lexical_index: bool = True,
     search_threads: int = 1,
     fast_search: bool = True,
+    facts: bool = False,
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     args = [sys.executable, "-c", "from phasemem.cli import main; main()"]
@@ -201,7 +210,7 @@ def _serve(
         "127.0.0.1",
         "--port",
         str(port),
-        "--no-facts",
+        "--facts" if facts else "--no-facts",
         "--readers",
         str(readers),
         "--workers",
@@ -247,9 +256,9 @@ def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> None
     raise RuntimeError("server did not start")
 
 
-def _request(host: str, key: str, body: bytes) -> bytes:
+def _request(host: str, key: str, body: bytes, path: str = "/v1/search") -> bytes:
     return (
-        f"POST /v1/search HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
     ).encode() + body
 
@@ -326,14 +335,75 @@ async def _connection(url: str, key: str, seed: int, stop_at: float, quota: int,
     return lat, errors, pid
 
 
+async def _writer(url: str, key: str, rate: float, stop_at: float, facts: bool,
+                  seed: int = 5) -> dict[str, Any]:  # fmt: skip
+    """One connection adding one new turn every ``1 / rate`` s until ``stop_at``.
+
+    On a fixed schedule (open loop), so a slow add does not slow the writer
+    down and hide its cost from the searches. Each turn is new text (no
+    NOOP) for the searched user, with a time and a session like a chat."""
+    import asyncio
+    import json
+
+    host_port = url.split("//", 1)[1]
+    host, port = host_port.rsplit(":", 1)
+    rng = random.Random(seed)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    lat: list[float] = []
+    errors: list[str] = []
+    t0 = time.perf_counter()
+    k = 0
+    try:
+        while time.time() < stop_at:
+            start = t0 + k / rate
+            await asyncio.sleep(max(0.0, start - time.perf_counter()))
+            if time.time() >= stop_at:
+                break
+            name, said = synthetic_turns(1, seed=rng.randrange(1 << 30), with_note=False)[0].split(
+                ": ", 1
+            )
+            msg = {"role": "user", "name": name, "content": f"{said[:-1]} (write {seed}-{k})."}
+            body = json.dumps({"user_id": USER, "session_id": f"w{seed}-{k // SESSION}",
+                               "occurred_at": 1_700_000_000.0 + k * 60.0, "messages": [msg],
+                               "source": "load-writer"}).encode()  # fmt: skip
+            k += 1
+            writer.write(_request(host_port, key, body, "/v1/memories"))
+            try:
+                await writer.drain()
+                status, payload = await asyncio.wait_for(_response(reader), 60)
+                ok = status == 201
+                why = "" if ok else payload[:200].decode("utf-8", "replace")
+            except (TimeoutError, OSError, EOFError, ValueError) as exc:
+                ok, why = False, repr(exc)[:200]
+            if ok:
+                lat.append((time.perf_counter() - start) * 1000)
+            else:
+                errors.append(why)
+                if not writer.is_closing():
+                    writer.close()
+                reader, writer = await asyncio.open_connection(host, int(port))
+    finally:
+        writer.close()
+    wall = time.perf_counter() - t0
+    return {"adds": len(lat), "errors": len(errors), "error_samples": errors[:3],
+            "offered_per_s": rate, "adds_per_s": round(len(lat) / max(wall, 1e-9), 2),
+            "add_ms": percentiles(lat), "facts_extraction": facts, "samples_ms": lat}  # fmt: skip
+
+
 def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
-           rate: float | None = None) -> dict[str, Any]:  # fmt: skip
+           rate: float | None = None, writer_rate: float | None = None,
+           facts: bool = False, keep_samples: bool = False,
+           writer_seed: int = 5) -> dict[str, Any]:  # fmt: skip
     """``clients`` concurrent keep-alive connections from one asyncio process.
 
     Closed loop by default (each client sends its next request when the last
     answer arrives). With ``rate`` (requests/s in total) each client sends on
     its own fixed schedule of ``rate / clients`` per second: an open loop, as
     agents that think between calls. Bounded by both time and request count.
+    With ``writer_rate`` one more connection adds memories meanwhile
+    (:func:`_writer`); its numbers come back as ``writes``. ``keep_samples``:
+    every latency too (``samples_ms``). Writers with other ``writer_seed``s
+    write other texts (the same text again would be a NOOP).
 
     Why one asyncio process and not a process per client: the client then
     costs ~0.1 ms of CPU per request instead of ~1 ms, so on a 2-core machine
@@ -344,12 +414,21 @@ def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
     quota = -(-max_requests // clients)
     interval = clients / rate if rate else None
 
+    writes: dict[str, Any] = {}
+
     async def main() -> list[tuple[list[float], list[str], int | None]]:
         t0 = time.perf_counter()
         stop_at = time.time() + seconds
-        return await asyncio.gather(
+        searches = asyncio.gather(
             *(_connection(url, key, i, stop_at, quota, interval, t0) for i in range(clients))
         )
+        if writer_rate:
+            done, w = await asyncio.gather(
+                searches, _writer(url, key, writer_rate, stop_at, facts, writer_seed)
+            )
+            writes.update(w)
+            return done
+        return await searches
 
     t0 = time.perf_counter()
     c0 = time.process_time()
@@ -367,13 +446,63 @@ def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
             "requests_per_s": round(len(lat) / wall, 1), "mode": "open" if rate else "closed",
             "offered_rate": rate,
             "connections_per_worker": sorted(per_worker.values(), reverse=True),
-            "client_cpu_ms_per_request": round((time.process_time() - c0) * 1000 / done, 3)}  # fmt: skip
+            "client_cpu_ms_per_request": round((time.process_time() - c0) * 1000 / done, 3),
+            **({"writes": writes} if writer_rate else {}),
+            **({"samples_ms": lat} if keep_samples else {})}  # fmt: skip
+
+
+def writer_comparison(url: str, key: str, pid: int, clients: int, seconds: float,
+                      writer_rate: float, facts: bool = False, window: float = 5.0) -> dict[str, Any]:  # fmt: skip
+    """The closed loop in alternating windows of ``window`` s, without a writer
+    and with one (:func:`_writer` at ``writer_rate`` adds/s), ``seconds`` in all.
+
+    Also the server's CPU per search in each kind of window and what the
+    writes cost it beyond the searches (``server_cpu_ms_per_add``: the CPU of
+    the writer windows less their searches at the CPU a search costs without
+    a writer, per add), a number the neighbours on a shared machine move far
+    less than latency."""
+    lat: dict[bool, list[float]] = {False: [], True: []}
+    wall = {False: 0.0, True: 0.0}
+    cpu = {False: 0.0, True: 0.0}
+    errors = {False: 0, True: 0}
+    adds: list[float] = []
+    add_errors = 0
+    windows = max(2, round(seconds / window))
+    for i in range(windows):
+        on = i % 2 == 1
+        c0 = _cpu_s(pid)
+        r = hammer(url, key, clients, window, 10**9, writer_rate=writer_rate if on else None,
+                   facts=facts, keep_samples=True, writer_seed=1000 + i)  # fmt: skip
+        cpu[on] += _cpu_s(pid) - c0
+        lat[on] += r["samples_ms"]
+        wall[on] += r["wall_s"]
+        errors[on] += r["errors"]
+        if on:
+            adds += r["writes"]["samples_ms"]
+            add_errors += r["writes"]["errors"]
+
+    def side(on: bool) -> dict[str, Any]:
+        return {"search_ms": percentiles(lat[on]), "requests": len(lat[on]), "errors": errors[on],
+                "requests_per_s": round(len(lat[on]) / max(wall[on], 1e-9), 1),
+                "server_cpu_ms_per_search": round(cpu[on] * 1000 / max(1, len(lat[on])), 2)}  # fmt: skip
+
+    without, with_ = side(False), side(True)
+    per_search = cpu[False] / max(1, len(lat[False]))
+    per_add = (cpu[True] - len(lat[True]) * per_search) / max(1, len(adds))
+    return {"window_s": window, "windows": windows, "writer_rate": writer_rate,
+            "facts_extraction": facts, "without_writer": without, "with_writer": with_,
+            "writes": {"adds": len(adds), "errors": add_errors, "add_ms": percentiles(adds),
+                       "adds_per_s": round(len(adds) / max(wall[True], 1e-9), 2)},
+            "server_cpu_ms_per_add": round(per_add * 1000, 1)}  # fmt: skip
 
 
 def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests: int = 20_000, *,
         workdir: str | None = None, embedder: str | None = None, readers: int = 2, workers: int = 1,
         rate: float | None = None, lexical_index: bool = True, search_threads: int = 1,
-        fast_search: bool = True, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:  # fmt: skip
+        fast_search: bool = True, writer_rate: float | None = None, facts: bool = False,
+        writer_window: float = 5.0, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:  # fmt: skip
+    """The load run (see the module docstring). ``facts``: the server extracts
+    facts on add (only the writer's adds pay for it; the fill never does)."""
     tmp = None
     if workdir is None:
         tmp = tempfile.TemporaryDirectory(prefix="phasemem-load-")
@@ -388,7 +517,7 @@ def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests:
         key = ks.create(TENANT, "bench-load")[0]
         ks.close()
         proc, url = _serve(
-            wd, embedder, readers, workers, lexical_index, search_threads, fast_search
+            wd, embedder, readers, workers, lexical_index, search_threads, fast_search, facts
         )
         try:
             _wait(url, proc)
@@ -406,6 +535,11 @@ def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests:
                     f"closed loop: p50 {res['search_ms']['p50']:.1f} ms; now {rate:g} req/s open loop"
                 )
                 res["open_loop"] = hammer(url, key, clients, seconds, max_requests, rate=rate)
+            if writer_rate:
+                progress(f"closed loop: p50 {res['search_ms']['p50']:.1f} ms; now {2 * seconds:g} s "
+                         f"in windows without and with a writer at {writer_rate:g} adds/s")  # fmt: skip
+                res["writer"] = writer_comparison(url, key, proc.pid, clients, 2 * seconds,
+                                                  writer_rate, facts, writer_window)  # fmt: skip
             cores = os.cpu_count() or 1
             res["server_cpu_ms_per_request"] = round(cpu_ms, 2)
             # With the cores to itself the server could do cores/cpu per second;
@@ -422,7 +556,7 @@ def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests:
                 proc.kill()
         res.update({
             "n": n, "clients": clients, "seconds": seconds, "readers": readers, "workers": workers, "lexical_index": lexical_index, "search_threads": search_threads, "fast_search": fast_search, "embedder": embedder or "minilm-l6-int8",
-            "facts_extraction": False, "single_client": single, "fill": info,
+            "facts_extraction": facts, "writer_rate": writer_rate, "single_client": single, "fill": info,
             "machine": machine(), "load_avg_1m": round(os.getloadavg()[0], 2),
         })  # fmt: skip
         return res

@@ -230,6 +230,13 @@ def keys_revoke(key_id: str, data_dir: str | None) -> None:
               help="The server's direct /v1/search path (off: every search through FastAPI's route).")  # fmt: skip
 @click.option("--rate", default=None, type=click.FloatRange(min=0.1),
               help="Also run an open loop at this many requests/s in total (clients send on a schedule).")  # fmt: skip
+@click.option("--writer-rate", default=None, type=click.FloatRange(min=0.1),
+              help="Run the closed loop again, in windows without and with one more client "
+              "adding this many memories/s.")  # fmt: skip
+@click.option("--writer-window", default=5.0, show_default=True, type=click.FloatRange(min=0.5),
+              help="Seconds per window of the writer comparison.")  # fmt: skip
+@click.option("--facts/--no-facts", default=False, show_default=True,
+              help="The server extracts facts from the writer's adds (the fill never does).")  # fmt: skip
 @click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
 @lexical_option
 @embedder_option
@@ -237,8 +244,8 @@ def keys_revoke(key_id: str, data_dir: str | None) -> None:
 @_guard
 def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_requests: int,
                workdir: str | None, readers: int, workers: int, search_threads: int,
-               fast_search: bool, rate: float | None, json_out: str | None, lexical_index: bool,
-               embedder: str | None) -> None:  # fmt: skip
+               fast_search: bool, rate: float | None, writer_rate: float | None,
+               writer_window: float, facts: bool, json_out: str | None, lexical_index: bool, embedder: str | None) -> None:  # fmt: skip
     """REST search latency under concurrent loopback clients (127.0.0.1 only)."""
     from phasemem.bench import load
 
@@ -246,6 +253,7 @@ def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_req
                    workdir=workdir, embedder=_embedder(ctx, embedder), readers=readers,
                    workers=workers, rate=rate, lexical_index=lexical_index,
                    search_threads=search_threads, fast_search=fast_search,
+                   writer_rate=writer_rate, writer_window=writer_window, facts=facts,
                    progress=lambda msg: console.print(msg, highlight=False))  # fmt: skip
     lat = res["search_ms"]
     console.print(f"n={res['n']} embedder={res['embedder']} clients={clients}: "
@@ -257,6 +265,17 @@ def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_req
         console.print(f"open loop at {rate:g} req/s offered: p50 {o['search_ms']['p50']:.1f} ms, "
                       f"p95 {o['search_ms']['p95']:.1f} ms, {o['requests_per_s']:.1f} req/s, "
                       f"errors {o['errors']}")  # fmt: skip
+    if "writer" in res:
+        wr, ws = res["writer"], res["writer"]["writes"]
+        for label, side in (("without a writer", wr["without_writer"]),
+                            (f"with a writer at {writer_rate:g} adds/s", wr["with_writer"])):  # fmt: skip
+            console.print(f"{label} (windows of {wr['window_s']:g} s): p50 {side['search_ms']['p50']:.1f} ms, "
+                          f"p95 {side['search_ms']['p95']:.1f} ms, {side['requests_per_s']:.1f} req/s, "
+                          f"server CPU {side['server_cpu_ms_per_search']:.1f} ms/search, "
+                          f"errors {side['errors']}")  # fmt: skip
+        console.print(f"writes: {ws['adds']} adds ({ws['adds_per_s']:g}/s), add p50 "
+                      f"{ws['add_ms']['p50']:.1f} ms, errors {ws['errors']}; server CPU per add beyond "
+                      f"the searches {wr['server_cpu_ms_per_add']:.1f} ms")  # fmt: skip
     if json_out:
         Path(json_out).write_text(json.dumps(res, indent=2))
 

@@ -31,12 +31,23 @@ from phasemem.memory import Memory
 from phasemem.server import schemas as S
 from phasemem.server.errors import BodyLimit, NotImplementedYet, _send_json, install
 from phasemem.server.fastpath import SearchFastPath
+from phasemem.server.security import SecurityHeaders
 from phasemem.server.tenants import TenantPool
 from phasemem.store.dump import dump_line
+from phasemem.timeutil import to_ts
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 DEFAULT_MAX_BODY = 1024 * 1024
 _PUBLIC = {"/v1/healthz"}
+
+
+class _App(FastAPI):
+    """FastAPI with :class:`SecurityHeaders` outside every other layer, even
+    Starlette's error middleware, so a 500 carries the headers too (a layer
+    added with ``add_middleware`` sits inside that one)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 class KeyAuth:
@@ -107,15 +118,19 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # Load the model and tokenizer before the first request, not during it.
-        await anyio.to_thread.run_sync(pool.embedder.embed, ["warm up"])
+        # Load the models and the tokenizer before the first request, not during it.
+        await anyio.to_thread.run_sync(pool.warm_up)
         await anyio.to_thread.run_sync(default_token_counter)
         yield
         search_pool.shutdown(wait=True, cancel_futures=True)
         pool.close()
 
-    app = FastAPI(
+    app = _App(
         lifespan=lifespan,
+        # Swagger UI and ReDoc pages load their assets from a CDN: off (the
+        # page would break offline and the CSP refuses them); the schema stays.
+        docs_url=None,
+        redoc_url=None,
         # Auth is a header, never a cookie, so a body without Content-Type
         # cannot be a cross-site forgery: parse it as JSON for curl's sake.
         strict_content_type=False,
@@ -239,16 +254,24 @@ def create_app(
 
     @app.get("/v1/timeline", response_model=S.Results, tags=["facts"])
     def timeline(user_id: str = Query(min_length=1, max_length=256, pattern=S.SCOPE_PATTERN),
-                 entity: str = Query(min_length=1, max_length=512), mem: Memory = M) -> dict[str, Any]:  # fmt: skip
-        """Every version of an entity's facts, superseded ones included, oldest first."""
-        return {"results": [f.to_dict() for f in _need(mem, "timeline")(entity, user_id=user_id)]}
+                 entity: str = Query(min_length=1, max_length=512),
+                 as_of: str | None = Query(default=None, min_length=1, max_length=64),
+                 mem: Memory = M) -> dict[str, Any]:  # fmt: skip
+        """Every version of an entity's facts, superseded ones included, oldest
+        first; with `as_of`, only the versions that had begun by then."""
+        rows = _need(mem, "timeline")(entity, user_id=user_id)
+        if as_of is not None:
+            t = to_ts(as_of, field="as_of")
+            rows = [f for f in rows if f.valid_at <= t]
+        return {"results": [f.to_dict() for f in rows]}
 
     @app.get("/v1/graph", tags=["facts"])
     def graph(user_id: str = Query(min_length=1, max_length=256, pattern=S.SCOPE_PATTERN),
               entity: str | None = Query(default=None, min_length=1, max_length=512),
+              as_of: str | None = Query(default=None, min_length=1, max_length=64),
               limit: int = Query(default=300, ge=1, le=2000), mem: Memory = M) -> dict[str, Any]:  # fmt: skip
-        """Entities (nodes) and current facts (edges); around `entity` when given."""
-        rows = _need(mem, "facts")(user_id=user_id)
+        """Entities (nodes) and facts (edges) true now, or at `as_of`; around `entity` when given."""
+        rows = _need(mem, "facts")(user_id=user_id, as_of=as_of)
         if entity:
             e = entity.casefold()
             rows = [f for f in rows if e in (str(f.subject).casefold(), str(f.object).casefold())]

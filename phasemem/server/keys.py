@@ -1,37 +1,66 @@
-"""API keys: each belongs to exactly one tenant; only salted hashes are stored.
+"""API keys: each belongs to exactly one tenant; only keyed hashes are stored.
 
 A key looks like ``pm_<kid>_<secret>``: ``kid`` (12 hex chars) is a public
 lookup id shown by ``phasemem keys list``; ``secret`` is 32 random bytes.
-The store keeps ``scrypt(secret, salt)`` and compares in constant time.
 
-Why scrypt *and* a cache: a 256-bit random secret cannot be guessed offline
-even from a fast hash, but a slow KDF costs nothing extra to store and
-protects a leaked ``keys.db`` against any future weak-key mistake. Running
-scrypt (~40 ms) on every request would dominate search latency, so a key that
-verified once is remembered in process memory as a SHA-256 of the full key;
-the row (tenant, revoked) is still read on every request, so a revocation
-from the CLI takes effect on the next request.
+Each row keeps two hashes of the key:
+
+* ``hash = scrypt(secret, salt)``, the source of truth. A 256-bit random
+  secret cannot be guessed even from a fast hash, but a slow KDF costs
+  nothing to store and keeps a leaked ``keys.db`` useless against any future
+  weak-key mistake.
+* ``verifier = HMAC-SHA256(pepper, key)``, what requests are checked
+  against. The pepper is 32 random bytes in ``keys.pepper`` beside
+  ``keys.db`` (mode 0600), never in ``keys.db``, so ``keys.db`` alone still
+  gives an attacker nothing to test guesses against.
+
+Why the verifier: before it, every request with a real key id and a wrong
+secret ran scrypt (~44 ms of CPU; an unknown id: ~1 ms), so eight such
+clients raised a legitimate client's search p50 from 15 to 172 ms on 2 cores
+(docs/benchmarks.md), and the time of a refusal told whether the key id
+exists. Now every presented
+key costs the same work, one indexed row read and one HMAC, whether its id
+is known, unknown or revoked, and whether its secret is right or wrong: a
+flood of wrong secrets costs microseconds each and says nothing, and a
+correct key is accepted by its verifier, so no flood on its id can lock
+its holder out (there is no lockout to trigger).
+
+scrypt still runs in exactly one case: a key whose row has no verifier yet
+(made before verifiers existed, or ``keys.pepper`` was replaced) is checked
+with scrypt once, on its first correct use, and then gets its verifier.
+Those scrypt calls are budgeted (``scrypt_budget``: per key id and in all,
+token buckets) and a secret that failed is remembered, so they cannot be
+used to burn CPU either; over budget, the answer is the same refusal.
+Revocation is read from the row on every request, so ``phasemem keys
+revoke`` takes effect on the next request in running servers too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import logging
+import os
 import re
 import secrets
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from phasemem.errors import AuthError, InvalidInputError, NotFoundError
+from phasemem.errors import AuthError, InvalidInputError, NotFoundError, StoreError
 from phasemem.store.filters import check_scope_value
 
 TENANT_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _KEY_RE = re.compile(r"^pm_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32, "maxmem": 64 * 1024 * 1024}
+_PEPPER_BYTES = 32
+log = logging.getLogger("phasemem.server")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS keys (
     kid        TEXT PRIMARY KEY,
@@ -43,11 +72,12 @@ CREATE TABLE IF NOT EXISTS keys (
     revoked_at REAL
 );
 CREATE INDEX IF NOT EXISTS keys_tenant ON keys (tenant);
+CREATE TABLE IF NOT EXISTS keys_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 _COLS = "kid, tenant, name, created_at, revoked_at, user_id"
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
+def _add_user_column(conn: sqlite3.Connection) -> None:
     """Add ``user_id`` (the user an MCP key acts as; NULL: the server's
     default) to a keys.db written before it existed. Another process may add
     it at the same moment, so a duplicate column is fine."""
@@ -58,6 +88,14 @@ def _migrate(conn: sqlite3.Connection) -> None:
     except sqlite3.OperationalError as exc:
         if "duplicate column" not in str(exc):
             raise
+
+
+#: Compared against when the key id is unknown or revoked, so that refusal
+#: costs the same HMAC and comparison as a wrong secret for a live id.
+_NO_VERIFIER = bytes(32)
+#: Wrong secrets for keys without a verifier remembered, so a retried one
+#: never runs scrypt again (a replaying client, not a guessing one).
+_FAILED_KEPT = 4096
 
 
 def check_tenant(tenant: Any) -> str:
@@ -89,23 +127,123 @@ def _hash(secret: str, salt: bytes) -> bytes:
     return hashlib.scrypt(secret.encode(), salt=salt, **_SCRYPT)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True, slots=True)
+class ScryptBudget:
+    """How many scrypt checks of keys without a verifier may run: ``per_kid``
+    at once and one more every ``per_kid_every_s`` seconds for each key id;
+    ``total`` at once and ``total_per_s`` more per second for all ids together
+    (the default total, 2/s at ~44 ms each, is under a tenth of one core)."""
+
+    per_kid: int = 3
+    per_kid_every_s: float = 20.0
+    total: int = 6
+    total_per_s: float = 2.0
+
+
+class _Bucket:
+    """A token bucket: ``size`` tokens, refilled at ``rate`` per second."""
+
+    __slots__ = ("rate", "size", "stamp", "tokens")
+
+    def __init__(self, size: int, rate: float, now: float) -> None:
+        self.size, self.rate = float(size), rate
+        self.tokens, self.stamp = float(size), now
+
+    def ready(self, now: float) -> bool:
+        self.tokens = min(self.size, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        return self.tokens >= 1.0
+
+    def spend(self) -> None:
+        self.tokens -= 1.0
+
+
+def _pepper(keys_db: str) -> bytes:
+    """The server's pepper from ``keys.pepper`` beside ``keys.db``, made on
+    first use. Made whole in a temporary file and hard-linked into place, so
+    two processes starting together agree on one pepper and none reads half
+    a file."""
+    if keys_db == ":memory:":
+        return secrets.token_bytes(_PEPPER_BYTES)
+    path = Path(keys_db).with_name(Path(keys_db).stem + ".pepper")
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(_PEPPER_BYTES))
+                fh.flush()
+                os.fsync(fh.fileno())
+            with contextlib.suppress(FileExistsError):  # another process was first: theirs
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # e.g. made by another OS user than the server's
+        raise StoreError(f"cannot read {path.name}: {exc.strerror}", path=str(path)) from exc
+    if len(data) != _PEPPER_BYTES:
+        raise StoreError(f"{path.name} is not {_PEPPER_BYTES} bytes; remove it to make a new one",
+                         path=str(path))  # fmt: skip
+    return data
+
+
 class KeyStore:
     """The keys database (``keys.db`` in the server's data directory)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        scrypt_budget: ScryptBudget | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                      check_same_thread=False)  # fmt: skip
         self._lock = threading.Lock()
+        self._pepper = _pepper(self.path)
         with self._lock:
             self._conn.execute("PRAGMA busy_timeout = 30000")
             if self.path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.executescript(_SCHEMA)
-            _migrate(self._conn)
-        self._verified: dict[str, bytes] = {}  # kid -> sha256(full key) that passed scrypt
+            _add_user_column(self._conn)
+            self._migrate()
+        self.budget = scrypt_budget or ScryptBudget()
+        self._clock = clock
+        self._budget_lock = threading.Lock()
+        self._total = _Bucket(self.budget.total, self.budget.total_per_s, clock())
+        self._per_kid: dict[str, _Bucket] = {}
+        self._failed: OrderedDict[bytes, None] = OrderedDict()  # HMACs scrypt refused
+        self.scrypt_runs = 0  # scrypt checks run by authenticate (not create)
+
+    def _migrate(self) -> None:
+        """Add the ``verifier`` column to an older ``keys.db``, and drop every
+        verifier made with another pepper (``keys.pepper`` lost or replaced):
+        those keys are checked with scrypt once more and get a new one."""
+        cols = {r[1] for r in self._conn.execute("PRAGMA table_info(keys)")}
+        if "verifier" not in cols:
+            self._conn.execute("ALTER TABLE keys ADD COLUMN verifier BLOB")
+        pepper_id = hashlib.sha256(b"phasemem keys.pepper id\0" + self._pepper).digest()[:16]
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._conn.execute(
+                "SELECT value FROM keys_meta WHERE name = 'pepper_id'"
+            ).fetchone()
+            if row is None or bytes(row[0]) != pepper_id:
+                self._conn.execute("UPDATE keys SET verifier = NULL WHERE verifier IS NOT NULL")
+                self._conn.execute("INSERT OR REPLACE INTO keys_meta VALUES ('pepper_id', ?)",
+                                   (pepper_id,))  # fmt: skip
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+
+    def _verifier(self, presented: str) -> bytes:
+        return hmac.new(self._pepper, presented.encode(), hashlib.sha256).digest()
 
     def create(
         self, tenant: str, name: str | None = None, *, user: str | None = None
@@ -119,14 +257,15 @@ class KeyStore:
         kid = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         salt = secrets.token_bytes(16)
+        key = f"pm_{kid}_{secret}"
         now = time.time()
         with self._lock:
             self._conn.execute(
-                "INSERT INTO keys (kid, tenant, name, salt, hash, created_at, user_id)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (kid, tenant, name, salt, _hash(secret, salt), now, user),
+                "INSERT INTO keys (kid, tenant, name, salt, hash, created_at, verifier, user_id)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (kid, tenant, name, salt, _hash(secret, salt), now, self._verifier(key), user),
             )
-        return f"pm_{kid}_{secret}", KeyInfo(kid, tenant, name, now, None, user)
+        return key, KeyInfo(kid, tenant, name, now, None, user)
 
     def list(self, tenant: str | None = None) -> list[KeyInfo]:
         sql = f"SELECT {_COLS} FROM keys"
@@ -149,16 +288,16 @@ class KeyStore:
             raise NotFoundError(f"no key with id {kid!r}", id=kid)
         if cur.rowcount == 0 and row[4] is None:  # pragma: no cover - raced with itself
             raise NotFoundError(f"no key with id {kid!r}", id=kid)
-        self._verified.pop(kid, None)
         return KeyInfo(*row)
 
     def authenticate(self, presented: str | None, *, slow: bool = True) -> KeyInfo | None:
         """The key's tenant, or AuthError (one message for every failure, so a
         caller cannot tell a wrong secret from an unknown or revoked key).
 
-        With ``slow=False`` a key not yet verified in this process returns
-        None instead of running scrypt (so an event loop can hand it to a
-        thread)."""
+        Costs one row read and one HMAC, except for the first correct use of
+        a key without a verifier (see the module docstring), which needs
+        scrypt: with ``slow=False`` that case returns None instead, so an
+        event loop can hand it to a thread."""
         bad = AuthError("missing or invalid API key")
         if not presented:
             raise AuthError("missing API key: send 'Authorization: Bearer <key>'")
@@ -168,21 +307,61 @@ class KeyStore:
         kid, secret = m.groups()
         with self._lock:
             row = self._conn.execute(
-                "SELECT tenant, name, salt, hash, created_at, revoked_at, user_id FROM keys WHERE kid = ?",
+                "SELECT tenant, name, salt, hash, created_at, revoked_at, verifier, user_id"
+                " FROM keys WHERE kid = ?",
                 (kid,),
             ).fetchone()
-        if row is None or row[5] is not None:
+        mac = self._verifier(presented)
+        if row is None or row[5] is not None:  # unknown or revoked
+            hmac.compare_digest(mac, _NO_VERIFIER)  # the same work as a live key's check
             raise bad
-        tenant, name, salt, stored, created, _, user = row
-        digest = hashlib.sha256(presented.encode()).digest()
-        known = self._verified.get(kid)
-        if known is None or not hmac.compare_digest(known, digest):
-            if not slow:
-                return None
-            if not hmac.compare_digest(_hash(secret, salt), stored):
-                raise bad
-            self._verified[kid] = digest
+        tenant, name, salt, stored, created, _, verifier, user = row
+        if verifier is not None:
+            if hmac.compare_digest(mac, bytes(verifier)):
+                return KeyInfo(kid, tenant, name, created, None, user)
+            raise bad
+        step = self._scrypt_step(kid, mac, run=slow)
+        if step == "later":
+            return None
+        if step == "refuse":
+            raise bad
+        if not hmac.compare_digest(_hash(secret, salt), stored):
+            with self._budget_lock:
+                self._failed[mac] = None
+                if len(self._failed) > _FAILED_KEPT:
+                    self._failed.popitem(last=False)
+            raise bad
+        try:
+            with self._lock:  # from now on this key is checked by its verifier
+                self._conn.execute(
+                    "UPDATE keys SET verifier = ? WHERE kid = ? AND verifier IS NULL", (mac, kid)
+                )
+        except sqlite3.Error:  # e.g. a read-only keys.db: the key is still right
+            log.warning("could not store the verifier of key %s", kid, exc_info=True)
         return KeyInfo(kid, tenant, name, created, None, user)
+
+    def _scrypt_step(self, kid: str, mac: bytes, *, run: bool) -> str:
+        """For a key without a verifier: "refuse" a secret that failed before
+        or one over budget (a token in the key id's bucket and one in the
+        total bucket), else "run" scrypt, spending both tokens, or, when not
+        asked to ``run``, "later" (the caller runs it off its event loop)."""
+        with self._budget_lock:
+            if mac in self._failed:
+                self._failed.move_to_end(mac)
+                return "refuse"
+            now = self._clock()
+            bucket = self._per_kid.get(kid)
+            if bucket is None:
+                b = self.budget
+                bucket = self._per_kid[kid] = _Bucket(b.per_kid, 1.0 / b.per_kid_every_s, now)
+            if not (bucket.ready(now) and self._total.ready(now)):
+                return "refuse"
+            if not run:
+                return "later"
+            bucket.spend()
+            self._total.spend()
+            self.scrypt_runs += 1
+            return "run"
 
     def close(self) -> None:
         with self._lock:

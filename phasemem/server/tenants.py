@@ -12,6 +12,7 @@ in-memory vector index per active tenant and one embedder shared by all.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from phasemem.embed import Embedder, get_embedder
 from phasemem.embed.batching import BatchingEmbedder
 from phasemem.memory import Memory, default_db_path
 from phasemem.server.keys import KeyStore, check_tenant
+
+log = logging.getLogger("phasemem.server")
 
 
 def default_data_dir() -> Path:
@@ -57,6 +60,26 @@ class TenantPool:
         self._turn = itertools.count()
         self._lock = threading.Lock()
         self.keys = KeyStore(self.data_dir / "keys.db")
+
+    def warm_up(self) -> None:
+        """Load every model a request can need, before the first request.
+
+        Why: each loads on first use, and the first add of a server with
+        facts on loaded the spaCy pipeline, importing thinc and with it torch
+        when installed: ~6 s on 2 cores, almost all of it holding the
+        interpreter lock, so every search of the process stalled behind the
+        first write (add p50 3.9 s, searches from ~60 to ~30 req/s in that
+        window). One throwaway add runs the whole write path once: the
+        embedder, the extractor, the temporal parser, the Speed Gate."""
+        self.embedder.embed(["warm up"])
+        if not self.facts:
+            return
+        try:
+            with Memory(":memory:", embedder=self.embedder, extractor="default") as mem:
+                mem.add([{"role": "user", "name": "Maya", "content": "I moved to Lisbon in May 2021."}],
+                        user_id="warm-up")  # fmt: skip
+        except Exception:  # the first real add reports it, as it would have anyway
+            log.warning("fact extraction did not warm up", exc_info=True)
 
     def path_of(self, tenant: str) -> Path:
         return self.data_dir / "tenants" / f"{check_tenant(tenant)}.db"

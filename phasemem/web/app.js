@@ -3,6 +3,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
+const T = PhasememTime;
 const state = {
   key: sessionStorage.getItem("phasemem.key") || "",
   user: sessionStorage.getItem("phasemem.user") || "",
@@ -35,6 +36,20 @@ function day(iso) {
   return iso ? iso.slice(0, 16).replace("T", " ") : "";
 }
 
+// The as-of time every view shows (ISO, end of the chosen day UTC), or null: now.
+function asOf() {
+  return T.asOfIso($("asof").value);
+}
+
+function withAsOf(path) {
+  const at = asOf();
+  return at ? path + "&as_of=" + encodeURIComponent(at) : path;
+}
+
+function asOfLabel() {
+  return asOf() ? " as of " + $("asof").value : "";
+}
+
 async function whoami() {
   try {
     const me = await api("GET", "/v1/whoami");
@@ -52,14 +67,19 @@ async function search(ev) {
   $("search-facts").replaceChildren();
   $("facts-title").hidden = true;
   $("status").textContent = "searching...";
+  const at = asOf();
   const body = { query: $("q").value, user_id: state.user, limit: 20 };
-  if ($("asof").value) body.as_of = $("asof").value + "T23:59:59+00:00";
+  if (at) body.as_of = at;
+  const t = T.viewTime(at);
   const t0 = performance.now();
   try {
     const res = await api("POST", "/v1/search", body);
     const ms = Math.round(performance.now() - t0);
-    $("status").textContent = res.results.length + " results in " + ms + " ms";
-    for (const hit of res.results) {
+    // The server keeps later memories out; the page holds to its as-of view
+    // whatever server it talks to.
+    const hits = res.results.filter((hit) => T.happenedBy(hit, t));
+    $("status").textContent = hits.length + " results" + asOfLabel() + " in " + ms + " ms";
+    for (const hit of hits) {
       const li = el("li", "result");
       li.dataset.id = hit.id;
       li.appendChild(el("div", "text", hit.memory));
@@ -72,24 +92,29 @@ async function search(ev) {
       li.appendChild(meta);
       list.appendChild(li);
     }
-    for (const f of res.facts || []) $("search-facts").appendChild(factItem(f));
-    $("facts-title").hidden = !(res.facts || []).length;
+    const facts = (res.facts || []).filter((f) => T.factStatus(f, t) !== "future");
+    for (const f of facts) $("search-facts").appendChild(factItem(f, t));
+    $("facts-title").textContent = "Facts" + (at ? asOfLabel() : " (current and superseded)");
+    $("facts-title").hidden = !facts.length;
   } catch (e) {
     $("status").textContent = "";
     list.appendChild(el("li", "error", e.message));
   }
 }
 
-function factItem(f) {
-  const superseded = Boolean(f.expired_at || f.invalid_at);
-  const li = el("li", "fact" + (superseded ? " superseded" : ""));
+// A fact as seen at time t: tagged current, superseded or not yet true, and
+// with an end only if it had ended by t (a later end was not known then).
+function factItem(f, t) {
+  const status = T.factStatus(f, t);
+  const li = el("li", "fact" + (status === "current" ? "" : " " + status));
   li.appendChild(el("span", "triple", f.subject + " " + f.relation + " " + f.object));
-  li.appendChild(el("span", "tag " + (superseded ? "superseded" : "current"),
-    superseded ? "superseded" : "current"));
+  li.appendChild(el("span", "tag " + status, status === "future" ? "not yet" : status));
   const meta = el("div", "meta");
-  meta.appendChild(el("span", null, "valid " + (day(f.valid_at) || "?") + " to " + (day(f.invalid_at) || "now")));
+  const end = T.endAsSeenAt(f, t);
+  meta.appendChild(el("span", null, "valid " + (day(f.valid_at) || "?") + " to " +
+    (end ? day(end) : asOf() ? "then" : "now")));
   meta.appendChild(el("span", null, "recorded " + day(f.recorded_at)));
-  if (f.expired_at) meta.appendChild(el("span", null, "replaced " + day(f.expired_at)));
+  if (f.expired_at && end) meta.appendChild(el("span", null, "replaced " + day(f.expired_at)));
   li.appendChild(meta);
   return li;
 }
@@ -97,11 +122,14 @@ function factItem(f) {
 async function timeline(entity) {
   const list = $("timeline");
   list.replaceChildren();
+  $("timeline-title").textContent = "Timeline" + asOfLabel();
+  const t = T.viewTime(asOf());
   try {
-    const res = await api("GET", "/v1/timeline?user_id=" + encodeURIComponent(state.user) +
-      "&entity=" + encodeURIComponent(entity));
-    if (!res.results.length) list.appendChild(el("li", "muted", "no facts about " + entity));
-    for (const f of res.results) list.appendChild(factItem(f));
+    const res = await api("GET", withAsOf("/v1/timeline?user_id=" + encodeURIComponent(state.user) +
+      "&entity=" + encodeURIComponent(entity)));
+    const versions = res.results.filter((f) => T.factStatus(f, t) !== "future");
+    if (!versions.length) list.appendChild(el("li", "muted", "no facts about " + entity + asOfLabel()));
+    for (const f of versions) list.appendChild(factItem(f, t));
   } catch (e) {
     list.appendChild(el("li", "error", e.code === "not_implemented" ? "facts are not available in this build" : e.message));
   }
@@ -110,9 +138,10 @@ async function timeline(entity) {
 async function loadGraph() {
   const svg = $("graph");
   svg.replaceChildren();
+  $("graph-title").textContent = "Entity graph" + asOfLabel();
   try {
-    const g = await api("GET", "/v1/graph?user_id=" + encodeURIComponent(state.user) + "&limit=200");
-    $("graph-status").textContent = g.nodes.length + " entities, " + g.edges.length + " facts";
+    const g = await api("GET", withAsOf("/v1/graph?user_id=" + encodeURIComponent(state.user) + "&limit=200"));
+    $("graph-status").textContent = g.nodes.length + " entities, " + g.edges.length + " facts" + asOfLabel();
     drawGraph(svg, g);
   } catch (e) {
     $("graph-status").textContent = e.code === "not_implemented" ? "facts are not available in this build" : e.message;
@@ -181,14 +210,23 @@ $("auth").addEventListener("submit", (ev) => {
 });
 $("search").addEventListener("submit", search);
 $("timeline-form").addEventListener("submit", (ev) => { ev.preventDefault(); timeline($("entity").value); });
+// A new as-of date redraws every view that shows one.
+$("asof").addEventListener("change", () => {
+  if (!(state.key && state.user)) return;
+  loadGraph();
+  if ($("entity").value) timeline($("entity").value);
+  if ($("q").value) search(new Event("submit"));
+});
 
-// Key, user, query and entity may come in the URL fragment (#key=...&user=...&q=...&entity=...), which never reaches the server logs.
+// Key, user, query, entity and as-of date may come in the URL fragment
+// (#key=...&user=...&q=...&entity=...&asof=YYYY-MM-DD), which never reaches the server logs.
 const frag = new URLSearchParams(location.hash.slice(1));
 if (frag.get("key")) state.key = frag.get("key");
 if (frag.get("user")) state.user = frag.get("user");
 $("key").value = state.key;
 $("user").value = state.user;
 if (frag.get("q")) $("q").value = frag.get("q");
+if (T.asOfIso(frag.get("asof"))) $("asof").value = frag.get("asof");
 if (state.key && state.user) {
   whoami();
   if (frag.get("q")) search(new Event("submit"));

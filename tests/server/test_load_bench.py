@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from phasemem.bench import load
@@ -46,3 +47,21 @@ def test_response_parser_reads_chunked_bodies() -> None:
     assert asyncio.run(parse(chunked)) == (200, b"abcde")
     plain = b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n{}"
     assert asyncio.run(parse(plain)) == (404, b"{}")
+
+
+def test_load_bench_with_a_writer(tmp_path: Path) -> None:
+    res = load.run(n=200, clients=2, seconds=2.0, max_requests=10_000, workdir=str(tmp_path),
+                   embedder="hash-test-64", writer_rate=5.0, writer_window=1.0)  # fmt: skip
+    w = res["writer"]
+    assert w["windows"] == 4 and w["writer_rate"] == 5.0  # 2 x 2 s: off, on, off, on
+    for side in (w["without_writer"], w["with_writer"]):
+        assert side["errors"] == 0 and side["requests"] > 0 and side["server_cpu_ms_per_search"] > 0
+    writes = w["writes"]
+    # 5 adds/s during two 1-s windows
+    assert writes["errors"] == 0 and 6 <= writes["adds"] <= 12 and writes["add_ms"]["p50"] > 0
+    assert "samples_ms" not in json.dumps(res)
+    # the writer's memories are really there (the same user the clients search)
+    from phasemem.memory import Memory
+
+    with Memory(tmp_path / "tenants" / "load.db", embedder="hash-test-64", extractor=None) as m:
+        assert m.store.count() == 200 + writes["adds"]

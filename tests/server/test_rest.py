@@ -108,6 +108,35 @@ def test_facts_timeline_graph(server: Server) -> None:
         assert g["edges"] and {e["source"] for e in g["edges"]} <= {n["id"] for n in g["nodes"]}
 
 
+@needs_facts
+def test_graph_and_timeline_as_of(server: Server) -> None:
+    """The graph and the timeline as of a time hold nothing that began later."""
+    user = _user()
+    with server.client(server.key_a) as c:
+        c.post("/v1/memories", json={"user_id": user, "messages": [
+            {"role": "user", "name": "Maya", "content": "I live in Porto.", "occurred_at": "2020-01-05"},
+            {"role": "user", "name": "Maya", "content": "I moved to Lisbon.", "occurred_at": "2023-06-01"},
+            {"role": "user", "name": "Maya", "content": "I moved to Berlin.", "occurred_at": "2024-12-01"},
+        ]})  # fmt: skip
+
+        def graph(**kw: str) -> set[str]:
+            g = c.get("/v1/graph", params={"user_id": user, **kw}).json()
+            return {e["target"] for e in g["edges"] if e["source"] == "Maya"}
+
+        def timeline(**kw: str) -> list[str]:
+            r = c.get("/v1/timeline", params={"user_id": user, "entity": "Maya", **kw})
+            return [f["object"] for f in r.json()["results"]]
+
+        assert graph() == {"Berlin"} and timeline() == ["Porto", "Lisbon", "Berlin"]
+        assert graph(as_of="2021-03-01") == {"Porto"} and timeline(as_of="2021-03-01") == ["Porto"]
+        assert graph(as_of="2024-06-01T23:59:59+00:00") == {"Lisbon"}
+        assert timeline(as_of="2024-06-01T23:59:59+00:00") == ["Porto", "Lisbon"]
+        assert graph(as_of="2019-01-01") == set() and timeline(as_of="2019-01-01") == []
+        for path in ("/v1/graph", "/v1/timeline"):
+            r = c.get(path, params={"user_id": user, "entity": "Maya", "as_of": "not a time"})
+            assert _err(r, 422, "invalid_time")["field"] == "as_of"
+
+
 def test_auth_failures_are_401_with_one_shape(server: Server) -> None:
     fake = "pm_000000000000_" + "A" * 43
     for key in (
