@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from phasemem.facts.decide import Version, decide
 from phasemem.facts.model import Fact, FactOp, NewFact
 from phasemem.facts.resolve import norm_entity, norm_relation
 from phasemem.index.quant import quantize, to_blob
@@ -100,85 +101,81 @@ def apply_fact(
     now: float,
     observe: Callable[[sqlite3.Connection, int, str, float, bool], None],
 ) -> FactOp:
-    """Decide and apply one extracted fact; returns what was done."""
+    """Load the slot, let :func:`phasemem.facts.decide.decide` choose, persist
+    what it chose; returns what was done. Runs in the caller's transaction, so
+    concurrent writers cannot interleave a decision."""
     rel = norm_relation(nf.relation)
     text = f"{nf.subject} {rel} {nf.object}"
     sid = resolve_entity(c, user_id, nf.subject, nf.subject_type)
     if sid is None:
         return FactOp("NOOP", None, text)
     rid = relation_id(c, rel, nf.alpha_prior)
-    current = c.execute(
-        "SELECT f.id, f.object_id, f.valid_at, f.invalid_at, o.name FROM facts f JOIN entities o ON o.id = f.object_id"
-        " WHERE f.user_id = ? AND f.subject_id = ? AND f.relation_id = ? AND f.expired_at IS NULL"
-        " AND (f.invalid_at IS NULL OR f.invalid_at > ?) ORDER BY f.valid_at",
-        (user_id, sid, rid, nf.valid_at),
-    ).fetchall()
-
-    if nf.negated:
-        oid = (
-            None
-            if nf.object == "*"
-            else resolve_entity(c, user_id, nf.object, nf.object_type, create=False)
+    current = [
+        Version(r[0], int(r[1]), r[4], r[2], r[3])
+        for r in c.execute(
+            "SELECT f.id, f.object_id, f.valid_at, f.invalid_at, o.name FROM facts f"
+            " JOIN entities o ON o.id = f.object_id WHERE f.user_id = ? AND f.subject_id = ?"
+            " AND f.relation_id = ? AND f.expired_at IS NULL"
+            " AND (f.invalid_at IS NULL OR f.invalid_at > ?) ORDER BY f.valid_at",
+            (user_id, sid, rid, nf.valid_at),
         )
-        targets = [r for r in current if nf.object == "*" or r[1] == oid]
-        if not targets:
-            return FactOp("NOOP", None, f"not {text}")
-        for fid, _, valid_at, _, oname in targets:
-            end = max(nf.valid_at, valid_at)
-            c.execute(
-                "UPDATE facts SET invalid_at = ?, expired_at = ? WHERE id = ?", (end, now, fid)
-            )
-            c.execute("INSERT OR IGNORE INTO fact_episodes VALUES (?, ?)", (fid, episode_id))
-            log(c, "FACT_DELETE", fid, user_id, actor, _snap(nf.subject, rel, oname, valid_at, None),
-                _snap(nf.subject, rel, oname, valid_at, end), at=now)  # fmt: skip
-            observe(c, rid, user_id, (end - valid_at) / 86400.0, True)
-        return FactOp("DELETE", None, f"not {text}", tuple(t[0] for t in targets))
-
-    oid = resolve_entity(c, user_id, nf.object, nf.object_type)
-    if oid is None:
-        return FactOp("NOOP", None, text)
-    same = [r for r in current if r[1] == oid]
-    if same:
-        fid = same[0][0]
-        c.execute("INSERT OR IGNORE INTO fact_episodes VALUES (?, ?)", (fid, episode_id))
-        c.execute("UPDATE facts SET confidence = MIN(1.0, confidence + 0.1) WHERE id = ?", (fid,))
-        log(c, "FACT_NOOP", fid, user_id, actor, None, {"episode_id": episode_id}, at=now)
-        observe(c, rid, user_id, max(0.0, (nf.valid_at - same[0][2]) / 86400.0), False)
-        return FactOp("NOOP", fid, text)
-
-    fid = str(uuid.uuid4())
-    blob, scale = None, None
-    if nf.vector is not None:
-        codes, scales = quantize(nf.vector[None, :])
-        blob, scale = to_blob(codes[0]), float(scales[0])
-    invalid_at = nf.invalid_at
-    closed: list[str] = []
-    if nf.single_valued:
+    ]
+    if nf.negated:
+        oid = None if nf.object == "*" else resolve_entity(
+            c, user_id, nf.object, nf.object_type, create=False)  # fmt: skip
+        later = None
+    else:
+        oid = resolve_entity(c, user_id, nf.object, nf.object_type)
+        if oid is None:
+            return FactOp("NOOP", None, text)
         later = c.execute(
             "SELECT MIN(valid_at) FROM facts WHERE user_id = ? AND subject_id = ? AND relation_id = ?"
             " AND expired_at IS NULL AND valid_at > ?",
             (user_id, sid, rid, nf.valid_at),
-        ).fetchone()[0]
-        if later is not None and (invalid_at is None or invalid_at > later):
-            invalid_at = later  # an older fact told late: it ended when the next one began
-        for ofid, _, ovalid, oinvalid, oname in current:
-            if ovalid <= nf.valid_at:
-                c.execute("UPDATE facts SET invalid_at = ?, expired_at = ?, superseded_by = ? WHERE id = ?",
-                          (nf.valid_at, now, fid, ofid))  # fmt: skip
-                log(c, "FACT_UPDATE", ofid, user_id, actor, _snap(nf.subject, rel, oname, ovalid, oinvalid),
-                    _snap(nf.subject, rel, oname, ovalid, nf.valid_at) | {"superseded_by": fid}, at=now)  # fmt: skip
-                observe(c, rid, user_id, (nf.valid_at - ovalid) / 86400.0, True)
-                closed.append(ofid)
+        ).fetchone()[0] if nf.single_valued else None  # fmt: skip
+    d = decide(nf, oid, current, later)
+    for days, changed in d.observations:
+        observe(c, rid, user_id, days, changed)
+    shown = f"not {text}" if nf.negated else text
+    if d.op == "NOOP" and d.confirm is None:
+        return FactOp("NOOP", None, shown)
+    if d.confirm is not None:
+        c.execute("INSERT OR IGNORE INTO fact_episodes VALUES (?, ?)", (d.confirm, episode_id))
+        c.execute("UPDATE facts SET confidence = MIN(1.0, confidence + 0.1) WHERE id = ?",
+                  (d.confirm,))  # fmt: skip
+        log(c, "FACT_NOOP", d.confirm, user_id, actor, None, {"episode_id": episode_id}, at=now)
+        return FactOp("NOOP", d.confirm, text)
+    fid = str(uuid.uuid4()) if d.insert else None
+    for cl in d.close:
+        v = cl.version
+        c.execute("UPDATE facts SET invalid_at = ?, expired_at = ?, superseded_by = ? WHERE id = ?",
+                  (cl.invalid_at, now, fid if cl.superseded else None, v.id))  # fmt: skip
+        after = _snap(nf.subject, rel, v.object, v.valid_at, cl.invalid_at)
+        if cl.superseded:
+            log(c, "FACT_UPDATE", v.id, user_id, actor,
+                _snap(nf.subject, rel, v.object, v.valid_at, v.invalid_at),
+                after | {"superseded_by": fid}, at=now)  # fmt: skip
+        else:  # ended by a negation: this episode is evidence of the end
+            c.execute("INSERT OR IGNORE INTO fact_episodes VALUES (?, ?)", (v.id, episode_id))
+            log(c, "FACT_DELETE", v.id, user_id, actor,
+                _snap(nf.subject, rel, v.object, v.valid_at, None), after, at=now)  # fmt: skip
+    closed = tuple(cl.version.id for cl in d.close)
+    if fid is None:
+        return FactOp(d.op, None, shown, closed)
+    blob, scale = None, None
+    if nf.vector is not None:
+        codes, scales = quantize(nf.vector[None, :])
+        blob, scale = to_blob(codes[0]), float(scales[0])
     c.execute(
-        "INSERT INTO facts (id, user_id, subject_id, relation_id, object_id, valid_at, invalid_at, recorded_at,"
-        " confidence, vector, vscale) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (fid, user_id, sid, rid, oid, nf.valid_at, invalid_at, now, nf.confidence, blob, scale),
+        "INSERT INTO facts (id, user_id, subject_id, relation_id, object_id, valid_at, invalid_at,"
+        " recorded_at, confidence, vector, vscale) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (fid, user_id, sid, rid, oid, nf.valid_at, d.invalid_at, now, nf.confidence, blob, scale),
     )
     c.execute("INSERT INTO fact_episodes VALUES (?, ?)", (fid, episode_id))
-    op = "UPDATE" if closed else "ADD"
-    log(c, f"FACT_{op}", fid, user_id, actor, None,
-        _snap(nf.subject, rel, nf.object, nf.valid_at, invalid_at) | {"episode_id": episode_id}, at=now)  # fmt: skip
-    return FactOp(op, fid, text, tuple(closed))
+    log(c, f"FACT_{d.op}", fid, user_id, actor, None,
+        _snap(nf.subject, rel, nf.object, nf.valid_at, d.invalid_at) | {"episode_id": episode_id},
+        at=now)  # fmt: skip
+    return FactOp(d.op, fid, text, closed)
 
 
 def episodes_of(c: sqlite3.Connection, fact_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:

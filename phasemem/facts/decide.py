@@ -1,0 +1,120 @@
+"""What a newly extracted fact does to the facts already known: the decision as data.
+
+Why a pure function: this is domain policy (when does a statement end,
+confirm or replace what was known), and it must be testable without spaCy or
+a database, and the same for every store. A store loads the slot's current
+versions inside its write transaction, calls :func:`decide`, and persists the
+:class:`Decision` it gets back; it decides nothing itself.
+
+The rules (measured against the temporal benchmarks in docs/temporal.md):
+
+* **negation** ("I no longer live in Lisbon", "I quit Tidewater") closes the
+  matching current versions at the statement's time (``object == "*"``: every
+  version of the slot, e.g. "I quit my job"); nothing to close is a NOOP;
+* **repetition** of a current version confirms it (NOOP, the episode is linked
+  as further evidence, confidence rises);
+* **a new object** for a single-valued relation ("live in", "work at")
+  supersedes the versions that began at or before it (UPDATE); a fact told
+  late, older than a version already known, ends when that version began;
+* **a new object** for a multi-valued relation ("like", "have sister") is added.
+
+Each closed or confirmed version is also an observation of how fast the
+relation changes (``(days since it began, changed?)``), which refines the
+relation's speed ``alpha`` (``phasemem.temporal.online``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from phasemem.facts.model import NewFact
+
+DAY = 86400.0
+
+Op = Literal["ADD", "UPDATE", "DELETE", "NOOP"]
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One current version of a (subject, relation) slot, as the store holds it."""
+
+    id: str
+    object_id: int
+    object: str
+    valid_at: float
+    invalid_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """End a version: it held until ``invalid_at``; ``superseded``: by the new fact."""
+
+    version: Version
+    invalid_at: float
+    superseded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    op: Op
+    #: a current version the statement repeats (NOOP): link the episode, raise confidence
+    confirm: str | None = None
+    #: versions to end
+    close: tuple[Close, ...] = ()
+    #: insert the new fact (ADD / UPDATE), valid until ``invalid_at`` (None: open)
+    insert: bool = False
+    invalid_at: float | None = None
+    #: ``(days, changed)`` transitions observed for the relation's speed
+    observations: tuple[tuple[float, bool], ...] = ()
+
+
+def decide(
+    new: NewFact,
+    object_id: int | None,
+    current: Sequence[Version],
+    later_start: float | None = None,
+) -> Decision:
+    """The decision for ``new`` given the slot's ``current`` versions (those not
+    superseded in the store and not ended by ``new.valid_at``).
+
+    ``object_id``: the store's id for ``new.object`` (None when unknown: for a
+    negation, nothing of that name is known). ``later_start``: the earliest
+    start of a version that began after ``new.valid_at`` (a fact told late)."""
+    if new.negated:
+        targets = [v for v in current if new.object == "*" or v.object_id == object_id]
+        if not targets:
+            return Decision("NOOP")
+        closes = tuple(Close(v, max(new.valid_at, v.valid_at), superseded=False) for v in targets)
+        return Decision(
+            "DELETE",
+            close=closes,
+            observations=tuple(((c.invalid_at - c.version.valid_at) / DAY, True) for c in closes),
+        )
+    same = [v for v in current if v.object_id == object_id]
+    if same:
+        first = same[0]
+        return Decision(
+            "NOOP",
+            confirm=first.id,
+            observations=((max(0.0, (new.valid_at - first.valid_at) / DAY), False),),
+        )
+    invalid_at = new.invalid_at
+    closes_list: list[Close] = []
+    if new.single_valued:
+        if later_start is not None and (invalid_at is None or invalid_at > later_start):
+            invalid_at = later_start  # an older fact told late: it ended when the next began
+        closes_list = [Close(v, new.valid_at, superseded=True) for v in current
+                       if v.valid_at <= new.valid_at]  # fmt: skip
+    closes = tuple(closes_list)
+    return Decision(
+        "UPDATE" if closes else "ADD",
+        close=closes,
+        insert=True,
+        invalid_at=invalid_at,
+        observations=tuple(((new.valid_at - c.version.valid_at) / DAY, True) for c in closes),
+    )
+
+
+__all__ = ["Close", "Decision", "Version", "decide"]
