@@ -376,6 +376,10 @@ def analyse(verb: Token) -> Clause:
             cl.starting = True
         elif glem in lx.STOP_VERBS or glem == "use":
             cl.ending = True
+        elif glem in lx.LEAVE_VERBS and verb.tag_ == "VBG":
+            cl.ending = True  # "I've left teaching", "I gave up climbing"
+        elif glem == "leave" and verb.tag_ == "VB":
+            pass  # "I left Acme to join Globex": the purpose happened too
         elif glem in ("plan", "intend", "decide") or (glem == "go" and gov.tag_ == "VBG"):
             cl.plan = True
         else:

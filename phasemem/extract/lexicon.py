@@ -45,6 +45,11 @@ VERB_RULES: dict[tuple[str, str, str], Rule] = {
     ("work", "", "for"): Rule("work at", "state", "any"),
     ("work", "", "as"): Rule("work as", "state", "any"),
     ("start", "", "at"): Rule("work at", "start", "any"),
+    ("start", "", "as"): Rule("work as", "start", "any"),
+    ("join", "", "as"): Rule("work as", "start", "any"),
+    ("hire", "", "as"): Rule("work as", "start", "any"),
+    ("promote", "", "to"): Rule("work as", "start", "any"),
+    ("bump", "up", "to"): Rule("work as", "start", "any"),
     ("join", "", "dobj"): Rule("work at", "start", "org"),
     ("teach", "", "at"): Rule("work at", "state", "any"),
     ("volunteer", "", "at"): Rule("volunteer at", "state", "any"),
@@ -53,8 +58,11 @@ VERB_RULES: dict[tuple[str, str, str], Rule] = {
     ("retire", "", "none"): Rule("work at", "end", "any"),
     ("resign", "", "from"): Rule("work at", "end", "any"),
     ("lay", "off", "none"): Rule("work at", "end", "any"),
+    ("lay", "off", "from"): Rule("work at", "end", "any"),
     ("fire", "", "none"): Rule("work at", "end", "any"),
+    ("fire", "", "from"): Rule("work at", "end", "any"),
     ("quit", "", "dobj"): Rule("work at", "end", "job"),
+    ("give", "up", "dobj"): Rule("work at", "end", "job"),
     ("leave", "", "dobj"): Rule("work at", "end", "job"),
     ("lose", "", "dobj"): Rule("work at", "end", "job"),
     ("study", "", "dobj"): Rule("study", "state", "any"),
@@ -109,6 +117,8 @@ LIKE_VERBS = {"like", "love", "enjoy", "adore"}
 #: A governing verb + xcomp: "started working at", "stopped eating meat".
 START_VERBS = {"start", "begin"}
 STOP_VERBS = {"stop", "quit"}
+#: Verbs that end what their gerund names ("left teaching", "gave up climbing").
+LEAVE_VERBS = {"leave", "give"}
 PLAN_VERBS = {"plan", "intend", "go"}  # "planning to move", "going to visit"
 #: Progressive forms of these are plans ("we're moving to Berlin").
 PROGRESSIVE_PLANS = {"move", "go", "fly", "travel", "visit", "relocate", "head", "start"}
@@ -155,7 +165,47 @@ TRIP_VERBS = {
     "be",
 }
 JOB_START_VERBS = {"get", "start", "land", "take", "accept", "find", "begin"}
-JOB_END_VERBS = {"quit", "leave", "lose"}
+JOB_END_VERBS = {"quit", "leave", "lose", "give"}  # "give" only as "give up"
+#: Fields of work named by a mass noun or gerund, mapped to the role they end or start
+#: ("I quit nursing" closes ``work as | nurse``): the store matches objects by name, so an
+#: ending must name the role the way a statement of the role would ("I'm a nurse").
+#: Only fields that are clearly occupations: "photography" or "cooking" are hobbies as often.
+ROLE_FIELDS = {
+    "nursing": "nurse", "teaching": "teacher", "accounting": "accountant",
+    "accountancy": "accountant", "law": "lawyer", "journalism": "journalist",
+    "bartending": "bartender", "waitressing": "waitress", "consulting": "consultant",
+    "tutoring": "tutor", "nannying": "nanny", "babysitting": "babysitter", "banking": "banker",
+    "engineering": "engineer", "medicine": "doctor", "dentistry": "dentist",
+    "pharmacy": "pharmacist", "modelling": "model", "modeling": "model", "acting": "actor",
+    "freelancing": "freelancer", "plumbing": "plumber", "carpentry": "carpenter",
+    "policing": "police officer", "hairdressing": "hairdresser", "midwifery": "midwife",
+    "physiotherapy": "physiotherapist", "physio": "physiotherapist", "coaching": "coach",
+    "lecturing": "lecturer", "farming": "farmer", "copywriting": "copywriter",
+    "social work": "social worker", "academia": "academic", "veterinary": "veterinarian",
+    "architecture": "architect",
+}  # fmt: skip
+#: Verbs whose doer has a role ("I stopped teaching" ends ``work as | teacher``).
+ROLE_VERBS = {
+    "teach": "teacher", "nurse": "nurse", "tutor": "tutor", "coach": "coach",
+    "bartend": "bartender", "babysit": "babysitter", "freelance": "freelancer",
+    "lecture": "lecturer", "nanny": "nanny", "waitress": "waitress",
+}  # fmt: skip
+#: Common nouns that name a workplace, so "joined the climate lab" is a job (while
+#: "joined a gym" or "joined the choir" is not).
+WORKPLACE_NOUNS = {
+    "lab", "laboratory", "company", "firm", "startup", "start-up", "agency", "hospital",
+    "clinic", "department", "bank", "consultancy", "newsroom", "ministry", "charity",
+    "nonprofit", "ngo", "practice", "studio", "bakery", "restaurant", "office", "school",
+    "university", "institute", "council", "paper", "newspaper", "magazine", "publisher",
+    "factory", "plant", "warehouse", "shop", "store", "museum", "library",
+}  # fmt: skip
+#: Words that make a place a school: "my first day at Leeds Uni" starts studies, not a job.
+SCHOOL_WORDS = {"university", "uni", "college", "school", "academy", "polytechnic"}
+#: Words in a name that make it a club rather than an employer ("joined Kelvin Netball Club").
+CLUB_WORDS = {
+    "club", "fc", "choir", "band", "society", "league", "gym", "orchestra", "group", "crew",
+    "guild", "association", "circle", "community",
+}  # fmt: skip
 
 # Kin and pets: relation used for "my <noun> <Name>", and normal form for subjects.
 KIN = {
@@ -288,13 +338,13 @@ ENTITY_LABELS_SKIPPED = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCEN
 _IRREGULAR = (
     "born|grew|grown|went|gone|broke|broken|bought|sold|left|quit|met|flew|flown|came|began"
     "|begun|ate|eaten|drank|drunk|spoke|spoken|split|read|got|gotten|married|engaged"
-    "|divorced|laid|fired|retired|joined|hired|adopted|graduated|studied|moved|lived"
+    "|divorced|laid|fired|retired|joined|hired|adopted|graduated|studied|moved|lived|gave"
 )
 _STEMS = sorted(
     {(k[0][:-1] if k[0].endswith("e") else k[0]) for k in VERB_RULES if k[0] not in ("have", "do", "go", "stand", "bear")}
     | {"fan", "favorite", "favourite", "allerg", "job", "used to", "no longer", "anymore",
-       "doing", "going", "goes", "go to", "seeing", "trip", "vacation", "holiday", "honeymoon", "into", "from", "can't stand", "cannot stand"}
-    | set(KIN) | PETS | POSSESSIONS | OCCUPATIONS | IDENTITY | CONDITIONS,
+       "doing", "going", "goes", "go to", "done with", "last day", "first day", "promot", "seeing", "trip", "vacation", "holiday", "honeymoon", "into", "from", "can't stand", "cannot stand"}
+    | set(KIN) | PETS | POSSESSIONS | OCCUPATIONS | IDENTITY | CONDITIONS | set(ROLE_FIELDS),
     key=len,
     reverse=True,
 )  # fmt: skip

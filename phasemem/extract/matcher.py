@@ -83,10 +83,14 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX") for c in verb.children
     ):
         return  # the xcomp clause carries the fact ("started working at", "used to live")
+    if lemma in lx.LEAVE_VERBS and any(
+        c.dep_ == "xcomp" and c.tag_ == "VBG" for c in verb.children
+    ):
+        return  # "I've left teaching", "gave up climbing": the gerund clause carries it
     if lemma == "die" or (lemma == "pass" and _particle(verb) == "away"):
         _death(verb, cl, ctx)
         return
-    if lemma == "be" and _favorite(verb, cl, ctx):
+    if lemma == "be" and (_favorite(verb, cl, ctx) or _day_at(verb, cl, ctx)):
         return
     subject_toks = _subjects(verb)
     subjects = [r for s in subject_toks if (r := _subject_ref(s, verb, ctx))]
@@ -325,6 +329,9 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
         rule = lx.VERB_RULES.get((lemma, prt, "dobj")) or lx.VERB_RULES.get((lemma, "", "dobj"))
         if rule is None or (lemma == "stand" and not _cant(verb)):
             continue
+        if rule.relation == "work at" and (role := role_of(d)):
+            out.append(("work as", rule.kind, role))  # "I quit nursing": the role ends
+            continue
         if rule.relation in ("like", "dislike", "prefer") and _specific(d):
             continue  # "I love the structure of the language": a reaction, not a taste
         got = _typed_object(d, rule.obj, rule.relation, ctx)
@@ -345,11 +352,19 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
                 out.append((lx.VERB_RULES[(lemma, "", "dobj")].relation, "state", text))
     if lemma == "bear":
         return out + _born(verb, ctx)
+    out.extend(_role_verb(verb, cl))
+    if lemma == "do" and verb.tag_ == "VBN":
+        out.extend(_done_with(verb, ctx))
     for p in _children(verb, "prep"):
         prep = p.lower_
         rule = lx.VERB_RULES.get((lemma, prt, prep)) or lx.VERB_RULES.get((lemma, "", prep))
         if rule is None:
             continue
+        if rule.relation == "work at" and rule.kind == "end":  # "retired from teaching"
+            ended = [r for c in _children(p, "pobj", "pcomp") if (r := role_of(c))]
+            if ended:
+                out += [("work as", "end", r) for r in ended]
+                continue
         for o in _children(p, "pobj"):
             if _temporal_at(o, ctx) is not None:
                 continue  # "for three years" is a time, not an employer
@@ -365,13 +380,105 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
             text = object_text(o, ctx)
             if text and not (relation in lx.GENERIC_EVENT_RELATIONS and _generic(o, text)):
                 out.append((relation, rule.kind, text))
-            if (lemma, prep) == ("work", "as"):
+            if relation == "work as":  # "work as a nurse at X", "hired as an analyst at X"
                 out += [
                     ("work at", rule.kind, t)
                     for q in _pobjs(o, "at", "for")
                     if (t := object_text(q, ctx))
                 ]
     return out
+
+
+def role_of(tok: Token) -> str | None:
+    """The role a field of work names: "nursing" -> nurse, "social work" -> social worker,
+    "teaching" (a gerund) -> teacher; None for anything else ("photography", "Acme").
+
+    Endings must name the role the way a statement of it does ("I'm a nurse"), or the
+    store, which matches objects by name, cannot close the fact they end.
+    """
+    low = tok.lower_
+    comp = " ".join(c.lower_ for c in tok.lefts if c.dep_ == "compound")
+    if comp and f"{comp} {low}" in lx.ROLE_FIELDS:
+        return lx.ROLE_FIELDS[f"{comp} {low}"]
+    mods = " ".join(c.lower_ for c in tok.lefts if c.dep_ == "amod")
+    if mods and f"{mods} {low}" in lx.ROLE_FIELDS:
+        return lx.ROLE_FIELDS[f"{mods} {low}"]
+    if low in lx.ROLE_FIELDS and not any(c.dep_ in ("compound", "amod") for c in tok.lefts):
+        return lx.ROLE_FIELDS[low]
+    if tok.tag_ == "VBG" and tok.lemma_.lower() in lx.ROLE_VERBS:
+        return lx.ROLE_VERBS[tok.lemma_.lower()]
+    return None
+
+
+def _role_verb(verb: Token, cl: Clause) -> list[Candidate]:
+    """ "I stopped teaching", "I started tutoring", "I teach history at a school": the doer
+    of a role verb has the role. A plain present needs something taught (not "I teach my
+    son chess"), and a past one-off ("I taught a class yesterday") says nothing."""
+    role = lx.ROLE_VERBS.get(verb.lemma_.lower())
+    if role is None or verb.pos_ != "VERB":
+        return []
+    if cl.ending or cl.starting:
+        return [("work as", "state", role)]
+    if verb.tag_ not in ("VBP", "VBZ") or cl.negated:
+        return []
+    if any(c.dep_ == "dative" for c in verb.children):
+        return []
+    objs = _children(verb, "dobj")
+    if any(t.pos_ == "PRON" or _kin_norm(t) for o in objs for t in o.subtree):
+        return []  # "I teach my nephew chess": tutoring family, not a job
+    return [("work as", "state", role)] if objs or _pobjs(verb, "at", "in") else []
+
+
+def _done_with(verb: Token, ctx: SentenceContext) -> list[Candidate]:
+    """ "I'm done with teaching / this job / Initech": an ended role or employer.
+
+    Only roles, job nouns and organisations the NER marks as such; "done with the
+    dishes" and "done with Netflix" without NER say nothing.
+    """
+    if not any(c.dep_ in ("aux", "auxpass") and c.lemma_ == "be" for c in verb.children):
+        return []
+    out: list[Candidate] = []
+    for p in _children(verb, "prep"):
+        if p.lower_ != "with":
+            continue
+        for o in _children(p, "pobj", "pcomp"):
+            if role := role_of(o):
+                out.append(("work as", "end", role))
+            elif o.lemma_.lower() in lx.OCCUPATIONS and o.pos_ == "NOUN":
+                text = object_text(o, ctx)
+                out += [("work as", "end", text)] if text else []
+            elif o.lemma_.lower() in lx.JOB_NOUNS:
+                out.append(("work at", "end", ANY_OBJECT))
+            elif o.pos_ == "PROPN" and o.ent_type_ == "ORG":
+                text = object_text(o, ctx)
+                out += [("work at", "end", text)] if text else []
+    return out
+
+
+def _day_at(verb: Token, cl: Clause, ctx: SentenceContext) -> bool:
+    """ "Friday was my last day at Hooli", "my first day at Globex is Monday": a job (or
+    a school, when the place is one) ends or starts, for the owner of the day."""
+    found = False
+    for n in _children(verb, "nsubj", "attr"):
+        if n.lemma_.lower() != "day":
+            continue
+        edge = {c.lower_ for c in n.children if c.dep_ == "amod"} & {"last", "first", "final"}
+        owner = _owner(n, ctx)
+        if not edge or owner is None or cl.negated:
+            continue
+        places = _pobjs(n, "at") or _pobjs(verb, "at")
+        kind = "start" if "first" in edge else "end"
+        for o in places:
+            if o.pos_ != "PROPN" and o.lemma_.lower() not in lx.WORKPLACE_NOUNS:
+                continue
+            text = object_text(o, ctx)
+            if not text:
+                continue
+            school = bool(set(text.lower().split()) & lx.SCHOOL_WORDS)
+            rel = "study at" if school and kind == "start" else "work at"
+            _emit(ctx, [Ref(owner, "PERSON")], rel, kind, text, cl, verb)
+            found = True
+    return found
 
 
 def _generic(tok: Token, text: str) -> bool:
@@ -476,7 +583,7 @@ def _cant(verb: Token) -> bool:
 def _job(lemma: str, noun: Token, verb: Token, ctx: SentenceContext) -> list[Candidate]:
     if lemma in lx.JOB_START_VERBS:
         kind = "start"
-    elif lemma in lx.JOB_END_VERBS:
+    elif lemma in lx.JOB_END_VERBS and (lemma != "give" or _particle(verb) == "up"):
         kind = "end"
     elif lemma == "have":
         kind = "state"
@@ -486,9 +593,15 @@ def _job(lemma: str, noun: Token, verb: Token, ctx: SentenceContext) -> list[Can
     orgs = [
         t for o in pobjs if not _kin_norm(o) and o.pos_ != "PRON" and (t := object_text(o, ctx))
     ]
+    roles = [  # "my job as a nurse"
+        t
+        for o in _pobjs(noun, "as") or _pobjs(verb, "as")
+        if o.pos_ == "NOUN" and (t := object_text(o, ctx))
+    ]
+    out: list[Candidate] = [("work as", kind, r) for r in roles]
     if orgs:
-        return [("work at", kind, t) for t in orgs]
-    return [("work at", "end", ANY_OBJECT)] if kind == "end" else []
+        return out + [("work at", kind, t) for t in orgs]
+    return out + ([("work at", "end", ANY_OBJECT)] if kind == "end" else [])
 
 
 def _allergy(noun: Token, ctx: SentenceContext) -> list[Candidate]:
@@ -554,8 +667,15 @@ def _typed_object(
             return None
         if _kin_norm(d) and any(c.dep_ == "poss" for c in d.children):
             return None  # "I have my sister" is not possession
-    elif kind in ("place", "org", "person", "job") and d.pos_ != "PROPN":
+    elif kind == "org" and d.pos_ != "PROPN":
+        if d.lemma_.lower() not in lx.WORKPLACE_NOUNS:
+            return None  # "joined a gym", but "joined the climate lab"
+    elif kind in ("place", "person", "job") and d.pos_ != "PROPN":
         return None
+    if kind == "org" and d.pos_ == "PROPN":
+        words = {w.lower() for w in _proper(d).split()}
+        if words & lx.CLUB_WORDS:
+            return None  # "joined Kelvin Netball Club": a club, not an employer
     text = object_text(d, ctx)
     return (relation, text) if text else None
 

@@ -42,7 +42,7 @@ RELATION_SYNONYMS: dict[str, str] = {
 #: new object is simply added, and only an explicit negation closes one.
 SINGLE_VALUED: frozenset[str] = frozenset(
     {
-        "live in", "work at", "be married to", "date", "be engaged to", "be born in", "be born on",
+        "live in", "work at", "work as", "be married to", "date", "be engaged to", "be born in", "be born on",
         "be named", "study at", "go to school at", "be age", "be years old", "drive", "own car",
         "be ceo of", "be head of", "be president of", "manage", "lead", "be partner of",
     }
