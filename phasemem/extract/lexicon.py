@@ -243,6 +243,15 @@ PETS = {
     "goldfish", "horse", "pony", "bird", "turtle", "tortoise", "snake", "lizard", "gecko",
     "ferret", "chinchilla", "hedgehog", "pig", "guinea", "budgie", "canary", "cockatiel",
 }  # fmt: skip
+#: Breeds and kinds people name instead of the species ("our lurcher Bramble").
+PET_BREEDS = {
+    "poodle", "labrador", "lab", "retriever", "collie", "spaniel", "terrier", "beagle", "pug",
+    "dachshund", "greyhound", "lurcher", "whippet", "husky", "corgi", "schnauzer", "chihuahua",
+    "bulldog", "boxer", "dalmatian", "rottweiler", "shepherd", "alsatian", "setter", "pointer",
+    "sheepdog", "cockapoo", "labradoodle", "tabby", "siamese", "persian", "ragdoll", "budgie",
+    "rat", "mouse", "gerbil", "axolotl", "tarantula", "duck", "chicken", "goat", "sheep",
+    "cockatoo", "macaw", "iguana", "frog", "newt", "alpaca", "donkey", "cow",
+}  # fmt: skip
 #: Things whose possession is worth remembering ("I have a car", "we bought a house").
 POSSESSIONS = {
     "car", "house", "home", "apartment", "condo", "flat", "bike", "bicycle", "motorcycle",
