@@ -106,13 +106,15 @@ def quality(errors: str | None) -> dict[str, Any]:
     return out
 
 
-def natural(errors: str | None, extractor: Any = None) -> dict[str, Any]:
+def natural(
+    errors: str | None, extractor: Any = None, splits: tuple[str, ...] = ("dev", "test")
+) -> dict[str, Any]:
     """Per relation family P/R/F1 on the natural chat set, dev and test."""
     from phasemem.extract.scoring import natural_input, score_natural
 
     extractor = extractor or RuleExtractor()
     out: dict[str, Any] = {}
-    for split in ("dev", "test"):
+    for split in splits:
         rows = load_fixture(NATURAL, split)
         rep = score_natural(rows, extractor.extract_batch([natural_input(r) for r in rows]))
         out[split] = {"rows": len(rows), **rep.summary()}
@@ -257,9 +259,10 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.platform()}; {os.cpu_count()} CPUs; Python {platform.python_version()}",
         "command": "python " + " ".join(sys.argv),
     }
-    if args.natural or args.dev30 or args.ingest:
+    if args.natural or args.natural_errors or args.dev30 or args.ingest:
         if args.natural or args.natural_errors:
-            result["natural"] = natural(args.natural_errors)
+            splits = (args.natural_errors,) if args.natural_errors else ("dev", "test")
+            result["natural"] = natural(args.natural_errors, splits=splits)
             print_natural(result["natural"])
         if args.dev30:
             d = result["dev30"] = dev30_recall(args.dev30)

@@ -82,6 +82,10 @@ VERB_RULES: dict[tuple[str, str, str], Rule] = {
     ("split", "up", "with"): Rule("date", "end", "person"),
     ("split", "up", "none"): Rule("date", "end", "person"),
     ("adopt", "", "dobj"): Rule("have", "start", "poss"),
+    ("get", "", "dobj"): Rule("have", "start", "poss"),
+    ("open", "", "dobj"): Rule("have", "start", "poss"),
+    ("run", "", "dobj"): Rule("have", "state", "poss"),
+    ("play", "", "for"): Rule("play for", "state", "any"),
     ("buy", "", "dobj"): Rule("have", "start", "poss"),
     ("sell", "", "dobj"): Rule("have", "end", "poss"),
     ("have", "", "dobj"): Rule("have", "state", "poss"),
@@ -121,7 +125,7 @@ STOP_VERBS = {"stop", "quit"}
 LEAVE_VERBS = {"leave", "give"}
 PLAN_VERBS = {"plan", "intend", "go"}  # "planning to move", "going to visit"
 #: Progressive forms of these are plans ("we're moving to Berlin").
-PROGRESSIVE_PLANS = {"move", "go", "fly", "travel", "visit", "relocate", "head", "start"}
+PROGRESSIVE_PLANS = {"move", "go", "fly", "travel", "visit", "relocate", "head", "start", "buy"}
 #: Relations two people share, stated with a coordinated subject and no object:
 #: "Zoe and I got married" -> (speaker, be married to, Zoe). Keyed by (lemma or word,
 #: particle); "get married/engaged" turns a state into a start. "see" counts only with
@@ -197,7 +201,8 @@ WORKPLACE_NOUNS = {
     "clinic", "department", "bank", "consultancy", "newsroom", "ministry", "charity",
     "nonprofit", "ngo", "practice", "studio", "bakery", "restaurant", "office", "school",
     "university", "institute", "council", "paper", "newspaper", "magazine", "publisher",
-    "factory", "plant", "warehouse", "shop", "store", "museum", "library",
+    "factory", "plant", "warehouse", "shop", "store", "museum", "library", "kitchen", "hotel",
+    "salon", "site", "surgery", "embassy", "consulate", "brewery", "café", "cafe", "bar", "pub",
 }  # fmt: skip
 #: Words that make a place a school: "my first day at Leeds Uni" starts studies, not a job.
 SCHOOL_WORDS = {"university", "uni", "college", "school", "academy", "polytechnic"}
@@ -226,6 +231,7 @@ KIN = {
     "spouse": "spouse", "stepmother": "stepmother", "stepfather": "stepfather",
     "stepson": "stepson", "stepdaughter": "stepdaughter", "sisters": "sisters",
     "brothers": "brothers", "grandparents": "grandparents", "twin": "twin",
+    "flatmate": "flatmate", "housemate": "housemate",
 }  # fmt: skip
 #: "my <kin> <Name>" -> this relation from the owner to Name (default: "have <kin>").
 KIN_RELATION = {
@@ -257,7 +263,9 @@ POSSESSIONS = {
     "car", "house", "home", "apartment", "condo", "flat", "bike", "bicycle", "motorcycle",
     "motorbike", "boat", "truck", "van", "cabin", "cottage", "piano", "guitar", "camera",
     "farm", "garden", "business", "shop", "store", "restaurant", "bakery", "studio", "tattoo",
-    "scooter", "rv", "yacht", "minivan", "suv", "jeep", "tesla",
+    "scooter", "rv", "yacht", "minivan", "suv", "jeep", "tesla", "printer", "kayak", "canoe",
+    "drone", "telescope", "caravan", "campervan", "allotment", "e-bike", "ebike", "salon",
+    "cafe", "café", "pub", "bar",
 }  # fmt: skip
 #: Conditions: "I have asthma" -> (have, asthma).
 CONDITIONS = {
@@ -293,6 +301,7 @@ EVALUATIVE = {
     "new", "little", "great", "amazing", "awesome", "lovely", "cute", "beautiful", "nice",
     "wonderful", "adorable", "sweet", "fantastic", "cool", "favorite", "favourite", "brand",
     "huge", "big", "good", "best", "dear", "beloved", "own", "first", "latest", "whole",
+    "same", "only", "usual",
     "entire", "fabulous", "gorgeous", "precious", "incredible", "sweetest", "super",
 }  # fmt: skip
 #: Objects that name nothing rememberable.
@@ -327,6 +336,123 @@ LIGHT_VERBS = {
     "keep", "let", "try", "need", "want", "come", "put", "give", "find", "use", "look",
 }  # fmt: skip
 
+# --------------------------------------------------------------------------- everyday facts
+# Words for the relations people state in passing (issue 14): homes, workplaces, diets,
+# hobbies, cars and phones. Each list names a kind of thing, never a sentence.
+
+#: Nouns for where someone lives: "our place in Porto", "my flat in Leith".
+HOME_NOUNS = {
+    "place", "flat", "apartment", "house", "home", "condo", "studio", "building", "street",
+    "neighbourhood", "neighborhood", "kitchen", "garden", "balcony", "bedroom", "neighbours",
+    "neighbors", "neighbour", "neighbor", "landlord", "landlady", "lease", "rent", "two-bed",
+    "one-bed", "loft", "bungalow", "cottage", "townhouse", "digs", "sublet",
+}  # fmt: skip
+#: Homes one buys or rents (a house bought in X means living there, a holiday cottage not).
+HOME_TO_LIVE = {"place", "flat", "apartment", "house", "home", "condo", "studio", "two-bed",
+                "one-bed", "loft", "bungalow", "townhouse"}  # fmt: skip
+#: People and things of one's job: "my team at Spotify", "my boss at Infosys".
+WORK_NOUNS = {
+    "team", "boss", "manager", "colleague", "colleagues", "coworker", "coworkers",
+    "co-worker", "co-workers", "office", "job", "desk", "department", "supervisor",
+    "employer", "workplace", "role", "position", "contract", "shift", "shifts", "squad",
+    "teammates", "lab", "unit", "ward", "clinic", "store", "branch", "internship",
+}  # fmt: skip
+#: Adjectives that make a job, team or home a former one ("my old job at the council").
+FORMER = {"old", "former", "previous", "last", "ex"}
+#: Diets: "I'm vegan", "I went keto", "the only veggie"; normalised names.
+DIETS = {
+    "vegan": "vegan", "vegetarian": "vegetarian", "veggie": "vegetarian", "veg": "vegetarian",
+    "pescatarian": "pescatarian", "pescetarian": "pescatarian", "keto": "keto",
+    "paleo": "paleo", "gluten-free": "gluten-free", "dairy-free": "dairy-free",
+    "plant-based": "plant-based", "flexitarian": "flexitarian", "carnivore": "carnivore",
+    "halal": "halal", "kosher": "kosher", "lactose-free": "lactose-free",
+}  # fmt: skip
+#: Eating these again ends a meat-free diet ("I'm eating meat again").
+MEATS = {"meat", "chicken", "beef", "pork", "lamb", "steak", "bacon", "burgers", "ham", "turkey"}
+#: Activities that make a hobby (verbs as lemmas, also their gerunds as nouns).
+HOBBY_VERBS = ACTIVITIES | {
+    "boulder", "paddleboard", "crochet", "row", "fence", "quilt", "embroider", "skydive",
+    "scuba", "dive", "snorkel", "birdwatch", "windsurf", "kitesurf", "hillwalk", "trek",
+    "rollerblade", "spin", "lift", "weave", "whittle", "forage", "brew", "juggle", "ride",
+}  # fmt: skip
+#: Hobby nouns (besides gerunds of HOBBY_VERBS): "I do yoga", "took up the cello".
+HOBBY_NOUNS = {
+    "yoga", "pilates", "pottery", "ceramics", "woodworking", "woodwork", "leatherwork",
+    "photography", "birdwatching", "birding", "chess", "golf", "tennis", "football", "soccer",
+    "netball", "rugby", "cricket", "basketball", "volleyball", "badminton", "squash",
+    "hockey", "baseball", "softball", "karate", "judo", "taekwondo", "jiu-jitsu", "boxing",
+    "kickboxing", "fencing", "archery", "parkour", "crossfit", "zumba", "salsa", "tango",
+    "ballet", "gymnastics", "triathlon", "triathlons", "marathons", "calligraphy", "origami",
+    "astronomy", "gardening", "baking", "guitar", "piano", "violin", "cello", "drums", "bass",
+    "ukulele", "saxophone", "trumpet", "flute", "harp", "banjo", "mandolin", "clarinet",
+    "choir", "darts", "snooker", "pool", "bowling", "climbing", "bouldering", "surfing",
+    "sailing", "kayaking", "canoeing", "rowing", "cycling", "running", "swimming", "hiking",
+    "skiing", "snowboarding", "skating", "knitting", "crochet", "sewing", "quilting",
+    "painting", "drawing", "sketching", "scrapbooking", "embroidery", "cross-stitch",
+    "padel", "frisbee", "ultimate", "lacrosse", "polo", "curling", "orienteering", "geocaching",
+}  # fmt: skip
+#: Nouns for "X is my thing": "Knitting is my thing", "My main hobby is pottery".
+HOBBY_WORDS = {"hobby", "hobbies", "thing", "passion", "obsession", "pastime", "routine"}
+#: Clubs one joins for a hobby ("joined a choir"), never an employer.
+CLUB_NOUNS = {"choir", "band", "orchestra", "club", "league", "team", "crew", "troupe", "ensemble"}
+#: Car makes and models (lower case); a make may be followed by its model ("Skoda Fabia").
+CAR_MAKES = {
+    "volvo", "saab", "tesla", "polestar", "kia", "hyundai", "fiat", "skoda", "škoda", "toyota",
+    "honda", "ford", "vw", "volkswagen", "bmw", "mercedes", "mercedes-benz", "audi", "peugeot",
+    "renault", "citroen", "citroën", "nissan", "mazda", "subaru", "mini", "smart", "jeep",
+    "chevy", "chevrolet", "dodge", "rivian", "lexus", "porsche", "jaguar", "dacia", "seat",
+    "cupra", "opel", "vauxhall", "suzuki", "mitsubishi", "lada", "alfa", "lancia", "byd", "mg",
+    "cadillac", "buick", "chrysler", "lucid", "genesis", "landrover", "range", "land", "ram",
+}  # fmt: skip
+CAR_MODELS = {
+    "civic", "corolla", "golf", "polo", "octavia", "fabia", "yaris", "leaf", "prius", "mustang",
+    "f-150", "rav4", "camry", "clio", "zoe", "passat", "focus", "fiesta", "enyaq", "ioniq",
+    "ev6", "outback", "forester", "cr-v", "jazz", "micra", "qashqai", "juke", "panda", "punto",
+    "astra", "corsa", "twingo", "megane", "kuga", "transit", "wrangler", "cherokee", "tacoma",
+    "tundra", "accord", "sandero", "duster", "beetle", "tiguan", "id.4", "id.3", "e-208",
+    "cayenne", "model", "impreza", "miata", "mx-5", "swift", "picanto", "sportage", "tucson",
+    "i30", "i10", "kona", "niro", "e-golf", "up", "mégane", "berlingo", "c3", "v70", "v60",
+    "v90", "xc40", "xc60", "xc90", "240", "9-3", "9-5", "defender", "discovery", "evoque",
+}  # fmt: skip
+#: Phone makes and lines: "a Pixel 7", "iPhone 13 Pro", "Galaxy S23", "Fairphone 4".
+PHONE_MAKES = {
+    "iphone", "pixel", "galaxy", "samsung", "oneplus", "fairphone", "moto", "motorola",
+    "xiaomi", "redmi", "huawei", "oppo", "xperia", "nokia", "blackberry", "poco", "realme",
+    "honor", "vivo", "zenfone", "asus",
+}  # fmt: skip
+#: Verbs that get (start), keep (state) or lose (end) a car or phone.
+DEVICE_START = {"buy", "get", "order", "lease", "pick", "switch", "upgrade", "treat", "adopt",
+                "inherit", "receive", "gift", "collect"}  # fmt: skip
+DEVICE_STATE = {"have", "own", "drive", "use", "rock", "love", "park", "squeeze", "charge", "keep"}
+DEVICE_END = {"sell", "trade", "scrap", "crash", "total", "return", "lose", "break", "give",
+              "pass", "donate", "smash"}  # fmt: skip
+#: Degree words: "a nursing degree at Cardiff", "doing a master's in global health".
+DEGREE_NOUNS = {
+    "degree", "masters", "master", "master's", "phd", "doctorate", "bachelor", "bachelors",
+    "bachelor's", "msc", "ma", "ba", "bsc", "mba", "diploma", "course", "apprenticeship",
+    "postgrad", "undergrad", "pgce", "llm", "mres", "mphil",
+}  # fmt: skip
+#: Role head nouns beyond OCCUPATIONS: "audit senior", "tax associate", "team lead".
+ROLE_HEADS = {
+    "associate", "assistant", "lead", "head", "director", "officer", "senior", "specialist",
+    "coordinator", "supervisor", "clerk", "advisor", "adviser", "executive", "administrator",
+    "hygienist", "midwife", "vice-principal", "principal", "sister", "partner", "fellow",
+    "trainee", "apprentice", "postdoc", "controller", "planner", "strategist", "auditor",
+    "architect", "tester", "recruiter", "buyer", "porter", "steward", "stewardess", "guide",
+    "rep", "representative", "chef", "sommelier", "curator", "archivist", "dispatcher",
+    "paralegal", "physio", "radiographer", "optician", "surveyor", "inspector", "analyst",
+    "engineer", "manager", "designer", "developer", "consultant", "scientist", "researcher",
+    "editor", "writer", "teacher", "nurse", "doctor", "intern", "cto", "cfo", "coo", "vp",
+}  # fmt: skip
+#: Words ending like a role noun that are not roles ("a member at the gym").
+NOT_ROLES = {
+    "member", "customer", "user", "fan", "regular", "owner", "player", "supporter", "follower",
+    "beginner", "winner", "loser", "lover", "mother", "father", "brother", "sister-in-law",
+    "daughter", "neighbour", "neighbor", "visitor", "passenger", "student", "patient", "client",
+    "tourist", "resident", "volunteer", "donor", "parent", "grandparent", "monster", "number",
+    "minor", "major", "disaster", "winter", "summer", "matter", "order", "wonder", "tenant",
+}  # fmt: skip
+
 SPEAKER_PRONOUNS = {"i", "me", "myself", "we", "us", "ourselves"}
 SPEAKER_POSSESSIVES = {"my", "our", "mine", "ours"}
 LISTENER_PRONOUNS = {"you", "yourself", "yourselves"}
@@ -353,7 +479,12 @@ _STEMS = sorted(
     {(k[0][:-1] if k[0].endswith("e") else k[0]) for k in VERB_RULES if k[0] not in ("have", "do", "go", "stand", "bear")}
     | {"fan", "favorite", "favourite", "allerg", "job", "used to", "no longer", "anymore",
        "doing", "going", "goes", "go to", "done with", "last day", "first day", "promot", "seeing", "trip", "vacation", "holiday", "honeymoon", "into", "from", "can't stand", "cannot stand"}
-    | set(KIN) | PETS | POSSESSIONS | OCCUPATIONS | IDENTITY | CONDITIONS | set(ROLE_FIELDS),
+    | set(KIN) | PETS | POSSESSIONS | OCCUPATIONS | IDENTITY | CONDITIONS | set(ROLE_FIELDS)
+    | PET_BREEDS | set(DIETS) | CAR_MAKES | PHONE_MAKES | HOBBY_NOUNS | DEGREE_NOUNS
+    | {"hobby", "hobbies", "passion", "taken over", "took up", "taking up", "here in", "home",
+       "place in", "flat in", "team at", "boss at", "colleagues at", "office at", "manager at",
+       "quits", "propos", "redundant", "notice", "transferr", "uni", "universit", "college",
+       "my thing", "car", "phone", "single", "called", "named", "flatmate", "housemate"},
     key=len,
     reverse=True,
 )  # fmt: skip
@@ -361,6 +492,11 @@ _STEMS = sorted(
 #: produce a fact under the rules, so it is never parsed.
 TRIGGER_RE = re.compile(
     r"\b(?:" + _IRREGULAR + "|" + "|".join(re.escape(s) for s in _STEMS) + r")", re.IGNORECASE
+)
+#: "I'm a tax associate at EY", "been head of department at Lycée Pasteur": a role with an
+#: employer, whatever the role word (role nouns are too many to list as triggers).
+ROLE_AT_RE = re.compile(
+    r"\b(?i:'m|am|is|'s|was|been|being|as) (?:an? |the )?(?:[\w-]+ ){0,3}(?:at|for|with) [A-Z]"
 )
 #: A capitalised word that is not the first word of a sentence and not "I":
 #: only then can NER find a name.

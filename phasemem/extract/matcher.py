@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from phasemem.extract import everyday as ev
 from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import (
     Clause,
@@ -28,11 +29,13 @@ from phasemem.extract.clauses import (
     _sent_span,
     _subjects,
     analyse,
+    coref,
     gerund_text,
     is_progressive,
     object_text,
     resolve,
 )
+from phasemem.extract.discourse import Slot
 from phasemem.extract.types import ANY_OBJECT, ExtractedFact
 
 Candidate = tuple[str, str, str]  # relation, kind, object text
@@ -45,13 +48,22 @@ _SPECIFIC_DEPS = {"prep", "relcl", "acl"}
 _GET_FORMS = {"get", "gets", "got", "gotten", "getting"}  # an AUX "getting" keeps its form as lemma
 _CLAUSE_CHILDREN = {"prt", "advmod", "prep", "xcomp", "ccomp", "nsubj", "neg", "dative", "advcl"}
 _NOT_PEOPLE = {"GPE", "LOC", "FAC", "NORP", "WORK_OF_ART", "EVENT", "PRODUCT", "LANGUAGE"}
-_CLAUSE_DEPS = {"ROOT", "conj", "xcomp", "ccomp", "advcl", "relcl", "pcomp", "parataxis"}
+_CLAUSE_DEPS = {"ROOT", "conj", "xcomp", "ccomp", "advcl", "relcl", "pcomp", "parataxis", "csubj"}
+#: Adverbs a direction hangs on: "moved back to Ghent", "flew over to Dublin".
+_DIRECTION_ADVS = {"back", "over", "down", "up", "out", "away", "home", "across"}
+#: Words that keep a whole clause from being a fact, but only their own clause (unlike
+#: "if" or "maybe"): "I've been vegetarian since 2019 and I'm thinking of going vegan".
+_CLAUSE_HEDGES = {"thinking", "considering", "debating", "wondering"}
 
 
 def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
     """Add the facts stated by ``sent`` to ``ctx.facts``."""
     text = sent.text.strip()
+    _note_places(sent, ctx)
+    slot, ctx.slot = ctx.slot, None  # only the message's first sentence answers a question
     if not text or text.endswith("?") or _hypothetical(sent):
+        return
+    if slot is not None and _answer(sent, slot, ctx):
         return
     for tok in sent:
         if tok.pos_ in ("VERB", "AUX") and tok.dep_ in _CLAUSE_DEPS:
@@ -59,15 +71,148 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
     for tok in sent:  # "I met my friend Lily": the name is a fact even without a verb rule
         if tok.pos_ == "NOUN" and _kin_norm(tok) and tok.i not in ctx.used_names and _named(tok):
             resolve(tok, ctx)
+    mentions = (
+        ev.owned_mentions(sent, ctx) + ev.home_mentions(sent, ctx) + ev.work_mentions(sent, ctx)
+    )
+    for cand, anchor in mentions:  # "our place in Porto", "my team at Spotify", "our cat"
+        verb = anchor if anchor.pos_ in ("VERB", "AUX") else sent.root
+        cl = Clause(verb, {verb.i})
+        _emit(ctx, [cand.subject] if cand.subject else [], cand.relation, cand.kind, cand.object,
+              cl, verb)  # fmt: skip
+    if sent.root.pos_ == "NOUN" and (kin := ev.possessive_kin(sent.root, ctx)):
+        _emit(ctx, [kin.subject] if kin.subject else [], kin.relation, kin.kind, kin.object,
+              Clause(sent.root, {sent.root.i}), sent.root)  # fmt: skip
+    _fragment_identity(sent, ctx)
+
+
+def _note_places(sent: Span, ctx: SentenceContext) -> None:
+    """Remember places for a later "here"/"there": names after in/to/from, NER places."""
+    for tok in sent:  # (the small model often calls a town an ORG: a name after a place
+        if tok.pos_ != "PROPN" or tok.ent_type_ in ("PERSON", "DATE", "TIME", "NORP"):
+            continue  # preposition counts anyway)
+        if _temporal_at(tok, ctx) is not None:
+            continue  # "in October"
+        if tok.dep_ != "compound" and (
+            tok.ent_type_ in ("GPE", "LOC")
+            or (tok.dep_ == "pobj" and tok.head.lower_ in ("in", "to", "from", "near", "around"))
+        ):
+            ctx.discourse.add_place(ctx.at(tok), ev.name_span(tok))
+
+
+def _answer(sent: Span, slot: Slot, ctx: SentenceContext) -> bool:
+    """The first sentence of a reply to "Which phone is it?" / "Where do you live?": a bare
+    noun phrase ("A Pixel 7.", "Lyon!") or "It's a ..." names the asked relation's object.
+    Returns True when the sentence was read as such an answer."""
+    if not ctx.speaker:
+        return False
+    root = sent.root
+    first = next((t for t in sent if not t.is_punct), None)
+    if first is None or first.lower_ in _NEGATIVE_ANSWERS:
+        return False
+    head = root
+    if root.lemma_.lower() == "be" and any(c.dep_ == "nsubj" and c.lower_ in ("it", "that")
+                                           for c in root.children):  # fmt: skip
+        head = next((c for c in root.children if c.dep_ == "attr"), None)  # "It's a Moto G"
+    elif any(c.dep_ in ("nsubj", "nsubjpass", "aux") for c in root.children):
+        return False  # a full clause: the ordinary rules read it
+    elif root.pos_ == "VERB" and root.tag_ != "VBG" and not root.text[:1].isupper():
+        return False
+    if head is None:
+        return False
+    me = [Ref(ctx.speaker, "PERSON")]
+    cl = Clause(root, {root.i})
+    relation = slot.relation
+    if relation in ("use phone", "drive", "?device"):
+        got = ev.device(head)
+        if got is None or (relation != "?device" and got[0] != relation):
+            return False
+        _emit(ctx, me, got[0], slot.kind, got[1], cl, root)
+        return True
+    if relation in ("live in", "plan to live in", "work at", "study at", "be from"):
+        if not (head.pos_ == "PROPN" or head.text[:1].isupper()):
+            return False
+        name = ev.name_span(head) if head.pos_ == "PROPN" else head.text
+        if relation == "live in" or relation == "plan to live in":
+            ctx.discourse.add_place(ctx.at(head), name)
+        rel = relation.removeprefix("plan to ")
+        if relation.startswith("plan to "):
+            cl.plan = True
+        _emit(ctx, me, rel, slot.kind, name, cl, root)
+        if relation == "study at":  # "Edinburgh, for the data science MSc."
+            for o in _pobjs(head, "for", "in") + _pobjs(root, "for", "in"):
+                field = ev._degree_field(o, root, ctx) if ev._degree(o) else None
+                if field:
+                    _emit(ctx, me, "study", slot.kind, field, cl, root)
+        return True
+    if relation == "study":  # "Architecture, at TU Delft."
+        text = object_text(head, ctx) if head.pos_ in ("NOUN", "PROPN") else None
+        if not text:
+            return False
+        _emit(ctx, me, "study", slot.kind, text, cl, root)
+        for o in _pobjs(head, "at") + _pobjs(root, "at"):
+            if o.pos_ == "PROPN":
+                _emit(ctx, me, "study at", slot.kind, ev.name_span(o), cl, root)
+        return True
+    if relation == "work as":
+        text = object_text(head, ctx) if head.pos_ in ("NOUN", "PROPN") else None
+        if not text:
+            return False
+        _emit(ctx, me, "work as", slot.kind, text, cl, root)
+        return True
+    if relation.startswith("have "):  # "What's your dog called?" / "Mango."
+        if head.pos_ != "PROPN" and not head.text[:1].isupper():
+            return False
+        kind = relation[5:]
+        rel = relation if kind != "pet" else "have"
+        _emit(ctx, me, rel, slot.kind, _proper(head), cl, root)
+        return True
+    return False
+
+
+_NEGATIVE_ANSWERS = {"no", "nope", "nah", "not", "none", "nothing", "dunno", "idk", "never"}
+
+
+def _fragment_identity(sent: Span, ctx: SentenceContext) -> None:
+    """ "Single and thriving.", "Vegan now.": a verbless line about the speaker."""
+    root = sent.root
+    first = next((t for t in sent if not t.is_punct), None)
+    if first is None or root.pos_ not in ("ADJ", "NOUN") or first.i != root.i or not ctx.speaker:
+        return
+    if any(c.dep_ in ("nsubj", "det", "poss") for c in root.children):
+        return
+    me = [Ref(ctx.speaker, "PERSON")]
+    cl = Clause(root, {root.i})
+    if root.lower_ == "single":
+        _emit(ctx, me, "be", "state", "single", cl, root)
+        _emit(ctx, me, "date", "end", ANY_OBJECT, cl, root)
+    elif root.lower_ in lx.DIETS:
+        _emit(ctx, me, "follow diet", "state", lx.DIETS[root.lower_], cl, root)
 
 
 def _hypothetical(sent: Span) -> bool:
-    return any(t.lower_ in lx.HYPOTHETICAL_WORDS for t in sent)
+    return any(t.lower_ in lx.HYPOTHETICAL_WORDS and not _clause_hedge(t) for t in sent)
+
+
+def _clause_hedge(tok: Token) -> bool:
+    """ "thinking"/"considering" as a verb hedges its own clause only."""
+    return tok.lower_ in _CLAUSE_HEDGES and tok.pos_ == "VERB"
+
+
+def _hedged(verb: Token) -> bool:
+    """Whether a clause lies under a hedging verb ("I'm thinking of going vegan")."""
+    t = verb
+    for _ in range(12):
+        if _clause_hedge(t):
+            return True
+        if t.head is t:
+            return False
+        t = t.head
+    return False
 
 
 def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
     cl = analyse(verb)
-    if cl.skip:
+    if cl.skip or _hedged(verb):
         return
     lemma = verb.lemma_.lower()
     if (
@@ -94,9 +239,26 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         return
     subject_toks = _subjects(verb)
     subjects = [r for s in subject_toks if (r := _subject_ref(s, verb, ctx))]
+    if not subject_toks and _elliptic(verb) and ctx.speaker:
+        subjects = [
+            Ref(ctx.speaker, "PERSON")
+        ]  # "Just moved to Gdańsk", "Living in Brighton means"
+    everyday = _everyday(verb, cl, ctx, lemma)
+    for cand in everyday:
+        if cand.subject is not None:
+            own = Clause(verb, set(cl.anchors)) if lemma == "visit" else cl  # "visiting us in X"
+            _emit(ctx, [cand.subject], cand.relation, cand.kind, cand.object, own, verb)
+    if (
+        lemma == "see"
+        and cl.negated
+        and any(d.lower_ in ("anyone", "anybody") for d in _children(verb, "dobj"))
+    ):  # "I'm not seeing anyone": not dating
+        subjects_now = [r for s in subject_toks if (r := _subject_ref(s, verb, ctx))]
+        _emit(ctx, subjects_now, "date", "end", ANY_OBJECT, Clause(verb, set(cl.anchors)), verb)
+        return
     if not subjects:
         return
-    cands: list[Candidate] = []
+    cands: list[Candidate] = [(c.relation, c.kind, c.object) for c in everyday if c.subject is None]
     if lemma in ("be", "get", "become"):
         cands.extend(_copula(verb, cl))
         for c in verb.children:  # "I got divorced", "I got fired" parsed as acomp
@@ -114,6 +276,39 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
             _emit(ctx, [me], relation, kind, partner.name, cl, verb)
     for relation, kind, obj in cands:
         _emit(ctx, subjects, relation, kind, obj, cl, verb)
+
+
+def _everyday(verb: Token, cl: Clause, ctx: SentenceContext, lemma: str) -> list[ev.Cand]:
+    """Candidates from :mod:`.everyday` (homes, work, diets, hobbies, devices, study, kin)."""
+    out = ev.devices(verb, cl, ctx) + ev.diets(verb, cl, ctx) + ev.hobbies(verb, cl, ctx)
+    out += ev.homes(verb, cl, ctx) + ev.work(verb, cl, ctx) + ev.study(verb, cl, ctx)
+    if lemma == "be":
+        out += ev.copula_device(verb, ctx) + ev.copula_hobby(verb, ctx) + ev.copula_role(verb, ctx)
+        out += ev.copula_kin(verb, ctx)
+    return out
+
+
+def _elliptic(verb: Token) -> bool:
+    """A clause with the speaker left out, as chat does: "Just moved to Gdańsk!", "Got
+    bumped up to Staff Designer", "Moving to Oslo in June!"; a gerund subject ("Living in
+    Brighton means ..."). Only the speaker is ever left out this way."""
+    if verb.dep_ == "csubj" and verb.tag_ == "VBG":
+        return True
+    if verb.dep_ not in ("ROOT", "advcl") or verb.tag_ not in ("VBD", "VBN", "VBG"):
+        return False
+    if any(c.dep_ in ("mark", "nsubj", "nsubjpass", "expl") for c in verb.children):
+        return False
+    for t in verb.sent:
+        if t.i >= verb.i:
+            return True
+        if (
+            t.is_punct
+            or t.pos_ in ("ADV", "INTJ", "CCONJ")
+            or (t.head.i == verb.i and t.dep_ in ("aux", "auxpass"))
+        ):
+            continue
+        return False
+    return True
 
 
 def _subject_ref(tok: Token, verb: Token, ctx: SentenceContext) -> Ref | None:
@@ -256,16 +451,30 @@ def _copula(verb: Token, cl: Clause) -> list[Candidate]:
                 else:
                     names = [t for t in c.lefts if t.dep_ == "compound" and t.pos_ == "PROPN"]
                     ctx_free += [(rel, "state", names[-1])] if names else []
+            elif low in lx.DIETS or _hyphen_text(c) in lx.DIETS:
+                continue  # diets: everyday.diets ("follow diet")
             elif (low in lx.IDENTITY or lem in lx.IDENTITY) and not get:
                 out.append(("be", "state", low))
+                if low == "single":  # single: not dating anyone (closes a "date" fact)
+                    out.append(("date", "end", ANY_OBJECT))
             elif lem in lx.OCCUPATIONS and c.pos_ == "NOUN" and not get:
                 ctx_free.append(("work as", "state", c))
-                ctx_free += [("work at", "state", o) for o in _pobjs(c, "at", "for", "with")]
+                orgs = _pobjs(c, "at", "for", "with") or _pobjs(verb, "at", "for")
+                ctx_free += [("work at", "state", o) for o in orgs]
         elif c.dep_ == "prep" and low == "from" and not get:
             ctx_free += [("be from", "state", o) for o in _children(c, "pobj") if o.pos_ == "PROPN"]
         elif c.dep_ == "prep" and low == "into" and not get:
             ctx_free += [("like", "state", o) for o in _children(c, "pobj")]
+            out += [("like", "state", t) for g in _children(c, "pcomp")  # "into birdwatching"
+                    if g.tag_ == "VBG" and (t := g.text.lower())]  # fmt: skip
     return out + [(r, k, o) for r, k, o in ctx_free]  # type: ignore[misc]
+
+
+def _hyphen_text(tok: Token) -> str:
+    doc = tok.doc
+    if tok.i + 2 < len(doc) and doc[tok.i + 1].text == "-" and not doc[tok.i].whitespace_:
+        return f"{tok.lower_}-{doc[tok.i + 2].lower_}"
+    return tok.lower_
 
 
 def _misparsed_to(adj: Token) -> list[str]:
@@ -351,15 +560,21 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
             if x.pos_ == "VERB" and (text := gerund_text(x, ctx)):
                 out.append((lx.VERB_RULES[(lemma, "", "dobj")].relation, "state", text))
     if lemma == "bear":
-        return out + _born(verb, ctx)
+        born = _born(verb, ctx)
+        return out + born + _here_there(verb, lemma, prt, born, ctx)
     out.extend(_role_verb(verb, cl))
     if lemma == "do" and verb.tag_ == "VBN":
         out.extend(_done_with(verb, ctx))
-    for p in _children(verb, "prep"):
+    preps = _children(verb, "prep") + [
+        p for a in verb.children if a.dep_ == "advmod" and a.lower_ in _DIRECTION_ADVS
+        for p in _children(a, "prep")
+    ]  # fmt: skip
+    degree = any(ev._degree(d) for d in _children(verb, "dobj"))
+    for p in preps:
         prep = p.lower_
         rule = lx.VERB_RULES.get((lemma, prt, prep)) or lx.VERB_RULES.get((lemma, "", prep))
-        if rule is None:
-            continue
+        if rule is None or (degree and rule.relation == "work at"):
+            continue  # "starting a nursing degree at Cardiff": study (everyday.study)
         if rule.relation == "work at" and rule.kind == "end":  # "retired from teaching"
             ended = [r for c in _children(p, "pobj", "pcomp") if (r := role_of(c))]
             if ended:
@@ -370,14 +585,21 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
                 continue  # "for three years" is a time, not an employer
             relation = rule.relation
             if rule.obj == "place" and o.pos_ != "PROPN":
-                continue
+                homes = _pobjs(o, "in") if o.lemma_.lower() in lx.HOME_NOUNS else []
+                out += [(relation, rule.kind, ev.name_span(h)) for h in homes if h.pos_ == "PROPN"]
+                continue  # "I live on my own in a tiny flat in Splott"
+            if rule.obj == "place" and (
+                ev._device_word(o)
+                or (o.ent_type_ == "ORG" and (rule.relation, rule.kind) == ("live in", "start"))
+            ):
+                continue  # "moved over from a Motorola", "moved to Deloitte" (work)
             if (
                 (lemma, prep) == ("go", "to")
                 and verb.tag_ in ("VBZ", "VBP")
                 and o.ent_type_ == "ORG"
             ):
                 relation = "study at"  # "my daughter goes to Harvard"
-            text = object_text(o, ctx)
+            text = ev.name_span(o) if o.pos_ == "PROPN" and not ctx.quotes else object_text(o, ctx)
             if text and not (relation in lx.GENERIC_EVENT_RELATIONS and _generic(o, text)):
                 out.append((relation, rule.kind, text))
             if relation == "work as":  # "work as a nurse at X", "hired as an analyst at X"
@@ -386,7 +608,30 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
                     for q in _pobjs(o, "at", "for")
                     if (t := object_text(q, ctx))
                 ]
+    out.extend(_here_there(verb, lemma, prt, out, ctx))
     return out
+
+
+def _here_there(verb: Token, lemma: str, prt: str, found: list[Candidate],
+                ctx: SentenceContext) -> list[Candidate]:  # fmt: skip
+    """ "Moved here in October", "we live there now", "we were both born there": the place
+    is the latest one the message named (a proper noun after in/to/from, a place the NER
+    marks, the answer to "where do you live?")."""
+    adv = next(
+        (c for c in verb.children if c.dep_ == "advmod" and c.lower_ in ("here", "there")), None
+    )
+    if adv is None or any(r for r, _, _ in found if r in ("live in", "be born in", "grow up in")):
+        return []
+    for prep in ("in", "to"):
+        rule = lx.VERB_RULES.get((lemma, prt, prep)) or lx.VERB_RULES.get((lemma, "", prep))
+        if (
+            rule is not None
+            and rule.obj in ("place", "any")
+            and rule.relation in ("live in", "be born in", "grow up in")
+        ):
+            place = ctx.discourse.place_before(ctx.at(adv))
+            return [(rule.relation, rule.kind, place)] if place else []
+    return []
 
 
 def role_of(tok: Token) -> str | None:
@@ -651,6 +896,12 @@ def _typed_object(
     """Check an object against the rule's type; named pets/kin become "have <kin>" facts."""
     if _temporal_at(d, ctx) is not None:
         return None
+    if kind == "poss" and d.pos_ == "PRON" and d.lower_ in ("him", "her"):
+        ref = coref(d, ctx)  # "Fritz, a grey kitten. We got him in May."
+        a = ctx.discourse.person_before(ctx.at(d), d.lower_, set()) if ref else None
+        if a is not None and a.kind and (a.kind in lx.PETS or a.kind in lx.PET_BREEDS):
+            return f"have {a.kind}", a.name
+        return None
     if kind == "poss":
         kin_tok = d if (d.pos_ == "NOUN" and _named(d)) else _kin_of_name(d)
         if kin_tok is not None and (name := _named(kin_tok) or (d if d is not kin_tok else None)):
@@ -662,7 +913,8 @@ def _typed_object(
             return rel, _proper(name)
         word = d.lower_
         if not (
-            {word, d.lemma_.lower()} & (lx.PETS | lx.POSSESSIONS | lx.CONDITIONS | set(lx.KIN))
+            {word, d.lemma_.lower()}
+            & (lx.PETS | lx.PET_BREEDS | lx.POSSESSIONS | lx.CONDITIONS | set(lx.KIN))
         ):
             return None
         if _kin_norm(d) and any(c.dep_ == "poss" for c in d.children):
@@ -670,7 +922,10 @@ def _typed_object(
     elif kind == "org" and d.pos_ != "PROPN":
         if d.lemma_.lower() not in lx.WORKPLACE_NOUNS:
             return None  # "joined a gym", but "joined the climate lab"
-    elif kind in ("place", "person", "job") and d.pos_ != "PROPN":
+    elif kind == "job" and d.pos_ != "PROPN":
+        if d.lemma_.lower() not in lx.WORKPLACE_NOUNS or not _definite(d):
+            return None  # "quit the hotel kitchen", but not "quit smoking"
+    elif kind in ("place", "person") and d.pos_ != "PROPN":
         return None
     if kind == "org" and d.pos_ == "PROPN":
         words = {w.lower() for w in _proper(d).split()}
@@ -680,10 +935,23 @@ def _typed_object(
     return (relation, text) if text else None
 
 
+def _definite(tok: Token) -> bool:
+    return any(
+        c.dep_ in ("det", "poss") and c.lower_ not in lx.INDEFINITE_DETS for c in tok.children
+    )
+
+
 def _death(verb: Token, cl: Clause, ctx: SentenceContext) -> None:
     """ "Our cat died", "my dog Max passed away": the owner no longer has them."""
     for s in _subjects(verb):
         kin_tok = s if (s.pos_ == "NOUN" and _kin_norm(s)) else _kin_of_name(s)
+        if kin_tok is None and s.pos_ == "PROPN" and not cl.negated:
+            known = ctx.refs.get(_proper(s))  # "Otto died": Otto was named as Jule's pug earlier
+            if known is not None and known.alias and "'s " in known.alias:
+                owner, _, kin = known.alias.rpartition("'s ")
+                if kin in lx.PETS or kin in lx.PET_BREEDS:
+                    _emit(ctx, [Ref(owner, "PERSON")], f"have {kin}", "end", known.name, cl, verb)
+            continue
         if kin_tok is None or cl.negated:
             continue
         owner, kin = _owner(kin_tok, ctx), _kin_norm(kin_tok)
@@ -729,6 +997,17 @@ def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, o
         return  # "I loved the concert", "I'm loving it": reactions, not tastes
     if relation == "do" and verb.tag_ != "VBG":
         return  # "do" names a hobby only in "I've been doing yoga"
+    if relation == "do" and (
+        not is_progressive(verb)
+        or any(c.lower_ in ("a", "an") for o in _children(verb, "dobj") for c in o.subtree)
+    ):
+        return  # "doing a half marathon" is an event, a hobby is a mass noun ("doing yoga")
+    if (
+        relation in ("like", "dislike")
+        and "'s " in obj
+        and any(s.name == obj.partition("'s ")[0] for s in subjects)
+    ):
+        return  # "I love my kids": not a taste
     if relation == "have" and kind == "state" and verb.tag_ == "VBD" and not cl.negated:
         return  # "I had a few friends over"
     if cl.plan and negated:

@@ -43,6 +43,13 @@ RELATION_SYNONYMS: dict[str, str] = {
     "work as": "have job title",
     "be employed as": "have job title",
     "have job": "have job title",
+    # Hobbies: "I've been doing yoga", "I practice judo", "I play the cello" and "I took up
+    # running" all answer "what are her hobbies?"; one relation keeps them together.
+    "do": "have hobby",
+    "practice": "have hobby",
+    "practise": "have hobby",
+    "play": "have hobby",
+    "take up": "have hobby",
 }
 
 #: Relations a subject holds with one object at a time: a new object
@@ -50,7 +57,7 @@ RELATION_SYNONYMS: dict[str, str] = {
 #: new object is simply added, and only an explicit negation closes one.
 SINGLE_VALUED: frozenset[str] = frozenset(
     {
-        "live in", "work at", "have job title", "be married to", "date", "be engaged to", "be born in", "be born on",
+        "live in", "work at", "have job title", "follow diet", "use phone", "be married to", "date", "be engaged to", "be born in", "be born on",
         "be named", "study at", "go to school at", "be age", "be years old", "drive", "own car",
         "be ceo of", "be head of", "be president of", "manage", "lead", "be partner of",
     }
