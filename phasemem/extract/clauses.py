@@ -75,9 +75,10 @@ def _kin_norm(tok: Token) -> str | None:
     norm = lx.KIN.get(word) or (lx.KIN.get(tok.lemma_.lower()) if word not in lx.PETS else None)
     if norm is None:
         lemma = tok.lemma_.lower()
-        if tok.pos_ == "PROPN":
+        if tok.pos_ == "PROPN" or not ({word, lemma} & (lx.PETS | lx.PET_BREEDS)):
             return None  # "Pepper" the name, not a pepper
-        return lemma if ({word, lemma} & (lx.PETS | lx.PET_BREEDS)) else None
+        comp = [c.lower_ for c in tok.children if c.dep_ == "compound" and c.lower_ in lx.PETS]
+        return f"{comp[0]} {lemma}" if comp else lemma  # "guinea pig"
     i, j = _hyphen_word(tok)
     text = tok.doc[i : j + 1].text
     return text.lower().replace(word, norm) if "-" in text else norm
@@ -384,7 +385,7 @@ def _subjects(verb: Token) -> list[Token]:
         return subs
     if verb.dep_ in ("conj", "xcomp") and verb.head is not verb:
         return _subjects(verb.head)
-    if (  # "I'm at Imperial doing a master's", "Ifeoma is at Leeds studying law"
+    if (  # "I'm at Imperial doing a master's", "volunteering at a shelter"
         verb.dep_ == "advcl"
         and verb.tag_ == "VBG"
         and verb.i > verb.head.i
@@ -431,7 +432,9 @@ def analyse(verb: Token) -> Clause:
         glem = gov.lemma_.lower()
         if glem in lx.START_VERBS:
             cl.starting = True
-        elif glem in lx.STOP_VERBS or glem == "use":
+        elif glem in lx.STOP_VERBS or (
+            glem == "use" and not any(c.dep_ == "dobj" for c in gov.children)
+        ):  # "used to live", but not "use it to teach people"
             cl.ending = True
         elif glem in lx.LEAVE_VERBS and verb.tag_ == "VBG":
             cl.ending = True  # "I've left teaching", "I gave up climbing"
@@ -445,7 +448,15 @@ def analyse(verb: Token) -> Clause:
         for c in t.children:
             if c.dep_ == "neg":
                 cl.negated = True
-            elif c.dep_ in ("advmod", "npadvmod") and c.lower_ in lx.ENDING_ADVERBS:
+            elif (
+                c.dep_ in ("advmod", "npadvmod")
+                and c.lower_ in lx.ENDING_ADVERBS
+                and (
+                    c.lower_ != "longer"
+                    or any(g.lower_ in ("no", "any") for g in c.children)
+                    or (c.i > 0 and c.doc[c.i - 1].lower_ in ("no", "any"))
+                )
+            ):  # "no longer", but not "running longer"
                 cl.ending = True
             elif c.tag_ == "MD" or c.lower_ == "'d":
                 low = c.lemma_.lower()

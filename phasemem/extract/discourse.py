@@ -96,10 +96,13 @@ def bare_name(chunk: str) -> str | None:
 
 
 class Slot(NamedTuple):
-    """What a question asks about: the answer's fragment is ``relation``'s object."""
+    """What a question asks about: the answer's fragment is ``relation``'s object, or, for
+    a yes/no question ("Did you grow up in Sapporo?"), ``object`` is given and a "yes"
+    answer states it."""
 
     relation: str
     kind: str  # state | start
+    object: str | None = None
 
 
 #: (pattern on the question, relation, kind). The question must be about the listener
@@ -160,6 +163,26 @@ _THIRD_PERSON_RE = re.compile(r"\b(?:he|she|they|his|her|their|him|them)\b", re.
 _LAST_QUESTION_RE = re.compile(r"[^.!?]*\?")
 
 
+#: Yes/no questions that state a fact about the listener: "Did you grow up in Sapporo?",
+#: "Are you from Aberystwyth?", "Do you still live in Leeds?", "Do you work at Zara?".
+_YES_NO_RE = re.compile(
+    r"\b(?i:did|do|are|were|have) you (?:still |actually |originally |also )?(?P<verb>grow up|grew up"
+    r"|live|lived|living|from|born|work|working|study|studying)(?: (?:in|at|for))? (?P<obj>"
+    r"(?:[A-Z][\w'’.-]*)(?: (?:[A-Z][\w'’.-]*|of|de|la))*)\s*(?:originally\s*)?\?",
+)
+_YES_NO_RELATION = {
+    "grow up": "grow up in", "grew up": "grow up in", "live": "live in", "lived": "live in",
+    "living": "live in", "from": "be from", "born": "be born in", "work": "work at",
+    "working": "work at", "study": "study at", "studying": "study at",
+}  # fmt: skip
+#: How a "yes" starts: "Yes", "Yep", "Born and raised", "That's right", "I did".
+YES_RE = re.compile(
+    r"^\W*(?:yes|yeah|yep|yup|yea|correct|exactly|indeed|sure|that's right|that is right"
+    r"|i do|i did|i am|i was|born and (?:raised|bred)|definitely|absolutely)\b",
+    re.IGNORECASE,
+)
+
+
 def slot_of(previous: str | None) -> Slot | None:
     """The relation the previous turn's last question asks about, if it is one we know."""
     if not previous or "?" not in previous:
@@ -168,6 +191,9 @@ def slot_of(previous: str | None) -> Slot | None:
     if not questions:
         return None
     q = questions[-1].strip()
+    m = _YES_NO_RE.search(q)
+    if m is not None:
+        return Slot(_YES_NO_RELATION[m.group("verb").lower()], "state", m.group("obj"))
     for pattern, relation, kind in _SLOTS:
         m = pattern.search(q)
         if m is None:

@@ -248,10 +248,10 @@ def owned_mentions(sent: object, ctx: SentenceContext) -> list[tuple[Cand, Token
         pet = tok.lemma_.lower()
         if ctx.speaker and (pet in lx.PETS or pet in lx.PET_BREEDS) and tok.pos_ == "NOUN":
             named = any(c.dep_ in ("appos", "acl") for c in tok.children) or (
-                tok.dep_ == "compound" and tok.head.pos_ == "PROPN"
+                tok.dep_ in ("compound", "appos") and tok.head.pos_ == "PROPN"
             )
             if not named and tok.head.lemma_.lower() not in ("die", "pass"):
-                out.append((Cand(me, "have", "state", tok.lower_), tok))
+                out.append((Cand(me, "have", "state", _kin_norm(tok) or tok.lower_), tok))
     return out
 
 
@@ -569,8 +569,8 @@ def work(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
     lemma, prt = verb.lemma_.lower(), _particle(verb)
     out: list[Cand] = []
     if lemma in ("move", "switch", "jump", "defect") and not cl.plan:
-        for o in _pobjs(verb, "to"):  # "I moved to Deloitte", "jumped ship to PwC"
-            if o.ent_type_ == "ORG" or (lemma == "jump" and o.text[:1].isupper()):
+        for o in _pobjs(verb, "to"):  # "I moved to Deloitte, senior auditor", "jumped ship to PwC"
+            if moved_to_employer(o) or (lemma == "jump" and o.text[:1].isupper()):
                 out.append(Cand(None, "work at", "start", name_span(o)))
     if lemma in ("accept", "take", "sign"):  # "accepted an offer from the Museum"
         for d in _children(verb, "dobj"):
@@ -601,6 +601,21 @@ def work(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
             elif o.ent_type_ == "ORG" and any(c.lower_ in ("now", "still") for c in verb.children):
                 out.append(Cand(None, "work at", "state", name))
     return out
+
+
+_WORK_CUES = lx.WORK_NOUNS | lx.ROLE_HEADS | lx.OCCUPATIONS | {
+    "job", "work", "company", "firm", "employer", "offer", "salary", "hired", "contract",
+    "promotion", "promoted", "career", "notice", "interview", "onboarding", "badge",
+}  # fmt: skip
+
+
+def moved_to_employer(o: Token) -> bool:
+    """ "moved to Deloitte three weeks ago, assistant manager in audit": a move to an
+    organisation is a job change when the sentence talks about work; the small model calls
+    many towns ORG ("I just moved to Bergen!"), so the NER label alone is not enough."""
+    if o.ent_type_ != "ORG":
+        return False
+    return any(t.lower_ in _WORK_CUES or t.lemma_.lower() in _WORK_CUES for t in o.sent)
 
 
 def copula_role(verb: Token, ctx: SentenceContext) -> list[Cand]:

@@ -85,7 +85,7 @@ VERB_RULES: dict[tuple[str, str, str], Rule] = {
     ("get", "", "dobj"): Rule("have", "start", "poss"),
     ("open", "", "dobj"): Rule("have", "start", "poss"),
     ("run", "", "dobj"): Rule("have", "state", "poss"),
-    ("play", "", "for"): Rule("play for", "state", "any"),
+    ("play", "", "for"): Rule("play for", "state", "place"),  # a named team
     ("buy", "", "dobj"): Rule("have", "start", "poss"),
     ("sell", "", "dobj"): Rule("have", "end", "poss"),
     ("have", "", "dobj"): Rule("have", "state", "poss"),
@@ -199,7 +199,7 @@ ROLE_VERBS = {
 WORKPLACE_NOUNS = {
     "lab", "laboratory", "company", "firm", "startup", "start-up", "agency", "hospital",
     "clinic", "department", "bank", "consultancy", "newsroom", "ministry", "charity",
-    "nonprofit", "ngo", "practice", "studio", "bakery", "restaurant", "office", "school",
+    "nonprofit", "ngo", "studio", "bakery", "restaurant", "office", "school",
     "university", "institute", "council", "paper", "newspaper", "magazine", "publisher",
     "factory", "plant", "warehouse", "shop", "store", "museum", "library", "kitchen", "hotel",
     "salon", "site", "surgery", "embassy", "consulate", "brewery", "café", "cafe", "bar", "pub",
@@ -251,11 +251,11 @@ PETS = {
 }  # fmt: skip
 #: Breeds and kinds people name instead of the species ("our lurcher Bramble").
 PET_BREEDS = {
-    "poodle", "labrador", "lab", "retriever", "collie", "spaniel", "terrier", "beagle", "pug",
+    "poodle", "labrador", "retriever", "collie", "spaniel", "terrier", "beagle", "pug",
     "dachshund", "greyhound", "lurcher", "whippet", "husky", "corgi", "schnauzer", "chihuahua",
     "bulldog", "boxer", "dalmatian", "rottweiler", "shepherd", "alsatian", "setter", "pointer",
     "sheepdog", "cockapoo", "labradoodle", "tabby", "siamese", "persian", "ragdoll", "budgie",
-    "rat", "mouse", "gerbil", "axolotl", "tarantula", "duck", "chicken", "goat", "sheep",
+    "rat", "gerbil", "axolotl", "tarantula", "duck", "chicken", "goat", "sheep",
     "cockatoo", "macaw", "iguana", "frog", "newt", "alpaca", "donkey", "cow",
 }  # fmt: skip
 #: Things whose possession is worth remembering ("I have a car", "we bought a house").
@@ -265,7 +265,7 @@ POSSESSIONS = {
     "farm", "garden", "business", "shop", "store", "restaurant", "bakery", "studio", "tattoo",
     "scooter", "rv", "yacht", "minivan", "suv", "jeep", "tesla", "printer", "kayak", "canoe",
     "drone", "telescope", "caravan", "campervan", "allotment", "e-bike", "ebike", "salon",
-    "cafe", "café", "pub", "bar",
+    "cafe", "café",
 }  # fmt: skip
 #: Conditions: "I have asthma" -> (have, asthma).
 CONDITIONS = {
@@ -361,7 +361,7 @@ WORK_NOUNS = {
 FORMER = {"old", "former", "previous", "last", "ex"}
 #: Diets: "I'm vegan", "I went keto", "the only veggie"; normalised names.
 DIETS = {
-    "vegan": "vegan", "vegetarian": "vegetarian", "veggie": "vegetarian", "veg": "vegetarian",
+    "vegan": "vegan", "vegetarian": "vegetarian", "veggie": "vegetarian",
     "pescatarian": "pescatarian", "pescetarian": "pescatarian", "keto": "keto",
     "paleo": "paleo", "gluten-free": "gluten-free", "dairy-free": "dairy-free",
     "plant-based": "plant-based", "flexitarian": "flexitarian", "carnivore": "carnivore",
@@ -406,12 +406,12 @@ CAR_MAKES = {
 }  # fmt: skip
 CAR_MODELS = {
     "civic", "corolla", "golf", "polo", "octavia", "fabia", "yaris", "leaf", "prius", "mustang",
-    "f-150", "rav4", "camry", "clio", "zoe", "passat", "focus", "fiesta", "enyaq", "ioniq",
+    "f-150", "rav4", "camry", "clio", "passat", "focus", "fiesta", "enyaq", "ioniq",
     "ev6", "outback", "forester", "cr-v", "jazz", "micra", "qashqai", "juke", "panda", "punto",
     "astra", "corsa", "twingo", "megane", "kuga", "transit", "wrangler", "cherokee", "tacoma",
     "tundra", "accord", "sandero", "duster", "beetle", "tiguan", "id.4", "id.3", "e-208",
-    "cayenne", "model", "impreza", "miata", "mx-5", "swift", "picanto", "sportage", "tucson",
-    "i30", "i10", "kona", "niro", "e-golf", "up", "mégane", "berlingo", "c3", "v70", "v60",
+    "cayenne", "impreza", "miata", "mx-5", "swift", "picanto", "sportage", "tucson",
+    "i30", "i10", "kona", "niro", "e-golf", "mégane", "berlingo", "c3", "v70", "v60",
     "v90", "xc40", "xc60", "xc90", "240", "9-3", "9-5", "defender", "discovery", "evoque",
 }  # fmt: skip
 #: Phone makes and lines: "a Pixel 7", "iPhone 13 Pro", "Galaxy S23", "Fairphone 4".
@@ -423,7 +423,7 @@ PHONE_MAKES = {
 #: Verbs that get (start), keep (state) or lose (end) a car or phone.
 DEVICE_START = {"buy", "get", "order", "lease", "pick", "switch", "upgrade", "treat", "adopt",
                 "inherit", "receive", "gift", "collect"}  # fmt: skip
-DEVICE_STATE = {"have", "own", "drive", "use", "rock", "love", "park", "squeeze", "charge", "keep"}
+DEVICE_STATE = {"have", "own", "drive", "use", "rock", "park", "squeeze", "charge"}
 DEVICE_END = {"sell", "trade", "scrap", "crash", "total", "return", "lose", "break", "give",
               "pass", "donate", "smash"}  # fmt: skip
 #: Degree words: "a nursing degree at Cardiff", "doing a master's in global health".
@@ -476,22 +476,33 @@ _IRREGULAR = (
     "|divorced|laid|fired|retired|joined|hired|adopted|graduated|studied|moved|lived|gave"
 )
 _STEMS = sorted(
-    {(k[0][:-1] if k[0].endswith("e") else k[0]) for k in VERB_RULES if k[0] not in ("have", "do", "go", "stand", "bear")}
+    {(k[0][:-1] if k[0].endswith("e") else k[0]) for k in VERB_RULES
+     if k[0] not in ("have", "do", "go", "stand", "bear", "give", "get", "open", "run")}
     | {"fan", "favorite", "favourite", "allerg", "job", "used to", "no longer", "anymore",
        "doing", "going", "goes", "go to", "done with", "last day", "first day", "promot", "seeing", "trip", "vacation", "holiday", "honeymoon", "into", "from", "can't stand", "cannot stand"}
     | set(KIN) | PETS | POSSESSIONS | OCCUPATIONS | IDENTITY | CONDITIONS | set(ROLE_FIELDS)
-    | PET_BREEDS | set(DIETS) | CAR_MAKES | PHONE_MAKES | HOBBY_NOUNS | DEGREE_NOUNS
-    | {"hobby", "hobbies", "passion", "taken over", "took up", "taking up", "here in", "home",
-       "place in", "flat in", "team at", "boss at", "colleagues at", "office at", "manager at",
-       "quits", "propos", "redundant", "notice", "transferr", "uni", "universit", "college",
-       "my thing", "car", "phone", "single", "called", "named", "flatmate", "housemate"},
+    | {"gave up", "give up", "giving up", "given up", "got", "get", "getting", "gotten",
+       "took up", "taking up", "taken up", "taken over", "opened", "runs", "run a", "hobby",
+       "hobbies", "here in", "place in", "flat in", "house in", "home", "team at", "boss at",
+       "colleagues at", "office at", "manager at", "quits", "propos", "redundant", "notice",
+       "transferr", "universit", "college", "my thing", "phone", "single", "called", "named",
+       "flatmate", "housemate", "degree", "master's"},
+    key=len,
+    reverse=True,
+)  # fmt: skip
+#: Whole words (short ones would match inside others: "ma" in "make", "Kia" in "Kiara").
+_WORDS = sorted(
+    PET_BREEDS | set(DIETS) | CAR_MAKES | CAR_MODELS | PHONE_MAKES | HOBBY_NOUNS | DEGREE_NOUNS
+    | {"uni"},
     key=len,
     reverse=True,
 )  # fmt: skip
 #: Cheap test run before parsing: a message that matches none of these cannot
 #: produce a fact under the rules, so it is never parsed.
 TRIGGER_RE = re.compile(
-    r"\b(?:" + _IRREGULAR + "|" + "|".join(re.escape(s) for s in _STEMS) + r")", re.IGNORECASE
+    r"\b(?:" + _IRREGULAR + "|" + "|".join(re.escape(s) for s in _STEMS) + r")"
+    r"|\b(?:" + "|".join(re.escape(w) for w in _WORDS) + r")\b|iphone",
+    re.IGNORECASE,
 )
 #: "I'm a tax associate at EY", "been head of department at Lycée Pasteur": a role with an
 #: employer, whatever the role word (role nouns are too many to list as triggers).

@@ -9,6 +9,7 @@ an unasked-for fact is worse than a missed one.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from phasemem.extract import everyday as ev
@@ -35,14 +36,14 @@ from phasemem.extract.clauses import (
     object_text,
     resolve,
 )
-from phasemem.extract.discourse import Slot
+from phasemem.extract.discourse import YES_RE, Slot
 from phasemem.extract.types import ANY_OBJECT, ExtractedFact
 
 Candidate = tuple[str, str, str]  # relation, kind, object text
 _GOVERNORS = lx.START_VERBS | lx.STOP_VERBS | {
     "use", "plan", "intend", "go", "want", "hope", "try", "need", "wish", "decide", "get",
 }  # fmt: skip
-_PLANNABLE = {"live in", "work at", "study at", "study", "visit", "work as"}
+_PLANNABLE = {"live in", "work at", "study at", "study", "visit", "work as", "be married to"}
 _TIME_MARKS = {"when", "once", "whenever", "until", "before", "after", "while", "as"}
 _SPECIFIC_DEPS = {"prep", "relcl", "acl"}
 _GET_FORMS = {"get", "gets", "got", "gotten", "getting"}  # an AUX "getting" keeps its form as lemma
@@ -71,6 +72,17 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
     for tok in sent:  # "I met my friend Lily": the name is a fact even without a verb rule
         if tok.pos_ == "NOUN" and _kin_norm(tok) and tok.i not in ctx.used_names and _named(tok):
             resolve(tok, ctx)
+        elif (  # "Oscar, my guinea pig", "Jamal, my roommate": the name comes first
+            tok.pos_ == "NOUN" and tok.dep_ == "appos" and tok.head.pos_ == "PROPN"
+            and (kin := _kin_norm(tok)) and (owner := _owner(tok, ctx))
+            and tok.i not in ctx.used_names
+        ):  # fmt: skip
+            name = _proper(tok.head)
+            if name.lower() != owner.lower():
+                rel = lx.KIN_RELATION.get(kin, f"have {kin}")
+                _emit(ctx, [Ref(owner, "PERSON")], rel, "state", name, Clause(tok, {tok.i}), tok)
+                ctx.discourse.add_person(ctx.at(tok.head), name, kin, owner)
+                ctx.used_names.add(tok.i)
     mentions = (
         ev.owned_mentions(sent, ctx) + ev.home_mentions(sent, ctx) + ev.work_mentions(sent, ctx)
     )
@@ -86,7 +98,16 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
 
 
 def _note_places(sent: Span, ctx: SentenceContext) -> None:
-    """Remember places for a later "here"/"there": names after in/to/from, NER places."""
+    """Remember places for a later "here"/"there": names after in/to/from, NER places,
+    "That's Ostrava"."""
+    for ent in sent.ents:
+        if ent.label_ in ("GPE", "LOC"):
+            ctx.discourse.add_place(ctx.offset + ent.start_char, ent.text)
+    if sent.root.lemma_ == "be" and any(c.dep_ == "nsubj" and c.lower_ in ("that", "it")
+                                        for c in sent.root.children):  # fmt: skip
+        for a in _children(sent.root, "attr"):
+            if a.pos_ == "PROPN" and _temporal_at(a, ctx) is None:
+                ctx.discourse.add_place(ctx.at(a), ev.name_span(a))
     for tok in sent:  # (the small model often calls a town an ORG: a name after a place
         if tok.pos_ != "PROPN" or tok.ent_type_ in ("PERSON", "DATE", "TIME", "NORP"):
             continue  # preposition counts anyway)
@@ -105,6 +126,16 @@ def _answer(sent: Span, slot: Slot, ctx: SentenceContext) -> bool:
     Returns True when the sentence was read as such an answer."""
     if not ctx.speaker:
         return False
+    if slot.object is not None:  # "Did you grow up in Sapporo?" / "Born and raised."
+        text = sent.text.strip()
+        if not YES_RE.match(text):
+            return False
+        me, cl = [Ref(ctx.speaker, "PERSON")], Clause(sent.root, {sent.root.i})
+        _emit(ctx, me, slot.relation, slot.kind, slot.object, cl, sent.root)
+        if slot.relation != "be born in" and re.match(r"\W*born\b", text, re.IGNORECASE):
+            _emit(ctx, me, "be born in", "state", slot.object, cl, sent.root)
+        ctx.discourse.add_place(ctx.at(sent[0]), slot.object)
+        return False  # the rest of the sentence may state more ("Born and raised in X")
     root = sent.root
     first = next((t for t in sent if not t.is_punct), None)
     if first is None or first.lower_ in _NEGATIVE_ANSWERS:
@@ -288,14 +319,26 @@ def _everyday(verb: Token, cl: Clause, ctx: SentenceContext, lemma: str) -> list
     return out
 
 
+#: Gerund subjects that state the speaker's own life: "Living in X / Being a nurse at Y /
+#: Working at Z means ..." (while "Having friends is great" is generic).
+_ELLIPTIC_GERUNDS = {"live", "be", "work", "teach", "run", "raise"}
+
+
 def _elliptic(verb: Token) -> bool:
     """A clause with the speaker left out, as chat does: "Just moved to Gdańsk!", "Got
     bumped up to Staff Designer", "Moving to Oslo in June!"; a gerund subject ("Living in
     Brighton means ..."). Only the speaker is ever left out this way."""
+    lemma = verb.lemma_.lower()
     if verb.dep_ == "csubj" and verb.tag_ == "VBG":
-        return True
+        return lemma in _ELLIPTIC_GERUNDS  # "Living in Brighton means", not "Having friends is"
     if verb.dep_ not in ("ROOT", "advcl") or verb.tag_ not in ("VBD", "VBN", "VBG"):
         return False
+    if (
+        verb.tag_ == "VBG"
+        and lemma not in lx.PROGRESSIVE_PLANS
+        and not (lemma in lx.HOBBY_VERBS or verb.lower_ in lx.HOBBY_NOUNS)
+    ):
+        return False  # "Watching the waves ...", "Still enjoying my soda": scene-setting
     if any(c.dep_ in ("mark", "nsubj", "nsubjpass", "expl") for c in verb.children):
         return False
     for t in verb.sent:
@@ -561,7 +604,8 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
                 out.append((lx.VERB_RULES[(lemma, "", "dobj")].relation, "state", text))
     if lemma == "bear":
         born = _born(verb, ctx)
-        return out + born + _here_there(verb, lemma, prt, born, ctx)
+        born += _here_there(verb, lemma, prt, born, ctx)
+        return out + born + _where_clause(verb, lemma, prt, born)
     out.extend(_role_verb(verb, cl))
     if lemma == "do" and verb.tag_ == "VBN":
         out.extend(_done_with(verb, ctx))
@@ -589,8 +633,7 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
                 out += [(relation, rule.kind, ev.name_span(h)) for h in homes if h.pos_ == "PROPN"]
                 continue  # "I live on my own in a tiny flat in Splott"
             if rule.obj == "place" and (
-                ev._device_word(o)
-                or (o.ent_type_ == "ORG" and (rule.relation, rule.kind) == ("live in", "start"))
+                ev._device_word(o) or (rule.relation == "live in" and ev.moved_to_employer(o))
             ):
                 continue  # "moved over from a Motorola", "moved to Deloitte" (work)
             if (
@@ -609,7 +652,21 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
                     if (t := object_text(q, ctx))
                 ]
     out.extend(_here_there(verb, lemma, prt, out, ctx))
+    out.extend(_where_clause(verb, lemma, prt, out))
     return out
+
+
+def _where_clause(verb: Token, lemma: str, prt: str, found: list[Candidate]) -> list[Candidate]:
+    """ "back in Nantes where I was born", "Umeå, where we grew up": a relative clause on a
+    place names the place."""
+    if verb.dep_ != "relcl" or verb.head.pos_ != "PROPN" or found:
+        return []
+    if not any(c.dep_ == "advmod" and c.lower_ == "where" for c in verb.children):
+        return []
+    rule = lx.VERB_RULES.get((lemma, prt, "in")) or lx.VERB_RULES.get((lemma, "", "in"))
+    if rule is None or rule.relation not in ("live in", "be born in", "grow up in"):
+        return []
+    return [(rule.relation, rule.kind, ev.name_span(verb.head))]
 
 
 def _here_there(verb: Token, lemma: str, prt: str, found: list[Candidate],
@@ -862,7 +919,8 @@ def _allergy(noun: Token, ctx: SentenceContext) -> list[Candidate]:
 def _born(verb: Token, ctx: SentenceContext) -> list[Candidate]:
     """ "born in Ohio" / "born in 1990": the place when named, else the date."""
     places, dates = [], []
-    for p in _children(verb, "prep"):
+    raised = [c for c in _children(verb, "conj") if c.lemma_.lower() in ("raise", "breed", "bred")]
+    for p in _children(verb, "prep") + [q for r in raised for q in _children(r, "prep")]:
         prep = p.lower_
         if prep not in ("in", "on", "at"):
             continue
@@ -997,8 +1055,16 @@ def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, o
         return  # "I loved the concert", "I'm loving it": reactions, not tastes
     if relation == "do" and verb.tag_ != "VBG":
         return  # "do" names a hobby only in "I've been doing yoga"
+    if kind == "start" and cl.negated and not cl.ending:
+        return  # "I still haven't gotten a dog", "I didn't buy the flat"
+    if (
+        relation == "study"
+        and " " not in obj
+        and any(t.tag_ == "NNS" and t.lower_ == obj.lower() for t in verb.subtree)
+    ):
+        return  # "studying characters, themes": a subject of study is a field, not things
     if relation == "do" and (
-        not is_progressive(verb)
+        not (is_progressive(verb) or cl.starting)
         or any(c.lower_ in ("a", "an") for o in _children(verb, "dobj") for c in o.subtree)
     ):
         return  # "doing a half marathon" is an event, a hobby is a mass noun ("doing yoga")
@@ -1022,8 +1088,8 @@ def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, o
     valid, invalid, future = _times(ctx, cl, mode)
     confidence = 0.9
     if cl.plan or (future and mode in ("event", "start")):
-        if mode not in ("event", "start") and relation not in _PLANNABLE:
-            return  # "I will always love reading" is not a plan
+        if relation not in _PLANNABLE:
+            return  # "I will always love reading", "we're buying a flat" (the move is the plan)
         relation, confidence = f"plan to {relation}", 0.7
     span = _sent_span(verb)
     for s in subjects:
