@@ -111,7 +111,6 @@ _SLOTS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
     (re.compile(p, re.IGNORECASE), rel, kind)
     for p, rel, kind in (
         (r"\b(?:what|which)\b[^?]*\b(?:phone|handset|model)\b", "use phone", "state"),
-        (r"\b(?:what|which)\b[^?]*\bdid you (?:get|go for|buy|pick|choose)\b", "?device", "start"),
         (
             r"\b(?:what|which)\b[^?]*\b(?:car|vehicle)\b|\bwhat (?:are|were) you driving\b"
             r"|\bwhat do you drive\b",
@@ -157,6 +156,8 @@ _SLOTS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
             "have pet",
             "state",
         ),
+        # last: "which one did you go for?" names no kind, so only a device answer counts
+        (r"\b(?:what|which)\b[^?]*\bdid you (?:get|go for|buy|pick|choose)\b", "?device", "start"),
     )
 )
 _THIRD_PERSON_RE = re.compile(r"\b(?:he|she|they|his|her|their|him|them)\b", re.IGNORECASE)

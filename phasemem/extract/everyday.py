@@ -357,7 +357,7 @@ def hobbies(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
                 if o.lemma_.lower() in lx.HOBBY_NOUNS and (a := _activity(o, ctx))]  # fmt: skip
     elif verb.dep_ == "conj" and verb.head.lemma_.lower() not in lx.HOBBY_VERBS:
         pass  # "eating eggs and fish again": not fishing
-    elif lemma in lx.HOBBY_VERBS and verb.pos_ == "VERB" and lemma not in ("read", "write", "study",
+    elif (lemma in lx.HOBBY_VERBS or verb.lower_ in lx.HOBBY_NOUNS) and verb.pos_ == "VERB" and lemma not in ("read", "write", "study",
                                                                             "learn", "teach", "volunteer",
                                                                             "shop", "walk", "travel"):  # fmt: skip
         if any(o.lemma_.lower() not in lx.HOBBY_NOUNS for o in _children(verb, "dobj")):
@@ -367,7 +367,8 @@ def hobbies(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
                     if a is not None and a.i == verb.i) and is_progressive(verb)  # fmt: skip
         if cl.ending or cl.starting or habitual or since:
             text = gerund_text(verb, ctx) if verb.tag_ == "VBG" else None
-            text = _with_left_mods(verb, text or gerund(lemma))
+            text = text or (verb.lower_ if verb.lower_ in lx.HOBBY_NOUNS else gerund(lemma))
+            text = _with_left_mods(verb, text)
             out.append(Cand(None, "have hobby", "state", text))
     if (lemma, prt) == ("take", "over") and any(  # "Paddleboarding has taken over my life"
         d.lower_ in ("life", "weekends", "evenings", "summer", "winter", "time")
@@ -408,8 +409,35 @@ def copula_hobby(verb: Token, ctx: SentenceContext) -> list[Cand]:
             ]
     for t in attrs:
         if t.lemma_.lower() in lx.HOBBY_WORDS and _speaker_owned(t):
-            out += [Cand(me, "have hobby", "state", a) for s in subs if (a := _activity(s, ctx))]
+            hobby = [a for s in subs if (a := _activity(s, ctx))]
+            if not hobby and any(s.lower_ in ("that", "this", "it") for s in subs):
+                hobby = _earlier_activity(verb)  # "Ice skating on Sundays, that's my thing"
+            out += [Cand(me, "have hobby", "state", a) for a in hobby]
+        elif (  # "I've been open-water swimming every Saturday" (the gerund read as a noun)
+            t.tag_ == "NN" and t.lower_.endswith("ing") and _habitual(verb)
+            and any(s.lower_ in lx.SPEAKER_PRONOUNS for s in subs)
+            and (t.lower_ in lx.HOBBY_NOUNS or t.lower_[:-3] in lx.HOBBY_VERBS)
+        ):  # fmt: skip
+            out.append(Cand(me, "have hobby", "state", _left_mods_noun(t)))
     return out
+
+
+def _earlier_activity(verb: Token) -> list[str]:
+    for t in verb.sent:
+        if t.i >= verb.i:
+            break
+        if t.lower_ in lx.HOBBY_NOUNS or (
+            t.lower_.endswith("ing") and t.lower_[:-3] in lx.HOBBY_VERBS
+        ):
+            return [_left_mods_noun(t)]
+    return []
+
+
+def _left_mods_noun(t: Token) -> str:
+    """ "open-water swimming", "ice skating": a hobby noun with the words written before it."""
+    mods = [c for c in t.lefts if c.dep_ in ("compound", "amod", "npadvmod")]
+    start = min([t.i, *(m.left_edge.i for m in mods)])
+    return t.doc[start : t.i + 1].text.replace(" - ", "-").lower()
 
 
 def _activity_or_text(tok: Token, ctx: SentenceContext) -> str | None:
@@ -725,7 +753,7 @@ def copula_kin(verb: Token, ctx: SentenceContext) -> list[Cand]:
 def possessive_kin(tok: Token, ctx: SentenceContext) -> Cand | None:
     """ "Darnell's my flatmate" parsed as a noun phrase ("Darnell" possessor of "flatmate")."""
     kin = _kin_norm(tok)
-    if not kin or tok.dep_ != "ROOT" or not ctx.speaker:
+    if not kin or tok.dep_ not in ("ROOT", "dep", "attr") or not ctx.speaker:
         return None
     owners = [c for c in tok.children if c.dep_ == "poss"]
     mine = [c for c in owners if c.lower_ in lx.SPEAKER_POSSESSIVES]

@@ -91,9 +91,10 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
         cl = Clause(verb, {verb.i})
         _emit(ctx, [cand.subject] if cand.subject else [], cand.relation, cand.kind, cand.object,
               cl, verb)  # fmt: skip
-    if sent.root.pos_ == "NOUN" and (kin := ev.possessive_kin(sent.root, ctx)):
-        _emit(ctx, [kin.subject] if kin.subject else [], kin.relation, kin.kind, kin.object,
-              Clause(sent.root, {sent.root.i}), sent.root)  # fmt: skip
+    for tok in sent:  # "Darnell's my flatmate" (parsed as a possessive noun phrase)
+        if tok.pos_ == "NOUN" and (kin := ev.possessive_kin(tok, ctx)):
+            _emit(ctx, [kin.subject] if kin.subject else [], kin.relation, kin.kind, kin.object,
+                  Clause(tok, {tok.i}), tok)  # fmt: skip
     _fragment_identity(sent, ctx)
 
 
@@ -207,12 +208,34 @@ def _fragment_identity(sent: Span, ctx: SentenceContext) -> None:
     """ "Single and thriving.", "Vegan now.": a verbless line about the speaker."""
     root = sent.root
     first = next((t for t in sent if not t.is_punct), None)
-    if first is None or root.pos_ not in ("ADJ", "NOUN") or first.i != root.i or not ctx.speaker:
+    if (  # "A poodle called Noisette, eight weeks old." (a verbless line: the speaker's)
+        root.pos_ == "NOUN"
+        and ctx.speaker
+        and (kin := _kin_norm(root))
+        and (name := _named(root))
+        and (kin in lx.PETS or kin in lx.PET_BREEDS)
+        and any(c.dep_ == "det" and c.lower_ in lx.INDEFINITE_DETS for c in root.children)
+    ):
+        _emit(ctx, [Ref(ctx.speaker, "PERSON")], f"have {kin}", "state", _proper(name),
+              Clause(root, {root.i}), root)  # fmt: skip
         return
-    if any(c.dep_ in ("nsubj", "det", "poss") for c in root.children):
+    if first is None or root.pos_ not in ("ADJ", "NOUN") or not ctx.speaker:
+        return
+    if first.i != root.i and not (first.dep_ == "amod" and first.head.i == root.i):
+        return
+    if any(c.dep_ in ("nsubj", "poss") for c in root.children) or (
+        any(c.dep_ == "det" for c in root.children) and root.lemma_.lower() != "day"
+    ):
         return
     me = [Ref(ctx.speaker, "PERSON")]
     cl = Clause(root, {root.i})
+    edge = {c.lower_ for c in root.children if c.dep_ == "amod"} & {"first", "last", "final"}
+    if root.lemma_.lower() == "day" and edge:  # "First day at Lufthansa Technik tomorrow!"
+        kind = "start" if "first" in edge else "end"
+        for o in _pobjs(root, "at"):
+            if o.pos_ == "PROPN":
+                _emit(ctx, me, "work at", kind, ev.name_span(o), cl, root)
+        return
     if root.lower_ == "single":
         _emit(ctx, me, "be", "state", "single", cl, root)
         _emit(ctx, me, "date", "end", ANY_OBJECT, cl, root)
@@ -279,6 +302,15 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         if cand.subject is not None:
             own = Clause(verb, set(cl.anchors)) if lemma == "visit" else cl  # "visiting us in X"
             _emit(ctx, [cand.subject], cand.relation, cand.kind, cand.object, own, verb)
+    if lemma == "go" and not cl.negated:  # "The hamster went to my niece": given away
+        _gone_to(verb, subject_toks, cl, ctx)
+    if lemma == "propose" and any(  # "I proposed to Leyla and she said yes!"
+        t.lower_ == "yes" and t.head.lemma_.lower() == "say" for t in verb.sent
+    ):
+        partners = [r for o in _pobjs(verb, "to") if (r := resolve(o, ctx))]
+        subs = [r for s in subject_toks if (r := _subject_ref(s, verb, ctx))]
+        for p in partners:
+            _emit(ctx, subs, "be engaged to", "start", p.name, cl, verb)
     if (
         lemma == "see"
         and cl.negated
@@ -304,7 +336,11 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         relation, kind = sym
         cands = [c for c in cands if c[0] != relation]
         for me, partner in couples:
-            _emit(ctx, [me], relation, kind, partner.name, cl, verb)
+            obj = partner.name
+            if kind == "end" and obj.startswith(f"{me.name}'s "):
+                obj = ANY_OBJECT  # "my husband and I are getting divorced": whoever he is stored as
+                cl.plan = False
+            _emit(ctx, [me], relation, kind, obj, cl, verb)
     for relation, kind, obj in cands:
         _emit(ctx, subjects, relation, kind, obj, cl, verb)
 
@@ -322,6 +358,25 @@ def _everyday(verb: Token, cl: Clause, ctx: SentenceContext, lemma: str) -> list
 #: Gerund subjects that state the speaker's own life: "Living in X / Being a nurse at Y /
 #: Working at Z means ..." (while "Having friends is great" is generic).
 _ELLIPTIC_GERUNDS = {"live", "be", "work", "teach", "run", "raise"}
+
+
+def _gone_to(verb: Token, subjects: list[Token], cl: Clause, ctx: SentenceContext) -> None:
+    """ "The hamster went to my niece", "my old Golf went to my sister": the speaker's
+    pet, possession or car changed hands."""
+    people = [o for o in _pobjs(verb, "to") if _kin_norm(o) or o.ent_type_ == "PERSON"]
+    if not people or not ctx.speaker:
+        return
+    me = [Ref(ctx.speaker, "PERSON")]
+    for s in subjects:
+        if s.pos_ != "NOUN" or not any(
+            c.dep_ in ("det", "poss") and c.lower_ in ("the", "my", "our") for c in s.children
+        ):
+            continue
+        got = ev.device(s)
+        if got is not None:
+            _emit(ctx, me, got[0], "end", got[1], cl, verb)
+        elif s.lemma_.lower() in lx.PETS | lx.PET_BREEDS | lx.POSSESSIONS:
+            _emit(ctx, me, "have", "end", _kin_norm(s) or s.lower_, cl, verb)
 
 
 def _elliptic(verb: Token) -> bool:
@@ -895,12 +950,17 @@ def _job(lemma: str, noun: Token, verb: Token, ctx: SentenceContext) -> list[Can
     orgs = [
         t for o in pobjs if not _kin_norm(o) and o.pos_ != "PRON" and (t := object_text(o, ctx))
     ]
+    comp = [c for c in noun.lefts if c.dep_ == "compound" and c.pos_ in ("NOUN", "PROPN")]
+    extra: list[Candidate] = []
+    if comp and ev.is_role(comp[-1], with_org=False):  # "the shift supervisor job"
+        start = min(c.left_edge.i for c in comp)
+        extra.append(("work as", kind, noun.doc[start : noun.i].text))
     roles = [  # "my job as a nurse"
         t
         for o in _pobjs(noun, "as") or _pobjs(verb, "as")
         if o.pos_ == "NOUN" and (t := object_text(o, ctx))
     ]
-    out: list[Candidate] = [("work as", kind, r) for r in roles]
+    out: list[Candidate] = extra + [("work as", kind, r) for r in roles]
     if orgs:
         return out + [("work at", kind, t) for t in orgs]
     return out + ([("work at", "end", ANY_OBJECT)] if kind == "end" else [])
