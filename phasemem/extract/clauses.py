@@ -75,8 +75,10 @@ def _kin_norm(tok: Token) -> str | None:
     norm = lx.KIN.get(word) or (lx.KIN.get(tok.lemma_.lower()) if word not in lx.PETS else None)
     if norm is None:
         lemma = tok.lemma_.lower()
-        if tok.pos_ == "PROPN" or not ({word, lemma} & (lx.PETS | lx.PET_BREEDS)):
-            return None  # "Pepper" the name, not a pepper
+        if (tok.pos_ == "PROPN" and tok.text[:1].isupper()) or not (
+            {word, lemma} & (lx.PETS | lx.PET_BREEDS)
+        ):
+            return None  # "Pepper" the name, not a pepper (but "a whippet" tagged PROPN is)
         comp = [c.lower_ for c in tok.children if c.dep_ == "compound" and c.lower_ in lx.PETS]
         return f"{comp[0]} {lemma}" if comp else lemma  # "guinea pig"
     i, j = _hyphen_word(tok)

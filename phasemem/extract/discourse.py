@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from phasemem.extract import lexicon as lx
+
 Token = Any
 
 
@@ -60,6 +62,9 @@ class Discourse:
             if a.gender in (None, want):
                 return a
         return None
+
+    def person_named(self, name: str) -> bool:
+        return any(a.name == name for a in self.antecedents)
 
     def place_before(self, offset: int) -> str | None:
         best = [p for p in self.places if p[0] < offset]
@@ -162,6 +167,12 @@ _SLOTS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
 )
 _THIRD_PERSON_RE = re.compile(r"\b(?:he|she|they|his|her|their|him|them)\b", re.IGNORECASE)
 _LAST_QUESTION_RE = re.compile(r"[^.!?]*\?")
+_YOUR_KIN_RE = re.compile(
+    r"\byour (?:"
+    + "|".join(sorted((k for k in lx.KIN if k != "partner"), key=len, reverse=True))
+    + r")\b",
+    re.IGNORECASE,
+)
 
 
 #: Yes/no questions that state a fact about the listener: "Did you grow up in Sapporo?",
@@ -199,8 +210,8 @@ def slot_of(previous: str | None) -> Slot | None:
         m = pattern.search(q)
         if m is None:
             continue
-        if relation != "have pet" and _THIRD_PERSON_RE.search(q):
-            return None  # "Where does she work?": about someone else
+        if relation != "have pet" and (_THIRD_PERSON_RE.search(q) or _YOUR_KIN_RE.search(q)):
+            return None  # "Where does she work?", "Where does your sister live?": someone else
         if relation == "have pet":
             pet = (m.groupdict().get("pet") or "pet").lower()
             return Slot(f"have {pet}" if pet != "pet" else "have pet", kind)

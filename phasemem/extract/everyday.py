@@ -42,8 +42,8 @@ class Cand(NamedTuple):
     object: str
 
 
-_HABIT_WORDS = {"every", "weekly", "weekends", "daily", "nightly", "lately", "nowadays",
-                "mornings", "evenings", "twice", "week", "weekend", "religiously"}  # fmt: skip
+_HABIT_WORDS = {"every", "each", "weekly", "weekends", "daily", "nightly", "lately", "nowadays",
+                "mornings", "evenings", "twice", "religiously"}  # fmt: skip
 _VISIT_CUES = {"visiting", "visit", "trip", "holiday", "vacation", "conference", "week",
                "weekend", "tour", "touring", "passing", "stopover", "layover", "honeymoon"}  # fmt: skip
 _NOT_HOME_MODS = {"holiday", "summer", "vacation", "rental", "airbnb", "weekend", "second",
@@ -321,15 +321,20 @@ def _activity(tok: Token, ctx: SentenceContext) -> str | None:
         or lemma in lx.HOBBY_VERBS
         and low.endswith("ing")
     ):
-        return object_text(tok, ctx)
+        text = object_text(tok, ctx)
+        return text.lower() if text and tok.pos_ != "PROPN" else text  # "Pottery has ..."
     return None
 
 
 def _habitual(verb: Token) -> bool:
     """A habit cue near the verb: "every Saturday", "twice a week", "these days"."""
     for t in verb.subtree:
-        if t.lower_ in _HABIT_WORDS or (t.lower_ == "days" and t.i > 0 and t.doc[t.i - 1].lower_
-                                        == "these"):  # fmt: skip
+        prev = t.doc[t.i - 1].lower_ if t.i > 0 else ""
+        if (
+            t.lower_ in _HABIT_WORDS
+            or (t.lower_ == "days" and prev == "these")
+            or (t.lower_ in ("week", "month", "weekend") and prev in ("a", "per", "every", "each"))
+        ):  # "twice a week", "these days"; not "all week"
             return True
     return False
 
@@ -465,8 +470,8 @@ def home_mentions(sent: object, ctx: SentenceContext) -> list[tuple[Cand, Token]
             if not _speaker_owned(tok) or _mods(tok) & _NOT_HOME_MODS:
                 continue
             kind = "end" if _mods(tok) & lx.FORMER else "state"
-            for o in _pobjs(tok, "in"):
-                if o.pos_ == "PROPN" and o.ent_type_ not in ("PERSON", "ORG", "DATE"):
+            for o in _pobjs(tok, "in"):  # (NER often calls a town ORG: "in" on a home decides)
+                if o.pos_ == "PROPN" and not is_time(o, ctx):  # (a flat is never "in" a person)
                     out.append((Cand(me, "live in", kind, name_span(o)), tok.head))
         elif tok.lower_ == "here" and not words & _VISIT_CUES:
             nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None

@@ -507,7 +507,7 @@ TRIGGER_RE = re.compile(
 #: "I'm a tax associate at EY", "been head of department at Lycée Pasteur": a role with an
 #: employer, whatever the role word (role nouns are too many to list as triggers).
 ROLE_AT_RE = re.compile(
-    r"\b(?i:'m|am|is|'s|was|been|being|as) (?:an? |the )?(?:[\w-]+ ){0,3}(?:at|for|with) [A-Z]"
+    r"\b(?i:'m|am|is|'s|was|been|being|as) (?:an? |the )?(?:[\w-]+ ){0,3}(?:at|for|with) (?:the )?[A-Z]"
 )
 #: A capitalised word that is not the first word of a sentence and not "I":
 #: only then can NER find a name.

@@ -104,14 +104,26 @@ def _note_places(sent: Span, ctx: SentenceContext) -> None:
     for ent in sent.ents:
         if ent.label_ in ("GPE", "LOC"):
             ctx.discourse.add_place(ctx.offset + ent.start_char, ent.text)
+    for tok in sent:  # "Kraków is lovely in spring, I've lived here since 2016"
+        if (
+            tok.pos_ == "PROPN" and tok.dep_ == "nsubj" and tok.head.lemma_ == "be"
+            and tok.ent_type_ != "PERSON" and any(c.dep_ == "acomp" for c in tok.head.children)
+            and not ctx.discourse.person_named(tok.text)
+        ):  # fmt: skip
+            ctx.discourse.add_place(ctx.at(tok), ev.name_span(tok))
     if sent.root.lemma_ == "be" and any(c.dep_ == "nsubj" and c.lower_ in ("that", "it")
                                         for c in sent.root.children):  # fmt: skip
         for a in _children(sent.root, "attr"):
             if a.pos_ == "PROPN" and _temporal_at(a, ctx) is None:
                 ctx.discourse.add_place(ctx.at(a), ev.name_span(a))
-    for tok in sent:  # (the small model often calls a town an ORG: a name after a place
-        if tok.pos_ != "PROPN" or tok.ent_type_ in ("PERSON", "DATE", "TIME", "NORP"):
-            continue  # preposition counts anyway)
+    for tok in sent:  # (the small model often calls a town ORG or PERSON: after "in", a name
+        in_ = tok.dep_ == "pobj" and tok.head.lower_ == "in"  # is a place anyway)
+        if (
+            tok.pos_ != "PROPN"
+            or tok.ent_type_ in ("DATE", "TIME", "NORP")
+            or (tok.ent_type_ == "PERSON" and not in_)
+        ):
+            continue
         if _temporal_at(tok, ctx) is not None:
             continue  # "in October"
         if tok.dep_ != "compound" and (
@@ -189,6 +201,8 @@ def _answer(sent: Span, slot: Slot, ctx: SentenceContext) -> bool:
         text = object_text(head, ctx) if head.pos_ in ("NOUN", "PROPN") else None
         if not text:
             return False
+        if head.pos_ == "NOUN" and text[:1].isupper() and not text[1:2].isupper():
+            text = text[0].lower() + text[1:]  # "Speech therapist."
         _emit(ctx, me, "work as", slot.kind, text, cl, root)
         return True
     if relation.startswith("have "):  # "What's your dog called?" / "Mango."
@@ -312,7 +326,7 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         for p in partners:
             _emit(ctx, subs, "be engaged to", "start", p.name, cl, verb)
     if (
-        lemma == "see"
+        lemma in ("see", "date")
         and cl.negated
         and any(d.lower_ in ("anyone", "anybody") for d in _children(verb, "dobj"))
     ):  # "I'm not seeing anyone": not dating
@@ -336,11 +350,13 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         relation, kind = sym
         cands = [c for c in cands if c[0] != relation]
         for me, partner in couples:
-            obj = partner.name
+            obj, rel = partner.name, relation
             if kind == "end" and obj.startswith(f"{me.name}'s "):
-                obj = ANY_OBJECT  # "my husband and I are getting divorced": whoever he is stored as
+                kin = obj.partition("'s ")[2]  # "my wife and I split up": the marriage ends
+                rel = lx.KIN_RELATION.get(kin, relation)
+                obj = ANY_OBJECT  # whoever the partner is stored as
                 cl.plan = False
-            _emit(ctx, [me], relation, kind, obj, cl, verb)
+            _emit(ctx, [me], rel, kind, obj, cl, verb)
     for relation, kind, obj in cands:
         _emit(ctx, subjects, relation, kind, obj, cl, verb)
 
@@ -668,6 +684,10 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
         p for a in verb.children if a.dep_ == "advmod" and a.lower_ in _DIRECTION_ADVS
         for p in _children(a, "prep")
     ]  # fmt: skip
+    if lemma in ("teach", "work"):  # "teaches maths at the grammar school" (at on the subject)
+        preps += [
+            p for d in _children(verb, "dobj") for p in _children(d, "prep") if p.lower_ == "at"
+        ]
     degree = any(ev._degree(d) for d in _children(verb, "dobj"))
     for p in preps:
         prep = p.lower_
@@ -1021,7 +1041,8 @@ def _typed_object(
             return f"have {a.kind}", a.name
         return None
     if kind == "poss":
-        kin_tok = d if (d.pos_ == "NOUN" and _named(d)) else _kin_of_name(d)
+        common = d.pos_ == "NOUN" or (d.pos_ == "PROPN" and d.text.islower())  # "a whippet"
+        kin_tok = d if (common and _named(d)) else _kin_of_name(d)
         if kin_tok is not None and (name := _named(kin_tok) or (d if d is not kin_tok else None)):
             kin = _kin_norm(kin_tok)
             if kin is None:

@@ -178,14 +178,23 @@ def fold(text: str) -> str:
 
 
 def fold_object(text: str) -> str:
-    """:func:`fold` plus a crude singular of the last word ("budgies" -> "budgie")."""
+    """:func:`fold` (the plural of the last word is matched by :func:`object_forms`)."""
+    return fold(text)
+
+
+def object_forms(text: str) -> set[str]:
+    """The folded object and its possible singulars ("budgies" -> budgie, "puppies" ->
+    puppy): an object matches another when their forms overlap."""
     text = fold(text)
     head, _, last = text.rpartition(" ")
-    if len(last) > 3 and last.endswith("ies"):
-        last = last[:-3] + "y"
-    elif len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
-        last = last[:-1]
-    return f"{head} {last}".strip()
+    forms = {text}
+    if len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
+        forms.add(f"{head} {last[:-1]}".strip())
+        if last.endswith("ies"):
+            forms.add(f"{head} {last[:-3]}y".strip())
+        if last.endswith("es"):
+            forms.add(f"{head} {last[:-2]}".strip())
+    return forms
 
 
 def canonical_relation(relation: str) -> str:
@@ -202,6 +211,7 @@ def family(relation: str, obj: str) -> str:
     from phasemem.extract import lexicon as lx
 
     rel = canonical_relation(relation).removeprefix("plan to ")
+    heads = {form.rpartition(" ")[2] for form in object_forms(obj)}
     head = fold_object(obj).rpartition(" ")[2]
     if rel in ("live in", "work at", "have hobby", "follow diet", "drive", "use phone"):
         return {"have hobby": "hobby", "follow diet": "diet", "drive": "car",
@@ -222,9 +232,9 @@ def family(relation: str, obj: str) -> str:
             return "pet"
         return "family"
     if rel == "have":
-        if head in lx.PETS or head in lx.PET_BREEDS:
+        if heads & (lx.PETS | lx.PET_BREEDS):
             return "pet"
-        if head in lx.KIN or head.rstrip("s") in lx.KIN:
+        if heads & set(lx.KIN):
             return "family"
         return "possession"
     return "other"
@@ -253,7 +263,7 @@ class NaturalReport:
 
 def _gold_options(g: dict[str, Any]) -> tuple[str, set[str], set[str], bool]:
     rels = {canonical_relation(r) for r in [g["relation"], *g.get("relation_alts", [])]}
-    objs = {fold_object(o) for o in [g["object"], *g.get("object_alts", [])]}
+    objs = {form for o in [g["object"], *g.get("object_alts", [])] for form in object_forms(o)}
     return fold(g["subject"]), rels, objs, bool(g.get("negated"))
 
 
@@ -267,7 +277,7 @@ def score_natural(
     """
     rep = NaturalReport()
     for row, ex in zip(rows, extractions, strict=True):
-        preds = [(fold(f.subject), canonical_relation(f.relation), fold_object(f.object), f.negated, f)
+        preds = [(fold(f.subject), canonical_relation(f.relation), object_forms(f.object), f.negated, f)
                  for f in ex.facts]  # fmt: skip
         left = list(range(len(preds)))
         missed = []
@@ -275,7 +285,7 @@ def score_natural(
             subj, rels, objs, neg = _gold_options(g)
             fam = family(g["relation"], g["object"])
             hit = next((k for k in left if preds[k][0] == subj and preds[k][1] in rels
-                        and preds[k][2] in objs and preds[k][3] == neg), None)  # fmt: skip
+                        and preds[k][2] & objs and preds[k][3] == neg), None)  # fmt: skip
             for c in (rep.counts(fam), rep.total):
                 if hit is None:
                     c.fn += 1

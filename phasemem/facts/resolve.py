@@ -50,6 +50,8 @@ RELATION_SYNONYMS: dict[str, str] = {
     "practise": "have hobby",
     "play": "have hobby",
     "take up": "have hobby",
+    "have favorite hobby": "have hobby",
+    "have favourite hobby": "have hobby",
 }
 
 #: Relations a subject holds with one object at a time: a new object
@@ -59,7 +61,7 @@ SINGLE_VALUED: frozenset[str] = frozenset(
     {
         "live in", "work at", "have job title", "follow diet", "use phone", "be married to", "date", "be engaged to", "be born in", "be born on",
         "be named", "study at", "go to school at", "be age", "be years old", "drive", "own car",
-        "be ceo of", "be head of", "be president of", "manage", "lead", "be partner of",
+        "be ceo of", "be head of", "be president of", "manage", "lead", "be partner of", "play for",
     }
 )  # fmt: skip
 
