@@ -191,17 +191,17 @@ def devices(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
                     out.append(Cand(recipient, got[0], kind, got[1]))
         if lemma in ("switch", "upgrade", "move", "trade", "swap", "change"):
             for o in _pobjs(verb, "to", "for"):  # "switched to an iPhone 15", "traded X in for Y"
-                got = device(o)
-                if got is not None:
-                    out.append(Cand(None, got[0], "start", got[1]))
+                model = device(o)
+                if model is not None:
+                    out.append(Cand(None, model[0], "start", model[1]))
         if lemma == "trade":
             out = [c if c.kind == "start" or c.object not in _dobj_devices(verb) else
                    c._replace(kind="end") for c in out]  # fmt: skip
     if lemma == "be":
         for o in _pobjs(verb, "on"):  # "I'm on a Galaxy Z Flip4 now"
-            got = device(o)
-            if got is not None and got[0] == "use phone":
-                out.append(Cand(None, "use phone", "state", got[1]))
+            phone = device(o)
+            if phone is not None and phone[0] == "use phone":
+                out.append(Cand(None, "use phone", "state", phone[1]))
     return out
 
 

@@ -9,9 +9,6 @@ an unasked-for fact is worse than a missed one.
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-
 from phasemem.extract import everyday as ev
 from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import (
@@ -20,14 +17,12 @@ from phasemem.extract.clauses import (
     SentenceContext,
     Span,
     Token,
-    _add,
     _children,
     _kin_norm,
     _kin_of_name,
     _named,
     _owner,
     _proper,
-    _sent_span,
     _subjects,
     analyse,
     coref,
@@ -36,14 +31,22 @@ from phasemem.extract.clauses import (
     object_text,
     resolve,
 )
-from phasemem.extract.discourse import YES_RE, Slot
-from phasemem.extract.types import ANY_OBJECT, ExtractedFact
+from phasemem.extract.emitting import Candidate, _emit, _particle, _pobjs, _temporal_at
+from phasemem.extract.jobs import _day_at, _done_with, _job, _role_verb, role_of
+from phasemem.extract.turns import (
+    _answer,
+    _elliptic,
+    _fragment_identity,
+    _gone_to,
+    _here_there,
+    _note_places,
+    _where_clause,
+)
+from phasemem.extract.types import ANY_OBJECT
 
-Candidate = tuple[str, str, str]  # relation, kind, object text
 _GOVERNORS = lx.START_VERBS | lx.STOP_VERBS | {
     "use", "plan", "intend", "go", "want", "hope", "try", "need", "wish", "decide", "get",
 }  # fmt: skip
-_PLANNABLE = {"live in", "work at", "study at", "study", "visit", "work as", "be married to"}
 _TIME_MARKS = {"when", "once", "whenever", "until", "before", "after", "while", "as"}
 _SPECIFIC_DEPS = {"prep", "relcl", "acl"}
 _GET_FORMS = {"get", "gets", "got", "gotten", "getting"}  # an AUX "getting" keeps its form as lemma
@@ -92,169 +95,10 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
         _emit(ctx, [cand.subject] if cand.subject else [], cand.relation, cand.kind, cand.object,
               cl, verb)  # fmt: skip
     for tok in sent:  # "Darnell's my flatmate" (parsed as a possessive noun phrase)
-        if tok.pos_ == "NOUN" and (kin := ev.possessive_kin(tok, ctx)):
-            _emit(ctx, [kin.subject] if kin.subject else [], kin.relation, kin.kind, kin.object,
-                  Clause(tok, {tok.i}), tok)  # fmt: skip
+        if tok.pos_ == "NOUN" and (named := ev.possessive_kin(tok, ctx)):
+            _emit(ctx, [named.subject] if named.subject else [], named.relation, named.kind,
+                  named.object, Clause(tok, {tok.i}), tok)  # fmt: skip
     _fragment_identity(sent, ctx)
-
-
-def _note_places(sent: Span, ctx: SentenceContext) -> None:
-    """Remember places for a later "here"/"there": names after in/to/from, NER places,
-    "That's Ostrava"."""
-    for ent in sent.ents:
-        if ent.label_ in ("GPE", "LOC"):
-            ctx.discourse.add_place(ctx.offset + ent.start_char, ent.text)
-    for tok in sent:  # "Kraków is lovely in spring, I've lived here since 2016"
-        if (
-            tok.pos_ == "PROPN" and tok.dep_ == "nsubj" and tok.head.lemma_ == "be"
-            and tok.ent_type_ != "PERSON" and any(c.dep_ == "acomp" for c in tok.head.children)
-            and not ctx.discourse.person_named(tok.text)
-        ):  # fmt: skip
-            ctx.discourse.add_place(ctx.at(tok), ev.name_span(tok))
-    if sent.root.lemma_ == "be" and any(c.dep_ == "nsubj" and c.lower_ in ("that", "it")
-                                        for c in sent.root.children):  # fmt: skip
-        for a in _children(sent.root, "attr"):
-            if a.pos_ == "PROPN" and _temporal_at(a, ctx) is None:
-                ctx.discourse.add_place(ctx.at(a), ev.name_span(a))
-    for tok in sent:  # (the small model often calls a town ORG or PERSON: after "in", a name
-        in_ = tok.dep_ == "pobj" and tok.head.lower_ == "in"  # is a place anyway)
-        if (
-            tok.pos_ != "PROPN"
-            or tok.ent_type_ in ("DATE", "TIME", "NORP")
-            or (tok.ent_type_ == "PERSON" and not in_)
-        ):
-            continue
-        if _temporal_at(tok, ctx) is not None:
-            continue  # "in October"
-        if tok.dep_ != "compound" and (
-            tok.ent_type_ in ("GPE", "LOC")
-            or (tok.dep_ == "pobj" and tok.head.lower_ in ("in", "to", "from", "near", "around"))
-        ):
-            ctx.discourse.add_place(ctx.at(tok), ev.name_span(tok))
-
-
-def _answer(sent: Span, slot: Slot, ctx: SentenceContext) -> bool:
-    """The first sentence of a reply to "Which phone is it?" / "Where do you live?": a bare
-    noun phrase ("A Pixel 7.", "Lyon!") or "It's a ..." names the asked relation's object.
-    Returns True when the sentence was read as such an answer."""
-    if not ctx.speaker:
-        return False
-    if slot.object is not None:  # "Did you grow up in Sapporo?" / "Born and raised."
-        text = sent.text.strip()
-        if not YES_RE.match(text):
-            return False
-        me, cl = [Ref(ctx.speaker, "PERSON")], Clause(sent.root, {sent.root.i})
-        _emit(ctx, me, slot.relation, slot.kind, slot.object, cl, sent.root)
-        if slot.relation != "be born in" and re.match(r"\W*born\b", text, re.IGNORECASE):
-            _emit(ctx, me, "be born in", "state", slot.object, cl, sent.root)
-        ctx.discourse.add_place(ctx.at(sent[0]), slot.object)
-        return False  # the rest of the sentence may state more ("Born and raised in X")
-    root = sent.root
-    first = next((t for t in sent if not t.is_punct), None)
-    if first is None or first.lower_ in _NEGATIVE_ANSWERS:
-        return False
-    head = root
-    if root.lemma_.lower() == "be" and any(c.dep_ == "nsubj" and c.lower_ in ("it", "that")
-                                           for c in root.children):  # fmt: skip
-        head = next((c for c in root.children if c.dep_ == "attr"), None)  # "It's a Moto G"
-    elif any(c.dep_ in ("nsubj", "nsubjpass", "aux") for c in root.children):
-        return False  # a full clause: the ordinary rules read it
-    elif root.pos_ == "VERB" and root.tag_ != "VBG" and not root.text[:1].isupper():
-        return False
-    if head is None:
-        return False
-    me = [Ref(ctx.speaker, "PERSON")]
-    cl = Clause(root, {root.i})
-    relation = slot.relation
-    if relation in ("use phone", "drive", "?device"):
-        got = ev.device(head)
-        if got is None or (relation != "?device" and got[0] != relation):
-            return False
-        _emit(ctx, me, got[0], slot.kind, got[1], cl, root)
-        return True
-    if relation in ("live in", "plan to live in", "work at", "study at", "be from"):
-        if not (head.pos_ == "PROPN" or head.text[:1].isupper()):
-            return False
-        name = ev.name_span(head) if head.pos_ == "PROPN" else head.text
-        if relation == "live in" or relation == "plan to live in":
-            ctx.discourse.add_place(ctx.at(head), name)
-        rel = relation.removeprefix("plan to ")
-        if relation.startswith("plan to "):
-            cl.plan = True
-        _emit(ctx, me, rel, slot.kind, name, cl, root)
-        if relation == "study at":  # "Edinburgh, for the data science MSc."
-            for o in _pobjs(head, "for", "in") + _pobjs(root, "for", "in"):
-                field = ev._degree_field(o, root, ctx) if ev._degree(o) else None
-                if field:
-                    _emit(ctx, me, "study", slot.kind, field, cl, root)
-        return True
-    if relation == "study":  # "Architecture, at TU Delft."
-        text = object_text(head, ctx) if head.pos_ in ("NOUN", "PROPN") else None
-        if not text:
-            return False
-        _emit(ctx, me, "study", slot.kind, text, cl, root)
-        for o in _pobjs(head, "at") + _pobjs(root, "at"):
-            if o.pos_ == "PROPN":
-                _emit(ctx, me, "study at", slot.kind, ev.name_span(o), cl, root)
-        return True
-    if relation == "work as":
-        text = object_text(head, ctx) if head.pos_ in ("NOUN", "PROPN") else None
-        if not text:
-            return False
-        if head.pos_ == "NOUN" and text[:1].isupper() and not text[1:2].isupper():
-            text = text[0].lower() + text[1:]  # "Speech therapist."
-        _emit(ctx, me, "work as", slot.kind, text, cl, root)
-        return True
-    if relation.startswith("have "):  # "What's your dog called?" / "Mango."
-        if head.pos_ != "PROPN" and not head.text[:1].isupper():
-            return False
-        kind = relation[5:]
-        rel = relation if kind != "pet" else "have"
-        _emit(ctx, me, rel, slot.kind, _proper(head), cl, root)
-        return True
-    return False
-
-
-_NEGATIVE_ANSWERS = {"no", "nope", "nah", "not", "none", "nothing", "dunno", "idk", "never"}
-
-
-def _fragment_identity(sent: Span, ctx: SentenceContext) -> None:
-    """ "Single and thriving.", "Vegan now.": a verbless line about the speaker."""
-    root = sent.root
-    first = next((t for t in sent if not t.is_punct), None)
-    if (  # "A poodle called Noisette, eight weeks old." (a verbless line: the speaker's)
-        root.pos_ == "NOUN"
-        and ctx.speaker
-        and (kin := _kin_norm(root))
-        and (name := _named(root))
-        and (kin in lx.PETS or kin in lx.PET_BREEDS)
-        and any(c.dep_ == "det" and c.lower_ in lx.INDEFINITE_DETS for c in root.children)
-    ):
-        _emit(ctx, [Ref(ctx.speaker, "PERSON")], f"have {kin}", "state", _proper(name),
-              Clause(root, {root.i}), root)  # fmt: skip
-        return
-    if first is None or root.pos_ not in ("ADJ", "NOUN") or not ctx.speaker:
-        return
-    if first.i != root.i and not (first.dep_ == "amod" and first.head.i == root.i):
-        return
-    if any(c.dep_ in ("nsubj", "poss") for c in root.children) or (
-        any(c.dep_ == "det" for c in root.children) and root.lemma_.lower() != "day"
-    ):
-        return
-    me = [Ref(ctx.speaker, "PERSON")]
-    cl = Clause(root, {root.i})
-    edge = {c.lower_ for c in root.children if c.dep_ == "amod"} & {"first", "last", "final"}
-    if root.lemma_.lower() == "day" and edge:  # "First day at Lufthansa Technik tomorrow!"
-        kind = "start" if "first" in edge else "end"
-        for o in _pobjs(root, "at"):
-            if o.pos_ == "PROPN":
-                _emit(ctx, me, "work at", kind, ev.name_span(o), cl, root)
-        return
-    if root.lower_ == "single":
-        _emit(ctx, me, "be", "state", "single", cl, root)
-        _emit(ctx, me, "date", "end", ANY_OBJECT, cl, root)
-    elif root.lower_ in lx.DIETS:
-        _emit(ctx, me, "follow diet", "state", lx.DIETS[root.lower_], cl, root)
 
 
 def _hypothetical(sent: Span) -> bool:
@@ -371,72 +215,10 @@ def _everyday(verb: Token, cl: Clause, ctx: SentenceContext, lemma: str) -> list
     return out
 
 
-#: Gerund subjects that state the speaker's own life: "Living in X / Being a nurse at Y /
-#: Working at Z means ..." (while "Having friends is great" is generic).
-_ELLIPTIC_GERUNDS = {"live", "be", "work", "teach", "run", "raise"}
-
-
-def _gone_to(verb: Token, subjects: list[Token], cl: Clause, ctx: SentenceContext) -> None:
-    """ "The hamster went to my niece", "my old Golf went to my sister": the speaker's
-    pet, possession or car changed hands."""
-    people = [o for o in _pobjs(verb, "to") if _kin_norm(o) or o.ent_type_ == "PERSON"]
-    if not people or not ctx.speaker:
-        return
-    me = [Ref(ctx.speaker, "PERSON")]
-    for s in subjects:
-        if s.pos_ != "NOUN" or not any(
-            c.dep_ in ("det", "poss") and c.lower_ in ("the", "my", "our") for c in s.children
-        ):
-            continue
-        got = ev.device(s)
-        if got is not None:
-            _emit(ctx, me, got[0], "end", got[1], cl, verb)
-        elif s.lemma_.lower() in lx.PETS | lx.PET_BREEDS | lx.POSSESSIONS:
-            _emit(ctx, me, "have", "end", _kin_norm(s) or s.lower_, cl, verb)
-
-
-def _elliptic(verb: Token) -> bool:
-    """A clause with the speaker left out, as chat does: "Just moved to Gdańsk!", "Got
-    bumped up to Staff Designer", "Moving to Oslo in June!"; a gerund subject ("Living in
-    Brighton means ..."). Only the speaker is ever left out this way."""
-    lemma = verb.lemma_.lower()
-    if verb.dep_ == "csubj" and verb.tag_ == "VBG":
-        return lemma in _ELLIPTIC_GERUNDS  # "Living in Brighton means", not "Having friends is"
-    if verb.dep_ not in ("ROOT", "advcl") or verb.tag_ not in ("VBD", "VBN", "VBG"):
-        return False
-    if (
-        verb.tag_ == "VBG"
-        and lemma not in lx.PROGRESSIVE_PLANS
-        and not (lemma in lx.HOBBY_VERBS or verb.lower_ in lx.HOBBY_NOUNS)
-    ):
-        return False  # "Watching the waves ...", "Still enjoying my soda": scene-setting
-    if any(c.dep_ in ("mark", "nsubj", "nsubjpass", "expl") for c in verb.children):
-        return False
-    for t in verb.sent:
-        if t.i >= verb.i:
-            return True
-        if (
-            t.is_punct
-            or t.pos_ in ("ADV", "INTJ", "CCONJ")
-            or (t.head.i == verb.i and t.dep_ in ("aux", "auxpass"))
-        ):
-            continue
-        return False
-    return True
-
-
 def _subject_ref(tok: Token, verb: Token, ctx: SentenceContext) -> Ref | None:
     if verb.dep_ == "relcl" and tok.lower_ in ("who", "that", "which"):
         tok = verb.head
     return resolve(tok, ctx)
-
-
-def _particle(verb: Token) -> str:
-    return next((c.lower_ for c in verb.children if c.dep_ == "prt"), "")
-
-
-def _pobjs(tok: Token, *preps: str) -> list[Token]:
-    return [o for p in _children(tok, "prep") if p.lower_ in preps for o in _children(p, "pobj")]
 
 
 # --------------------------------------------------------------------------- couples
@@ -731,133 +513,6 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
     return out
 
 
-def _where_clause(verb: Token, lemma: str, prt: str, found: list[Candidate]) -> list[Candidate]:
-    """ "back in Nantes where I was born", "Umeå, where we grew up": a relative clause on a
-    place names the place."""
-    if verb.dep_ != "relcl" or verb.head.pos_ != "PROPN" or found:
-        return []
-    if not any(c.dep_ == "advmod" and c.lower_ == "where" for c in verb.children):
-        return []
-    rule = lx.VERB_RULES.get((lemma, prt, "in")) or lx.VERB_RULES.get((lemma, "", "in"))
-    if rule is None or rule.relation not in ("live in", "be born in", "grow up in"):
-        return []
-    return [(rule.relation, rule.kind, ev.name_span(verb.head))]
-
-
-def _here_there(verb: Token, lemma: str, prt: str, found: list[Candidate],
-                ctx: SentenceContext) -> list[Candidate]:  # fmt: skip
-    """ "Moved here in October", "we live there now", "we were both born there": the place
-    is the latest one the message named (a proper noun after in/to/from, a place the NER
-    marks, the answer to "where do you live?")."""
-    adv = next(
-        (c for c in verb.children if c.dep_ == "advmod" and c.lower_ in ("here", "there")), None
-    )
-    if adv is None or any(r for r, _, _ in found if r in ("live in", "be born in", "grow up in")):
-        return []
-    for prep in ("in", "to"):
-        rule = lx.VERB_RULES.get((lemma, prt, prep)) or lx.VERB_RULES.get((lemma, "", prep))
-        if (
-            rule is not None
-            and rule.obj in ("place", "any")
-            and rule.relation in ("live in", "be born in", "grow up in")
-        ):
-            place = ctx.discourse.place_before(ctx.at(adv))
-            return [(rule.relation, rule.kind, place)] if place else []
-    return []
-
-
-def role_of(tok: Token) -> str | None:
-    """The role a field of work names: "nursing" -> nurse, "social work" -> social worker,
-    "teaching" (a gerund) -> teacher; None for anything else ("photography", "Acme").
-
-    Endings must name the role the way a statement of it does ("I'm a nurse"), or the
-    store, which matches objects by name, cannot close the fact they end.
-    """
-    low = tok.lower_
-    comp = " ".join(c.lower_ for c in tok.lefts if c.dep_ == "compound")
-    if comp and f"{comp} {low}" in lx.ROLE_FIELDS:
-        return lx.ROLE_FIELDS[f"{comp} {low}"]
-    mods = " ".join(c.lower_ for c in tok.lefts if c.dep_ == "amod")
-    if mods and f"{mods} {low}" in lx.ROLE_FIELDS:
-        return lx.ROLE_FIELDS[f"{mods} {low}"]
-    if low in lx.ROLE_FIELDS and not any(c.dep_ in ("compound", "amod") for c in tok.lefts):
-        return lx.ROLE_FIELDS[low]
-    if tok.tag_ == "VBG" and tok.lemma_.lower() in lx.ROLE_VERBS:
-        return lx.ROLE_VERBS[tok.lemma_.lower()]
-    return None
-
-
-def _role_verb(verb: Token, cl: Clause) -> list[Candidate]:
-    """ "I stopped teaching", "I started tutoring", "I teach history at a school": the doer
-    of a role verb has the role. A plain present needs something taught (not "I teach my
-    son chess"), and a past one-off ("I taught a class yesterday") says nothing."""
-    role = lx.ROLE_VERBS.get(verb.lemma_.lower())
-    if role is None or verb.pos_ != "VERB":
-        return []
-    if cl.ending or cl.starting:
-        return [("work as", "state", role)]
-    if verb.tag_ not in ("VBP", "VBZ") or cl.negated:
-        return []
-    if any(c.dep_ == "dative" for c in verb.children):
-        return []
-    objs = _children(verb, "dobj")
-    if any(t.pos_ == "PRON" or _kin_norm(t) for o in objs for t in o.subtree):
-        return []  # "I teach my nephew chess": tutoring family, not a job
-    return [("work as", "state", role)] if objs or _pobjs(verb, "at", "in") else []
-
-
-def _done_with(verb: Token, ctx: SentenceContext) -> list[Candidate]:
-    """ "I'm done with teaching / this job / Initech": an ended role or employer.
-
-    Only roles, job nouns and organisations the NER marks as such; "done with the
-    dishes" and "done with Netflix" without NER say nothing.
-    """
-    if not any(c.dep_ in ("aux", "auxpass") and c.lemma_ == "be" for c in verb.children):
-        return []
-    out: list[Candidate] = []
-    for p in _children(verb, "prep"):
-        if p.lower_ != "with":
-            continue
-        for o in _children(p, "pobj", "pcomp"):
-            if role := role_of(o):
-                out.append(("work as", "end", role))
-            elif o.lemma_.lower() in lx.OCCUPATIONS and o.pos_ == "NOUN":
-                text = object_text(o, ctx)
-                out += [("work as", "end", text)] if text else []
-            elif o.lemma_.lower() in lx.JOB_NOUNS:
-                out.append(("work at", "end", ANY_OBJECT))
-            elif o.pos_ == "PROPN" and o.ent_type_ == "ORG":
-                text = object_text(o, ctx)
-                out += [("work at", "end", text)] if text else []
-    return out
-
-
-def _day_at(verb: Token, cl: Clause, ctx: SentenceContext) -> bool:
-    """ "Friday was my last day at Hooli", "my first day at Globex is Monday": a job (or
-    a school, when the place is one) ends or starts, for the owner of the day."""
-    found = False
-    for n in _children(verb, "nsubj", "attr"):
-        if n.lemma_.lower() != "day":
-            continue
-        edge = {c.lower_ for c in n.children if c.dep_ == "amod"} & {"last", "first", "final"}
-        owner = _owner(n, ctx)
-        if not edge or owner is None or cl.negated:
-            continue
-        places = _pobjs(n, "at") or _pobjs(verb, "at")
-        kind = "start" if "first" in edge else "end"
-        for o in places:
-            if o.pos_ != "PROPN" and o.lemma_.lower() not in lx.WORKPLACE_NOUNS:
-                continue
-            text = object_text(o, ctx)
-            if not text:
-                continue
-            school = bool(set(text.lower().split()) & lx.SCHOOL_WORDS)
-            rel = "study at" if school and kind == "start" else "work at"
-            _emit(ctx, [Ref(owner, "PERSON")], rel, kind, text, cl, verb)
-            found = True
-    return found
-
-
 def _generic(tok: Token, text: str) -> bool:
     """ "a movie", "a show", "a podcast": an indefinite common noun with nothing to tell it apart.
 
@@ -957,35 +612,6 @@ def _cant(verb: Token) -> bool:
     )
 
 
-def _job(lemma: str, noun: Token, verb: Token, ctx: SentenceContext) -> list[Candidate]:
-    if lemma in lx.JOB_START_VERBS:
-        kind = "start"
-    elif lemma in lx.JOB_END_VERBS and (lemma != "give" or _particle(verb) == "up"):
-        kind = "end"
-    elif lemma == "have":
-        kind = "state"
-    else:
-        return []
-    pobjs = _pobjs(noun, "at", "for", "in") or _pobjs(verb, "at", "for")
-    orgs = [
-        t for o in pobjs if not _kin_norm(o) and o.pos_ != "PRON" and (t := object_text(o, ctx))
-    ]
-    comp = [c for c in noun.lefts if c.dep_ == "compound" and c.pos_ in ("NOUN", "PROPN")]
-    extra: list[Candidate] = []
-    if comp and ev.is_role(comp[-1], with_org=False):  # "the shift supervisor job"
-        start = min(c.left_edge.i for c in comp)
-        extra.append(("work as", kind, noun.doc[start : noun.i].text))
-    roles = [  # "my job as a nurse"
-        t
-        for o in _pobjs(noun, "as") or _pobjs(verb, "as")
-        if o.pos_ == "NOUN" and (t := object_text(o, ctx))
-    ]
-    out: list[Candidate] = extra + [("work as", kind, r) for r in roles]
-    if orgs:
-        return out + [("work at", kind, t) for t in orgs]
-    return out + ([("work at", "end", ANY_OBJECT)] if kind == "end" else [])
-
-
 def _allergy(noun: Token, ctx: SentenceContext) -> list[Candidate]:
     objs = [t for o in _pobjs(noun, "to") if (t := object_text(o, ctx))]
     if not objs:
@@ -998,7 +624,8 @@ def _allergy(noun: Token, ctx: SentenceContext) -> list[Candidate]:
 
 def _born(verb: Token, ctx: SentenceContext) -> list[Candidate]:
     """ "born in Ohio" / "born in 1990": the place when named, else the date."""
-    places, dates = [], []
+    places: list[Candidate] = []
+    dates: list[Candidate] = []
     raised = [c for c in _children(verb, "conj") if c.lemma_.lower() in ("raise", "breed", "bred")]
     for p in _children(verb, "prep") + [q for r in raised for q in _children(r, "prep")]:
         prep = p.lower_
@@ -1019,13 +646,6 @@ def _born_obj(prep: str, o: Token, ctx: SentenceContext, places: list, dates: li
         dates.append((f"be born {prep}", "event", iso))
     elif text := object_text(o, ctx):
         places.append(("be born in", "event", text))
-
-
-def _temporal_at(tok: Token, ctx: SentenceContext):
-    for t, _ in ctx.temporals:
-        if t.span[0] <= tok.idx < t.span[1]:
-            return t
-    return None
 
 
 def _typed_object(
@@ -1087,9 +707,9 @@ def _death(verb: Token, cl: Clause, ctx: SentenceContext) -> None:
         if kin_tok is None and s.pos_ == "PROPN" and not cl.negated:
             known = ctx.refs.get(_proper(s))  # "Otto died": Otto was named as Jule's pug earlier
             if known is not None and known.alias and "'s " in known.alias:
-                owner, _, kin = known.alias.rpartition("'s ")
-                if kin in lx.PETS or kin in lx.PET_BREEDS:
-                    _emit(ctx, [Ref(owner, "PERSON")], f"have {kin}", "end", known.name, cl, verb)
+                keeper, _, pet = known.alias.rpartition("'s ")
+                if pet in lx.PETS or pet in lx.PET_BREEDS:
+                    _emit(ctx, [Ref(keeper, "PERSON")], f"have {pet}", "end", known.name, cl, verb)
             continue
         if kin_tok is None or cl.negated:
             continue
@@ -1103,101 +723,3 @@ def _death(verb: Token, cl: Clause, ctx: SentenceContext) -> None:
 
 
 # --------------------------------------------------------------------------- emitting
-
-
-def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, obj: object,
-          cl: Clause, verb: Token) -> None:  # fmt: skip
-    if not isinstance(obj, str):  # a token from _copula
-        text = object_text(obj, ctx)  # type: ignore[arg-type]
-        if text is None:
-            return
-        obj = text
-    assert isinstance(obj, str)
-    lemma = verb.lemma_.lower()
-    negated = cl.negated or cl.ending or kind == "end"
-    if relation == "dislike" and cl.negated and lemma not in lx.LIKE_VERBS | {"stand", "be"}:
-        return  # "I don't hate it": says little
-    if (
-        relation in ("dislike",)
-        and (lemma in lx.LIKE_VERBS or lemma in ("stand", "be"))
-        and not cl.ending
-    ):
-        negated = False  # "I don't like X" / "can't stand X" / "not a fan of X"
-    if kind == "end" and cl.negated:
-        return  # "I didn't quit": no change
-    if kind == "event" and cl.negated and not cl.ending:
-        return  # "I haven't visited many countries" ends nothing
-    if (
-        lemma in lx.LIKE_VERBS
-        and not cl.negated
-        and not cl.ending
-        and (verb.tag_ == "VBD" or is_progressive(verb))
-    ):
-        return  # "I loved the concert", "I'm loving it": reactions, not tastes
-    if relation == "do" and verb.tag_ != "VBG":
-        return  # "do" names a hobby only in "I've been doing yoga"
-    if kind == "start" and cl.negated and not cl.ending:
-        return  # "I still haven't gotten a dog", "I didn't buy the flat"
-    if (
-        relation == "study"
-        and " " not in obj
-        and any(t.tag_ == "NNS" and t.lower_ == obj.lower() for t in verb.subtree)
-    ):
-        return  # "studying characters, themes": a subject of study is a field, not things
-    if relation == "do" and (
-        not (is_progressive(verb) or cl.starting)
-        or any(c.lower_ in ("a", "an") for o in _children(verb, "dobj") for c in o.subtree)
-    ):
-        return  # "doing a half marathon" is an event, a hobby is a mass noun ("doing yoga")
-    if (
-        relation in ("like", "dislike")
-        and "'s " in obj
-        and any(s.name == obj.partition("'s ")[0] for s in subjects)
-    ):
-        return  # "I love my kids": not a taste
-    if relation == "have" and kind == "state" and verb.tag_ == "VBD" and not cl.negated:
-        return  # "I had a few friends over"
-    if cl.plan and negated:
-        return
-    if obj == ANY_OBJECT and not negated:
-        return
-    if relation in ("eat", "drink", "do", "play") and verb.tag_ == "VBD" and not negated:
-        return  # a past one-off ("I played tennis yesterday") is not a habit
-    if relation == "like" and cl.negated and not cl.ending:
-        relation, negated = "dislike", False
-    mode = "end" if (kind == "end" or cl.ending) else ("start" if cl.starting else kind)
-    valid, invalid, future = _times(ctx, cl, mode)
-    confidence = 0.9
-    if cl.plan or (future and mode in ("event", "start")):
-        if relation not in _PLANNABLE:
-            return  # "I will always love reading", "we're buying a flat" (the move is the plan)
-        relation, confidence = f"plan to {relation}", 0.7
-    span = _sent_span(verb)
-    for s in subjects:
-        if s.name.lower() == obj.lower():
-            continue
-        _add(ctx, ExtractedFact(s.name, relation, obj, valid, invalid, negated, confidence, span))
-
-
-def _times(
-    ctx: SentenceContext, cl: Clause, mode: str
-) -> tuple[datetime | None, datetime | None, bool]:
-    temps = [t for t, a in ctx.temporals if a is not None and a.i in cl.anchors]
-    if not temps:
-        sent = cl.verb.sent
-        temps = [t for t, a in ctx.temporals
-                 if a is None and sent.start_char <= t.span[0] < sent.end_char]  # fmt: skip
-    valid = invalid = None
-    future = False
-    for t in temps:
-        future = future or t.start.date() > ctx.base.date()
-        if t.role in ("at", "since", "duration"):
-            if mode == "end":
-                invalid = invalid or t.start
-            else:
-                valid = valid or t.start
-        elif t.role == "until":
-            invalid = invalid or t.end or t.start
-        elif t.role == "range":
-            valid, invalid = valid or t.start, invalid or t.end
-    return valid, invalid, future

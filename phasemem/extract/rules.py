@@ -305,10 +305,9 @@ class RuleExtractor(Extractor):
             for sent in doc.sents:
                 sentence_facts(sent, ctx)
             for k in range(n_before, len(facts)):
-                if facts[k].span is not None:
-                    facts[k] = replace(
-                        facts[k], span=(facts[k].span[0] + off, facts[k].span[1] + off)
-                    )
+                span = facts[k].span
+                if span is not None:
+                    facts[k] = replace(facts[k], span=(span[0] + off, span[1] + off))
             all_ents.extend(doc.ents)
         facts.sort(key=lambda f: f.span or (0, 0))
         entities = _entities(all_ents, refs, facts)

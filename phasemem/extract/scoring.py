@@ -74,7 +74,7 @@ class Report:
     def temporal_accuracy(self) -> float:
         return self.temporal_correct / self.temporal_gold if self.temporal_gold else 1.0
 
-    def summary(self) -> dict[str, float | int]:
+    def summary(self) -> dict[str, float | int | str]:
         return {
             "fact_precision": round(self.facts.precision, 3),
             "fact_recall": round(self.facts.recall, 3),
