@@ -324,14 +324,18 @@ class Memory:
         facts = None
         if self.facts_engine is not None:
             listeners: list[str | None] = []
+            previous: list[str | None] = []  # the other speaker's turn a reply may answer
             last: dict[str | None, str | None] = {}
+            before = self.store.previous_turn(user_id, session_id, when[0]) if session_id else None
             for d in drafts:  # "you" is the last other speaker of the exchange
                 others = [sp for sp in last if sp and sp != d.speaker]
                 listeners.append(others[-1] if others else None)
                 last.pop(d.speaker, None)
                 last[d.speaker] = d.speaker
+                previous.append(before[1] if before and before[0] != d.speaker else None)
+                before = (d.speaker, d.text)
             facts, times = self.facts_engine.prepare(
-                [d.text for d in drafts], [d.speaker for d in drafts], when, listeners
+                [d.text for d in drafts], [d.speaker for d in drafts], when, listeners, previous
             )
         else:
             from phasemem.extract import resolve_temporal

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from phasemem.extract import lexicon as lx
+from phasemem.extract.discourse import PRONOUN_GENDER, Discourse, Slot
 from phasemem.extract.types import ExtractedFact, TemporalExpression
 
 Token = Any  # spacy.tokens.Token (kept untyped to avoid importing spaCy)
@@ -43,6 +44,13 @@ class SentenceContext:
     facts: list[ExtractedFact] = field(default_factory=list)
     refs: dict[str, Ref] = field(default_factory=dict)  # every resolved name -> Ref
     used_names: set[int] = field(default_factory=set)  # kin tokens consumed by a clause
+    discourse: Discourse = field(default_factory=Discourse)  # shared by the message's chunks
+    offset: int = 0  # character offset of this chunk in the message
+    slot: Slot | None = None  # what the previous turn asked, for the message's first sentence
+
+    def at(self, tok: Token) -> int:
+        """Character offset of a token in the whole message."""
+        return self.offset + tok.idx
 
 
 # --------------------------------------------------------------------------- noun phrases
@@ -66,7 +74,13 @@ def _kin_norm(tok: Token) -> str | None:
     word = tok.lower_
     norm = lx.KIN.get(word) or (lx.KIN.get(tok.lemma_.lower()) if word not in lx.PETS else None)
     if norm is None:
-        return tok.lemma_.lower() if (word in lx.PETS or tok.lemma_.lower() in lx.PETS) else None
+        lemma = tok.lemma_.lower()
+        if (tok.pos_ == "PROPN" and tok.text[:1].isupper()) or not (
+            {word, lemma} & (lx.PETS | lx.PET_BREEDS)
+        ):
+            return None  # "Pepper" the name, not a pepper (but "a whippet" tagged PROPN is)
+        comp = [c.lower_ for c in tok.children if c.dep_ == "compound" and c.lower_ in lx.PETS]
+        return f"{comp[0]} {lemma}" if comp else lemma  # "guinea pig"
     i, j = _hyphen_word(tok)
     text = tok.doc[i : j + 1].text
     return text.lower().replace(word, norm) if "-" in text else norm
@@ -129,10 +143,28 @@ def _owner(tok: Token, ctx: SentenceContext) -> str | None:
         if low in lx.LISTENER_POSSESSIVES:
             return ctx.listener
         if c.pos_ == "PRON":
-            return None  # his/her/their: unknown without coreference
+            ref = coref(c, ctx)  # his/her: the latest person they can refer to; their: unknown
+            return ref.name if ref else None
         ref = resolve(c, ctx)
         return ref.name if ref else None
     return None
+
+
+def coref(tok: Token, ctx: SentenceContext) -> Ref | None:
+    """he/she/him/her/his -> the latest compatible person or named pet of the message.
+
+    Shallow on purpose (recency + the gender kin words give): inside one chat turn the
+    last person named is nearly always the one meant ("My sister Nour moved to Montreal.
+    She works at a bakery there."). "they" and people of other turns stay unresolved.
+    """
+    exclude = {n.lower() for n in (ctx.speaker, ctx.listener) if n}
+    a = ctx.discourse.person_before(ctx.at(tok), tok.lower_, exclude)
+    if a is None:
+        return None
+    alias = (
+        f"{a.owner}'s {a.kind}" if a.owner and a.kind and not a.name.startswith(a.owner) else None
+    )
+    return _remember(ctx, Ref(a.name, "PERSON", alias))
 
 
 def resolve(tok: Token, ctx: SentenceContext, emit_kin: bool = True) -> Ref | None:
@@ -146,10 +178,14 @@ def resolve(tok: Token, ctx: SentenceContext, emit_kin: bool = True) -> Ref | No
             return _remember(ctx, Ref(ctx.speaker, "PERSON"))
         if low in lx.LISTENER_PRONOUNS and ctx.listener:
             return _remember(ctx, Ref(ctx.listener, "PERSON"))
+        if low in PRONOUN_GENDER:
+            return coref(tok, ctx)
         return None
     kin = _kin_norm(tok) if tok.pos_ in ("NOUN", "PROPN") else None
     if kin and tok.pos_ == "NOUN":
         owner = _owner(tok, ctx)
+        if owner is None and tok.dep_ == "compound" and tok.head.pos_ == "PROPN":
+            owner = _owner(tok.head, ctx)  # "my dog Pepper" parsed as dog <- Pepper <- my
         if owner is None:
             return None
         alias = f"{owner}'s {kin}"
@@ -158,26 +194,43 @@ def resolve(tok: Token, ctx: SentenceContext, emit_kin: bool = True) -> Ref | No
             ref = Ref(_proper(name_tok), "PERSON", alias)
             if emit_kin:
                 _emit_kin(ctx, owner, kin, ref.name, tok)
+            ctx.discourse.add_person(ctx.at(tok), ref.name, kin, owner)
             return _remember(ctx, ref)
+        if not kin.endswith(("s", "ren")):  # "my parents", "my kids": "they"
+            ctx.discourse.add_person(ctx.at(tok), alias, kin, owner)
         return _remember(ctx, Ref(alias, "PERSON"))
     if tok.pos_ == "PROPN" or (
         tok.text[:1].isupper() and tok.i != tok.sent.start and tok.pos_ == "NOUN"
     ):
         kin_tok = _kin_of_name(tok)
         if kin_tok is not None:
-            owner = _owner(kin_tok, ctx)
+            owner = _owner(kin_tok, ctx) or _owner(tok, ctx)  # "My dog Pepper": poss on the name
             kin_name = _kin_norm(kin_tok)
             if owner and kin_name and _proper(tok).lower() != owner.lower():
                 ref = Ref(_proper(tok), "PERSON", f"{owner}'s {kin_name}")
                 if emit_kin:
                     _emit_kin(ctx, owner, kin_name, ref.name, kin_tok)
+                ctx.discourse.add_person(ctx.at(tok), ref.name, kin_name, owner)
                 return _remember(ctx, ref)
         if tok.ent_type_ in lx.ENTITY_LABELS_SKIPPED:
             return None
         name = _proper(tok)
         if not _NAME_RE.match(name):
             return None  # tokenizer debris ("We`ve"), emoji, markup
+        if tok.ent_type_ == "PERSON" or (
+            not tok.ent_type_ and tok.dep_ in ("nsubj", "nsubjpass") and name != ctx.speaker
+        ):  # a name doing something is a person (a place rarely is the subject of a verb)
+            pet = _appos_kind(tok)
+            ctx.discourse.add_person(ctx.at(tok), name, pet)
         return _remember(ctx, Ref(name, tok.ent_type_ or "THING"))
+    return None
+
+
+def _appos_kind(tok: Token) -> str | None:
+    """ "Fritz, a grey kitten": the kin or pet word an apposition gives a name."""
+    for c in tok.children:
+        if c.dep_ == "appos" and c.pos_ == "NOUN":
+            return _kin_norm(c)
     return None
 
 
@@ -334,6 +387,13 @@ def _subjects(verb: Token) -> list[Token]:
         return subs
     if verb.dep_ in ("conj", "xcomp") and verb.head is not verb:
         return _subjects(verb.head)
+    if (  # "I'm at Imperial doing a master's", "volunteering at a shelter"
+        verb.dep_ == "advcl"
+        and verb.tag_ == "VBG"
+        and verb.i > verb.head.i
+        and not any(c.dep_ in ("mark", "aux") for c in verb.children)
+    ):
+        return _subjects(verb.head)
     if (  # "I made a call - recently left my job": a subjectless finite clause after a dash
         verb.dep_ in ("ccomp", "parataxis")
         and verb.tag_ in ("VBD", "VBZ", "VBP")
@@ -374,8 +434,14 @@ def analyse(verb: Token) -> Clause:
         glem = gov.lemma_.lower()
         if glem in lx.START_VERBS:
             cl.starting = True
-        elif glem in lx.STOP_VERBS or glem == "use":
+        elif glem in lx.STOP_VERBS or (
+            glem == "use" and not any(c.dep_ == "dobj" for c in gov.children)
+        ):  # "used to live", but not "use it to teach people"
             cl.ending = True
+        elif glem in lx.LEAVE_VERBS and verb.tag_ == "VBG":
+            cl.ending = True  # "I've left teaching", "I gave up climbing"
+        elif glem == "leave" and verb.tag_ == "VB":
+            pass  # "I left Acme to join Globex": the purpose happened too
         elif glem in ("plan", "intend", "decide") or (glem == "go" and gov.tag_ == "VBG"):
             cl.plan = True
         else:
@@ -384,7 +450,15 @@ def analyse(verb: Token) -> Clause:
         for c in t.children:
             if c.dep_ == "neg":
                 cl.negated = True
-            elif c.dep_ in ("advmod", "npadvmod") and c.lower_ in lx.ENDING_ADVERBS:
+            elif (
+                c.dep_ in ("advmod", "npadvmod")
+                and c.lower_ in lx.ENDING_ADVERBS
+                and (
+                    c.lower_ != "longer"
+                    or any(g.lower_ in ("no", "any") for g in c.children)
+                    or (c.i > 0 and c.doc[c.i - 1].lower_ in ("no", "any"))
+                )
+            ):  # "no longer", but not "running longer"
                 cl.ending = True
             elif c.tag_ == "MD" or c.lower_ == "'d":
                 low = c.lemma_.lower()
@@ -407,8 +481,13 @@ def analyse(verb: Token) -> Clause:
         cl.starting |= head.starting  # but not the head's times: they may not apply
     if cl.ending:
         cl.negated = False
+    bare_ing = (
+        verb.tag_ == "VBG"
+        and verb.dep_ == "ROOT"
+        and not any(c.dep_ in ("nsubj", "aux") for c in verb.children)
+    )  # "Moving to Oslo in June!"
     if (
-        is_progressive(verb)
+        (is_progressive(verb) or bare_ing)
         and verb.lemma_.lower() in lx.PROGRESSIVE_PLANS
         and not any(c.dep_ == "aux" and c.lemma_ == "have" for c in verb.children)
     ):

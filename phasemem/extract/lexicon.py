@@ -45,6 +45,11 @@ VERB_RULES: dict[tuple[str, str, str], Rule] = {
     ("work", "", "for"): Rule("work at", "state", "any"),
     ("work", "", "as"): Rule("work as", "state", "any"),
     ("start", "", "at"): Rule("work at", "start", "any"),
+    ("start", "", "as"): Rule("work as", "start", "any"),
+    ("join", "", "as"): Rule("work as", "start", "any"),
+    ("hire", "", "as"): Rule("work as", "start", "any"),
+    ("promote", "", "to"): Rule("work as", "start", "any"),
+    ("bump", "up", "to"): Rule("work as", "start", "any"),
     ("join", "", "dobj"): Rule("work at", "start", "org"),
     ("teach", "", "at"): Rule("work at", "state", "any"),
     ("volunteer", "", "at"): Rule("volunteer at", "state", "any"),
@@ -53,8 +58,11 @@ VERB_RULES: dict[tuple[str, str, str], Rule] = {
     ("retire", "", "none"): Rule("work at", "end", "any"),
     ("resign", "", "from"): Rule("work at", "end", "any"),
     ("lay", "off", "none"): Rule("work at", "end", "any"),
+    ("lay", "off", "from"): Rule("work at", "end", "any"),
     ("fire", "", "none"): Rule("work at", "end", "any"),
+    ("fire", "", "from"): Rule("work at", "end", "any"),
     ("quit", "", "dobj"): Rule("work at", "end", "job"),
+    ("give", "up", "dobj"): Rule("work at", "end", "job"),
     ("leave", "", "dobj"): Rule("work at", "end", "job"),
     ("lose", "", "dobj"): Rule("work at", "end", "job"),
     ("study", "", "dobj"): Rule("study", "state", "any"),
@@ -74,6 +82,10 @@ VERB_RULES: dict[tuple[str, str, str], Rule] = {
     ("split", "up", "with"): Rule("date", "end", "person"),
     ("split", "up", "none"): Rule("date", "end", "person"),
     ("adopt", "", "dobj"): Rule("have", "start", "poss"),
+    ("get", "", "dobj"): Rule("have", "start", "poss"),
+    ("open", "", "dobj"): Rule("have", "start", "poss"),
+    ("run", "", "dobj"): Rule("have", "state", "poss"),
+    ("play", "", "for"): Rule("play for", "state", "place"),  # a named team
     ("buy", "", "dobj"): Rule("have", "start", "poss"),
     ("sell", "", "dobj"): Rule("have", "end", "poss"),
     ("have", "", "dobj"): Rule("have", "state", "poss"),
@@ -109,9 +121,11 @@ LIKE_VERBS = {"like", "love", "enjoy", "adore"}
 #: A governing verb + xcomp: "started working at", "stopped eating meat".
 START_VERBS = {"start", "begin"}
 STOP_VERBS = {"stop", "quit"}
+#: Verbs that end what their gerund names ("left teaching", "gave up climbing").
+LEAVE_VERBS = {"leave", "give"}
 PLAN_VERBS = {"plan", "intend", "go"}  # "planning to move", "going to visit"
 #: Progressive forms of these are plans ("we're moving to Berlin").
-PROGRESSIVE_PLANS = {"move", "go", "fly", "travel", "visit", "relocate", "head", "start"}
+PROGRESSIVE_PLANS = {"move", "go", "fly", "travel", "visit", "relocate", "head", "start", "buy"}
 #: Relations two people share, stated with a coordinated subject and no object:
 #: "Zoe and I got married" -> (speaker, be married to, Zoe). Keyed by (lemma or word,
 #: particle); "get married/engaged" turns a state into a start. "see" counts only with
@@ -155,7 +169,48 @@ TRIP_VERBS = {
     "be",
 }
 JOB_START_VERBS = {"get", "start", "land", "take", "accept", "find", "begin"}
-JOB_END_VERBS = {"quit", "leave", "lose"}
+JOB_END_VERBS = {"quit", "leave", "lose", "give"}  # "give" only as "give up"
+#: Fields of work named by a mass noun or gerund, mapped to the role they end or start
+#: ("I quit nursing" closes ``work as | nurse``): the store matches objects by name, so an
+#: ending must name the role the way a statement of the role would ("I'm a nurse").
+#: Only fields that are clearly occupations: "photography" or "cooking" are hobbies as often.
+ROLE_FIELDS = {
+    "nursing": "nurse", "teaching": "teacher", "accounting": "accountant",
+    "accountancy": "accountant", "law": "lawyer", "journalism": "journalist",
+    "bartending": "bartender", "waitressing": "waitress", "consulting": "consultant",
+    "tutoring": "tutor", "nannying": "nanny", "babysitting": "babysitter", "banking": "banker",
+    "engineering": "engineer", "medicine": "doctor", "dentistry": "dentist",
+    "pharmacy": "pharmacist", "modelling": "model", "modeling": "model", "acting": "actor",
+    "freelancing": "freelancer", "plumbing": "plumber", "carpentry": "carpenter",
+    "policing": "police officer", "hairdressing": "hairdresser", "midwifery": "midwife",
+    "physiotherapy": "physiotherapist", "physio": "physiotherapist", "coaching": "coach",
+    "lecturing": "lecturer", "farming": "farmer", "copywriting": "copywriter",
+    "social work": "social worker", "academia": "academic", "veterinary": "veterinarian",
+    "architecture": "architect",
+}  # fmt: skip
+#: Verbs whose doer has a role ("I stopped teaching" ends ``work as | teacher``).
+ROLE_VERBS = {
+    "teach": "teacher", "nurse": "nurse", "tutor": "tutor", "coach": "coach",
+    "bartend": "bartender", "babysit": "babysitter", "freelance": "freelancer",
+    "lecture": "lecturer", "nanny": "nanny", "waitress": "waitress",
+}  # fmt: skip
+#: Common nouns that name a workplace, so "joined the climate lab" is a job (while
+#: "joined a gym" or "joined the choir" is not).
+WORKPLACE_NOUNS = {
+    "lab", "laboratory", "company", "firm", "startup", "start-up", "agency", "hospital",
+    "clinic", "department", "bank", "consultancy", "newsroom", "ministry", "charity",
+    "nonprofit", "ngo", "studio", "bakery", "restaurant", "office", "school",
+    "university", "institute", "council", "paper", "newspaper", "magazine", "publisher",
+    "factory", "plant", "warehouse", "shop", "store", "museum", "library", "kitchen", "hotel",
+    "salon", "site", "surgery", "embassy", "consulate", "brewery", "café", "cafe", "bar", "pub",
+}  # fmt: skip
+#: Words that make a place a school: "my first day at Leeds Uni" starts studies, not a job.
+SCHOOL_WORDS = {"university", "uni", "college", "school", "academy", "polytechnic"}
+#: Words in a name that make it a club rather than an employer ("joined Kelvin Netball Club").
+CLUB_WORDS = {
+    "club", "fc", "choir", "band", "society", "league", "gym", "orchestra", "group", "crew",
+    "guild", "association", "circle", "community",
+}  # fmt: skip
 
 # Kin and pets: relation used for "my <noun> <Name>", and normal form for subjects.
 KIN = {
@@ -176,6 +231,7 @@ KIN = {
     "spouse": "spouse", "stepmother": "stepmother", "stepfather": "stepfather",
     "stepson": "stepson", "stepdaughter": "stepdaughter", "sisters": "sisters",
     "brothers": "brothers", "grandparents": "grandparents", "twin": "twin",
+    "flatmate": "flatmate", "housemate": "housemate",
 }  # fmt: skip
 #: "my <kin> <Name>" -> this relation from the owner to Name (default: "have <kin>").
 KIN_RELATION = {
@@ -193,12 +249,23 @@ PETS = {
     "goldfish", "horse", "pony", "bird", "turtle", "tortoise", "snake", "lizard", "gecko",
     "ferret", "chinchilla", "hedgehog", "pig", "guinea", "budgie", "canary", "cockatiel",
 }  # fmt: skip
+#: Breeds and kinds people name instead of the species ("our lurcher Bramble").
+PET_BREEDS = {
+    "poodle", "labrador", "retriever", "collie", "spaniel", "terrier", "beagle", "pug",
+    "dachshund", "greyhound", "lurcher", "whippet", "husky", "corgi", "schnauzer", "chihuahua",
+    "bulldog", "boxer", "dalmatian", "rottweiler", "shepherd", "alsatian", "setter", "pointer",
+    "sheepdog", "cockapoo", "labradoodle", "tabby", "siamese", "persian", "ragdoll", "budgie",
+    "rat", "gerbil", "axolotl", "tarantula", "duck", "chicken", "goat", "sheep",
+    "cockatoo", "macaw", "iguana", "frog", "newt", "alpaca", "donkey", "cow",
+}  # fmt: skip
 #: Things whose possession is worth remembering ("I have a car", "we bought a house").
 POSSESSIONS = {
     "car", "house", "home", "apartment", "condo", "flat", "bike", "bicycle", "motorcycle",
     "motorbike", "boat", "truck", "van", "cabin", "cottage", "piano", "guitar", "camera",
     "farm", "garden", "business", "shop", "store", "restaurant", "bakery", "studio", "tattoo",
-    "scooter", "rv", "yacht", "minivan", "suv", "jeep", "tesla",
+    "scooter", "rv", "yacht", "minivan", "suv", "jeep", "tesla", "printer", "kayak", "canoe",
+    "drone", "telescope", "caravan", "campervan", "allotment", "e-bike", "ebike", "salon",
+    "cafe", "café",
 }  # fmt: skip
 #: Conditions: "I have asthma" -> (have, asthma).
 CONDITIONS = {
@@ -234,6 +301,7 @@ EVALUATIVE = {
     "new", "little", "great", "amazing", "awesome", "lovely", "cute", "beautiful", "nice",
     "wonderful", "adorable", "sweet", "fantastic", "cool", "favorite", "favourite", "brand",
     "huge", "big", "good", "best", "dear", "beloved", "own", "first", "latest", "whole",
+    "same", "only", "usual",
     "entire", "fabulous", "gorgeous", "precious", "incredible", "sweetest", "super",
 }  # fmt: skip
 #: Objects that name nothing rememberable.
@@ -268,6 +336,123 @@ LIGHT_VERBS = {
     "keep", "let", "try", "need", "want", "come", "put", "give", "find", "use", "look",
 }  # fmt: skip
 
+# --------------------------------------------------------------------------- everyday facts
+# Words for the relations people state in passing (issue 14): homes, workplaces, diets,
+# hobbies, cars and phones. Each list names a kind of thing, never a sentence.
+
+#: Nouns for where someone lives: "our place in Porto", "my flat in Leith".
+HOME_NOUNS = {
+    "place", "flat", "apartment", "house", "home", "condo", "studio", "building", "street",
+    "neighbourhood", "neighborhood", "kitchen", "garden", "balcony", "bedroom", "neighbours",
+    "neighbors", "neighbour", "neighbor", "landlord", "landlady", "lease", "rent", "two-bed",
+    "one-bed", "loft", "bungalow", "cottage", "townhouse", "digs", "sublet",
+}  # fmt: skip
+#: Homes one buys or rents (a house bought in X means living there, a holiday cottage not).
+HOME_TO_LIVE = {"place", "flat", "apartment", "house", "home", "condo", "studio", "two-bed",
+                "one-bed", "loft", "bungalow", "townhouse"}  # fmt: skip
+#: People and things of one's job: "my team at Spotify", "my boss at Infosys".
+WORK_NOUNS = {
+    "team", "boss", "manager", "colleague", "colleagues", "coworker", "coworkers",
+    "co-worker", "co-workers", "office", "job", "desk", "department", "supervisor",
+    "employer", "workplace", "role", "position", "contract", "shift", "shifts", "squad",
+    "teammates", "lab", "unit", "ward", "clinic", "store", "branch", "internship",
+}  # fmt: skip
+#: Adjectives that make a job, team or home a former one ("my old job at the council").
+FORMER = {"old", "former", "previous", "last", "ex"}
+#: Diets: "I'm vegan", "I went keto", "the only veggie"; normalised names.
+DIETS = {
+    "vegan": "vegan", "vegetarian": "vegetarian", "veggie": "vegetarian",
+    "pescatarian": "pescatarian", "pescetarian": "pescatarian", "keto": "keto",
+    "paleo": "paleo", "gluten-free": "gluten-free", "dairy-free": "dairy-free",
+    "plant-based": "plant-based", "flexitarian": "flexitarian", "carnivore": "carnivore",
+    "halal": "halal", "kosher": "kosher", "lactose-free": "lactose-free",
+}  # fmt: skip
+#: Eating these again ends a meat-free diet ("I'm eating meat again").
+MEATS = {"meat", "chicken", "beef", "pork", "lamb", "steak", "bacon", "burgers", "ham", "turkey"}
+#: Activities that make a hobby (verbs as lemmas, also their gerunds as nouns).
+HOBBY_VERBS = ACTIVITIES | {
+    "boulder", "paddleboard", "crochet", "row", "fence", "quilt", "embroider", "skydive",
+    "scuba", "dive", "snorkel", "birdwatch", "windsurf", "kitesurf", "hillwalk", "trek",
+    "rollerblade", "spin", "lift", "weave", "whittle", "forage", "brew", "juggle", "ride",
+}  # fmt: skip
+#: Hobby nouns (besides gerunds of HOBBY_VERBS): "I do yoga", "took up the cello".
+HOBBY_NOUNS = {
+    "yoga", "pilates", "pottery", "ceramics", "woodworking", "woodwork", "leatherwork",
+    "photography", "birdwatching", "birding", "chess", "golf", "tennis", "football", "soccer",
+    "netball", "rugby", "cricket", "basketball", "volleyball", "badminton", "squash",
+    "hockey", "baseball", "softball", "karate", "judo", "taekwondo", "jiu-jitsu", "boxing",
+    "kickboxing", "fencing", "archery", "parkour", "crossfit", "zumba", "salsa", "tango",
+    "ballet", "gymnastics", "triathlon", "triathlons", "marathons", "calligraphy", "origami",
+    "astronomy", "gardening", "baking", "guitar", "piano", "violin", "cello", "drums", "bass",
+    "ukulele", "saxophone", "trumpet", "flute", "harp", "banjo", "mandolin", "clarinet",
+    "choir", "darts", "snooker", "pool", "bowling", "climbing", "bouldering", "surfing",
+    "sailing", "kayaking", "canoeing", "rowing", "cycling", "running", "swimming", "hiking",
+    "skiing", "snowboarding", "skating", "knitting", "crochet", "sewing", "quilting",
+    "painting", "drawing", "sketching", "scrapbooking", "embroidery", "cross-stitch",
+    "padel", "frisbee", "ultimate", "lacrosse", "polo", "curling", "orienteering", "geocaching",
+}  # fmt: skip
+#: Nouns for "X is my thing": "Knitting is my thing", "My main hobby is pottery".
+HOBBY_WORDS = {"hobby", "hobbies", "thing", "passion", "obsession", "pastime", "routine"}
+#: Clubs one joins for a hobby ("joined a choir"), never an employer.
+CLUB_NOUNS = {"choir", "band", "orchestra", "club", "league", "team", "crew", "troupe", "ensemble"}
+#: Car makes and models (lower case); a make may be followed by its model ("Skoda Fabia").
+CAR_MAKES = {
+    "volvo", "saab", "tesla", "polestar", "kia", "hyundai", "fiat", "skoda", "škoda", "toyota",
+    "honda", "ford", "vw", "volkswagen", "bmw", "mercedes", "mercedes-benz", "audi", "peugeot",
+    "renault", "citroen", "citroën", "nissan", "mazda", "subaru", "mini", "smart", "jeep",
+    "chevy", "chevrolet", "dodge", "rivian", "lexus", "porsche", "jaguar", "dacia", "seat",
+    "cupra", "opel", "vauxhall", "suzuki", "mitsubishi", "lada", "alfa", "lancia", "byd", "mg",
+    "cadillac", "buick", "chrysler", "lucid", "genesis", "landrover", "range", "land", "ram",
+}  # fmt: skip
+CAR_MODELS = {
+    "civic", "corolla", "golf", "polo", "octavia", "fabia", "yaris", "leaf", "prius", "mustang",
+    "f-150", "rav4", "camry", "clio", "passat", "focus", "fiesta", "enyaq", "ioniq",
+    "ev6", "outback", "forester", "cr-v", "jazz", "micra", "qashqai", "juke", "panda", "punto",
+    "astra", "corsa", "twingo", "megane", "kuga", "transit", "wrangler", "cherokee", "tacoma",
+    "tundra", "accord", "sandero", "duster", "beetle", "tiguan", "id.4", "id.3", "e-208",
+    "cayenne", "impreza", "miata", "mx-5", "swift", "picanto", "sportage", "tucson",
+    "i30", "i10", "kona", "niro", "e-golf", "mégane", "berlingo", "c3", "v70", "v60",
+    "v90", "xc40", "xc60", "xc90", "240", "9-3", "9-5", "defender", "discovery", "evoque",
+}  # fmt: skip
+#: Phone makes and lines: "a Pixel 7", "iPhone 13 Pro", "Galaxy S23", "Fairphone 4".
+PHONE_MAKES = {
+    "iphone", "pixel", "galaxy", "samsung", "oneplus", "fairphone", "moto", "motorola",
+    "xiaomi", "redmi", "huawei", "oppo", "xperia", "nokia", "blackberry", "poco", "realme",
+    "honor", "vivo", "zenfone", "asus",
+}  # fmt: skip
+#: Verbs that get (start), keep (state) or lose (end) a car or phone.
+DEVICE_START = {"buy", "get", "order", "lease", "pick", "switch", "upgrade", "treat", "adopt",
+                "inherit", "receive", "gift", "collect"}  # fmt: skip
+DEVICE_STATE = {"have", "own", "drive", "use", "rock", "park", "squeeze", "charge"}
+DEVICE_END = {"sell", "trade", "scrap", "crash", "total", "return", "lose", "break", "give",
+              "pass", "donate", "smash"}  # fmt: skip
+#: Degree words: "a nursing degree at Cardiff", "doing a master's in global health".
+DEGREE_NOUNS = {
+    "degree", "masters", "master", "master's", "phd", "doctorate", "bachelor", "bachelors",
+    "bachelor's", "msc", "ma", "ba", "bsc", "mba", "diploma", "course", "apprenticeship",
+    "postgrad", "undergrad", "pgce", "llm", "mres", "mphil",
+}  # fmt: skip
+#: Role head nouns beyond OCCUPATIONS: "audit senior", "tax associate", "team lead".
+ROLE_HEADS = {
+    "associate", "assistant", "lead", "head", "director", "officer", "senior", "specialist",
+    "coordinator", "supervisor", "clerk", "advisor", "adviser", "executive", "administrator",
+    "hygienist", "midwife", "vice-principal", "principal", "sister", "partner", "fellow",
+    "trainee", "apprentice", "postdoc", "controller", "planner", "strategist", "auditor",
+    "architect", "tester", "recruiter", "buyer", "porter", "steward", "stewardess", "guide",
+    "rep", "representative", "chef", "sommelier", "curator", "archivist", "dispatcher",
+    "paralegal", "physio", "radiographer", "optician", "surveyor", "inspector", "analyst",
+    "engineer", "manager", "designer", "developer", "consultant", "scientist", "researcher",
+    "editor", "writer", "teacher", "nurse", "doctor", "intern", "cto", "cfo", "coo", "vp",
+}  # fmt: skip
+#: Words ending like a role noun that are not roles ("a member at the gym").
+NOT_ROLES = {
+    "member", "customer", "user", "fan", "regular", "owner", "player", "supporter", "follower",
+    "beginner", "winner", "loser", "lover", "mother", "father", "brother", "sister-in-law",
+    "daughter", "neighbour", "neighbor", "visitor", "passenger", "student", "patient", "client",
+    "tourist", "resident", "volunteer", "donor", "parent", "grandparent", "monster", "number",
+    "minor", "major", "disaster", "winter", "summer", "matter", "order", "wonder", "tenant",
+}  # fmt: skip
+
 SPEAKER_PRONOUNS = {"i", "me", "myself", "we", "us", "ourselves"}
 SPEAKER_POSSESSIVES = {"my", "our", "mine", "ours"}
 LISTENER_PRONOUNS = {"you", "yourself", "yourselves"}
@@ -288,20 +473,41 @@ ENTITY_LABELS_SKIPPED = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCEN
 _IRREGULAR = (
     "born|grew|grown|went|gone|broke|broken|bought|sold|left|quit|met|flew|flown|came|began"
     "|begun|ate|eaten|drank|drunk|spoke|spoken|split|read|got|gotten|married|engaged"
-    "|divorced|laid|fired|retired|joined|hired|adopted|graduated|studied|moved|lived"
+    "|divorced|laid|fired|retired|joined|hired|adopted|graduated|studied|moved|lived|gave"
 )
 _STEMS = sorted(
-    {(k[0][:-1] if k[0].endswith("e") else k[0]) for k in VERB_RULES if k[0] not in ("have", "do", "go", "stand", "bear")}
+    {(k[0][:-1] if k[0].endswith("e") else k[0]) for k in VERB_RULES
+     if k[0] not in ("have", "do", "go", "stand", "bear", "give", "get", "open", "run")}
     | {"fan", "favorite", "favourite", "allerg", "job", "used to", "no longer", "anymore",
-       "doing", "going", "goes", "go to", "seeing", "trip", "vacation", "holiday", "honeymoon", "into", "from", "can't stand", "cannot stand"}
-    | set(KIN) | PETS | POSSESSIONS | OCCUPATIONS | IDENTITY | CONDITIONS,
+       "doing", "going", "goes", "go to", "done with", "last day", "first day", "promot", "seeing", "trip", "vacation", "holiday", "honeymoon", "into", "from", "can't stand", "cannot stand"}
+    | set(KIN) | PETS | POSSESSIONS | OCCUPATIONS | IDENTITY | CONDITIONS | set(ROLE_FIELDS)
+    | {"gave up", "give up", "giving up", "given up", "got", "get", "getting", "gotten",
+       "took up", "taking up", "taken up", "taken over", "opened", "runs", "run a", "hobby",
+       "hobbies", "here in", "place in", "flat in", "house in", "home", "team at", "boss at",
+       "colleagues at", "office at", "manager at", "quits", "propos", "redundant", "notice",
+       "transferr", "universit", "college", "my thing", "phone", "single", "called", "named",
+       "flatmate", "housemate", "degree", "master's"},
+    key=len,
+    reverse=True,
+)  # fmt: skip
+#: Whole words (short ones would match inside others: "ma" in "make", "Kia" in "Kiara").
+_WORDS = sorted(
+    PET_BREEDS | set(DIETS) | CAR_MAKES | CAR_MODELS | PHONE_MAKES | HOBBY_NOUNS | DEGREE_NOUNS
+    | {"uni"},
     key=len,
     reverse=True,
 )  # fmt: skip
 #: Cheap test run before parsing: a message that matches none of these cannot
 #: produce a fact under the rules, so it is never parsed.
 TRIGGER_RE = re.compile(
-    r"\b(?:" + _IRREGULAR + "|" + "|".join(re.escape(s) for s in _STEMS) + r")", re.IGNORECASE
+    r"\b(?:" + _IRREGULAR + "|" + "|".join(re.escape(s) for s in _STEMS) + r")"
+    r"|\b(?:" + "|".join(re.escape(w) for w in _WORDS) + r")\b|iphone",
+    re.IGNORECASE,
+)
+#: "I'm a tax associate at EY", "been head of department at Lycée Pasteur": a role with an
+#: employer, whatever the role word (role nouns are too many to list as triggers).
+ROLE_AT_RE = re.compile(
+    r"\b(?i:'m|am|is|'s|was|been|being|as) (?:an? |the )?(?:[\w-]+ ){0,3}(?:at|for|with) (?:the )?[A-Z]"
 )
 #: A capitalised word that is not the first word of a sentence and not "I":
 #: only then can NER find a name.

@@ -55,6 +55,14 @@ Rules:
   "I quit my job"); use object "*" when the ending names no object.
 - valid_at: when it became true; invalid_at: when it stopped. Resolve relative dates against
   occurred_at. null when the message does not say.
+- Everyday relations use these names: "live in", "work at" (employer), "work as" (role),
+  "study at", "study", "be married to", "be engaged to", "date", "have hobby", "follow diet"
+  (vegan, vegetarian ...), "have" (possessions), "drive" (a car model), "use phone"
+  (a phone model), "have sister" / "have brother" / ... (named relatives), "have dog" /
+  "have cat" / ... (named pets).
+- "previous", when given, is the turn just before, by another speaker: use it only to
+  understand a short answer ("What phone is it?" / "A Pixel 7." -> use phone Pixel 7); take
+  facts from "text" only.
 - No facts from questions, hypotheticals, wishes, greetings or small talk. Never invent facts:
   if nothing is stated, return {"entities": [], "facts": []}."""
 
@@ -189,15 +197,15 @@ class LLMExtractor(Extractor):
         )
 
     def _complete(self, item: ExtractionInput, base: datetime) -> str:
-        user = json.dumps(
-            {
-                "text": item.text,
-                "speaker": item.speaker,
-                "listener": item.listener,
-                "occurred_at": base.isoformat(),
-            },
-            ensure_ascii=False,
-        )
+        message: dict[str, Any] = {
+            "text": item.text,
+            "speaker": item.speaker,
+            "listener": item.listener,
+            "occurred_at": base.isoformat(),
+        }
+        if item.previous:
+            message["previous"] = item.previous
+        user = json.dumps(message, ensure_ascii=False)
         body: dict[str, Any] = {
             "model": self.model,
             "temperature": self.temperature,

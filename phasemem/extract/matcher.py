@@ -9,8 +9,7 @@ an unasked-for fact is worse than a missed one.
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from phasemem.extract import everyday as ev
 from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import (
     Clause,
@@ -18,40 +17,57 @@ from phasemem.extract.clauses import (
     SentenceContext,
     Span,
     Token,
-    _add,
     _children,
     _kin_norm,
     _kin_of_name,
     _named,
     _owner,
     _proper,
-    _sent_span,
     _subjects,
     analyse,
+    coref,
     gerund_text,
     is_progressive,
     object_text,
     resolve,
 )
-from phasemem.extract.types import ANY_OBJECT, ExtractedFact
+from phasemem.extract.emitting import Candidate, _emit, _particle, _pobjs, _temporal_at
+from phasemem.extract.jobs import _day_at, _done_with, _job, _role_verb, role_of
+from phasemem.extract.turns import (
+    _answer,
+    _elliptic,
+    _fragment_identity,
+    _gone_to,
+    _here_there,
+    _note_places,
+    _where_clause,
+)
+from phasemem.extract.types import ANY_OBJECT
 
-Candidate = tuple[str, str, str]  # relation, kind, object text
 _GOVERNORS = lx.START_VERBS | lx.STOP_VERBS | {
     "use", "plan", "intend", "go", "want", "hope", "try", "need", "wish", "decide", "get",
 }  # fmt: skip
-_PLANNABLE = {"live in", "work at", "study at", "study", "visit", "work as"}
 _TIME_MARKS = {"when", "once", "whenever", "until", "before", "after", "while", "as"}
 _SPECIFIC_DEPS = {"prep", "relcl", "acl"}
 _GET_FORMS = {"get", "gets", "got", "gotten", "getting"}  # an AUX "getting" keeps its form as lemma
 _CLAUSE_CHILDREN = {"prt", "advmod", "prep", "xcomp", "ccomp", "nsubj", "neg", "dative", "advcl"}
 _NOT_PEOPLE = {"GPE", "LOC", "FAC", "NORP", "WORK_OF_ART", "EVENT", "PRODUCT", "LANGUAGE"}
-_CLAUSE_DEPS = {"ROOT", "conj", "xcomp", "ccomp", "advcl", "relcl", "pcomp", "parataxis"}
+_CLAUSE_DEPS = {"ROOT", "conj", "xcomp", "ccomp", "advcl", "relcl", "pcomp", "parataxis", "csubj"}
+#: Adverbs a direction hangs on: "moved back to Ghent", "flew over to Dublin".
+_DIRECTION_ADVS = {"back", "over", "down", "up", "out", "away", "home", "across"}
+#: Words that keep a whole clause from being a fact, but only their own clause (unlike
+#: "if" or "maybe"): "I've been vegetarian since 2019 and I'm thinking of going vegan".
+_CLAUSE_HEDGES = {"thinking", "considering", "debating", "wondering"}
 
 
 def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
     """Add the facts stated by ``sent`` to ``ctx.facts``."""
     text = sent.text.strip()
+    _note_places(sent, ctx)
+    slot, ctx.slot = ctx.slot, None  # only the message's first sentence answers a question
     if not text or text.endswith("?") or _hypothetical(sent):
+        return
+    if slot is not None and _answer(sent, slot, ctx):
         return
     for tok in sent:
         if tok.pos_ in ("VERB", "AUX") and tok.dep_ in _CLAUSE_DEPS:
@@ -59,15 +75,56 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
     for tok in sent:  # "I met my friend Lily": the name is a fact even without a verb rule
         if tok.pos_ == "NOUN" and _kin_norm(tok) and tok.i not in ctx.used_names and _named(tok):
             resolve(tok, ctx)
+        elif (  # "Oscar, my guinea pig", "Jamal, my roommate": the name comes first
+            tok.pos_ == "NOUN" and tok.dep_ == "appos" and tok.head.pos_ == "PROPN"
+            and (kin := _kin_norm(tok)) and (owner := _owner(tok, ctx))
+            and tok.i not in ctx.used_names
+        ):  # fmt: skip
+            name = _proper(tok.head)
+            if name.lower() != owner.lower():
+                rel = lx.KIN_RELATION.get(kin, f"have {kin}")
+                _emit(ctx, [Ref(owner, "PERSON")], rel, "state", name, Clause(tok, {tok.i}), tok)
+                ctx.discourse.add_person(ctx.at(tok.head), name, kin, owner)
+                ctx.used_names.add(tok.i)
+    mentions = (
+        ev.owned_mentions(sent, ctx) + ev.home_mentions(sent, ctx) + ev.work_mentions(sent, ctx)
+    )
+    for cand, anchor in mentions:  # "our place in Porto", "my team at Spotify", "our cat"
+        verb = anchor if anchor.pos_ in ("VERB", "AUX") else sent.root
+        cl = Clause(verb, {verb.i})
+        _emit(ctx, [cand.subject] if cand.subject else [], cand.relation, cand.kind, cand.object,
+              cl, verb)  # fmt: skip
+    for tok in sent:  # "Darnell's my flatmate" (parsed as a possessive noun phrase)
+        if tok.pos_ == "NOUN" and (named := ev.possessive_kin(tok, ctx)):
+            _emit(ctx, [named.subject] if named.subject else [], named.relation, named.kind,
+                  named.object, Clause(tok, {tok.i}), tok)  # fmt: skip
+    _fragment_identity(sent, ctx)
 
 
 def _hypothetical(sent: Span) -> bool:
-    return any(t.lower_ in lx.HYPOTHETICAL_WORDS for t in sent)
+    return any(t.lower_ in lx.HYPOTHETICAL_WORDS and not _clause_hedge(t) for t in sent)
+
+
+def _clause_hedge(tok: Token) -> bool:
+    """ "thinking"/"considering" as a verb hedges its own clause only."""
+    return tok.lower_ in _CLAUSE_HEDGES and tok.pos_ == "VERB"
+
+
+def _hedged(verb: Token) -> bool:
+    """Whether a clause lies under a hedging verb ("I'm thinking of going vegan")."""
+    t = verb
+    for _ in range(12):
+        if _clause_hedge(t):
+            return True
+        if t.head is t:
+            return False
+        t = t.head
+    return False
 
 
 def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
     cl = analyse(verb)
-    if cl.skip:
+    if cl.skip or _hedged(verb):
         return
     lemma = verb.lemma_.lower()
     if (
@@ -83,16 +140,46 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX") for c in verb.children
     ):
         return  # the xcomp clause carries the fact ("started working at", "used to live")
+    if lemma in lx.LEAVE_VERBS and any(
+        c.dep_ == "xcomp" and c.tag_ == "VBG" for c in verb.children
+    ):
+        return  # "I've left teaching", "gave up climbing": the gerund clause carries it
     if lemma == "die" or (lemma == "pass" and _particle(verb) == "away"):
         _death(verb, cl, ctx)
         return
-    if lemma == "be" and _favorite(verb, cl, ctx):
+    if lemma == "be" and (_favorite(verb, cl, ctx) or _day_at(verb, cl, ctx)):
         return
     subject_toks = _subjects(verb)
     subjects = [r for s in subject_toks if (r := _subject_ref(s, verb, ctx))]
+    if not subject_toks and _elliptic(verb) and ctx.speaker:
+        subjects = [
+            Ref(ctx.speaker, "PERSON")
+        ]  # "Just moved to Gdańsk", "Living in Brighton means"
+    everyday = _everyday(verb, cl, ctx, lemma)
+    for cand in everyday:
+        if cand.subject is not None:
+            own = Clause(verb, set(cl.anchors)) if lemma == "visit" else cl  # "visiting us in X"
+            _emit(ctx, [cand.subject], cand.relation, cand.kind, cand.object, own, verb)
+    if lemma == "go" and not cl.negated:  # "The hamster went to my niece": given away
+        _gone_to(verb, subject_toks, cl, ctx)
+    if lemma == "propose" and any(  # "I proposed to Leyla and she said yes!"
+        t.lower_ == "yes" and t.head.lemma_.lower() == "say" for t in verb.sent
+    ):
+        partners = [r for o in _pobjs(verb, "to") if (r := resolve(o, ctx))]
+        subs = [r for s in subject_toks if (r := _subject_ref(s, verb, ctx))]
+        for p in partners:
+            _emit(ctx, subs, "be engaged to", "start", p.name, cl, verb)
+    if (
+        lemma in ("see", "date")
+        and cl.negated
+        and any(d.lower_ in ("anyone", "anybody") for d in _children(verb, "dobj"))
+    ):  # "I'm not seeing anyone": not dating
+        subjects_now = [r for s in subject_toks if (r := _subject_ref(s, verb, ctx))]
+        _emit(ctx, subjects_now, "date", "end", ANY_OBJECT, Clause(verb, set(cl.anchors)), verb)
+        return
     if not subjects:
         return
-    cands: list[Candidate] = []
+    cands: list[Candidate] = [(c.relation, c.kind, c.object) for c in everyday if c.subject is None]
     if lemma in ("be", "get", "become"):
         cands.extend(_copula(verb, cl))
         for c in verb.children:  # "I got divorced", "I got fired" parsed as acomp
@@ -107,23 +194,31 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         relation, kind = sym
         cands = [c for c in cands if c[0] != relation]
         for me, partner in couples:
-            _emit(ctx, [me], relation, kind, partner.name, cl, verb)
+            obj, rel = partner.name, relation
+            if kind == "end" and obj.startswith(f"{me.name}'s "):
+                kin = obj.partition("'s ")[2]  # "my wife and I split up": the marriage ends
+                rel = lx.KIN_RELATION.get(kin, relation)
+                obj = ANY_OBJECT  # whoever the partner is stored as
+                cl.plan = False
+            _emit(ctx, [me], rel, kind, obj, cl, verb)
     for relation, kind, obj in cands:
         _emit(ctx, subjects, relation, kind, obj, cl, verb)
+
+
+def _everyday(verb: Token, cl: Clause, ctx: SentenceContext, lemma: str) -> list[ev.Cand]:
+    """Candidates from :mod:`.everyday` (homes, work, diets, hobbies, devices, study, kin)."""
+    out = ev.devices(verb, cl, ctx) + ev.diets(verb, cl, ctx) + ev.hobbies(verb, cl, ctx)
+    out += ev.homes(verb, cl, ctx) + ev.work(verb, cl, ctx) + ev.study(verb, cl, ctx)
+    if lemma == "be":
+        out += ev.copula_device(verb, ctx) + ev.copula_hobby(verb, ctx) + ev.copula_role(verb, ctx)
+        out += ev.copula_kin(verb, ctx)
+    return out
 
 
 def _subject_ref(tok: Token, verb: Token, ctx: SentenceContext) -> Ref | None:
     if verb.dep_ == "relcl" and tok.lower_ in ("who", "that", "which"):
         tok = verb.head
     return resolve(tok, ctx)
-
-
-def _particle(verb: Token) -> str:
-    return next((c.lower_ for c in verb.children if c.dep_ == "prt"), "")
-
-
-def _pobjs(tok: Token, *preps: str) -> list[Token]:
-    return [o for p in _children(tok, "prep") if p.lower_ in preps for o in _children(p, "pobj")]
 
 
 # --------------------------------------------------------------------------- couples
@@ -252,16 +347,30 @@ def _copula(verb: Token, cl: Clause) -> list[Candidate]:
                 else:
                     names = [t for t in c.lefts if t.dep_ == "compound" and t.pos_ == "PROPN"]
                     ctx_free += [(rel, "state", names[-1])] if names else []
+            elif low in lx.DIETS or _hyphen_text(c) in lx.DIETS:
+                continue  # diets: everyday.diets ("follow diet")
             elif (low in lx.IDENTITY or lem in lx.IDENTITY) and not get:
                 out.append(("be", "state", low))
+                if low == "single":  # single: not dating anyone (closes a "date" fact)
+                    out.append(("date", "end", ANY_OBJECT))
             elif lem in lx.OCCUPATIONS and c.pos_ == "NOUN" and not get:
                 ctx_free.append(("work as", "state", c))
-                ctx_free += [("work at", "state", o) for o in _pobjs(c, "at", "for", "with")]
+                orgs = _pobjs(c, "at", "for", "with") or _pobjs(verb, "at", "for")
+                ctx_free += [("work at", "state", o) for o in orgs]
         elif c.dep_ == "prep" and low == "from" and not get:
             ctx_free += [("be from", "state", o) for o in _children(c, "pobj") if o.pos_ == "PROPN"]
         elif c.dep_ == "prep" and low == "into" and not get:
             ctx_free += [("like", "state", o) for o in _children(c, "pobj")]
+            out += [("like", "state", t) for g in _children(c, "pcomp")  # "into birdwatching"
+                    if g.tag_ == "VBG" and (t := g.text.lower())]  # fmt: skip
     return out + [(r, k, o) for r, k, o in ctx_free]  # type: ignore[misc]
+
+
+def _hyphen_text(tok: Token) -> str:
+    doc = tok.doc
+    if tok.i + 2 < len(doc) and doc[tok.i + 1].text == "-" and not doc[tok.i].whitespace_:
+        return f"{tok.lower_}-{doc[tok.i + 2].lower_}"
+    return tok.lower_
 
 
 def _misparsed_to(adj: Token) -> list[str]:
@@ -325,6 +434,9 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
         rule = lx.VERB_RULES.get((lemma, prt, "dobj")) or lx.VERB_RULES.get((lemma, "", "dobj"))
         if rule is None or (lemma == "stand" and not _cant(verb)):
             continue
+        if rule.relation == "work at" and (role := role_of(d)):
+            out.append(("work as", rule.kind, role))  # "I quit nursing": the role ends
+            continue
         if rule.relation in ("like", "dislike", "prefer") and _specific(d):
             continue  # "I love the structure of the language": a reaction, not a taste
         got = _typed_object(d, rule.obj, rule.relation, ctx)
@@ -344,33 +456,60 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
             if x.pos_ == "VERB" and (text := gerund_text(x, ctx)):
                 out.append((lx.VERB_RULES[(lemma, "", "dobj")].relation, "state", text))
     if lemma == "bear":
-        return out + _born(verb, ctx)
-    for p in _children(verb, "prep"):
+        born = _born(verb, ctx)
+        born += _here_there(verb, lemma, prt, born, ctx)
+        return out + born + _where_clause(verb, lemma, prt, born)
+    out.extend(_role_verb(verb, cl))
+    if lemma == "do" and verb.tag_ == "VBN":
+        out.extend(_done_with(verb, ctx))
+    preps = _children(verb, "prep") + [
+        p for a in verb.children if a.dep_ == "advmod" and a.lower_ in _DIRECTION_ADVS
+        for p in _children(a, "prep")
+    ]  # fmt: skip
+    if lemma in ("teach", "work"):  # "teaches maths at the grammar school" (at on the subject)
+        preps += [
+            p for d in _children(verb, "dobj") for p in _children(d, "prep") if p.lower_ == "at"
+        ]
+    degree = any(ev._degree(d) for d in _children(verb, "dobj"))
+    for p in preps:
         prep = p.lower_
         rule = lx.VERB_RULES.get((lemma, prt, prep)) or lx.VERB_RULES.get((lemma, "", prep))
-        if rule is None:
-            continue
+        if rule is None or (degree and rule.relation == "work at"):
+            continue  # "starting a nursing degree at Cardiff": study (everyday.study)
+        if rule.relation == "work at" and rule.kind == "end":  # "retired from teaching"
+            ended = [r for c in _children(p, "pobj", "pcomp") if (r := role_of(c))]
+            if ended:
+                out += [("work as", "end", r) for r in ended]
+                continue
         for o in _children(p, "pobj"):
             if _temporal_at(o, ctx) is not None:
                 continue  # "for three years" is a time, not an employer
             relation = rule.relation
             if rule.obj == "place" and o.pos_ != "PROPN":
-                continue
+                homes = _pobjs(o, "in") if o.lemma_.lower() in lx.HOME_NOUNS else []
+                out += [(relation, rule.kind, ev.name_span(h)) for h in homes if h.pos_ == "PROPN"]
+                continue  # "I live on my own in a tiny flat in Splott"
+            if rule.obj == "place" and (
+                ev._device_word(o) or (rule.relation == "live in" and ev.moved_to_employer(o))
+            ):
+                continue  # "moved over from a Motorola", "moved to Deloitte" (work)
             if (
                 (lemma, prep) == ("go", "to")
                 and verb.tag_ in ("VBZ", "VBP")
                 and o.ent_type_ == "ORG"
             ):
                 relation = "study at"  # "my daughter goes to Harvard"
-            text = object_text(o, ctx)
+            text = ev.name_span(o) if o.pos_ == "PROPN" and not ctx.quotes else object_text(o, ctx)
             if text and not (relation in lx.GENERIC_EVENT_RELATIONS and _generic(o, text)):
                 out.append((relation, rule.kind, text))
-            if (lemma, prep) == ("work", "as"):
+            if relation == "work as":  # "work as a nurse at X", "hired as an analyst at X"
                 out += [
                     ("work at", rule.kind, t)
                     for q in _pobjs(o, "at", "for")
                     if (t := object_text(q, ctx))
                 ]
+    out.extend(_here_there(verb, lemma, prt, out, ctx))
+    out.extend(_where_clause(verb, lemma, prt, out))
     return out
 
 
@@ -473,24 +612,6 @@ def _cant(verb: Token) -> bool:
     )
 
 
-def _job(lemma: str, noun: Token, verb: Token, ctx: SentenceContext) -> list[Candidate]:
-    if lemma in lx.JOB_START_VERBS:
-        kind = "start"
-    elif lemma in lx.JOB_END_VERBS:
-        kind = "end"
-    elif lemma == "have":
-        kind = "state"
-    else:
-        return []
-    pobjs = _pobjs(noun, "at", "for", "in") or _pobjs(verb, "at", "for")
-    orgs = [
-        t for o in pobjs if not _kin_norm(o) and o.pos_ != "PRON" and (t := object_text(o, ctx))
-    ]
-    if orgs:
-        return [("work at", kind, t) for t in orgs]
-    return [("work at", "end", ANY_OBJECT)] if kind == "end" else []
-
-
 def _allergy(noun: Token, ctx: SentenceContext) -> list[Candidate]:
     objs = [t for o in _pobjs(noun, "to") if (t := object_text(o, ctx))]
     if not objs:
@@ -503,8 +624,10 @@ def _allergy(noun: Token, ctx: SentenceContext) -> list[Candidate]:
 
 def _born(verb: Token, ctx: SentenceContext) -> list[Candidate]:
     """ "born in Ohio" / "born in 1990": the place when named, else the date."""
-    places, dates = [], []
-    for p in _children(verb, "prep"):
+    places: list[Candidate] = []
+    dates: list[Candidate] = []
+    raised = [c for c in _children(verb, "conj") if c.lemma_.lower() in ("raise", "breed", "bred")]
+    for p in _children(verb, "prep") + [q for r in raised for q in _children(r, "prep")]:
         prep = p.lower_
         if prep not in ("in", "on", "at"):
             continue
@@ -525,21 +648,21 @@ def _born_obj(prep: str, o: Token, ctx: SentenceContext, places: list, dates: li
         places.append(("be born in", "event", text))
 
 
-def _temporal_at(tok: Token, ctx: SentenceContext):
-    for t, _ in ctx.temporals:
-        if t.span[0] <= tok.idx < t.span[1]:
-            return t
-    return None
-
-
 def _typed_object(
     d: Token, kind: str, relation: str, ctx: SentenceContext
 ) -> tuple[str, str] | None:
     """Check an object against the rule's type; named pets/kin become "have <kin>" facts."""
     if _temporal_at(d, ctx) is not None:
         return None
+    if kind == "poss" and d.pos_ == "PRON" and d.lower_ in ("him", "her"):
+        ref = coref(d, ctx)  # "Fritz, a grey kitten. We got him in May."
+        a = ctx.discourse.person_before(ctx.at(d), d.lower_, set()) if ref else None
+        if a is not None and a.kind and (a.kind in lx.PETS or a.kind in lx.PET_BREEDS):
+            return f"have {a.kind}", a.name
+        return None
     if kind == "poss":
-        kin_tok = d if (d.pos_ == "NOUN" and _named(d)) else _kin_of_name(d)
+        common = d.pos_ == "NOUN" or (d.pos_ == "PROPN" and d.text.islower())  # "a whippet"
+        kin_tok = d if (common and _named(d)) else _kin_of_name(d)
         if kin_tok is not None and (name := _named(kin_tok) or (d if d is not kin_tok else None)):
             kin = _kin_norm(kin_tok)
             if kin is None:
@@ -549,21 +672,45 @@ def _typed_object(
             return rel, _proper(name)
         word = d.lower_
         if not (
-            {word, d.lemma_.lower()} & (lx.PETS | lx.POSSESSIONS | lx.CONDITIONS | set(lx.KIN))
+            {word, d.lemma_.lower()}
+            & (lx.PETS | lx.PET_BREEDS | lx.POSSESSIONS | lx.CONDITIONS | set(lx.KIN))
         ):
             return None
         if _kin_norm(d) and any(c.dep_ == "poss" for c in d.children):
             return None  # "I have my sister" is not possession
-    elif kind in ("place", "org", "person", "job") and d.pos_ != "PROPN":
+    elif kind == "org" and d.pos_ != "PROPN":
+        if d.lemma_.lower() not in lx.WORKPLACE_NOUNS:
+            return None  # "joined a gym", but "joined the climate lab"
+    elif kind == "job" and d.pos_ != "PROPN":
+        if d.lemma_.lower() not in lx.WORKPLACE_NOUNS or not _definite(d):
+            return None  # "quit the hotel kitchen", but not "quit smoking"
+    elif kind in ("place", "person") and d.pos_ != "PROPN":
         return None
+    if kind == "org" and d.pos_ == "PROPN":
+        words = {w.lower() for w in _proper(d).split()}
+        if words & lx.CLUB_WORDS:
+            return None  # "joined Kelvin Netball Club": a club, not an employer
     text = object_text(d, ctx)
     return (relation, text) if text else None
+
+
+def _definite(tok: Token) -> bool:
+    return any(
+        c.dep_ in ("det", "poss") and c.lower_ not in lx.INDEFINITE_DETS for c in tok.children
+    )
 
 
 def _death(verb: Token, cl: Clause, ctx: SentenceContext) -> None:
     """ "Our cat died", "my dog Max passed away": the owner no longer has them."""
     for s in _subjects(verb):
         kin_tok = s if (s.pos_ == "NOUN" and _kin_norm(s)) else _kin_of_name(s)
+        if kin_tok is None and s.pos_ == "PROPN" and not cl.negated:
+            known = ctx.refs.get(_proper(s))  # "Otto died": Otto was named as Jule's pug earlier
+            if known is not None and known.alias and "'s " in known.alias:
+                keeper, _, pet = known.alias.rpartition("'s ")
+                if pet in lx.PETS or pet in lx.PET_BREEDS:
+                    _emit(ctx, [Ref(keeper, "PERSON")], f"have {pet}", "end", known.name, cl, verb)
+            continue
         if kin_tok is None or cl.negated:
             continue
         owner, kin = _owner(kin_tok, ctx), _kin_norm(kin_tok)
@@ -576,82 +723,3 @@ def _death(verb: Token, cl: Clause, ctx: SentenceContext) -> None:
 
 
 # --------------------------------------------------------------------------- emitting
-
-
-def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, obj: object,
-          cl: Clause, verb: Token) -> None:  # fmt: skip
-    if not isinstance(obj, str):  # a token from _copula
-        text = object_text(obj, ctx)  # type: ignore[arg-type]
-        if text is None:
-            return
-        obj = text
-    assert isinstance(obj, str)
-    lemma = verb.lemma_.lower()
-    negated = cl.negated or cl.ending or kind == "end"
-    if relation == "dislike" and cl.negated and lemma not in lx.LIKE_VERBS | {"stand", "be"}:
-        return  # "I don't hate it": says little
-    if (
-        relation in ("dislike",)
-        and (lemma in lx.LIKE_VERBS or lemma in ("stand", "be"))
-        and not cl.ending
-    ):
-        negated = False  # "I don't like X" / "can't stand X" / "not a fan of X"
-    if kind == "end" and cl.negated:
-        return  # "I didn't quit": no change
-    if kind == "event" and cl.negated and not cl.ending:
-        return  # "I haven't visited many countries" ends nothing
-    if (
-        lemma in lx.LIKE_VERBS
-        and not cl.negated
-        and not cl.ending
-        and (verb.tag_ == "VBD" or is_progressive(verb))
-    ):
-        return  # "I loved the concert", "I'm loving it": reactions, not tastes
-    if relation == "do" and verb.tag_ != "VBG":
-        return  # "do" names a hobby only in "I've been doing yoga"
-    if relation == "have" and kind == "state" and verb.tag_ == "VBD" and not cl.negated:
-        return  # "I had a few friends over"
-    if cl.plan and negated:
-        return
-    if obj == ANY_OBJECT and not negated:
-        return
-    if relation in ("eat", "drink", "do", "play") and verb.tag_ == "VBD" and not negated:
-        return  # a past one-off ("I played tennis yesterday") is not a habit
-    if relation == "like" and cl.negated and not cl.ending:
-        relation, negated = "dislike", False
-    mode = "end" if (kind == "end" or cl.ending) else ("start" if cl.starting else kind)
-    valid, invalid, future = _times(ctx, cl, mode)
-    confidence = 0.9
-    if cl.plan or (future and mode in ("event", "start")):
-        if mode not in ("event", "start") and relation not in _PLANNABLE:
-            return  # "I will always love reading" is not a plan
-        relation, confidence = f"plan to {relation}", 0.7
-    span = _sent_span(verb)
-    for s in subjects:
-        if s.name.lower() == obj.lower():
-            continue
-        _add(ctx, ExtractedFact(s.name, relation, obj, valid, invalid, negated, confidence, span))
-
-
-def _times(
-    ctx: SentenceContext, cl: Clause, mode: str
-) -> tuple[datetime | None, datetime | None, bool]:
-    temps = [t for t, a in ctx.temporals if a is not None and a.i in cl.anchors]
-    if not temps:
-        sent = cl.verb.sent
-        temps = [t for t, a in ctx.temporals
-                 if a is None and sent.start_char <= t.span[0] < sent.end_char]  # fmt: skip
-    valid = invalid = None
-    future = False
-    for t in temps:
-        future = future or t.start.date() > ctx.base.date()
-        if t.role in ("at", "since", "duration"):
-            if mode == "end":
-                invalid = invalid or t.start
-            else:
-                valid = valid or t.start
-        elif t.role == "until":
-            invalid = invalid or t.end or t.start
-        elif t.role == "range":
-            valid, invalid = valid or t.start, invalid or t.end
-    return valid, invalid, future

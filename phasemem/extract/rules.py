@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import Ref, SentenceContext
+from phasemem.extract.discourse import Discourse, bare_name, slot_of
 from phasemem.extract.matcher import sentence_facts
 from phasemem.extract.temporal import _CUE_RE as _TIME_CUE_RE
 from phasemem.extract.temporal import resolve_temporal, to_utc
@@ -62,6 +63,7 @@ _LEAD_IN_RE = re.compile(
     r"(?=(?:I|we|We|my|My|our|Our|me|Me|you|You|your|Your)\b|[A-Z][a-z])"
 )
 _LEAD_IN_PERSON_RE = re.compile(r"\b(?:i|i'm|me|my|we|our|us|you|your)\b", re.IGNORECASE)
+_PRONOUN_CUES = (" he", " she", " him", " her", " his", "He", "She", "His", "Her")
 _nlp_lock = threading.Lock()
 _pipe_lock = threading.Lock()
 _nlp_cache: dict[str, Any] = {}
@@ -125,7 +127,9 @@ def _check(item: ExtractionInput) -> datetime:
 
 def needs_parse(text: str) -> bool:
     """Whether ``text`` could hold a fact under the rules (cheap regex pre-filter)."""
-    return bool(text) and lx.TRIGGER_RE.search(text) is not None
+    return bool(text) and (
+        lx.TRIGGER_RE.search(text) is not None or lx.ROLE_AT_RE.search(text) is not None
+    )
 
 
 def may_have_names(text: str, known: Sequence[str] = ()) -> bool:
@@ -213,12 +217,15 @@ class RuleExtractor(Extractor):
         texts = [it.text[:_MAX_CHARS] if isinstance(it.text, str) else "" for it in items]
         to_parse: list[_Chunk] = []
         to_ner: list[_Chunk] = []
+        slots = [slot_of(getattr(it, "previous", None)) for it in items]
         for i, text in enumerate(texts):
             known = [
                 n.lower() for n in (items[i].speaker, items[i].listener) if isinstance(n, str) and n
             ]
-            for off, chunk in split_chunks(text):
-                if needs_parse(chunk):
+            for k, (off, chunk) in enumerate(split_chunks(text)):
+                # the first sentence of an answer to a known question is parsed even when
+                # it holds no trigger word ("A Pixel 7.")
+                if needs_parse(chunk) or (k == 0 and slots[i] is not None):
                     to_parse.append(_Chunk(i, off, chunk))
                 if self.entities and may_have_names(chunk, known):
                     to_ner.append(_Chunk(i, off, chunk))
@@ -230,7 +237,8 @@ class RuleExtractor(Extractor):
         out = []
         for i, item in enumerate(items):
             try:
-                out.append(self._one(item, texts[i], bases[i], parsed.get(i, []), ents.get(i, [])))
+                out.append(self._one(item, texts[i], bases[i], parsed.get(i, []), ents.get(i, []),
+                                     slots[i]))  # fmt: skip
             except (
                 Exception
             ) as exc:  # a rule bug must not lose the episode: log, return what is safe
@@ -263,13 +271,20 @@ class RuleExtractor(Extractor):
             ents.setdefault(c.msg, []).append((c.offset, doc.ents))
 
     def _one(
-        self, item: ExtractionInput, text: str, base: datetime, parsed: list, ents: list
-    ) -> Extraction:
+        self, item: ExtractionInput, text: str, base: datetime, parsed: list, ents: list,
+        slot: Any = None,
+    ) -> Extraction:  # fmt: skip
         temporals = resolve_temporal(text, base)
         quotes = [m.span("q") if m.group("q") else m.span("s") for m in _QUOTE_RE.finditer(text)]
         facts: list[ExtractedFact] = []
         refs: dict[str, Ref] = {}
         all_ents = [e for _, es in ents for e in es]
+        discourse = Discourse()
+        if parsed and any(p in text for p in _PRONOUN_CUES):
+            for off, chunk in split_chunks(text):  # "Kofi? He's my cousin."
+                name = bare_name(chunk)
+                if name is not None and name not in (item.speaker, item.listener):
+                    discourse.add_person(off, name)
         for off, doc in parsed:
             end = off + len(doc.text)
             local = [replace(t, span=(t.span[0] - off, t.span[1] - off)) for t in temporals
@@ -282,15 +297,17 @@ class RuleExtractor(Extractor):
                 quotes=[(s - off, e - off) for s, e in quotes if off <= s and e <= end],
                 facts=facts,
                 refs=refs,
+                discourse=discourse,
+                offset=off,
+                slot=slot if off == 0 or not text[:off].strip() else None,
             )
             n_before = len(facts)
             for sent in doc.sents:
                 sentence_facts(sent, ctx)
             for k in range(n_before, len(facts)):
-                if facts[k].span is not None:
-                    facts[k] = replace(
-                        facts[k], span=(facts[k].span[0] + off, facts[k].span[1] + off)
-                    )
+                span = facts[k].span
+                if span is not None:
+                    facts[k] = replace(facts[k], span=(span[0] + off, span[1] + off))
             all_ents.extend(doc.ents)
         facts.sort(key=lambda f: f.span or (0, 0))
         entities = _entities(all_ents, refs, facts)

@@ -74,7 +74,7 @@ class Report:
     def temporal_accuracy(self) -> float:
         return self.temporal_correct / self.temporal_gold if self.temporal_gold else 1.0
 
-    def summary(self) -> dict[str, float | int]:
+    def summary(self) -> dict[str, float | int | str]:
         return {
             "fact_precision": round(self.facts.precision, 3),
             "fact_recall": round(self.facts.recall, 3),
@@ -151,3 +151,168 @@ def score(rows: Sequence[dict[str, Any]], extractions: Iterable[Extraction]) -> 
                        for g in row["temporals"])
         )  # fmt: skip
     return rep
+
+
+# ---------------------------------------------------------------------- natural chat set
+#
+# ``benchmarks/data/natural_facts.jsonl``: chat turns written in the style of real
+# conversations (implicit statements, answers to the previous turn, changes said in
+# passing), each with the previous turn when it matters and the gold facts. Scored per
+# relation family, matching after the store's own normalisation: the relation's
+# canonical form (``facts.resolve.norm_relation``, so "work as" meets "have job title"),
+# names case-, accent- and article-insensitive, a plural object meeting its singular.
+# Gold facts may list alternative relations/objects ("physio" or "physiotherapist").
+
+NATURAL_FAMILIES = (
+    "live in", "work at", "work as", "partner", "family", "pet", "hobby", "diet",
+    "possession", "car", "phone", "study", "origin", "other",
+)  # fmt: skip
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and article-insensitive form of a name ("the Café" -> "cafe")."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", norm_name(text).replace("’", "'"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def fold_object(text: str) -> str:
+    """:func:`fold` (the plural of the last word is matched by :func:`object_forms`)."""
+    return fold(text)
+
+
+def object_forms(text: str) -> set[str]:
+    """The folded object and its possible singulars ("budgies" -> budgie, "puppies" ->
+    puppy): an object matches another when their forms overlap."""
+    text = fold(text)
+    head, _, last = text.rpartition(" ")
+    forms = {text}
+    if len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
+        forms.add(f"{head} {last[:-1]}".strip())
+        if last.endswith("ies"):
+            forms.add(f"{head} {last[:-3]}y".strip())
+        if last.endswith("es"):
+            forms.add(f"{head} {last[:-2]}".strip())
+    return forms
+
+
+def canonical_relation(relation: str) -> str:
+    from phasemem.facts.resolve import norm_relation as store_norm
+
+    rel = " ".join(relation.lower().split())
+    if rel.startswith("plan to "):
+        return "plan to " + store_norm(rel[8:])
+    return store_norm(rel)
+
+
+def family(relation: str, obj: str) -> str:
+    """Which relation family a (canonical relation, object) pair belongs to."""
+    from phasemem.extract import lexicon as lx
+
+    rel = canonical_relation(relation).removeprefix("plan to ")
+    heads = {form.rpartition(" ")[2] for form in object_forms(obj)}
+    head = fold_object(obj).rpartition(" ")[2]
+    if rel in ("live in", "work at", "have hobby", "follow diet", "drive", "use phone"):
+        return {"have hobby": "hobby", "follow diet": "diet", "drive": "car",
+                "use phone": "phone"}.get(rel, rel)  # fmt: skip
+    if rel == "have job title":
+        return "work as"
+    if rel in ("be married to", "be engaged to", "date") or (rel == "be" and head == "single"):
+        return "partner"
+    if rel in ("study at", "study", "graduate from"):
+        return "study"
+    if rel in ("eat", "drink"):
+        return "diet"
+    if rel in ("be born in", "be from", "grow up in"):
+        return "origin"
+    if rel.startswith("have "):
+        kin = rel[5:]
+        if kin in lx.PETS or kin.rstrip("s") in lx.PETS or kin in lx.PET_BREEDS:
+            return "pet"
+        return "family"
+    if rel == "have":
+        if heads & (lx.PETS | lx.PET_BREEDS):
+            return "pet"
+        if heads & set(lx.KIN):
+            return "family"
+        return "possession"
+    return "other"
+
+
+@dataclass(slots=True)
+class NaturalReport:
+    by_family: dict[str, Counts] = field(default_factory=dict)
+    total: Counts = field(default_factory=Counts)
+    fact_free_rows: int = 0
+    fact_free_clean: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def counts(self, fam: str) -> Counts:
+        return self.by_family.setdefault(fam, Counts())
+
+    def summary(self) -> dict[str, Any]:
+        def row(c: Counts) -> dict[str, Any]:
+            return {"gold": c.tp + c.fn, "predicted": c.tp + c.fp, "precision": round(c.precision, 3),
+                    "recall": round(c.recall, 3), "f1": round(c.f1, 3)}  # fmt: skip
+
+        fams = {f: row(self.by_family[f]) for f in NATURAL_FAMILIES if f in self.by_family}
+        return {"all": row(self.total), "families": fams,
+                "fact_free_rows_clean": f"{self.fact_free_clean}/{self.fact_free_rows}"}  # fmt: skip
+
+
+def _gold_options(g: dict[str, Any]) -> tuple[str, set[str], set[str], bool]:
+    rels = {canonical_relation(r) for r in [g["relation"], *g.get("relation_alts", [])]}
+    objs = {form for o in [g["object"], *g.get("object_alts", [])] for form in object_forms(o)}
+    return fold(g["subject"]), rels, objs, bool(g.get("negated"))
+
+
+def score_natural(
+    rows: Sequence[dict[str, Any]], extractions: Iterable[Extraction]
+) -> NaturalReport:
+    """Per relation family precision/recall on the natural chat set (see module notes).
+
+    Each gold fact matches at most one prediction; a gold fact's family comes from its
+    first relation/object, a spurious prediction's from its own relation and object.
+    """
+    rep = NaturalReport()
+    for row, ex in zip(rows, extractions, strict=True):
+        preds = [(fold(f.subject), canonical_relation(f.relation), object_forms(f.object), f.negated, f)
+                 for f in ex.facts]  # fmt: skip
+        left = list(range(len(preds)))
+        missed = []
+        for g in row["facts"]:
+            subj, rels, objs, neg = _gold_options(g)
+            fam = family(g["relation"], g["object"])
+            hit = next((k for k in left if preds[k][0] == subj and preds[k][1] in rels
+                        and preds[k][2] & objs and preds[k][3] == neg), None)  # fmt: skip
+            for c in (rep.counts(fam), rep.total):
+                if hit is None:
+                    c.fn += 1
+                else:
+                    c.tp += 1
+            if hit is None:
+                missed.append((g["subject"], g["relation"], g["object"], neg))
+            else:
+                left.remove(hit)
+        spurious = []
+        for k in left:
+            f = preds[k][4]
+            for c in (rep.counts(family(f.relation, f.object)), rep.total):
+                c.fp += 1
+            spurious.append((f.subject, f.relation, f.object, f.negated))
+        if not row["facts"]:
+            rep.fact_free_rows += 1
+            rep.fact_free_clean += not ex.facts
+        if missed or spurious:
+            rep.errors.append({"id": row["id"], "previous": (row.get("previous") or {}).get("text"),
+                               "text": row["text"], "missed": missed, "spurious": spurious})  # fmt: skip
+    return rep
+
+
+def natural_input(row: dict[str, Any]) -> ExtractionInput:
+    """The extractor's input for a natural-set row, with the previous turn when it has one."""
+    when = datetime.fromisoformat(row["occurred_at"].replace("Z", "+00:00"))
+    prev = row.get("previous") or {}
+    return ExtractionInput(row["text"], row.get("speaker"), when, row.get("listener"),
+                           previous=prev.get("text"))  # fmt: skip

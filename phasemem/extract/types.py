@@ -40,6 +40,10 @@ class ExtractionInput:
     speaker: str | None  # resolves I/me/my/we/our to this name
     occurred_at: datetime  # timezone-aware UTC; base for relative dates
     listener: str | None = None  # resolves "you"/"your" when known (the other speaker)
+    #: The turn just before this one, by another speaker, when known: a short answer
+    #: ("A Pixel 7.") states a fact only together with the question it answers
+    #: ("What phone is it?"). Context only: facts come from ``text``.
+    previous: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,14 +51,18 @@ class FactEngine:
         speakers: Sequence[str | None],
         occurred: Sequence[float],
         listeners: Sequence[str | None],
+        previous: Sequence[str | None] | None = None,
     ) -> tuple[list[list[NewFact]], list[int]]:
         """Extract facts for a batch of episodes (no storage touched); also
-        returns how many time expressions each episode contains."""
+        returns how many time expressions each episode contains. ``previous``:
+        the turn before each episode by another speaker (a short answer needs
+        the question it answers)."""
         from phasemem.extract import ExtractionInput
 
+        prev = previous if previous is not None else [None] * len(texts)
         items = [
-            ExtractionInput(text=t, speaker=s, occurred_at=_dt(o), listener=lis)
-            for t, s, o, lis in zip(texts, speakers, occurred, listeners, strict=True)
+            ExtractionInput(text=t, speaker=s, occurred_at=_dt(o), listener=lis, previous=p)
+            for t, s, o, lis, p in zip(texts, speakers, occurred, listeners, prev, strict=True)
         ]
         extractions = self.extractor.extract_batch(items)
         times = [len(ex.temporals) for ex in extractions]

@@ -279,3 +279,23 @@ def test_missing_httpx_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setitem(sys.modules, "httpx", None)  # makes "import httpx" raise ImportError
     with pytest.raises(MissingExtraError, match=r"phasemem\[llm\]"):
         LLMExtractor("http://127.0.0.1:9/v1", "m")
+
+
+def test_the_previous_turn_reaches_the_model_and_the_store(server: FakeOpenAI) -> None:
+    """A short answer ("A Pixel 7.") needs the question before it: the LLM extractor
+    sends it as "previous", and ``Memory.add`` passes it along the same path as rules."""
+    from phasemem import Memory
+
+    reply = {"entities": [], "facts": [{"subject": "Maya", "relation": "use phone",
+                                        "object": "Pixel 7", "negated": False}]}  # fmt: skip
+    server.reply = chat(json.dumps(reply))
+    llm = LLMExtractor(server.url, "test-model", fallback=None)
+    with Memory(":memory:", embedder="hash-test", extractor=llm) as m:
+        m.add([{"role": "assistant", "name": "Tom", "content": "What phone is it?"},
+               {"role": "user", "name": "Maya", "content": "A Pixel 7."}],
+              user_id="maya", session_id="s", occurred_at="2023-05-10")  # fmt: skip
+        assert [f.object for f in m.facts(user_id="maya", relation="use phone")] == ["Pixel 7"]
+    sent = [json.loads(r["json"]["messages"][1]["content"]) for r in server.requests]
+    answer = next(u for u in sent if u["text"] == "A Pixel 7.")
+    assert answer["previous"] == "What phone is it?"
+    assert "previous" not in next(u for u in sent if u["text"] == "What phone is it?")

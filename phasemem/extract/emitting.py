@@ -1,0 +1,143 @@
+"""Emitting a fact: the qualifiers a clause carries (negation, endings, plans,
+reactions) decide whether a candidate becomes an :class:`ExtractedFact`, and the time
+phrases anchored to the clause give its ``valid_at`` / ``invalid_at``.
+
+Shared by :mod:`.matcher` (verb tables), :mod:`.jobs` and :mod:`.turns`, so every way
+a fact is found passes through the same checks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from phasemem.extract import lexicon as lx
+from phasemem.extract.clauses import (
+    Clause,
+    Ref,
+    SentenceContext,
+    Token,
+    _add,
+    _children,
+    _sent_span,
+    is_progressive,
+    object_text,
+)
+from phasemem.extract.types import ANY_OBJECT, ExtractedFact
+
+Candidate = tuple[str, str, str]  # relation, kind, object text
+
+
+_PLANNABLE = {"live in", "work at", "study at", "study", "visit", "work as", "be married to"}
+
+
+def _particle(verb: Token) -> str:
+    return next((c.lower_ for c in verb.children if c.dep_ == "prt"), "")
+
+
+def _pobjs(tok: Token, *preps: str) -> list[Token]:
+    return [o for p in _children(tok, "prep") if p.lower_ in preps for o in _children(p, "pobj")]
+
+
+def _temporal_at(tok: Token, ctx: SentenceContext):
+    for t, _ in ctx.temporals:
+        if t.span[0] <= tok.idx < t.span[1]:
+            return t
+    return None
+
+
+def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, obj: object,
+          cl: Clause, verb: Token) -> None:  # fmt: skip
+    if not isinstance(obj, str):  # a token from _copula
+        text = object_text(obj, ctx)  # type: ignore[arg-type]
+        if text is None:
+            return
+        obj = text
+    assert isinstance(obj, str)
+    lemma = verb.lemma_.lower()
+    negated = cl.negated or cl.ending or kind == "end"
+    if relation == "dislike" and cl.negated and lemma not in lx.LIKE_VERBS | {"stand", "be"}:
+        return  # "I don't hate it": says little
+    if (
+        relation in ("dislike",)
+        and (lemma in lx.LIKE_VERBS or lemma in ("stand", "be"))
+        and not cl.ending
+    ):
+        negated = False  # "I don't like X" / "can't stand X" / "not a fan of X"
+    if kind == "end" and cl.negated:
+        return  # "I didn't quit": no change
+    if kind == "event" and cl.negated and not cl.ending:
+        return  # "I haven't visited many countries" ends nothing
+    if (
+        lemma in lx.LIKE_VERBS
+        and not cl.negated
+        and not cl.ending
+        and (verb.tag_ == "VBD" or is_progressive(verb))
+    ):
+        return  # "I loved the concert", "I'm loving it": reactions, not tastes
+    if relation == "do" and verb.tag_ != "VBG":
+        return  # "do" names a hobby only in "I've been doing yoga"
+    if kind == "start" and cl.negated and not cl.ending:
+        return  # "I still haven't gotten a dog", "I didn't buy the flat"
+    if (
+        relation == "study"
+        and " " not in obj
+        and any(t.tag_ == "NNS" and t.lower_ == obj.lower() for t in verb.subtree)
+    ):
+        return  # "studying characters, themes": a subject of study is a field, not things
+    if relation == "do" and (
+        not (is_progressive(verb) or cl.starting)
+        or any(c.lower_ in ("a", "an") for o in _children(verb, "dobj") for c in o.subtree)
+    ):
+        return  # "doing a half marathon" is an event, a hobby is a mass noun ("doing yoga")
+    if (
+        relation in ("like", "dislike")
+        and "'s " in obj
+        and any(s.name == obj.partition("'s ")[0] for s in subjects)
+    ):
+        return  # "I love my kids": not a taste
+    if relation == "have" and kind == "state" and verb.tag_ == "VBD" and not cl.negated:
+        return  # "I had a few friends over"
+    if cl.plan and negated:
+        return
+    if obj == ANY_OBJECT and not negated:
+        return
+    if relation in ("eat", "drink", "do", "play") and verb.tag_ == "VBD" and not negated:
+        return  # a past one-off ("I played tennis yesterday") is not a habit
+    if relation == "like" and cl.negated and not cl.ending:
+        relation, negated = "dislike", False
+    mode = "end" if (kind == "end" or cl.ending) else ("start" if cl.starting else kind)
+    valid, invalid, future = _times(ctx, cl, mode)
+    confidence = 0.9
+    if cl.plan or (future and mode in ("event", "start")):
+        if relation not in _PLANNABLE:
+            return  # "I will always love reading", "we're buying a flat" (the move is the plan)
+        relation, confidence = f"plan to {relation}", 0.7
+    span = _sent_span(verb)
+    for s in subjects:
+        if s.name.lower() == obj.lower():
+            continue
+        _add(ctx, ExtractedFact(s.name, relation, obj, valid, invalid, negated, confidence, span))
+
+
+def _times(
+    ctx: SentenceContext, cl: Clause, mode: str
+) -> tuple[datetime | None, datetime | None, bool]:
+    temps = [t for t, a in ctx.temporals if a is not None and a.i in cl.anchors]
+    if not temps:
+        sent = cl.verb.sent
+        temps = [t for t, a in ctx.temporals
+                 if a is None and sent.start_char <= t.span[0] < sent.end_char]  # fmt: skip
+    valid = invalid = None
+    future = False
+    for t in temps:
+        future = future or t.start.date() > ctx.base.date()
+        if t.role in ("at", "since", "duration"):
+            if mode == "end":
+                invalid = invalid or t.start
+            else:
+                valid = valid or t.start
+        elif t.role == "until":
+            invalid = invalid or t.end or t.start
+        elif t.role == "range":
+            valid, invalid = valid or t.start, invalid or t.end
+    return valid, invalid, future

@@ -1,0 +1,771 @@
+"""Everyday facts as people state them: homes, workplaces, roles, diets, hobbies, cars,
+phones, studies and pets, said implicitly or in passing (issue 14).
+
+The verb tables in :mod:`.lexicon` catch "I live in Porto" and "I work at Spotify", but
+chat mostly says such things sideways: "our place in Porto has a balcony", "my team at
+Spotify is lovely", "I'm on a Galaxy now", "Knitting is my thing", "I went vegan". Each
+function here reads one such construction from the parse and returns candidate facts;
+:mod:`.matcher` emits them through the same qualifiers (negation, plans, times) as every
+other fact. The word lists say which *kinds* of things count (a home noun, a car make);
+no rule names a particular sentence.
+
+A candidate is ``(subject, relation, kind, object)``; ``subject`` None means "the clause's
+subjects". ``kind`` is state / start / end as in :mod:`.lexicon`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from phasemem.extract import lexicon as lx
+from phasemem.extract.clauses import (
+    Clause,
+    Ref,
+    SentenceContext,
+    Token,
+    _children,
+    _kin_norm,
+    _owner,
+    _proper,
+    gerund_text,
+    is_progressive,
+    object_text,
+    resolve,
+)
+from phasemem.extract.types import ANY_OBJECT
+
+
+class Cand(NamedTuple):
+    subject: Ref | None
+    relation: str
+    kind: str
+    object: str
+
+
+_HABIT_WORDS = {"every", "each", "weekly", "weekends", "daily", "nightly", "lately", "nowadays",
+                "mornings", "evenings", "twice", "religiously"}  # fmt: skip
+_VISIT_CUES = {"visiting", "visit", "trip", "holiday", "vacation", "conference", "week",
+               "weekend", "tour", "touring", "passing", "stopover", "layover", "honeymoon"}  # fmt: skip
+_NOT_HOME_MODS = {"holiday", "summer", "vacation", "rental", "airbnb", "weekend", "second",
+                  "parents", "parents'", "friend", "friends"}  # fmt: skip
+_TRIMS = {"pro", "max", "plus", "ultra", "mini", "lite", "fe", "hybrid", "estate", "xl", "neo",
+          "edge", "fold", "flip", "note", "se", "gt", "gti", "sport", "touring"}  # fmt: skip
+_NAME_GLUE = {"'s", "’s", "&", "+", "of", "de", "del", "la", "le", "van", "von", "da", "di"}
+
+
+def _pobjs(tok: Token, *preps: str) -> list[Token]:
+    return [o for p in _children(tok, "prep") if p.lower_ in preps for o in _children(p, "pobj")]
+
+
+def _particle(verb: Token) -> str:
+    return next((c.lower_ for c in verb.children if c.dep_ == "prt"), "")
+
+
+def _speaker_owned(tok: Token) -> bool:
+    return any(c.dep_ == "poss" and c.lower_ in lx.SPEAKER_POSSESSIVES for c in tok.children)
+
+
+def _mods(tok: Token) -> set[str]:
+    return {c.lower_ for c in tok.children if c.dep_ in ("amod", "compound", "nmod", "poss")}
+
+
+def name_span(tok: Token) -> str:
+    """A proper name with its glue: "King's College London", "Foster + Partners",
+    "Bank of America"; the parser splits such names over poss/conj/prep arcs."""
+    doc = tok.doc
+    i = j = tok.i
+
+    def ok(k: int) -> bool:
+        t = doc[k]
+        if t.pos_ == "NUM":  # "Studio 54", but not "Boeing two years ago"
+            nxt = doc[k + 1] if k + 1 < len(doc) else None
+            return t.text[:1].isdigit() and not (nxt is not None and nxt.pos_ == "NOUN")
+        return t.pos_ == "PROPN" or (t.text[:1].isupper() and t.pos_ in ("NOUN", "ADJ"))
+
+    while i > 0 and (ok(i - 1) or (doc[i - 1].lower_ in _NAME_GLUE and i > 1 and ok(i - 2))):
+        i -= 1
+    while j + 1 < len(doc) and (
+        ok(j + 1) or (doc[j + 1].lower_ in _NAME_GLUE and j + 2 < len(doc) and ok(j + 2))
+    ):
+        j += 1
+    while i < tok.i and doc[i].lower_ in _NAME_GLUE:
+        i += 1
+    if i > 0 and doc[i - 1].text == "The":
+        i -= 1
+    text = doc[i : j + 1].text
+    return text.replace(" 's", "'s").replace(" ’s", "’s")
+
+
+def is_time(tok: Token, ctx: SentenceContext) -> bool:
+    """Whether a token lies inside a resolved time phrase ("in October")."""
+    return any(t.span[0] <= tok.idx < t.span[1] for t, _ in ctx.temporals)
+
+
+# --------------------------------------------------------------------------- cars, phones
+
+
+def _device_word(t: Token) -> str | None:
+    low = t.lower_
+    if not (t.text[:1].isupper() or any(ch.isdigit() for ch in low) or low.startswith("iphone")):
+        return None  # "golf", "a leaf", "smart": common words unless capitalised
+    if low in lx.CAR_MAKES or low in lx.CAR_MODELS:
+        return "drive"
+    if low in lx.PHONE_MAKES or low.startswith("iphone"):
+        return "use phone"
+    return None
+
+
+def device(tok: Token) -> tuple[str, str] | None:
+    """``("drive" | "use phone", model)`` when ``tok`` heads a car or phone model phrase:
+    "a rusty Saab 9-3 from 2004" -> ("drive", "Saab 9-3"), "my old Pixel 4a" -> Pixel 4a."""
+    got = device_span(tok)
+    return (got[0], got[1]) if got else None
+
+
+def device_span(tok: Token) -> tuple[str, str, int, int] | None:
+    """:func:`device` with the model's token range (the parser splits "Volkswagen ID.4")."""
+    doc = tok.doc
+    lo, hi = tok.left_edge.i, tok.right_edge.i
+    stop = {"DET", "ADP", "PRON", "VERB", "AUX", "CCONJ", "SCONJ"}
+    for k in range(lo, hi + 1):
+        rel = _device_word(doc[k])
+        if rel is None:
+            continue
+        i = j = k
+        while i > lo and doc[i - 1].pos_ == "PROPN" and doc[i - 1].text[:1].isupper():
+            i -= 1
+        while j + 1 < len(doc):
+            nxt = doc[j + 1]
+            if nxt.text in (",", ";", ":", "!", "?", "(", ")") or (
+                nxt.pos_ in stop and doc[j].whitespace_
+            ):
+                break
+            glued = not doc[j].whitespace_ and nxt.text not in (".",)
+            if (
+                glued
+                or nxt.pos_ in ("PROPN", "NUM", "X")
+                or nxt.lower_ in _TRIMS
+                or (nxt.text[:1].isupper() or any(ch.isdigit() for ch in nxt.text))
+            ):
+                j += 1
+                continue
+            break
+        text = doc[i : j + 1].text.strip(" .,-")
+        return (rel, text, i, j) if text else None
+    return None
+
+
+def _device_objs(verb: Token) -> list[Token]:
+    """Objects that may be a car or phone: direct objects, and the model in apposition
+    to "a car" / "a phone" ("bought a car, a used Toyota Yaris")."""
+    out = []
+    for d in _children(verb, "dobj"):
+        out.append(d)
+        out.extend(c for c in d.children if c.dep_ == "appos")
+    return out
+
+
+def devices(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
+    lemma, prt = verb.lemma_.lower(), _particle(verb)
+    out: list[Cand] = []
+    if lemma in lx.DEVICE_START or lemma in lx.DEVICE_STATE or lemma in lx.DEVICE_END:
+        kind = (
+            "start" if lemma in lx.DEVICE_START else "state" if lemma in lx.DEVICE_STATE else "end"
+        )
+        if lemma == "have" and verb.tag_ == "VBD" and not cl.ending and not cl.negated:
+            kind = "start"  # "we had a Golf" is told as a past state: let times decide
+        if lemma in ("give", "pass") and not (prt in ("away", "on", "up") or _pobjs(verb, "to")):
+            kind = "skip"
+        dative = [c for c in verb.children if c.dep_ == "dative" and c.pos_ == "PRON"]
+        recipient = resolve(dative[0], ctx) if dative else None
+        if lemma in ("get", "buy", "give") and recipient is not None:
+            kind = "start"  # "my parents gave me their old Hyundai", "got me a Pixel"
+        if kind != "skip":
+            covered: set[int] = set()
+            for d in _device_objs(verb):
+                if d.i in covered:
+                    continue  # "a Volkswagen ID.4" split over two objects
+                got = device_span(d)
+                if got is not None:
+                    covered.update(range(got[2], got[3] + 1))
+                    out.append(Cand(recipient, got[0], kind, got[1]))
+        if lemma in ("switch", "upgrade", "move", "trade", "swap", "change"):
+            for o in _pobjs(verb, "to", "for"):  # "switched to an iPhone 15", "traded X in for Y"
+                model = device(o)
+                if model is not None:
+                    out.append(Cand(None, model[0], "start", model[1]))
+        if lemma == "trade":
+            out = [c if c.kind == "start" or c.object not in _dobj_devices(verb) else
+                   c._replace(kind="end") for c in out]  # fmt: skip
+    if lemma == "be":
+        for o in _pobjs(verb, "on"):  # "I'm on a Galaxy Z Flip4 now"
+            phone = device(o)
+            if phone is not None and phone[0] == "use phone":
+                out.append(Cand(None, "use phone", "state", phone[1]))
+    return out
+
+
+def _dobj_devices(verb: Token) -> set[str]:
+    return {got[1] for d in _children(verb, "dobj") if (got := device(d))}
+
+
+def copula_device(verb: Token, ctx: SentenceContext) -> list[Cand]:
+    """ "My phone is a Pixel 6", "my car's a Golf", "It's an iPhone 11" (the speaker's)."""
+    out: list[Cand] = []
+    for s in _children(verb, "nsubj"):
+        owner = None
+        if s.lower_ in ("car", "phone", "ride", "motor", "handset"):
+            owner = _owner(s, ctx)
+        elif s.lower_ == "it" and ctx.speaker:
+            owner = ctx.speaker
+        if owner is None:
+            continue
+        for a in _children(verb, "attr"):
+            got = device(a)
+            if got is not None and (
+                s.lower_ == "it" or (got[0] == "drive") == (s.lower_ != "phone")
+            ):
+                out.append(Cand(Ref(owner, "PERSON"), got[0], "state", got[1]))
+    return out
+
+
+def owned_mentions(sent: object, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
+    """Things the speaker calls theirs: "my little Smart", "our Volvo" -> drive; "our cat is
+    sulking" -> have cat; "my new lease car, a Peugeot e-208" -> drive Peugeot e-208."""
+    out: list[tuple[Cand, Token]] = []
+    for tok in sent:  # type: ignore[attr-defined]
+        if tok.pos_ not in ("NOUN", "PROPN") or not _speaker_owned(tok):
+            continue
+        me = Ref(ctx.speaker or "", "PERSON")
+        if _mods(tok) & lx.FORMER or tok.head.lemma_.lower() in lx.DEVICE_END:
+            continue  # "my old iPhone went to my brother", "sold my Golf"
+        got = device(tok)
+        if got is None and tok.lower_ in ("car", "phone"):
+            got = next((g for c in tok.children if c.dep_ == "appos" and (g := device(c))), None)
+        if got is not None and ctx.speaker:
+            out.append((Cand(me, got[0], "state", got[1]), tok))
+            continue
+        pet = tok.lemma_.lower()
+        if ctx.speaker and (pet in lx.PETS or pet in lx.PET_BREEDS) and tok.pos_ == "NOUN":
+            named = any(c.dep_ in ("appos", "acl") for c in tok.children) or (
+                tok.dep_ in ("compound", "appos") and tok.head.pos_ == "PROPN"
+            )
+            if not named and tok.head.lemma_.lower() not in ("die", "pass"):
+                out.append((Cand(me, "have", "state", _kin_norm(tok) or tok.lower_), tok))
+    return out
+
+
+# --------------------------------------------------------------------------- diet
+
+
+def diets(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
+    """ "I'm vegan", "I went vegan", "the only veggie", "I'm keto now"; eating meat again
+    ends a meat-free diet ("I'm eating meat again", "started eating chicken again")."""
+    lemma = verb.lemma_.lower()
+    out: list[Cand] = []
+    if lemma in ("be", "become", "go", "turn", "stay", "remain", "switch", "get") or (
+        verb.lower_ in lx.DIETS
+    ):
+        words = [verb] if verb.lower_ in lx.DIETS else []
+        words += [c for c in verb.children if c.dep_ in ("acomp", "attr", "oprd", "dobj", "advmod")]
+        for w in words:
+            diet = lx.DIETS.get(w.lower_) or lx.DIETS.get(_hyphenated(w))
+            if diet is None:
+                continue
+            kind = "start" if lemma in ("become", "go", "turn", "switch") else "state"
+            out.append(Cand(None, "follow diet", kind, diet))
+    if lemma == "eat" and not cl.negated:
+        again = any(c.lower_ in ("again", "now") for c in verb.children)
+        meats = [d for d in _children(verb, "dobj") if d.lemma_.lower() in lx.MEATS]
+        if meats and (again or cl.starting):
+            out.append(Cand(None, "follow diet", "end", ANY_OBJECT))
+    return out
+
+
+def _hyphenated(tok: Token) -> str:
+    doc = tok.doc
+    if tok.i + 2 < len(doc) and doc[tok.i + 1].text == "-":
+        return f"{tok.lower_}-{doc[tok.i + 2].lower_}"
+    return tok.lower_
+
+
+# --------------------------------------------------------------------------- hobbies
+
+
+def gerund(lemma: str) -> str:
+    """ "climb" -> "climbing", "run" -> "running", "hike" -> "hiking", "ski" -> "skiing"."""
+    if lemma.endswith("ie"):
+        return lemma[:-2] + "ying"
+    if lemma.endswith("e") and not lemma.endswith(("ee", "ye", "oe")):
+        return lemma[:-1] + "ing"
+    if (
+        len(lemma) >= 3
+        and lemma[-1] not in "aeiouwxy"
+        and lemma[-2] in "aeiou"
+        and lemma[-3] not in "aeiou"
+        and len(lemma) <= 4
+    ):
+        return lemma + lemma[-1] + "ing"
+    return lemma + "ing"
+
+
+def _activity(tok: Token, ctx: SentenceContext) -> str | None:
+    """A hobby named by a gerund or noun: "running", "the cello", "film photography"."""
+    low, lemma = tok.lower_, tok.lemma_.lower()
+    if tok.pos_ == "VERB" and lemma in lx.HOBBY_VERBS:
+        return gerund_text(tok, ctx) or gerund(lemma)
+    if (
+        low in lx.HOBBY_NOUNS
+        or lemma in lx.HOBBY_NOUNS
+        or (low.endswith("ing") and low[:-3] in lx.HOBBY_VERBS)
+        or lemma in lx.HOBBY_VERBS
+        and low.endswith("ing")
+    ):
+        text = object_text(tok, ctx)
+        return text.lower() if text and tok.pos_ != "PROPN" else text  # "Pottery has ..."
+    return None
+
+
+def _habitual(verb: Token) -> bool:
+    """A habit cue near the verb: "every Saturday", "twice a week", "these days"."""
+    for t in verb.subtree:
+        prev = t.doc[t.i - 1].lower_ if t.i > 0 else ""
+        if (
+            t.lower_ in _HABIT_WORDS
+            or (t.lower_ == "days" and prev == "these")
+            or (t.lower_ in ("week", "month", "weekend") and prev in ("a", "per", "every", "each"))
+        ):  # "twice a week", "these days"; not "all week"
+            return True
+    return False
+
+
+def hobbies(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
+    lemma, prt = verb.lemma_.lower(), _particle(verb)
+    out: list[Cand] = []
+    objs = _children(verb, "dobj") + [
+        c for c in verb.children if c.dep_ == "xcomp" and c.tag_ == "VBG"
+    ]
+    if (lemma, prt) in (("take", "up"), ("pick", "up")):  # "I took up running"
+        out += [Cand(None, "have hobby", "start", a) for o in objs if (a := _activity(o, ctx))]
+    elif (lemma, prt) == ("give", "up") or lemma in ("quit", "stop", "drop"):
+        out += [Cand(None, "have hobby", "end", a) for o in objs if (a := _activity(o, ctx))]
+    elif lemma == "get" and not objs:  # "I got into bouldering"
+        out += [Cand(None, "have hobby", "start", a) for o in _pobjs(verb, "into")
+                if (a := _activity(o, ctx))]  # fmt: skip
+    elif lemma == "join":  # "I've joined a choir"
+        for o in _children(verb, "dobj"):
+            if o.pos_ == "NOUN" and o.lemma_.lower() in lx.CLUB_NOUNS - {"team"}:
+                text = object_text(o, ctx)
+                out += [Cand(None, "have hobby", "start", text)] if text else []
+    elif lemma == "do" and verb.tag_ in ("VBP", "VBZ"):  # "I do yoga every morning"
+        out += [Cand(None, "have hobby", "state", a) for o in objs
+                if o.lemma_.lower() in lx.HOBBY_NOUNS and (a := _activity(o, ctx))]  # fmt: skip
+    elif verb.dep_ == "conj" and verb.head.lemma_.lower() not in lx.HOBBY_VERBS:
+        pass  # "eating eggs and fish again": not fishing
+    elif (lemma in lx.HOBBY_VERBS or verb.lower_ in lx.HOBBY_NOUNS) and verb.pos_ == "VERB" and lemma not in ("read", "write", "study",
+                                                                            "learn", "teach", "volunteer",
+                                                                            "shop", "walk", "travel"):  # fmt: skip
+        if any(o.lemma_.lower() not in lx.HOBBY_NOUNS for o in _children(verb, "dobj")):
+            return out  # "I run a bakery", "I ride the bus"
+        habitual = _habitual(verb) and (is_progressive(verb) or verb.tag_ in ("VBP", "VBZ", "VBG"))
+        since = any(t.role in ("since", "duration") for t, a in ctx.temporals
+                    if a is not None and a.i == verb.i) and is_progressive(verb)  # fmt: skip
+        if cl.ending or cl.starting or habitual or since:
+            text = gerund_text(verb, ctx) if verb.tag_ == "VBG" else None
+            text = text or (verb.lower_ if verb.lower_ in lx.HOBBY_NOUNS else gerund(lemma))
+            text = _with_left_mods(verb, text)
+            out.append(Cand(None, "have hobby", "state", text))
+    if (lemma, prt) == ("take", "over") and any(  # "Paddleboarding has taken over my life"
+        d.lower_ in ("life", "weekends", "evenings", "summer", "winter", "time")
+        and _speaker_owned(d)
+        for d in _children(verb, "dobj")
+    ):
+        for s in _children(verb, "nsubj"):
+            a = _activity(s, ctx)
+            if a and ctx.speaker:
+                out.append(Cand(Ref(ctx.speaker, "PERSON"), "have hobby", "state", a))
+    return out
+
+
+def _with_left_mods(verb: Token, text: str) -> str:
+    """ "open-water swimming", "cross-country skiing": modifiers written before a gerund."""
+    doc = verb.doc
+    i = verb.i
+    while i > 0 and (doc[i - 1].dep_ in ("npadvmod", "amod", "compound", "advmod") and
+                     doc[i - 1].head.i == verb.i and doc[i - 1].pos_ in ("NOUN", "ADJ", "PROPN")
+                     or doc[i - 1].text == "-" and not doc[i - 1].whitespace_):  # fmt: skip
+        i -= 1
+    return (doc[i : verb.i].text + " " + text).strip().replace(" - ", "-") if i < verb.i else text
+
+
+def copula_hobby(verb: Token, ctx: SentenceContext) -> list[Cand]:
+    """ "My (main) hobby is pottery", "Knitting is my thing", "that's my winter routine"."""
+    out: list[Cand] = []
+    if not ctx.speaker:
+        return out
+    me = Ref(ctx.speaker, "PERSON")
+    subs, attrs = _children(verb, "nsubj"), _children(verb, "attr", "acomp")
+    for s in subs:
+        if s.lemma_.lower() in lx.HOBBY_WORDS - {"thing", "routine"} and _speaker_owned(s):
+            out += [
+                Cand(me, "have hobby", "state", a)
+                for t in attrs
+                if (a := _activity_or_text(t, ctx))
+            ]
+    for t in attrs:
+        if t.lemma_.lower() in lx.HOBBY_WORDS and _speaker_owned(t):
+            hobby = [a for s in subs if (a := _activity(s, ctx))]
+            if not hobby and any(s.lower_ in ("that", "this", "it") for s in subs):
+                hobby = _earlier_activity(verb)  # "Ice skating on Sundays, that's my thing"
+            out += [Cand(me, "have hobby", "state", a) for a in hobby]
+        elif (  # "I've been open-water swimming every Saturday" (the gerund read as a noun)
+            t.tag_ == "NN" and t.lower_.endswith("ing") and _habitual(verb)
+            and any(s.lower_ in lx.SPEAKER_PRONOUNS for s in subs)
+            and (t.lower_ in lx.HOBBY_NOUNS or t.lower_[:-3] in lx.HOBBY_VERBS)
+        ):  # fmt: skip
+            out.append(Cand(me, "have hobby", "state", _left_mods_noun(t)))
+    return out
+
+
+def _earlier_activity(verb: Token) -> list[str]:
+    for t in verb.sent:
+        if t.i >= verb.i:
+            break
+        if t.lower_ in lx.HOBBY_NOUNS or (
+            t.lower_.endswith("ing") and t.lower_[:-3] in lx.HOBBY_VERBS
+        ):
+            return [_left_mods_noun(t)]
+    return []
+
+
+def _left_mods_noun(t: Token) -> str:
+    """ "open-water swimming", "ice skating": a hobby noun with the words written before it."""
+    mods = [c for c in t.lefts if c.dep_ in ("compound", "amod", "npadvmod")]
+    start = min([t.i, *(m.left_edge.i for m in mods)])
+    return t.doc[start : t.i + 1].text.replace(" - ", "-").lower()
+
+
+def _activity_or_text(tok: Token, ctx: SentenceContext) -> str | None:
+    if tok.pos_ == "VERB":
+        return gerund_text(tok, ctx)
+    return _activity(tok, ctx) or (object_text(tok, ctx) if tok.pos_ == "NOUN" else None)
+
+
+# --------------------------------------------------------------------------- homes
+
+
+def home_mentions(sent: object, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
+    """ "our place in Porto", "the neighbours in our building in Bologna", "my old flat in
+    Leeds" (former: ended), "here in Tampere" -> the speaker lives there."""
+    out: list[tuple[Cand, Token]] = []
+    if not ctx.speaker:
+        return out
+    me = Ref(ctx.speaker, "PERSON")
+    words = {t.lower_ for t in sent}  # type: ignore[attr-defined]
+    for tok in sent:  # type: ignore[attr-defined]
+        if (
+            tok.pos_ == "NOUN"
+            and tok.lemma_.lower() in lx.HOME_NOUNS | {tok.lower_} & lx.HOME_NOUNS
+        ):
+            if not _speaker_owned(tok) or _mods(tok) & _NOT_HOME_MODS:
+                continue
+            kind = "end" if _mods(tok) & lx.FORMER else "state"
+            for o in _pobjs(tok, "in"):  # (NER often calls a town ORG: "in" on a home decides)
+                if o.pos_ == "PROPN" and not is_time(o, ctx):  # (a flat is never "in" a person)
+                    out.append((Cand(me, "live in", kind, name_span(o)), tok.head))
+        elif tok.lower_ == "here" and not words & _VISIT_CUES:
+            nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+            if nxt is not None and nxt.lower_ == "in":
+                places = [
+                    o for o in _children(nxt, "pobj") if o.pos_ == "PROPN" and not is_time(o, ctx)
+                ]
+                out += [(Cand(me, "live in", "state", name_span(o)), tok.head) for o in places]
+    return out
+
+
+def homes(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
+    lemma = verb.lemma_.lower()
+    out: list[Cand] = []
+    if lemma in (
+        "buy",
+        "get",
+        "rent",
+        "find",
+        "sign",
+        "move",
+        "purchase",
+        "lease",
+        "have",
+        "share",
+    ):
+        nouns = _children(verb, "dobj") + _pobjs(verb, "into", "in")
+        for n in nouns:  # "we bought a house in Frome", "moved into a flat in Leith"
+            if n.lemma_.lower() in lx.HOME_TO_LIVE and not _mods(n) & _NOT_HOME_MODS:
+                for o in _pobjs(n, "in") or (_pobjs(verb, "in") if n.dep_ == "dobj" else []):
+                    if o.pos_ == "PROPN" and o is not n:
+                        kind = "state" if lemma in ("have", "share") else "start"
+                        out.append(Cand(None, "live in", kind, name_span(o)))
+    if (  # "they're visiting us in Cairo": the speaker lives there
+        lemma == "visit"
+        and ctx.speaker
+        and any(d.lower_ in ("us", "me") for d in _children(verb, "dobj"))
+    ):
+        me = Ref(ctx.speaker, "PERSON")
+        out += [Cand(me, "live in", "state", name_span(o)) for o in _pobjs(verb, "in")
+                if o.pos_ == "PROPN"]  # fmt: skip
+    if lemma in ("move", "relocate", "come"):  # "moved back to Ghent after five years in Brussels"
+        for p in _children(verb, "prep"):
+            if p.lower_ != "after":
+                continue
+            for y in _children(p, "pobj"):
+                if y.lemma_.lower() in ("year", "month", "decade"):
+                    out += [Cand(None, "live in", "end", name_span(o)) for o in _pobjs(y, "in")
+                            if o.pos_ == "PROPN"]  # fmt: skip
+    if lemma == "be":
+        out += _be_in(verb, cl, ctx)
+    return out
+
+
+def _be_in(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
+    """ "X has been home for six years", "I've been in Vancouver since 2015", "my girlfriend
+    lives in X and I'm in Athens": being somewhere lastingly is living there."""
+    out: list[Cand] = []
+    subs = _children(verb, "nsubj")
+    for a in _children(verb, "attr") + [c for c in verb.children if c.dep_ == "advmod"]:
+        if a.lower_ == "home" and not any(c.dep_ == "poss" and c.lower_ not in lx.SPEAKER_POSSESSIVES
+                                          for c in a.children):  # fmt: skip
+            for s in subs:
+                if s.pos_ == "PROPN" and ctx.speaker:
+                    out.append(Cand(Ref(ctx.speaker, "PERSON"), "live in", "state", name_span(s)))
+    if verb.tag_ not in ("VBP", "VBZ", "VBN") or any(w.lower_ in _VISIT_CUES for w in verb.sent):
+        return out
+    lasting = any(
+        t.role in ("since", "duration") for t, a in ctx.temporals if a is not None and a.i == verb.i
+    )
+    lasting |= any(c.lower_ in ("now", "still", "currently") for c in verb.children)
+    lasting |= (
+        verb.dep_ == "conj"
+        and verb.head.lemma_.lower() in ("live", "be")
+        and any(p.lower_ == "in" for p in verb.head.children)
+    )
+    if lasting:
+        for o in _pobjs(verb, "in"):
+            if o.pos_ == "PROPN" and o.ent_type_ not in ("ORG", "PERSON", "DATE", "EVENT"):
+                out.append(Cand(None, "live in", "state", name_span(o)))
+    return out
+
+
+# --------------------------------------------------------------------------- work, study
+
+
+def is_role(tok: Token, *, with_org: bool) -> bool:
+    """Whether a noun names a job role: a known occupation or role head ("tax associate",
+    "Principal Analyst"); with an employer named beside it, also a noun shaped like a role
+    ("an audit senior at KPMG")."""
+    low, lemma = tok.lower_, tok.lemma_.lower()
+    if low in lx.NOT_ROLES or lemma in lx.NOT_ROLES:
+        return False
+    if lemma in lx.KIN and not any(c.dep_ == "compound" for c in tok.children):
+        return False  # "my sister", but "a ward sister"
+    if lemma in lx.OCCUPATIONS or low in lx.ROLE_HEADS or lemma in lx.ROLE_HEADS:
+        return True
+    return with_org and low.endswith(("er", "or", "ist", "ian", "ant", "ent")) and len(low) > 4
+
+
+def role_text(tok: Token, ctx: SentenceContext) -> str | None:
+    if tok.pos_ == "PROPN":  # "Principal Analyst", "Senior Engineer"
+        parts = [c for c in tok.lefts if c.dep_ == "compound" and c.pos_ in ("PROPN", "NOUN")]
+        start = min([tok.i, *(c.i for c in parts)])
+        return tok.doc[start : tok.i + 1].text
+    return object_text(tok, ctx)
+
+
+def work_mentions(sent: object, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
+    """ "my team at Spotify", "my boss at Infosys", "my old job at the council" (ended)."""
+    out: list[tuple[Cand, Token]] = []
+    if not ctx.speaker:
+        return out
+    me = Ref(ctx.speaker, "PERSON")
+    for tok in sent:  # type: ignore[attr-defined]
+        if tok.pos_ != "NOUN" or tok.lower_ not in lx.WORK_NOUNS or not _speaker_owned(tok):
+            continue
+        kind = "end" if _mods(tok) & lx.FORMER else "state"
+        for o in _pobjs(tok, "at", "for"):
+            if o.pos_ == "PROPN" or o.lemma_.lower() in lx.WORKPLACE_NOUNS:
+                text = name_span(o) if o.pos_ == "PROPN" else object_text(o, ctx)
+                if text:
+                    out.append((Cand(me, "work at", kind, text), tok.head))
+    return out
+
+
+def work(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
+    lemma, prt = verb.lemma_.lower(), _particle(verb)
+    out: list[Cand] = []
+    if lemma in ("move", "switch", "jump", "defect") and not cl.plan:
+        for o in _pobjs(verb, "to"):  # "I moved to Deloitte, senior auditor", "jumped ship to PwC"
+            if moved_to_employer(o) or (lemma == "jump" and o.text[:1].isupper()):
+                out.append(Cand(None, "work at", "start", name_span(o)))
+    if lemma in ("accept", "take", "sign"):  # "accepted an offer from the Museum"
+        for d in _children(verb, "dobj"):
+            if d.lemma_.lower() in ("offer", "contract", "position"):
+                out += [Cand(None, "work at", "start", name_span(o) if o.pos_ == "PROPN" else t)
+                        for o in _pobjs(d, "from", "at", "with") if (t := object_text(o, ctx))]  # fmt: skip
+    if (lemma in ("hand", "put") and prt == "in") or lemma in ("give", "submit", "tender"):
+        for d in _children(verb, "dobj"):  # "I handed in my notice (at X)"
+            if d.lemma_.lower() in ("notice", "resignation"):
+                orgs = [o for o in _pobjs(d, "at") + _pobjs(verb, "at") if o.pos_ == "PROPN"]
+                out += [Cand(None, "work at", "end", name_span(o)) for o in orgs] or [
+                    Cand(None, "work at", "end", ANY_OBJECT)
+                ]
+    if lemma == "make" and any(c.lower_ == "redundant" for c in verb.children):
+        orgs = [
+            o for t in [verb, *verb.children] for o in _pobjs(t, "from", "at") if o.pos_ == "PROPN"
+        ]
+        out += [Cand(None, "work at", "end", name_span(o)) for o in orgs] or [
+            Cand(None, "work at", "end", ANY_OBJECT)
+        ]
+    if lemma == "be" and verb.tag_ in ("VBP", "VBZ") and not cl.negated:
+        for o in _pobjs(verb, "at"):  # "I'm at Cabify now", "I'm at King's College London"
+            name = name_span(o) if o.pos_ == "PROPN" else ""
+            if not name:
+                continue
+            if set(name.lower().replace("'s", "").split()) & lx.SCHOOL_WORDS:
+                out.append(Cand(None, "study at", "state", name))
+            elif o.ent_type_ == "ORG" and any(c.lower_ in ("now", "still") for c in verb.children):
+                out.append(Cand(None, "work at", "state", name))
+    return out
+
+
+_WORK_CUES = lx.WORK_NOUNS | lx.ROLE_HEADS | lx.OCCUPATIONS | {
+    "job", "work", "company", "firm", "employer", "offer", "salary", "hired", "contract",
+    "promotion", "promoted", "career", "notice", "interview", "onboarding", "badge",
+}  # fmt: skip
+
+
+def moved_to_employer(o: Token) -> bool:
+    """ "moved to Deloitte three weeks ago, assistant manager in audit": a move to an
+    organisation is a job change when the sentence talks about work; the small model calls
+    many towns ORG ("I just moved to Bergen!"), so the NER label alone is not enough."""
+    if o.ent_type_ != "ORG":
+        return False
+    return any(t.lower_ in _WORK_CUES or t.lemma_.lower() in _WORK_CUES for t in o.sent)
+
+
+def copula_role(verb: Token, ctx: SentenceContext) -> list[Cand]:
+    """ "I'm a tax associate at EY", "on paper I'm Principal Analyst now", "Being a ward
+    sister on nights means ..." (roles outside the occupation list, and their employer)."""
+    out: list[Cand] = []
+    for a in _children(verb, "attr"):
+        if a.pos_ not in ("NOUN", "PROPN") or any(c.dep_ == "poss" for c in a.children):
+            continue
+        preps = [p for p in a.subtree if p.dep_ == "prep" and p.lower_ in ("at", "for")]
+        orgs = [o for p in preps for o in _children(p, "pobj")] + _pobjs(verb, "at", "for")
+        orgs = [o for o in orgs if o.pos_ == "PROPN" or o.lemma_.lower() in lx.WORKPLACE_NOUNS]
+        low = a.lower_
+        if (
+            (a.lemma_.lower() in lx.OCCUPATIONS and a.pos_ == "NOUN")
+            or low in lx.DIETS
+            or (low in lx.IDENTITY)
+        ):
+            continue  # the occupation and identity tables already read it
+        if not is_role(a, with_org=bool(orgs)):
+            continue
+        text = role_text(a, ctx)
+        if not text:
+            continue
+        of = [o for o in _pobjs(a, "of") if o.pos_ == "NOUN" and not _speaker_owned(o)]
+        if of and a.lower_ in ("head", "director", "chief", "manager", "leader"):
+            text = f"{text} of {of[0].lower_}"  # "head of department"
+        out.append(Cand(None, "work as", "state", text))
+        for o in orgs:
+            name = name_span(o) if o.pos_ == "PROPN" else object_text(o, ctx)
+            out += [Cand(None, "work at", "state", name)] if name else []
+    return out
+
+
+def study(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
+    """Degrees and schools: "starting a nursing degree at Cardiff", "doing a master's in
+    global health", "transferred to Imperial for the PhD", "dropped out of art school"."""
+    lemma, prt = verb.lemma_.lower(), _particle(verb)
+    out: list[Cand] = []
+    degrees = [d for d in _children(verb, "dobj") if _degree(d)]
+    if lemma in ("do", "start", "begin", "pursue", "take", "finish", "complete") and degrees:
+        kind = "start" if lemma in ("start", "begin") else "state"
+        for d in degrees:
+            field = _degree_field(d, verb, ctx)
+            out += [Cand(None, "study", kind, field)] if field else []
+            out += [Cand(None, "study at", kind, name_span(o)) for o in _pobjs(d, "at") + _pobjs(verb, "at")
+                    if o.pos_ == "PROPN"]  # fmt: skip
+    if lemma == "transfer":
+        words = {t.lower_.strip(".") for t in verb.sent}
+        for o in _pobjs(verb, "to"):
+            name = name_span(o) if o.pos_ == "PROPN" else ""
+            schoolish = set(name.lower().split()) & lx.SCHOOL_WORDS or words & lx.DEGREE_NOUNS
+            out += [Cand(None, "study at", "start", name)] if name and schoolish else []
+    outs = [p for p in _children(verb, "prep") if p.lower_ == "out"]
+    if lemma == "drop" and (prt == "out" or outs):
+        for o in _pobjs(verb, "of") + [g for p in outs for g in _pobjs(p, "of")]:
+            if _degree(o):
+                field = _degree_field(o, verb, ctx)
+                out += [Cand(None, "study", "end", field)] if field else []
+            elif o.lemma_.lower() in lx.SCHOOL_WORDS or o.pos_ == "PROPN":
+                text = name_span(o) if o.pos_ == "PROPN" else object_text(o, ctx)
+                out += [Cand(None, "study at", "end", text)] if text else []
+    return out
+
+
+def _degree(tok: Token) -> bool:
+    return tok.lower_ in lx.DEGREE_NOUNS or tok.lemma_.lower() in lx.DEGREE_NOUNS
+
+
+def _degree_field(d: Token, verb: Token, ctx: SentenceContext) -> str | None:
+    """ "a nursing degree" -> nursing, "a master's in global health" -> global health."""
+    for o in _pobjs(d, "in") + _pobjs(verb, "in"):
+        if o.pos_ in ("NOUN", "PROPN") and (text := object_text(o, ctx)):
+            return text
+    mods = [c for c in d.lefts if c.dep_ in ("compound", "amod", "nmod") and c.pos_ in ("NOUN", "PROPN")
+            and c.lower_ not in lx.DEGREE_NOUNS]  # fmt: skip
+    if mods:
+        start = min(m.left_edge.i for m in mods)
+        return d.doc[start : d.i].text
+    return None
+
+
+# --------------------------------------------------------------------------- kin
+
+
+def copula_kin(verb: Token, ctx: SentenceContext) -> list[Cand]:
+    """ "Darnell's my flatmate", "Kofi is my cousin", "He's my cousin" (after "Kofi?")."""
+    out: list[Cand] = []
+    names: list[Token] = []
+    for s in _children(verb, "nsubj"):
+        if s.pos_ == "PROPN" or (s.pos_ == "PRON" and s.lower_ in ("he", "she")):
+            names.append(s)
+    for a in _children(verb, "attr"):
+        kin = _kin_norm(a)
+        owner = _owner(a, ctx)
+        if not kin or owner is None or owner != ctx.speaker:
+            continue
+        for s in names:
+            ref = resolve(s, ctx, emit_kin=False)
+            if ref is None or ref.name == owner or "'s " in ref.name:
+                continue
+            rel = lx.KIN_RELATION.get(kin, f"have {kin}")
+            out.append(Cand(Ref(owner, "PERSON"), rel, "state", ref.name))
+    return out
+
+
+def possessive_kin(tok: Token, ctx: SentenceContext) -> Cand | None:
+    """ "Darnell's my flatmate" parsed as a noun phrase ("Darnell" possessor of "flatmate")."""
+    kin = _kin_norm(tok)
+    if not kin or tok.dep_ not in ("ROOT", "dep", "attr") or not ctx.speaker:
+        return None
+    owners = [c for c in tok.children if c.dep_ == "poss"]
+    mine = [c for c in owners if c.lower_ in lx.SPEAKER_POSSESSIVES]
+    names = [
+        c for c in owners if c.pos_ == "PROPN" and any(g.lower_ in ("'s", "’s") for g in c.children)
+    ]
+    if not mine or not names:
+        return None
+    rel = lx.KIN_RELATION.get(kin, f"have {kin}")
+    return Cand(Ref(ctx.speaker, "PERSON"), rel, "state", _proper(names[0]))

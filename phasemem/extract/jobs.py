@@ -1,0 +1,143 @@
+"""Roles and employers: fields of work ("quit nursing" -> ``work as | nurse``), role
+verbs ("I stopped teaching"), "I'm done with X", "my last/first day at X" and job nouns
+("got the shift supervisor job", "quit my job as a nurse"). Issue 12 item 17: an ended
+role or employer must name what the store holds, or it cannot close it.
+"""
+
+from __future__ import annotations
+
+from phasemem.extract import everyday as ev
+from phasemem.extract import lexicon as lx
+from phasemem.extract.clauses import (
+    Clause,
+    Ref,
+    SentenceContext,
+    Token,
+    _children,
+    _kin_norm,
+    _owner,
+    object_text,
+)
+from phasemem.extract.emitting import Candidate, _emit, _particle, _pobjs
+from phasemem.extract.types import ANY_OBJECT
+
+
+def role_of(tok: Token) -> str | None:
+    """The role a field of work names: "nursing" -> nurse, "social work" -> social worker,
+    "teaching" (a gerund) -> teacher; None for anything else ("photography", "Acme").
+
+    Endings must name the role the way a statement of it does ("I'm a nurse"), or the
+    store, which matches objects by name, cannot close the fact they end.
+    """
+    low = tok.lower_
+    comp = " ".join(c.lower_ for c in tok.lefts if c.dep_ == "compound")
+    if comp and f"{comp} {low}" in lx.ROLE_FIELDS:
+        return lx.ROLE_FIELDS[f"{comp} {low}"]
+    mods = " ".join(c.lower_ for c in tok.lefts if c.dep_ == "amod")
+    if mods and f"{mods} {low}" in lx.ROLE_FIELDS:
+        return lx.ROLE_FIELDS[f"{mods} {low}"]
+    if low in lx.ROLE_FIELDS and not any(c.dep_ in ("compound", "amod") for c in tok.lefts):
+        return lx.ROLE_FIELDS[low]
+    if tok.tag_ == "VBG" and tok.lemma_.lower() in lx.ROLE_VERBS:
+        return lx.ROLE_VERBS[tok.lemma_.lower()]
+    return None
+
+
+def _role_verb(verb: Token, cl: Clause) -> list[Candidate]:
+    """ "I stopped teaching", "I started tutoring", "I teach history at a school": the doer
+    of a role verb has the role. A plain present needs something taught (not "I teach my
+    son chess"), and a past one-off ("I taught a class yesterday") says nothing."""
+    role = lx.ROLE_VERBS.get(verb.lemma_.lower())
+    if role is None or verb.pos_ != "VERB":
+        return []
+    if cl.ending or cl.starting:
+        return [("work as", "state", role)]
+    if verb.tag_ not in ("VBP", "VBZ") or cl.negated:
+        return []
+    if any(c.dep_ == "dative" for c in verb.children):
+        return []
+    objs = _children(verb, "dobj")
+    if any(t.pos_ == "PRON" or _kin_norm(t) for o in objs for t in o.subtree):
+        return []  # "I teach my nephew chess": tutoring family, not a job
+    return [("work as", "state", role)] if objs or _pobjs(verb, "at", "in") else []
+
+
+def _done_with(verb: Token, ctx: SentenceContext) -> list[Candidate]:
+    """ "I'm done with teaching / this job / Initech": an ended role or employer.
+
+    Only roles, job nouns and organisations the NER marks as such; "done with the
+    dishes" and "done with Netflix" without NER say nothing.
+    """
+    if not any(c.dep_ in ("aux", "auxpass") and c.lemma_ == "be" for c in verb.children):
+        return []
+    out: list[Candidate] = []
+    for p in _children(verb, "prep"):
+        if p.lower_ != "with":
+            continue
+        for o in _children(p, "pobj", "pcomp"):
+            if role := role_of(o):
+                out.append(("work as", "end", role))
+            elif o.lemma_.lower() in lx.OCCUPATIONS and o.pos_ == "NOUN":
+                text = object_text(o, ctx)
+                out += [("work as", "end", text)] if text else []
+            elif o.lemma_.lower() in lx.JOB_NOUNS:
+                out.append(("work at", "end", ANY_OBJECT))
+            elif o.pos_ == "PROPN" and o.ent_type_ == "ORG":
+                text = object_text(o, ctx)
+                out += [("work at", "end", text)] if text else []
+    return out
+
+
+def _day_at(verb: Token, cl: Clause, ctx: SentenceContext) -> bool:
+    """ "Friday was my last day at Hooli", "my first day at Globex is Monday": a job (or
+    a school, when the place is one) ends or starts, for the owner of the day."""
+    found = False
+    for n in _children(verb, "nsubj", "attr"):
+        if n.lemma_.lower() != "day":
+            continue
+        edge = {c.lower_ for c in n.children if c.dep_ == "amod"} & {"last", "first", "final"}
+        owner = _owner(n, ctx)
+        if not edge or owner is None or cl.negated:
+            continue
+        places = _pobjs(n, "at") or _pobjs(verb, "at")
+        kind = "start" if "first" in edge else "end"
+        for o in places:
+            if o.pos_ != "PROPN" and o.lemma_.lower() not in lx.WORKPLACE_NOUNS:
+                continue
+            text = object_text(o, ctx)
+            if not text:
+                continue
+            school = bool(set(text.lower().split()) & lx.SCHOOL_WORDS)
+            rel = "study at" if school and kind == "start" else "work at"
+            _emit(ctx, [Ref(owner, "PERSON")], rel, kind, text, cl, verb)
+            found = True
+    return found
+
+
+def _job(lemma: str, noun: Token, verb: Token, ctx: SentenceContext) -> list[Candidate]:
+    if lemma in lx.JOB_START_VERBS:
+        kind = "start"
+    elif lemma in lx.JOB_END_VERBS and (lemma != "give" or _particle(verb) == "up"):
+        kind = "end"
+    elif lemma == "have":
+        kind = "state"
+    else:
+        return []
+    pobjs = _pobjs(noun, "at", "for", "in") or _pobjs(verb, "at", "for")
+    orgs = [
+        t for o in pobjs if not _kin_norm(o) and o.pos_ != "PRON" and (t := object_text(o, ctx))
+    ]
+    comp = [c for c in noun.lefts if c.dep_ == "compound" and c.pos_ in ("NOUN", "PROPN")]
+    extra: list[Candidate] = []
+    if comp and ev.is_role(comp[-1], with_org=False):  # "the shift supervisor job"
+        start = min(c.left_edge.i for c in comp)
+        extra.append(("work as", kind, noun.doc[start : noun.i].text))
+    roles = [  # "my job as a nurse"
+        t
+        for o in _pobjs(noun, "as") or _pobjs(verb, "as")
+        if o.pos_ == "NOUN" and (t := object_text(o, ctx))
+    ]
+    out: list[Candidate] = extra + [("work as", kind, r) for r in roles]
+    if orgs:
+        return out + [("work at", kind, t) for t in orgs]
+    return out + ([("work at", "end", ANY_OBJECT)] if kind == "end" else [])
