@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 src.rename(str(base) + suffix)
         print(f"built in {time.perf_counter() - t:.0f} s", flush=True)
     runs = []
-    for r in range(args.repeat):
+    for _ in range(args.repeat):
         db = work / "run.db"
         for suffix in ("", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)

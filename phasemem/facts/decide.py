@@ -9,8 +9,9 @@ versions inside its write transaction, calls :func:`decide`, and persists the
 The rules (measured against the temporal benchmarks in docs/temporal.md):
 
 * **negation** ("I no longer live in Lisbon", "I quit Tidewater") closes the
-  matching current versions at the statement's time (``object == "*"``: every
-  version of the slot, e.g. "I quit my job"); nothing to close is a NOOP;
+  matching current versions at the time the statement says it ended ("last
+  month"), else at the statement's time (``object == "*"``: every version of
+  the slot, e.g. "I quit my job"); nothing to close is a NOOP;
 * **repetition** of a current version confirms it (NOOP, the episode is linked
   as further evidence, confidence rises);
 * **a new object** for a single-valued relation ("live in", "work at")
@@ -70,6 +71,12 @@ class Decision:
     observations: tuple[tuple[float, bool], ...] = ()
 
 
+def ended_at(new: NewFact) -> float:
+    """When a negation says the fact stopped: its own end time when the
+    statement names one ("I quit nursing in March"), else when it was said."""
+    return new.invalid_at if new.negated and new.invalid_at is not None else new.valid_at
+
+
 def decide(
     new: NewFact,
     object_id: int | None,
@@ -86,7 +93,8 @@ def decide(
         targets = [v for v in current if new.object == "*" or v.object_id == object_id]
         if not targets:
             return Decision("NOOP")
-        closes = tuple(Close(v, max(new.valid_at, v.valid_at), superseded=False) for v in targets)
+        end = ended_at(new)  # "I left Acme last month": it ended last month, not today
+        closes = tuple(Close(v, max(end, v.valid_at), superseded=False) for v in targets)
         return Decision(
             "DELETE",
             close=closes,
@@ -117,4 +125,4 @@ def decide(
     )
 
 
-__all__ = ["Close", "Decision", "Version", "decide"]
+__all__ = ["Close", "Decision", "Version", "decide", "ended_at"]

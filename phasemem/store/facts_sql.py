@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from phasemem.facts.decide import Version, decide
+from phasemem.facts.decide import Version, decide, ended_at
 from phasemem.facts.model import Fact, FactOp, NewFact
 from phasemem.facts.resolve import norm_entity, norm_relation
 from phasemem.index.quant import quantize, to_blob
@@ -110,6 +110,7 @@ def apply_fact(
     if sid is None:
         return FactOp("NOOP", None, text)
     rid = relation_id(c, rel, nf.alpha_prior)
+    at = ended_at(nf)  # a negation looks at what held when it says the fact ended
     current = [
         Version(r[0], int(r[1]), r[4], r[2], r[3])
         for r in c.execute(
@@ -117,7 +118,7 @@ def apply_fact(
             " JOIN entities o ON o.id = f.object_id WHERE f.user_id = ? AND f.subject_id = ?"
             " AND f.relation_id = ? AND f.expired_at IS NULL"
             " AND (f.invalid_at IS NULL OR f.invalid_at > ?) ORDER BY f.valid_at",
-            (user_id, sid, rid, nf.valid_at),
+            (user_id, sid, rid, at),
         )
     ]
     if nf.negated:

@@ -84,3 +84,12 @@ def test_a_single_valued_slot_never_holds_two_values_at_once(
     )
     for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False):
         assert e1 is not None and e1 <= s2, spans
+
+
+def test_a_negation_that_names_when_ends_the_fact_then() -> None:
+    """ "I left Acme last month": the job ended last month, not when it was said."""
+    nf = replace(BASE, object="Lisbon", negated=True, valid_at=100 * DAY, invalid_at=70 * DAY)
+    (c,) = decide(nf, 1, [LISBON]).close
+    assert c.invalid_at == 70 * DAY
+    early = replace(nf, invalid_at=5 * DAY)  # before it even began: it ends as it begins
+    assert decide(early, 1, [LISBON]).close[0].invalid_at == LISBON.valid_at
