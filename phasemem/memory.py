@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from phasemem.embed import Embedder, get_embedder
-from phasemem.errors import ImportFormatError, InvalidInputError, NotFoundError
+from phasemem.errors import ImportFormatError, InvalidInputError
 from phasemem.facts.engine import FactEngine
 from phasemem.facts.model import Fact
 from phasemem.index.lexical import LexicalIndex
@@ -329,7 +329,9 @@ class Memory:
         self._sync(force=True)
 
     def update(self, memory_id: str, text: str, *, user_id: str | None = None) -> Episode:
-        """Replace an episode's text; the old text stays in ``history``."""
+        """Replace an episode's text; the old text stays in ``history``.
+        ``memory_id`` may be a unique prefix (as ``search`` prints it)."""
+        memory_id = self.store.resolve_id(memory_id, user_id)
         ep = self.store.get(memory_id, user_id)
         new_text = clean_text(text)
         from phasemem.ingest import Draft
@@ -359,6 +361,7 @@ class Memory:
         return new
 
     def delete(self, memory_id: str, *, user_id: str | None = None) -> Episode:
+        memory_id = self.store.resolve_id(memory_id, user_id)
         old = self.store.delete(memory_id, user_id=user_id, actor=self.actor)
         self.index.remove(memory_id)
         self._after_write()
@@ -381,6 +384,7 @@ class Memory:
 
     def unpin(self, pin_id: str, *, user_id: str) -> Pin:
         check_scope_value("user_id", user_id, required=True)
+        pin_id = self.store.resolve_id(pin_id, user_id, kind="pin")
         return self.store.remove_pin(pin_id, user_id=user_id, actor=self.actor)
 
     def pins(self, *, user_id: str) -> list[Pin]:
@@ -512,9 +516,8 @@ class Memory:
         return self.store.facts(user_id, entity=entity, include_expired=True)
 
     def get(self, memory_id: str, *, user_id: str | None = None) -> Episode:
-        if not isinstance(memory_id, str) or not memory_id:
-            raise NotFoundError(f"no memory with id {memory_id!r}", id=str(memory_id))
-        return self.store.get(memory_id, user_id)
+        """One memory by id, or by a unique prefix of it (at least 4 hex digits)."""
+        return self.store.get(self.store.resolve_id(memory_id, user_id), user_id)
 
     def get_all(
         self,
@@ -541,7 +544,8 @@ class Memory:
             offset += len(page)
 
     def history(self, memory_id: str, *, user_id: str | None = None) -> list[HistoryEvent]:
-        return self.store.history(memory_id, user_id)
+        """Every change to a memory (deleted ones too); an id prefix works."""
+        return self.store.history(self.store.resolve_id(memory_id, user_id, kind="event"), user_id)
 
     # -- export / import ----------------------------------------------------------------
     def export(self, path: str | os.PathLike[str]) -> int:
