@@ -34,7 +34,7 @@ from phasemem.models import AddResult, Episode, HistoryEvent, Pin, SearchResults
 from phasemem.retrieval.config import RetrievalConfig, preset
 from phasemem.retrieval.query import vague_time_cues
 from phasemem.retrieval.search import Retriever
-from phasemem.store import EpisodeFilter, NewEpisode, SQLiteStore, Store
+from phasemem.store import EpisodeFilter, NewEpisode, Store, open_store, sqlite_path
 from phasemem.store.filters import check_scope_value
 from phasemem.timeutil import TimeLike, from_ts, to_ts
 
@@ -47,8 +47,8 @@ IMPORT_BATCH = 500
 def default_db_path() -> Path:
     """``$PHASEMEM_DB``, else a per-user data directory."""
     env = os.environ.get("PHASEMEM_DB")
-    if env:
-        return Path(env).expanduser()
+    if env:  # checked before Path() folds a URL's "//" into a folder name
+        return Path(sqlite_path(env)).expanduser()
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "phasemem" / "memory.db"
 
@@ -67,7 +67,10 @@ class Memory:
         embed_context: bool = False,
         lexical_index: bool = False,
     ) -> None:
-        """``extractor``: "default" (rules, no LLM), None (episodes only, no
+        """``path``: a SQLite file, ``":memory:"``, or ``sqlite:///path``; a URL
+        of a database this build does not serve (``postgresql://...``) raises
+        :class:`InvalidInputError`.
+        ``extractor``: "default" (rules, no LLM), None (episodes only, no
         facts), or any :class:`phasemem.extract.Extractor` (e.g. the LLM one).
         ``embed_context``: embed each turn after the previous turn of its
         session (+2.4 points recall@10 on LoCoMo dev, about half the ingest
@@ -81,10 +84,10 @@ class Memory:
         self.embedder = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
         self.config = preset(config) if isinstance(config, str) else (config or RetrievalConfig())
         self.actor = actor
-        self.path = str(path)
-        self.store: Store = SQLiteStore(
-            self.path, embedder_name=self.embedder.name, dim=self.embedder.dim
+        self.store: Store = open_store(
+            path, embedder_name=self.embedder.name, dim=self.embedder.dim
         )
+        self.path = getattr(self.store, "path", str(path))
         self.index = VectorIndex(self.embedder.dim)
         self.lexical: LexicalIndex | None = None  # attached once built (see _build_lexical)
         self._lexical_done = threading.Event()
