@@ -1,20 +1,55 @@
-"""Shared CLI plumbing: opening the database, printing, error handling."""
+"""Shared CLI plumbing: opening the database, printing, error handling.
+
+Nothing here imports the library's heavy parts (numpy, the models): every
+command pays only for what it uses.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
 from phasemem.errors import PhasememError
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+if TYPE_CHECKING:
+    from phasemem.memory import Memory
+
+#: Width of tables written to a pipe or a file (rich would assume 80 columns).
+PIPE_WIDTH = 200
+
+
+class _Console(Console):
+    """A console that does not cut piped output to 80 columns.
+
+    rich sizes output to the terminal, and to 80 columns when there is none
+    (a pipe, a file, an agent's subprocess), which folded every table there.
+    Without a terminal, tables get ``PIPE_WIDTH`` columns unless ``COLUMNS``
+    says otherwise."""
+
+    @property  # type: ignore[override]
+    def size(self) -> ConsoleDimensions:
+        size = Console.size.fget(self)  # type: ignore[attr-defined]
+        if self._width is None and not self.is_terminal and "COLUMNS" not in self._environ:
+            return ConsoleDimensions(PIPE_WIDTH, size.height)
+        return size  # type: ignore[no-any-return]
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+console = _Console(highlight=False)
+err_console = _Console(stderr=True, highlight=False)
 
 
 @dataclass
@@ -23,17 +58,25 @@ class Ctx:
     embedder: str | None
 
     def db_path(self) -> str:
-        from phasemem.memory import default_db_path
+        """The SQLite file to open, checked (a URL this build cannot serve is
+        refused here, before a folder is made for it)."""
+        from phasemem.store.url import sqlite_path
 
-        path = self.db or str(default_db_path())
+        if self.db:
+            path = sqlite_path(self.db)
+        else:
+            from phasemem.memory import default_db_path
+
+            path = str(default_db_path())
         if path != ":memory:":
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = str(Path(path).expanduser())
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         return path
 
-    def memory(self):  # type: ignore[no-untyped-def]
+    def memory(self, **kwargs: Any) -> Memory:
         from phasemem.memory import Memory
 
-        return Memory(self.db_path(), embedder=self.embedder)
+        return Memory(self.db_path(), embedder=self.embedder, **kwargs)
 
 
 pass_ctx = click.make_pass_decorator(Ctx)
@@ -44,8 +87,44 @@ def emit_json(data: Any) -> None:
 
 
 def fail(exc: PhasememError) -> None:
-    err_console.print(f"[red]error[/red] ({exc.code}): {exc.message}")
+    """One line on stderr, exit code 2. The message is escaped: rich would read
+    ``[server]`` in "pip install 'phasemem[server]'" as a style tag and drop it."""
+    err_console.print(f"[red]error[/red] ({exc.code}): {escape(exc.message)}")
     sys.exit(2)
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+#: Column kinds -> rich column settings. Every column folds instead of cutting
+#: a value with an ellipsis; ids and dates get room so they rarely fold at all.
+_COLUMNS: dict[str, dict[str, Any]] = {
+    "text": {"overflow": "fold", "ratio": 1, "min_width": 12},
+    "short": {"overflow": "fold"},
+    "when": {"overflow": "fold", "min_width": 10},
+    "id": {"overflow": "fold", "min_width": 8},
+    "num": {"overflow": "fold", "justify": "right"},
+}
+
+
+def table(columns: Iterable[tuple[str, str]], title: str | None = None) -> Table:
+    """A table whose columns fold long values instead of truncating them.
+    ``columns``: (header, kind) with kind one of text, short, when, id, num."""
+    t = Table(title=escape(title) if title else None, title_justify="left")
+    for header, kind in columns:
+        t.add_column(header, **_COLUMNS[kind])
+    return t
+
+
+def cell(value: Any) -> Text:
+    """A table cell shown as written: user text is never read as rich markup."""
+    return Text("" if value is None else str(value))
+
+
+def row(t: Table, *values: Any) -> None:
+    t.add_row(*(cell(v) for v in values))
+
+
+def print_kv(data: dict[str, Any]) -> None:
+    """``key: value`` lines (values as written, not as markup)."""
+    for k, v in data.items():
+        console.print(Text.assemble((str(k), "bold"), ": ", str(v)))
