@@ -129,6 +129,27 @@ class Memory:
         if self.lexical is not None:
             self.lexical.tokenizer.close()
 
+    def warm_up(self, *, wait: bool = False) -> threading.Thread | None:
+        """Load the embedding model and the fact extractor's parser now, in a
+        daemon thread (``wait=True``: in this one), so the first ``add`` or
+        ``search`` of a long-lived process (the MCP server) does not wait for
+        them; calls made meanwhile wait for the load in progress."""
+
+        def load() -> None:
+            try:
+                self.embedder.warm()
+                if self.facts_engine is not None:
+                    getattr(self.facts_engine.extractor, "warm", lambda: None)()
+            except Exception:  # the first real call raises it where it is handled
+                log.debug("warm-up failed", exc_info=True)
+
+        if wait:
+            load()
+            return None
+        thread = threading.Thread(target=load, name="phasemem-warm", daemon=True)
+        thread.start()
+        return thread
+
     @property
     def lexical_building(self) -> bool:
         """True while the in-memory BM25 index is being built in the background."""

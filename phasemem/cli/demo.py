@@ -59,6 +59,9 @@ def _answer(mem: Any, user: str, spec: dict[str, str], as_of: str | None) -> dic
 
 def run_demo(db_path: str, embedder: str | None, *, as_json: bool = False) -> dict[str, Any]:
     """Run the demo on ``db_path``; print it (or its JSON) and return the data."""
+    from phasemem.cli.common import warm_up
+
+    warm_up(embedder, {"embedder", "extractor"})
     from phasemem.memory import Memory
 
     conv = load_conversation()

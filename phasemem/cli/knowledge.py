@@ -78,7 +78,7 @@ def timeline(c: Ctx, entity: str, user_id: str, as_json: bool) -> None:
 def context(c: Ctx, query: str, user_id: str, budget_tokens: int, as_of: str | None,
             as_json: bool) -> None:  # fmt: skip
     """A prompt-ready block for QUERY: pins, facts and dated memories, cited."""
-    with c.memory() as mem:
+    with c.memory(warm=("embedder",)) as mem:
         ctx = mem.context(query, user_id=user_id, budget_tokens=budget_tokens, as_of=as_of)
     if as_json:
         emit_json(ctx.to_dict())

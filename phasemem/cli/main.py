@@ -144,7 +144,11 @@ def add(c: Ctx, text: str, user_id: str, agent_id: str | None, session_id: str |
         if role is None and speaker is None
         else {"role": role, "content": text, "name": speaker}
     )
-    kw: dict[str, Any] = {"extractor": None} if no_facts else {}
+    kw: dict[str, Any] = (
+        {"extractor": None, "warm": ("embedder",)}
+        if no_facts
+        else {"warm": ("embedder", "extractor")}
+    )
     with c.memory(**kw) as mem:
         res = mem.add(msg, user_id=user_id, agent_id=agent_id, session_id=session_id,
                       occurred_at=occurred_at, metadata=meta, source=source)  # fmt: skip
@@ -174,7 +178,7 @@ def search(c: Ctx, query: str, user_id: str, agent_id: str | None, session_id: s
            as_of: str | None, trace: bool, as_json: bool) -> None:  # fmt: skip
     """Search memories, best first, and the facts that answer QUERY."""
     filters = {k: v for k, v in {"occurred_after": after, "occurred_before": before}.items() if v}
-    with c.memory() as mem:
+    with c.memory(warm=("embedder",)) as mem:
         res = mem.search(query, user_id=user_id, agent_id=agent_id, session_id=session_id,
                          limit=limit, filters=filters or None, config=preset, trace=trace,
                          as_of=as_of)  # fmt: skip
@@ -241,7 +245,7 @@ def list_(c: Ctx, user_id: str, agent_id: str | None, session_id: str | None, li
 @pass_ctx
 def update(c: Ctx, memory_id: str, text: str, user_id: str | None, as_json: bool) -> None:
     """Replace a memory's text with TEXT; the old text stays in its history."""
-    with c.memory(extractor=None) as mem:  # an update re-embeds; facts stay with the old text
+    with c.memory(extractor=None, warm=("embedder",)) as mem:  # facts stay with the old text
         ep = mem.update(memory_id, text, user_id=user_id)
     if as_json:
         emit_json(ep.to_dict())

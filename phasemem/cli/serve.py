@@ -120,11 +120,15 @@ def mcp(ctx: click.Context, transport: str, db: str | None, user: str, data_dir:
 
     stdio serves one local database to a desktop client; http serves every
     tenant with an API key at http://HOST:PORT/mcp."""
+    emb = _embedder(ctx, embedder)
+    if transport == "stdio":  # the models load while the MCP SDK is imported
+        from phasemem.cli.common import warm_up
+
+        warm_up(emb, {"embedder", "extractor"} if facts else {"embedder"})
     from phasemem.mcp_server import server as ms
     from phasemem.store.filters import check_scope_value
 
     check_scope_value("user", user, required=True)
-    emb = _embedder(ctx, embedder)
     if transport == "stdio":
         obj = ctx.find_root().obj
         path = db or (obj.db_path() if hasattr(obj, "db_path") else None)

@@ -103,6 +103,9 @@ class MiniLMEmbedder(Embedder):
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
 
+    def warm(self) -> None:
+        self._load()
+
     def token_count(self, text: str) -> int:
         """Number of WordPiece tokens (no truncation) — used for budgets."""
         self._load()

@@ -111,8 +111,13 @@ def _varint(n: int) -> bytes:
     return bytes(out)
 
 
+def _len_key(number: int, size: int) -> bytes:
+    """Key and length of a length-delimited field (its payload follows)."""
+    return _varint(number << 3 | 2) + _varint(size)
+
+
 def _bytes_field(number: int, payload: bytes) -> bytes:
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+    return _len_key(number, len(payload)) + payload
 
 
 def _int_field(number: int, value: int) -> bytes:
@@ -227,14 +232,16 @@ def _tensor_array(buf: memoryview) -> tuple[int, np.ndarray] | None:
     return dtype.value, flat.reshape(dims)
 
 
-def _tensor(name: str, array: np.ndarray, data_type: int) -> bytes:
-    dims = b"".join(_int_field(_T_DIMS, d) for d in array.shape)
-    return (
-        dims
+def _tensor(name: str, array: np.ndarray, data_type: int) -> list[bytes]:
+    """A TensorProto as parts (the weights are not copied into a header)."""
+    data = np.ascontiguousarray(array).tobytes()
+    head = (
+        b"".join(_int_field(_T_DIMS, d) for d in array.shape)
         + _int_field(_T_TYPE, data_type)
         + _bytes_field(_T_NAME, name.encode())
-        + _bytes_field(_T_RAW, np.ascontiguousarray(array).tobytes())
+        + _len_key(_T_RAW, len(data))
     )
+    return [head, data]
 
 
 def _node(inputs: list[str], outputs: list[str], name: str, op_type: str, domain: str) -> bytes:
@@ -283,7 +290,7 @@ def dynamic_int8_matmuls(model_bytes: bytes) -> tuple[bytes, int]:
     dropped: set[int] = set()
     old_inits: set[str] = set()
     replacement: dict[int, bytes] = {}
-    new_inits: list[bytes] = []
+    new_inits: list[list[bytes]] = []
     for key, node in nodes.items():
         if node.op_type != "MatMul" or node.domain or len(node.inputs) != 2:
             continue
@@ -332,14 +339,15 @@ def dynamic_int8_matmuls(model_bytes: bytes) -> tuple[bytes, int]:
             if name in old_inits and name not in used:
                 continue
         parts.append(f.raw)
-    parts.extend(_bytes_field(_GRAPH_INIT, t) for t in new_inits)
-    new_graph = b"".join(parts)
+    for t in new_inits:
+        parts += [_len_key(_GRAPH_INIT, sum(map(len, t))), *t]
 
+    # One copy of the 23 MB at the end: the graph's parts nest into the model's.
     out: list[bytes | memoryview] = []
     has_ms = False
     for f in model:
         if f.number == _MODEL_GRAPH:
-            out.append(_bytes_field(_MODEL_GRAPH, new_graph))
+            out += [_len_key(_MODEL_GRAPH, sum(map(len, parts))), *parts]
             continue
         if f.number == _MODEL_OPSET and isinstance(f.value, memoryview):
             d = _last(_fields(f.value), _OPSET_DOMAIN)

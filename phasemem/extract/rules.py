@@ -243,6 +243,9 @@ class RuleExtractor(Extractor):
     def nlp(self) -> Any:
         return load_model(self.model)
 
+    def warm(self) -> None:
+        _postprocessor(self.model)  # loads the pipeline too
+
     def extract(self, item: ExtractionInput) -> Extraction:
         return self.extract_batch([item])[0]
 

@@ -242,15 +242,22 @@ def test_readme_command_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_missing_server_extra_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """rich read '[server]' in the install hint as a style tag and printed
     "pip install 'phasemem'"; the message must reach the user as written."""
-    monkeypatch.setitem(sys.modules, "fastapi", None)  # import fastapi -> ImportError
+    for name in [m for m in sys.modules if m == "fastapi" or m.startswith("fastapi.")] or [
+        "fastapi"
+    ]:
+        monkeypatch.setitem(sys.modules, name, None)  # import fastapi -> ImportError
     r = CliRunner().invoke(cli, ["serve", "--data-dir", str(tmp_path)])
     assert r.exit_code == 2
     assert "needs the optional extra [server]: pip install 'phasemem[server]'" in r.output
 
 
 def test_missing_mcp_extra_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "mcp", None)
+    import phasemem.mcp_server as pkg
+
+    for name in [m for m in sys.modules if m == "mcp" or m.startswith("mcp.")] or ["mcp"]:
+        monkeypatch.setitem(sys.modules, name, None)  # a loaded submodule would still import
     monkeypatch.delitem(sys.modules, "phasemem.mcp_server.server", raising=False)
+    monkeypatch.delattr(pkg, "server", raising=False)  # imported by an earlier test
     r = CliRunner().invoke(cli, ["--embedder", "hash-test", "mcp", "--db", str(tmp_path / "m.db")])
     assert r.exit_code == 2
     assert "pip install 'phasemem[mcp]'" in r.output

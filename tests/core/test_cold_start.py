@@ -63,3 +63,18 @@ def test_torch_still_imports_after_spacy_and_thinc_uses_it_if_loaded_first() -> 
     assert _loaded(code, ["torch"]) == ["torch"]
     first = "import torch\nfrom phasemem.extract.rules import load_model\nload_model()\nimport thinc.compat\nassert thinc.compat.has_torch"
     assert _loaded(first, ["torch"]) == ["torch"]
+
+
+def test_warm_up_loads_the_models_the_first_call_needs() -> None:
+    """A server warms up in a thread while its client connects; the first call
+    then finds the parser and the ONNX session loaded."""
+    code = (
+        "from phasemem import Memory\n"
+        "from phasemem.extract import rules\n"
+        "m = Memory(':memory:')\n"
+        "t = m.warm_up()\n"
+        "t.join()\n"
+        "assert m.embedder._session is not None and rules._post_cache\n"
+        "m.close()\n"
+    )
+    assert _loaded(code, ["spacy", "onnxruntime"]) == ["spacy", "onnxruntime"]
