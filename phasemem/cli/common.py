@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich import box
 from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 from rich.table import Table
@@ -132,22 +133,82 @@ def fail(exc: PhasememError) -> None:
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
-#: Column kinds -> rich column settings. Every column folds instead of cutting
-#: a value with an ellipsis; ids and dates get room so they rarely fold at all.
+#: Column kinds whose values should stay whole (a folded date reads badly);
+#: "text" and "short" columns give up width first.
+_WHOLE = {"when", "id", "num"}
+_FLEX_MIN = 8  # narrowest a text column is squeezed to before dates fold
+
+
+class _FitTable(Table):
+    """A table that never cuts a value: every column folds what does not fit
+    (rich's default cut it with an ellipsis), and when the console is too
+    narrow for every value on one line, text columns wrap first so that dates,
+    ids and numbers stay whole. Only when even that does not fit is the
+    layout left to rich, which then folds every column.
+
+    Why widths are set here: rich shrinks the widest columns first, which
+    are the dates, and a column with a minimum width or ``no_wrap`` makes it
+    overflow the console instead."""
+
+    def __init__(self, kinds: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kinds = kinds
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        self._fit(options.max_width)
+        yield from super().__rich_console__(console, options)
+
+    def _fit(self, max_width: int) -> None:
+        from rich.cells import cell_len
+
+        n = len(self.columns)
+        try:  # rules, edges and padding, as rich counts them
+            overhead = self._extra_width + sum(self._get_padding_width(i) for i in range(n))
+        except AttributeError:  # pragma: no cover - another rich: assume the most
+            overhead = 3 * n + 1
+        avail = max_width - overhead
+        natural = [
+            max(cell_len(line) for c in (col.header, *col._cells) for line in str(c).splitlines() or [""])
+            for col in self.columns
+        ]  # fmt: skip
+        for col in self.columns:
+            col.width = None
+        if sum(natural) <= avail:
+            return
+        whole = [k in _WHOLE for k in self.kinds]
+        least = [w if fixed else min(w, _FLEX_MIN) for w, fixed in zip(natural, whole, strict=True)]
+        if sum(least) > avail:
+            return
+        widths = list(least)
+        extra = avail - sum(least)
+        wants = [0 if fixed else w - m for w, m, fixed in zip(natural, least, whole, strict=True)]
+        total = sum(wants)
+        for i, want in enumerate(wants):
+            if total:
+                widths[i] += min(want, extra * want // total)
+        for col, w in zip(self.columns, widths, strict=True):
+            col.width = max(w, 1)
+
+
 _COLUMNS: dict[str, dict[str, Any]] = {
-    "text": {"overflow": "fold", "ratio": 1, "min_width": 12},
+    "text": {"overflow": "fold"},
     "short": {"overflow": "fold"},
-    "when": {"overflow": "fold", "min_width": 10},
-    "id": {"overflow": "fold", "min_width": 8},
+    "when": {"overflow": "fold"},
+    "id": {"overflow": "fold"},
     "num": {"overflow": "fold", "justify": "right"},
 }
 
 
 def table(columns: Iterable[tuple[str, str]], title: str | None = None) -> Table:
-    """A table whose columns fold long values instead of truncating them.
+    """A table that wraps or folds long values instead of truncating them.
     ``columns``: (header, kind) with kind one of text, short, when, id, num."""
-    t = Table(title=escape(title) if title else None, title_justify="left")
-    for header, kind in columns:
+    cols = list(columns)
+    # No vertical rules, no outer padding, one space of padding between
+    # columns: an 8-column facts table then shows its dates whole in 80 columns.
+    t = _FitTable([kind for _, kind in cols], title=escape(title) if title else None,
+                  title_justify="left", box=box.SIMPLE_HEAD, header_style="bold",
+                  show_edge=False, pad_edge=False, collapse_padding=True)  # fmt: skip
+    for header, kind in cols:
         t.add_column(header, **_COLUMNS[kind])
     return t
 

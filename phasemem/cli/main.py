@@ -233,7 +233,7 @@ def list_(c: Ctx, user_id: str, agent_id: str | None, session_id: str | None, li
         return
     t = table([("when", "when"), ("who", "short"), ("memory", "text"), ("id", "id")])
     for ep in eps:
-        row(t, _when(ep), ep.speaker or ep.role or "", ep.text, ep.id)
+        row(t, _when(ep), ep.speaker or ep.role or "", ep.text, ep.id[:8])
     console.print(t)
 
 
