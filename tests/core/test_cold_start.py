@@ -42,7 +42,7 @@ def test_search_needs_no_parser_and_add_no_torch_or_onnx() -> None:
         "m = Memory(':memory:')\n"
         "m.search('where does Maya live', user_id='maya')\n"
     )
-    assert _loaded(setup, ["spacy", "onnx", "torch"]) == []
+    assert _loaded(setup, ["spacy", "onnx", "torch", "dateparser"]) == []
     add = (
         setup
         + "m.add({'role': 'user', 'name': 'Maya', 'content': 'I moved to Lisbon.'}, user_id='maya')"
@@ -75,6 +75,7 @@ def test_warm_up_loads_the_models_the_first_call_needs() -> None:
         "t = m.warm_up()\n"
         "t.join()\n"
         "assert m.embedder._session is not None and rules._post_cache\n"
+        "assert m.embedder._session is m.embedder._query_session  # one ONNX session\n"
         "m.close()\n"
     )
     assert _loaded(code, ["spacy", "onnxruntime"]) == ["spacy", "onnxruntime"]
