@@ -100,10 +100,10 @@ class Memory:
         self._executor: ThreadPoolExecutor | None = None
         self.facts_engine: FactEngine | None = None
         if extractor is not None:
-            if extractor == "default":
-                from phasemem.extract import default_extractor
+            if extractor == "default":  # imported on the first add, not to open a store
+                from phasemem.extract import DeferredExtractor
 
-                extractor = default_extractor()
+                extractor = DeferredExtractor()
             self.facts_engine = FactEngine(self.embedder, extractor)
             self._install_alpha_refinement()
         self._retriever = Retriever(

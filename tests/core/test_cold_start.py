@@ -42,7 +42,7 @@ def test_search_needs_no_parser_and_add_no_torch_or_onnx() -> None:
         "m = Memory(':memory:')\n"
         "m.search('where does Maya live', user_id='maya')\n"
     )
-    assert _loaded(setup, ["spacy", "onnx", "torch", "dateparser"]) == []
+    assert _loaded(setup, ["spacy", "onnx", "torch", "dateparser", "phasemem.extract.rules"]) == []
     add = (
         setup
         + "m.add({'role': 'user', 'name': 'Maya', 'content': 'I moved to Lisbon.'}, user_id='maya')"
