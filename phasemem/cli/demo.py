@@ -117,7 +117,7 @@ def _render(data: dict[str, Any], conv: dict[str, Any], current: list[Any], time
                                "kept (until / superseded filled in)")  # fmt: skip
 
     a = data["as_of"]
-    t = table([("as of", "when"), ("answer (valid-time fact)", "short"), ("said in", "text")],
+    t = table([("as of", "when"), ("answer", "short"), ("said in", "text")],
               title=f"3. {a['question']}  as of {a['then']['as_of']} vs now")  # fmt: skip
     for side in (a["then"], a["now"]):
         src = side["source"]
