@@ -36,7 +36,7 @@ from phasemem.models import AddResult, Episode, HistoryEvent, Pin, SearchResults
 from phasemem.retrieval.config import RetrievalConfig, preset
 from phasemem.retrieval.query import vague_time_cues
 from phasemem.retrieval.search import Retriever
-from phasemem.store import EpisodeFilter, NewEpisode, SQLiteStore, Store, dump
+from phasemem.store import EpisodeFilter, NewEpisode, Store, dump, open_store, sqlite_path
 from phasemem.store.dump import dump_line
 from phasemem.store.filters import check_scope_value
 from phasemem.store.sqlite_dump import ImportState
@@ -55,8 +55,8 @@ IMPORT_BATCH = 500
 def default_db_path() -> Path:
     """``$PHASEMEM_DB``, else a per-user data directory."""
     env = os.environ.get("PHASEMEM_DB")
-    if env:
-        return Path(env).expanduser()
+    if env:  # checked before Path() folds a URL's "//" into a folder name
+        return Path(sqlite_path(env)).expanduser()
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "phasemem" / "memory.db"
 
@@ -75,7 +75,10 @@ class Memory:
         embed_context: bool = False,
         lexical_index: bool = False,
     ) -> None:
-        """``extractor``: "default" (rules, no LLM), None (episodes only, no
+        """``path``: a SQLite file, ``":memory:"``, or ``sqlite:///path``; a URL
+        of a database this build does not serve (``postgresql://...``) raises
+        :class:`InvalidInputError`.
+        ``extractor``: "default" (rules, no LLM), None (episodes only, no
         facts), or any :class:`phasemem.extract.Extractor` (e.g. the LLM one).
         ``embed_context``: embed each turn after the previous turn of its
         session (+2.4 points recall@10 on LoCoMo dev, about half the ingest
@@ -105,10 +108,10 @@ class Memory:
         self.embedder = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
         self.config = _check_config(config) or RetrievalConfig()
         self.actor = actor
-        self.path = str(path)
-        self.store: Store = SQLiteStore(
-            self.path, embedder_name=self.embedder.name, dim=self.embedder.dim
+        self.store: Store = open_store(
+            path, embedder_name=self.embedder.name, dim=self.embedder.dim
         )
+        self.path = getattr(self.store, "path", str(path))
         self.index = VectorIndex(self.embedder.dim)
         self.lexical: LexicalIndex | None = None  # attached once built (see _build_lexical)
         self._lexical_done = threading.Event()
@@ -122,10 +125,10 @@ class Memory:
         self._executor: ThreadPoolExecutor | None = None
         self.facts_engine: FactEngine | None = None
         if extractor is not None:
-            if extractor == "default":
-                from phasemem.extract import default_extractor
+            if extractor == "default":  # imported on the first add, not to open a store
+                from phasemem.extract import DeferredExtractor
 
-                extractor = default_extractor()
+                extractor = DeferredExtractor()
             self.facts_engine = FactEngine(self.embedder, extractor)
             self._install_alpha_refinement()
         self._retriever = Retriever(
@@ -150,6 +153,27 @@ class Memory:
         self.store.close()
         if self.lexical is not None:
             self.lexical.tokenizer.close()
+
+    def warm_up(self, *, wait: bool = False) -> threading.Thread | None:
+        """Load the embedding model and the fact extractor's parser now, in a
+        daemon thread (``wait=True``: in this one), so the first ``add`` or
+        ``search`` of a long-lived process (the MCP server) does not wait for
+        them; calls made meanwhile wait for the load in progress."""
+
+        def load() -> None:
+            try:
+                self.embedder.warm()
+                if self.facts_engine is not None:
+                    getattr(self.facts_engine.extractor, "warm", lambda: None)()
+            except Exception:  # the first real call raises it where it is handled
+                log.debug("warm-up failed", exc_info=True)
+
+        if wait:
+            load()
+            return None
+        thread = threading.Thread(target=load, name="phasemem-warm", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def lexical_building(self) -> bool:
@@ -385,9 +409,11 @@ class Memory:
         self._sync(force=True)
 
     def update(self, memory_id: str, text: str, *, user_id: str | None = None) -> Episode:
-        """Replace an episode's text; the old text stays in ``history``."""
+        """Replace an episode's text; the old text stays in ``history``.
+        ``memory_id`` may be a unique prefix (as ``search`` prints it)."""
         check_id("memory_id", memory_id)
         check_scope_value("user_id", user_id)
+        memory_id = self.store.resolve_id(memory_id, user_id)
         new_text = clean_text(text)
         ep = self.store.get(memory_id, user_id)
         from phasemem.ingest import Draft
@@ -417,12 +443,14 @@ class Memory:
         return new
 
     def delete(self, memory_id: str, *, user_id: str | None = None, purge: bool = False) -> Episode:
-        """Delete one memory, and the facts only it supported (see docs/erasure.md).
+        """Delete one memory (or a unique id prefix), and the facts only it
+        supported (see docs/erasure.md).
         The log keeps its text for ``history`` unless ``purge``, which also empties
         every log entry about it and compacts the file so no byte of it is left."""
         check_id("memory_id", memory_id)
         check_scope_value("user_id", user_id)
         check_flag("purge", purge)
+        memory_id = self.store.resolve_id(memory_id, user_id)
         old = self.store.delete(memory_id, user_id=user_id, actor=self.actor, purge=purge)
         self.index.remove(memory_id)
         self._after_write()
@@ -455,6 +483,7 @@ class Memory:
     def unpin(self, pin_id: str, *, user_id: str) -> Pin:
         check_id("pin_id", pin_id)
         check_scope_value("user_id", user_id, required=True)
+        pin_id = self.store.resolve_id(pin_id, user_id, kind="pin")
         return self.store.remove_pin(pin_id, user_id=user_id, actor=self.actor)
 
     def pins(self, *, user_id: str) -> list[Pin]:
@@ -637,9 +666,10 @@ class Memory:
         return self.store.facts(user_id, entity=entity, include_expired=True)
 
     def get(self, memory_id: str, *, user_id: str | None = None) -> Episode:
+        """One memory by id, or by a unique prefix of it (at least 4 hex digits)."""
         check_id("memory_id", memory_id)
         check_scope_value("user_id", user_id)
-        return self.store.get(memory_id, user_id)
+        return self.store.get(self.store.resolve_id(memory_id, user_id), user_id)
 
     def get_all(
         self,
@@ -665,9 +695,10 @@ class Memory:
             offset += len(page)
 
     def history(self, memory_id: str, *, user_id: str | None = None) -> list[HistoryEvent]:
+        """Every change to a memory (deleted ones too); an id prefix works."""
         check_id("memory_id", memory_id)
         check_scope_value("user_id", user_id)
-        return self.store.history(memory_id, user_id)
+        return self.store.history(self.store.resolve_id(memory_id, user_id, kind="event"), user_id)
 
     # -- export / import ----------------------------------------------------------------
     def export_iter(self, *, user_id: str | None = None) -> Iterator[dict[str, Any]]:

@@ -1,20 +1,56 @@
-"""Shared CLI plumbing: opening the database, printing, error handling."""
+"""Shared CLI plumbing: opening the database, printing, error handling.
+
+Nothing here imports the library's heavy parts (numpy, the models): every
+command pays only for what it uses.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
+from rich import box
+from rich.console import Console, ConsoleDimensions
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
 from phasemem.errors import PhasememError
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+if TYPE_CHECKING:
+    from phasemem.memory import Memory
+
+#: Width of tables written to a pipe or a file (rich would assume 80 columns).
+PIPE_WIDTH = 200
+
+
+class _Console(Console):
+    """A console that does not cut piped output to 80 columns.
+
+    rich sizes output to the terminal, and to 80 columns when there is none
+    (a pipe, a file, an agent's subprocess), which folded every table there.
+    Without a terminal, tables get ``PIPE_WIDTH`` columns unless ``COLUMNS``
+    says otherwise."""
+
+    @property  # type: ignore[override]
+    def size(self) -> ConsoleDimensions:
+        size = Console.size.fget(self)  # type: ignore[attr-defined]
+        if self._width is None and not self.is_terminal and "COLUMNS" not in self._environ:
+            return ConsoleDimensions(PIPE_WIDTH, size.height)
+        return size  # type: ignore[no-any-return]
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+console = _Console(highlight=False)
+err_console = _Console(stderr=True, highlight=False)
 
 
 @dataclass
@@ -23,17 +59,62 @@ class Ctx:
     embedder: str | None
 
     def db_path(self) -> str:
-        from phasemem.memory import default_db_path
+        """The SQLite file to open, checked (a URL this build cannot serve is
+        refused here, before a folder is made for it)."""
+        from phasemem.store.url import sqlite_path
 
-        path = self.db or str(default_db_path())
+        if self.db:
+            path = sqlite_path(self.db)
+        else:
+            from phasemem.memory import default_db_path
+
+            path = str(default_db_path())
         if path != ":memory:":
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = str(Path(path).expanduser())
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         return path
 
-    def memory(self):  # type: ignore[no-untyped-def]
+    def memory(self, *, warm: Iterable[str] = (), **kwargs: Any) -> Memory:
+        """Open the database. ``warm``: models the command will use ("embedder",
+        "extractor"), loaded in background threads meanwhile (see :func:`warm_up`)."""
+        warm_up(self.embedder, set(warm))
+        path = self.db_path()
         from phasemem.memory import Memory
 
-        return Memory(self.db_path(), embedder=self.embedder)
+        return Memory(path, embedder=self.embedder, **kwargs)
+
+
+def warm_up(embedder: str | None, what: set[str]) -> None:
+    """Start loading models in daemon threads while the main thread imports the
+    library and opens the database.
+
+    Why: a cold ``search`` spends ~0.4 s building the ONNX session, and a cold
+    ``add`` another second loading spaCy; both run mostly outside the GIL or
+    beside imports, so on two cores they overlap with the rest of start-up
+    instead of following it. The real calls wait for a load in progress
+    (both loaders hold a lock), and a failed warm-up is left for the real
+    call to report."""
+    import threading
+
+    def embed() -> None:
+        try:
+            from phasemem.embed import get_embedder
+
+            get_embedder(embedder).warm()
+        except Exception:  # the command's own call raises it properly
+            pass
+
+    def extract() -> None:
+        try:
+            from phasemem.extract import default_extractor
+
+            default_extractor().warm()
+        except Exception:
+            pass
+
+    for name, fn in (("embedder", embed), ("extractor", extract)):
+        if name in what:
+            threading.Thread(target=fn, name=f"phasemem-warm-{name}", daemon=True).start()
 
 
 pass_ctx = click.make_pass_decorator(Ctx)
@@ -44,8 +125,104 @@ def emit_json(data: Any) -> None:
 
 
 def fail(exc: PhasememError) -> None:
-    err_console.print(f"[red]error[/red] ({exc.code}): {exc.message}")
+    """One line on stderr, exit code 2. The message is escaped: rich would read
+    ``[server]`` in "pip install 'phasemem[server]'" as a style tag and drop it."""
+    err_console.print(f"[red]error[/red] ({exc.code}): {escape(exc.message)}")
     sys.exit(2)
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+#: Column kinds whose values should stay whole (a folded date reads badly);
+#: "text" and "short" columns give up width first.
+_WHOLE = {"when", "id", "num"}
+_FLEX_MIN = 8  # narrowest a text column is squeezed to before dates fold
+
+
+class _FitTable(Table):
+    """A table that never cuts a value: every column folds what does not fit
+    (rich's default cut it with an ellipsis), and when the console is too
+    narrow for every value on one line, text columns wrap first so that dates,
+    ids and numbers stay whole. Only when even that does not fit is the
+    layout left to rich, which then folds every column.
+
+    Why widths are set here: rich shrinks the widest columns first, which
+    are the dates, and a column with a minimum width or ``no_wrap`` makes it
+    overflow the console instead."""
+
+    def __init__(self, kinds: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kinds = kinds
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        self._fit(options.max_width)
+        yield from super().__rich_console__(console, options)
+
+    def _fit(self, max_width: int) -> None:
+        from rich.cells import cell_len
+
+        n = len(self.columns)
+        try:  # rules, edges and padding, as rich counts them
+            overhead = self._extra_width + sum(self._get_padding_width(i) for i in range(n))
+        except AttributeError:  # pragma: no cover - another rich: assume the most
+            overhead = 3 * n + 1
+        avail = max_width - overhead
+        natural = [
+            max(cell_len(line) for c in (col.header, *col._cells) for line in str(c).splitlines() or [""])
+            for col in self.columns
+        ]  # fmt: skip
+        for col in self.columns:
+            col.width = None
+        if sum(natural) <= avail:
+            return
+        whole = [k in _WHOLE for k in self.kinds]
+        least = [w if fixed else min(w, _FLEX_MIN) for w, fixed in zip(natural, whole, strict=True)]
+        if sum(least) > avail:
+            return
+        widths = list(least)
+        extra = avail - sum(least)
+        wants = [0 if fixed else w - m for w, m, fixed in zip(natural, least, whole, strict=True)]
+        total = sum(wants)
+        for i, want in enumerate(wants):
+            if total:
+                widths[i] += min(want, extra * want // total)
+        for col, w in zip(self.columns, widths, strict=True):
+            col.width = max(w, 1)
+
+
+_COLUMNS: dict[str, dict[str, Any]] = {
+    "text": {"overflow": "fold"},
+    "short": {"overflow": "fold"},
+    "when": {"overflow": "fold"},
+    "id": {"overflow": "fold"},
+    "num": {"overflow": "fold", "justify": "right"},
+}
+
+
+def table(columns: Iterable[tuple[str, str]], title: str | None = None) -> Table:
+    """A table that wraps or folds long values instead of truncating them.
+    ``columns``: (header, kind) with kind one of text, short, when, id, num."""
+    cols = list(columns)
+    # No vertical rules, no outer padding, one space of padding between
+    # columns: an 8-column facts table then shows its dates whole in 80 columns.
+    t = _FitTable([kind for _, kind in cols], title=escape(title) if title else None,
+                  title_justify="left", box=box.SIMPLE_HEAD, header_style="bold",
+                  show_edge=False, pad_edge=False, collapse_padding=True)  # fmt: skip
+    for header, kind in cols:
+        t.add_column(header, **_COLUMNS[kind])
+    return t
+
+
+def cell(value: Any) -> Text:
+    """A table cell shown as written: user text is never read as rich markup."""
+    return Text("" if value is None else str(value))
+
+
+def row(t: Table, *values: Any) -> None:
+    t.add_row(*(cell(v) for v in values))
+
+
+def print_kv(data: dict[str, Any]) -> None:
+    """``key: value`` lines (values as written, not as markup)."""
+    for k, v in data.items():
+        console.print(Text.assemble((str(k), "bold"), ": ", str(v)))

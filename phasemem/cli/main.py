@@ -1,41 +1,105 @@
-"""Entry point and the episode commands (add, search, get, list, delete,
-history, export, import, doctor, demo). Benchmarks live in ``bench.py``."""
+"""Entry point and the memory commands (add, search, get, list, update, delete,
+history, export, import, doctor, demo). Facts, context, pins and forget live
+in ``knowledge.py``; benchmarks in ``bench.py``; servers in ``serve.py``.
+
+Startup cost matters here (an agent may run ``phasemem search`` per turn): the
+top level imports click and rich only. Each command imports the library when
+it runs, and the server, benchmark and TKG commands are loaded only when
+named (:class:`_Group`).
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from phasemem.cli.common import Ctx, console, emit_json, fail, json_option, pass_ctx
+from phasemem.cli.common import (
+    Ctx,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    json_option,
+    pass_ctx,
+    print_kv,
+    row,
+    table,
+)
 from phasemem.errors import PhasememError
+
+#: Commands defined in modules that are imported only when the command is named.
+_LAZY: dict[str, tuple[str, str, str]] = {
+    "bench": ("phasemem.cli.bench", "bench", "Run benchmarks (LoCoMo recall, scale, temporal, load)."),
+    "keys": ("phasemem.cli.serve", "keys", "Manage API keys of the REST and MCP servers."),
+    "mcp": ("phasemem.cli.serve", "mcp", "Run the MCP server (needs: pip install 'phasemem[mcp]')."),
+    "serve": ("phasemem.cli.serve", "serve", "Run the REST API and the web page (needs 'phasemem[server]')."),
+    "tkg": ("phasemem.tkg.cli", "tkg", "Temporal knowledge-graph completion (needs 'phasemem[tkg]')."),
+}  # fmt: skip
 
 
 class _Group(click.Group):
-    """Turns library errors into one clean line and exit code 2."""
+    """Turns library errors into one clean line and exit code 2, and loads
+    the heavy command modules only when one of their commands is named."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except PhasememError as exc:
             fail(exc)
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, name)
+        if cmd is not None or name not in _LAZY:
+            return cmd
+        module, attr, _ = _LAZY[name]
+        try:
+            cmd = getattr(importlib.import_module(module), attr)
+        except ImportError:  # a module left out of a partial install
+            return None
+        if name == "bench":
+            from phasemem.cli.serve import add_bench_commands
+
+            add_bench_commands(cmd)
+        self.add_command(cmd, name)
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list without importing the lazy modules for their help line."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in _LAZY and name not in self.commands:
+                rows.append((name, _LAZY[name][2]))
+                continue
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
 
 @click.group(cls=_Group)
 @click.option("--db", envvar="PHASEMEM_DB", default=None, metavar="PATH",
-              help="Database file (default: $PHASEMEM_DB, else ~/.local/share/phasemem/memory.db).")  # fmt: skip
+              help="Database file or sqlite:///PATH (default: $PHASEMEM_DB, else "
+                   "~/.local/share/phasemem/memory.db).")  # fmt: skip
 @click.option("--embedder", default=None, hidden=True, help="Embedder name (tests use hash-test).")
 @click.version_option(package_name="phasemem")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, embedder: str | None) -> None:
-    """phasemem: time-aware, local-first memory for AI agents."""
+    """phasemem: time-aware, local-first memory for AI agents.
+
+    Ids may be given as a unique prefix (the 8 characters tables show)."""
     ctx.obj = Ctx(db=db, embedder=embedder)
 
 
-def _scope(f):  # type: ignore[no-untyped-def]
+def _scope(f: Any) -> Any:
     f = click.option("--session", "session_id", default=None, help="Session id.")(f)
     f = click.option("--agent", "agent_id", default=None, help="Agent id.")(f)
     return click.option(
@@ -43,60 +107,58 @@ def _scope(f):  # type: ignore[no-untyped-def]
     )(f)
 
 
+def _when(ep: Any) -> str:
+    return ep.occurred.strftime("%Y-%m-%d %H:%M")
+
+
 @cli.command()
 @_scope
 @click.argument("text")
 @click.option("--role", type=click.Choice(["user", "assistant", "system", "tool"]), default=None)
 @click.option("--speaker", default=None, help="Who said it (a name).")
-@click.option(
-    "--at",
-    "occurred_at",
-    default=None,
-    help="When it happened (ISO date/time or e.g. '8 May 2023').",
-)
+@click.option("--at", "occurred_at", default=None,
+              help="When it happened (ISO date/time or e.g. '8 May 2023').")  # fmt: skip
 @click.option("--source", default=None, help="Which agent or tool wrote it.")
 @click.option("--meta", "metadata", default=None, help="Metadata as a JSON object.")
+@click.option("--no-facts", is_flag=True, help="Store the episode only; extract no facts.")
 @json_option
 @pass_ctx
-def add(
-    c: Ctx,
-    text,
-    user_id,
-    agent_id,
-    session_id,
-    role,
-    speaker,
-    occurred_at,
-    source,
-    metadata,
-    as_json,
-):  # type: ignore[no-untyped-def]
+def add(c: Ctx, text: str, user_id: str, agent_id: str | None, session_id: str | None,
+        role: str | None, speaker: str | None, occurred_at: str | None, source: str | None,
+        metadata: str | None, no_facts: bool, as_json: bool) -> None:  # fmt: skip
     """Store TEXT as a memory ('-' reads standard input)."""
     import json
 
     from phasemem.errors import InvalidInputError
 
     if text == "-":
-        text = sys.stdin.buffer.read()
+        text = sys.stdin.buffer.read()  # type: ignore[assignment]
     meta = None
     if metadata:
         try:
             meta = json.loads(metadata)
         except json.JSONDecodeError as exc:
             raise InvalidInputError(f"--meta is not JSON: {exc}", field="metadata") from exc
-    msg = (
+    msg: Any = (
         text
         if role is None and speaker is None
         else {"role": role, "content": text, "name": speaker}
     )
-    with c.memory() as mem:
+    kw: dict[str, Any] = (
+        {"extractor": None, "warm": ("embedder",)}
+        if no_facts
+        else {"warm": ("embedder", "extractor")}
+    )
+    with c.memory(**kw) as mem:
         res = mem.add(msg, user_id=user_id, agent_id=agent_id, session_id=session_id,
                       occurred_at=occurred_at, metadata=meta, source=source)  # fmt: skip
     if as_json:
         emit_json({"results": [r.to_dict() for r in res]})
-    else:
-        for r in res:
-            console.print(f"{r.event} {r.id}")
+        return
+    for r in res:
+        console.print(f"{r.event} {r.id}", markup=False)
+        for op in r.facts:
+            console.print(f"  fact {op.op}: {op.text}", markup=False)
 
 
 @cli.command()
@@ -106,84 +168,36 @@ def add(
 @click.option("--preset", default=None, help="Retrieval preset: balanced, lexical, dense.")
 @click.option("--after", default=None, help="Only memories that happened at/after this time.")
 @click.option("--before", default=None, help="Only memories that happened at/before this time.")
+@click.option("--as-of", "as_of", default=None,
+              help="Answer as of this date: what was known and true then (facts ranked at it).")  # fmt: skip
 @click.option("--trace", is_flag=True, help="Show what each retrieval stage produced.")
 @json_option
 @pass_ctx
-def search(
-    c: Ctx, query, user_id, agent_id, session_id, limit, preset, after, before, trace, as_json
-):  # type: ignore[no-untyped-def]
-    """Search memories, best first."""
+def search(c: Ctx, query: str, user_id: str, agent_id: str | None, session_id: str | None,
+           limit: int, preset: str | None, after: str | None, before: str | None,
+           as_of: str | None, trace: bool, as_json: bool) -> None:  # fmt: skip
+    """Search memories, best first, and the facts that answer QUERY."""
     filters = {k: v for k, v in {"occurred_after": after, "occurred_before": before}.items() if v}
-    with c.memory() as mem:
-        res = mem.search(query, user_id=user_id, agent_id=agent_id, session_id=session_id, limit=limit,
-                         filters=filters or None, config=preset, trace=trace)  # fmt: skip
+    with c.memory(warm=("embedder",)) as mem:
+        res = mem.search(query, user_id=user_id, agent_id=agent_id, session_id=session_id,
+                         limit=limit, filters=filters or None, config=preset, trace=trace,
+                         as_of=as_of)  # fmt: skip
     if as_json:
         emit_json(res.to_dict())
         return
-    table = Table("#", "score", "when", "who", "memory", "id", title=f"search: {query}")
+    title = f"search: {query}" + (f"  (as of {as_of})" if as_of else "")
+    t = table([("#", "num"), ("score", "num"), ("when", "when"), ("who", "short"),
+               ("memory", "text"), ("id", "id")], title=title)  # fmt: skip
     for i, h in enumerate(res, 1):
         ep = h.episode
-        table.add_row(str(i), f"{h.score:.4f}", ep.occurred.strftime("%Y-%m-%d %H:%M"),
-                      ep.speaker or ep.role or "", ep.text, ep.id[:8])  # fmt: skip
-    console.print(table)
+        row(t, i, f"{h.score:.4f}", _when(ep), ep.speaker or ep.role or "", ep.text, ep.id[:8])
+    console.print(t)
+    if res.facts:
+        from phasemem.cli.knowledge import fact_table
+
+        fact_table(res.facts, title="facts" + (f" as of {as_of}" if as_of else ""))
     if trace and res.trace:
         emit_json(res.trace)
-
-
-def _fact_table(rows, title: str) -> None:  # type: ignore[no-untyped-def]
-    table = Table(
-        "subject",
-        "relation",
-        "object",
-        "valid",
-        "until",
-        "superseded",
-        "alpha",
-        "score",
-        title=title,
-    )
-    for r in rows:
-        f = getattr(r, "fact", r)
-        d = f.to_dict()
-        table.add_row(f.subject, f.relation, f.object, (d["valid_at"] or "")[:10], (d["invalid_at"] or "")[:10],
-                      (d["expired_at"] or "")[:10], f"{f.alpha:.2f}", f"{r.score:.3f}" if hasattr(r, "score") else "")  # fmt: skip
-    console.print(table)
-
-
-@cli.command()
-@click.option("--user", "user_id", required=True)
-@click.option("--subject", default=None)
-@click.option("--relation", default=None, help="e.g. 'live in'")
-@click.option("--as-of", "as_of", default=None, help="Facts true at this date (default: now).")
-@click.option(
-    "--all", "include_expired", is_flag=True, help="Every version, superseded ones included."
-)
-@json_option
-@pass_ctx
-def facts(c: Ctx, user_id, subject, relation, as_of, include_expired, as_json):  # type: ignore[no-untyped-def]
-    """List facts: current, as of a date, or every version."""
-    with c.memory() as mem:
-        rows = mem.facts(user_id=user_id, subject=subject, relation=relation, as_of=as_of,
-                         include_expired=include_expired)  # fmt: skip
-    if as_json:
-        emit_json({"results": [f.to_dict() for f in rows]})
-    else:
-        _fact_table(rows, title="facts" + (f" as of {as_of}" if as_of else ""))
-
-
-@cli.command()
-@click.argument("entity")
-@click.option("--user", "user_id", required=True)
-@json_option
-@pass_ctx
-def timeline(c: Ctx, entity, user_id, as_json):  # type: ignore[no-untyped-def]
-    """Every version of every fact about ENTITY, oldest first."""
-    with c.memory() as mem:
-        rows = mem.timeline(entity, user_id=user_id)
-    if as_json:
-        emit_json({"results": [f.to_dict() for f in rows]})
-    else:
-        _fact_table(rows, title=f"timeline: {entity}")
 
 
 @cli.command()
@@ -191,15 +205,14 @@ def timeline(c: Ctx, entity, user_id, as_json):  # type: ignore[no-untyped-def]
 @click.option("--user", "user_id", default=None, help="Require the memory to belong to this user.")
 @json_option
 @pass_ctx
-def get(c: Ctx, memory_id, user_id, as_json):  # type: ignore[no-untyped-def]
-    """Show one memory."""
-    with c.memory() as mem:
+def get(c: Ctx, memory_id: str, user_id: str | None, as_json: bool) -> None:
+    """Show one memory (MEMORY_ID may be a unique prefix)."""
+    with c.memory(extractor=None) as mem:
         ep = mem.get(memory_id, user_id=user_id)
     if as_json:
         emit_json(ep.to_dict())
     else:
-        for k, v in ep.to_dict().items():
-            console.print(f"[bold]{k}[/bold]: {v}")
+        print_kv(ep.to_dict())
 
 
 @cli.command(name="list")
@@ -208,47 +221,69 @@ def get(c: Ctx, memory_id, user_id, as_json):  # type: ignore[no-untyped-def]
 @click.option("--offset", default=0, show_default=True)
 @json_option
 @pass_ctx
-def list_(c: Ctx, user_id, agent_id, session_id, limit, offset, as_json):  # type: ignore[no-untyped-def]
+def list_(c: Ctx, user_id: str, agent_id: str | None, session_id: str | None, limit: int,
+          offset: int, as_json: bool) -> None:  # fmt: skip
     """List memories in time order."""
-    with c.memory() as mem:
+    with c.memory(extractor=None) as mem:
         eps = mem.get_all(
             user_id=user_id, agent_id=agent_id, session_id=session_id, limit=limit, offset=offset
         )
     if as_json:
         emit_json({"results": [e.to_dict() for e in eps]})
         return
-    table = Table("when", "who", "memory", "id")
+    t = table([("when", "when"), ("who", "short"), ("memory", "text"), ("id", "id")])
     for ep in eps:
-        table.add_row(
-            ep.occurred.strftime("%Y-%m-%d %H:%M"), ep.speaker or ep.role or "", ep.text, ep.id
-        )
-    console.print(table)
+        row(t, _when(ep), ep.speaker or ep.role or "", ep.text, ep.id[:8])
+    console.print(t)
+
+
+@cli.command()
+@click.argument("memory_id")
+@click.argument("text")
+@click.option("--user", "user_id", default=None, help="Require the memory to belong to this user.")
+@json_option
+@pass_ctx
+def update(c: Ctx, memory_id: str, text: str, user_id: str | None, as_json: bool) -> None:
+    """Replace a memory's text with TEXT; the old text stays in its history."""
+    with c.memory(extractor=None, warm=("embedder",)) as mem:  # facts stay with the old text
+        ep = mem.update(memory_id, text, user_id=user_id)
+    if as_json:
+        emit_json(ep.to_dict())
+    else:
+        console.print(f"UPDATE {ep.id}", markup=False)
 
 
 @cli.command()
 @click.argument("memory_id", required=False)
-@click.option(
-    "--user", "user_id", default=None, help="With --all: delete every memory of this user."
-)
+@click.option("--user", "user_id", default=None,
+              help="Require the memory to belong to this user (with --all: whose memories).")  # fmt: skip
 @click.option("--all", "all_", is_flag=True, help="Delete all memories of --user.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation with --all.")
 @click.option("--purge", is_flag=True,
               help="Also empty the history and leave no byte of the text (docs/erasure.md).")  # fmt: skip
+@json_option
 @pass_ctx
-def delete(c: Ctx, memory_id, user_id, all_, yes, purge):  # type: ignore[no-untyped-def]
+def delete(c: Ctx, memory_id: str | None, user_id: str | None, all_: bool, yes: bool,
+           purge: bool, as_json: bool) -> None:  # fmt: skip
     """Delete one memory (or all of a user's with --all)."""
-    with c.memory() as mem:
+    if all_ and not user_id:
+        raise click.UsageError("--all needs --user")
+    if not all_ and not memory_id:
+        raise click.UsageError("give a MEMORY_ID, or --all --user USER")
+    if all_ and not yes:
+        click.confirm(f"Delete every memory of user {user_id!r}?", abort=True, err=True)
+    with c.memory(extractor=None) as mem:
         if all_:
-            if not user_id:
-                raise click.UsageError("--all needs --user")
-            if not yes:
-                click.confirm(f"Delete every memory of user {user_id!r}?", abort=True)
-            console.print(f"deleted {mem.delete_all(user_id=user_id, purge=purge)}")
-        elif memory_id:
-            mem.delete(memory_id, user_id=user_id, purge=purge)
-            console.print(f"deleted {memory_id}")
+            n = mem.delete_all(user_id=user_id, purge=purge)  # type: ignore[arg-type]
+            out: dict[str, Any] = {"deleted": n, "user_id": user_id}
         else:
-            raise click.UsageError("give a MEMORY_ID, or --all --user USER")
+            out = {"deleted": mem.delete(memory_id, user_id=user_id, purge=purge).to_dict()}  # type: ignore[arg-type]
+    if as_json:
+        emit_json(out)
+    elif all_:
+        console.print(f"deleted {out['deleted']}", markup=False)
+    else:
+        console.print(f"deleted {out['deleted']['id']}", markup=False)
 
 
 @cli.command()
@@ -256,50 +291,59 @@ def delete(c: Ctx, memory_id, user_id, all_, yes, purge):  # type: ignore[no-unt
 @click.option("--user", "user_id", default=None)
 @json_option
 @pass_ctx
-def history(c: Ctx, memory_id, user_id, as_json):  # type: ignore[no-untyped-def]
-    """Show every change to a memory."""
-    with c.memory() as mem:
+def history(c: Ctx, memory_id: str, user_id: str | None, as_json: bool) -> None:
+    """Show every change to a memory (deleted ones too)."""
+    with c.memory(extractor=None) as mem:
         events = mem.history(memory_id, user_id=user_id)
     if as_json:
         emit_json({"results": [e.to_dict() for e in events]})
         return
-    table = Table("at", "event", "old", "new")
+    t = table([("at", "when"), ("event", "short"), ("old", "text"), ("new", "text")])
     for e in events:
         d = e.to_dict()
-        table.add_row(
-            d["at"], e.op, (e.before or {}).get("text", ""), (e.after or {}).get("text", "")
-        )
-    console.print(table)
+        row(t, d["at"], e.op, (e.before or {}).get("text", ""), (e.after or {}).get("text", ""))
+    console.print(t)
 
 
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False))
+@json_option
 @pass_ctx
-def export(c: Ctx, path):  # type: ignore[no-untyped-def]
+def export(c: Ctx, path: str, as_json: bool) -> None:
     """Write every memory and event to a JSON-lines file."""
-    with c.memory() as mem:
+    with c.memory(extractor=None) as mem:
         n = mem.export(path)
-    console.print(f"exported {n} rows to {path}")
+    if as_json:
+        emit_json({"exported": n, "path": path})
+    else:
+        console.print(f"exported {n} rows to {path}", markup=False)
 
 
 @cli.command(name="import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@json_option
 @pass_ctx
-def import_(c: Ctx, path):  # type: ignore[no-untyped-def]
+def import_(c: Ctx, path: str, as_json: bool) -> None:
     """Load a file written by 'export'."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
     with open(path, "rb") as fh:
         total = sum(1 for _ in fh)
-    with c.memory() as mem, Progress(TextColumn("importing"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                                     TimeRemainingColumn(), console=console, transient=True) as bar:  # fmt: skip
+    with c.memory(extractor=None) as mem, Progress(
+            TextColumn("importing"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TimeRemainingColumn(), console=err_console, transient=True) as bar:  # fmt: skip
         task = bar.add_task("import", total=total)
         n = mem.import_(path, progress=lambda k: bar.advance(task, k))
-    console.print(f"imported {n} memories from {path}")
+    if as_json:
+        emit_json({"imported": n, "path": path})
+    else:
+        console.print(f"imported {n} memories from {path}", markup=False)
 
 
 @cli.command()
 @json_option
 @pass_ctx
-def doctor(c: Ctx, as_json):  # type: ignore[no-untyped-def]
+def doctor(c: Ctx, as_json: bool) -> None:
     """Check the installation and the database."""
     import time
 
@@ -309,7 +353,7 @@ def doctor(c: Ctx, as_json):  # type: ignore[no-untyped-def]
     t = time.perf_counter()
     emb.embed(["doctor check"])
     info_embed_ms = (time.perf_counter() - t) * 1000
-    with c.memory() as mem:
+    with c.memory(extractor=None) as mem:
         info = mem.doctor()
     info["embedder"]["first_embed_ms"] = round(info_embed_ms, 1)
     ok = info["integrity"] == "ok" and info["fts_integrity"] == "ok"
@@ -317,42 +361,37 @@ def doctor(c: Ctx, as_json):  # type: ignore[no-untyped-def]
     if as_json:
         emit_json(info)
     else:
-        for k, v in info.items():
-            console.print(f"[bold]{k}[/bold]: {v}")
+        print_kv(info)
     if not ok:
         sys.exit(1)
 
 
 @cli.command()
 @click.option("--keep", is_flag=True, help="Use --db instead of a temporary database.")
+@json_option
 @pass_ctx
-def demo(c: Ctx, keep):  # type: ignore[no-untyped-def]
-    """Ingest a short multi-session conversation and answer questions from memory."""
+def demo(c: Ctx, keep: bool, as_json: bool) -> None:
+    """Ingest a short multi-session chat, then show facts, a timeline and
+    answers as of a past date and now."""
     from phasemem.cli.demo import run_demo
 
     if keep:
-        run_demo(c.db_path(), c.embedder)
-    else:
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            run_demo(str(Path(tmp) / "demo.db"), c.embedder)
-
-
-def _register_optional() -> None:
-    from phasemem.cli.bench import bench
-    from phasemem.cli.serve import register
-
-    cli.add_command(bench)
-    register(cli, bench)  # serve, mcp, keys, bench load, bench context (heavy imports run lazily)
-    try:  # the tkg group imports torch lazily, so this is cheap
-        from phasemem.tkg.cli import tkg
-    except ImportError:
+        run_demo(c.db_path(), c.embedder, as_json=as_json)
         return
-    cli.add_command(tkg)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        run_demo(str(Path(tmp) / "demo.db"), c.embedder, as_json=as_json)
 
 
-_register_optional()
+def _register() -> None:
+    from phasemem.cli import knowledge
+
+    for cmd in knowledge.COMMANDS:
+        cli.add_command(cmd)
+
+
+_register()
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """``phasemem serve``, ``phasemem mcp``, ``phasemem keys`` and ``phasemem bench load``.
 
-``register(cli, bench)`` adds them to the ``phasemem`` command (done in
-``phasemem.cli.main``).
+``phasemem.cli.main`` loads this module only when one of these commands is
+named, so the server stacks never slow down the memory commands.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from phasemem.cli.common import console, emit_json, fail, json_option
+from phasemem.cli.common import console, emit_json, fail, json_option, row, table
 from phasemem.errors import PhasememError
 from phasemem.timeutil import iso
 
@@ -120,11 +120,15 @@ def mcp(ctx: click.Context, transport: str, db: str | None, user: str, data_dir:
 
     stdio serves one local database to a desktop client; http serves every
     tenant with an API key at http://HOST:PORT/mcp."""
+    emb = _embedder(ctx, embedder)
+    if transport == "stdio":  # the models load while the MCP SDK is imported
+        from phasemem.cli.common import warm_up
+
+        warm_up(emb, {"embedder", "extractor"} if facts else {"embedder"})
     from phasemem.mcp_server import server as ms
     from phasemem.store.filters import check_scope_value
 
     check_scope_value("user", user, required=True)
-    emb = _embedder(ctx, embedder)
     if transport == "stdio":
         obj = ctx.find_root().obj
         path = db or (obj.db_path() if hasattr(obj, "db_path") else None)
@@ -191,25 +195,30 @@ def keys_list(tenant: str | None, data_dir: str | None, as_json: bool) -> None:
     if as_json:
         emit_json({"results": [r.to_dict() for r in rows]})
         return
-    table = Table("key id", "tenant", "name", "created", "revoked")
+    t = table([("key id", "id"), ("tenant", "short"), ("name", "text"), ("created", "when"),
+               ("revoked", "when")])  # fmt: skip
     for r in rows:
-        table.add_row(r.kid, r.tenant, r.name or "", iso(r.created_at)[:19],
-                      iso(r.revoked_at)[:19] if r.revoked_at else "")  # type: ignore[index]  # fmt: skip
-    console.print(table)
+        row(t, r.kid, r.tenant, r.name or "", iso(r.created_at)[:19],
+            iso(r.revoked_at)[:19] if r.revoked_at else "")  # type: ignore[index]  # fmt: skip
+    console.print(t)
 
 
 @keys.command("revoke")
 @click.argument("key_id")
 @data_dir_option
+@json_option
 @_guard
-def keys_revoke(key_id: str, data_dir: str | None) -> None:
+def keys_revoke(key_id: str, data_dir: str | None, as_json: bool) -> None:
     """Revoke a key by its id; the servers refuse it from the next request on."""
     store = _keystore(data_dir)
     try:
         info = store.revoke(key_id)
     finally:
         store.close()
-    console.print(f"revoked {info.kid} (tenant {info.tenant})")
+    if as_json:
+        emit_json(info.to_dict())
+    else:
+        console.print(f"revoked {info.kid} (tenant {info.tenant})", markup=False)
 
 
 @click.command("load")
@@ -309,10 +318,8 @@ def context_bench(ctx: click.Context, data: str, budgets: str, json_out: str | N
         Path(json_out).write_text(json.dumps(res, indent=2))
 
 
-def register(cli: click.Group, bench: click.Group | None = None) -> None:
-    """Add serve, mcp and keys to ``cli`` and load/context to ``bench``."""
-    for cmd in (serve, mcp, keys):
-        cli.add_command(cmd)
-    if bench is not None:
-        bench.add_command(load_bench, "load")
-        bench.add_command(context_bench, "context")
+def add_bench_commands(bench: click.Group) -> None:
+    """Add ``load`` and ``context`` to the ``bench`` group (``phasemem.cli.main``
+    does it when ``bench`` is first named)."""
+    bench.add_command(load_bench, "load")
+    bench.add_command(context_bench, "context")

@@ -23,6 +23,11 @@ class Embedder(abc.ABC):
         """Embed one query; returns a (dim,) float32 unit vector."""
         return self.embed([text])[0]
 
+    def warm(self) -> None:  # noqa: B027 - optional hook, most embedders have nothing to load
+        """Load model files now instead of on the first ``embed`` (a caller
+        that knows it will embed can overlap the load with other start-up
+        work in a thread). Safe to call more than once, or concurrently."""
+
 
 def normalize_rows(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)

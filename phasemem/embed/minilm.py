@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import threading
-import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -84,18 +83,9 @@ class MiniLMEmbedder(Embedder):
         raw = Path(model_path()).read_bytes()
         if not self.int8_matmul:
             return raw
-        try:
-            from phasemem.embed.quantize import dynamic_int8_matmuls
+        from phasemem.embed.quantize import dynamic_int8_matmuls
 
-            model, self.int8_matmuls = dynamic_int8_matmuls(raw)
-        except ImportError as exc:  # onnx missing from a partial install: slower, still right
-            warnings.warn(
-                f"int8 matrix products unavailable ({exc.name} missing); MiniLM runs in "
-                "float32, ~3x slower per query. Reinstall phasemem to fix.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-            return raw
+        model, self.int8_matmuls = dynamic_int8_matmuls(raw)
         return model
 
     @staticmethod
@@ -112,6 +102,9 @@ class MiniLMEmbedder(Embedder):
         # (an agent host runs other work) spinning costs more than it saves.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
+
+    def warm(self) -> None:
+        self._load()
 
     def token_count(self, text: str) -> int:
         """Number of WordPiece tokens (no truncation) — used for budgets."""

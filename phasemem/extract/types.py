@@ -111,3 +111,7 @@ class Extractor(abc.ABC):
     def extract_batch(self, items: Sequence[ExtractionInput]) -> list[Extraction]:
         """Extract from many episodes; the default loops, batching extractors override."""
         return [self.extract(item) for item in items]
+
+    def warm(self) -> None:  # noqa: B027 - optional hook
+        """Load models now instead of on the first extraction (e.g. in a
+        server's background thread); safe to call more than once."""

@@ -219,6 +219,7 @@ def run_stdio(db: str | Path, *, user: str = "default", embedder: str | None = N
     # a long-lived process: the in-memory BM25 index pays for its build
     mem = Memory(db, embedder=embedder, actor="mcp", extractor="default" if facts else None,
                  lexical_index=True)  # fmt: skip
+    mem.warm_up()  # models load while the client connects: the first remember does not wait
     try:
         build_server(lambda: (mem, user)).run("stdio")
     finally:

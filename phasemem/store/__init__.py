@@ -3,5 +3,14 @@
 from phasemem.store.base import NewEpisode, Store, VectorRows
 from phasemem.store.filters import EpisodeFilter
 from phasemem.store.sqlite import SQLiteStore
+from phasemem.store.url import open_store, sqlite_path
 
-__all__ = ["EpisodeFilter", "NewEpisode", "SQLiteStore", "Store", "VectorRows"]
+__all__ = [
+    "EpisodeFilter",
+    "NewEpisode",
+    "SQLiteStore",
+    "Store",
+    "VectorRows",
+    "open_store",
+    "sqlite_path",
+]

@@ -14,6 +14,10 @@ from phasemem.facts.model import Fact, NewFact
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin
 from phasemem.store.filters import EpisodeFilter
 
+#: Shortest id prefix taken for an id (hex digits): the 8 characters ``search``
+#: prints always qualify; 4 keeps a typo from matching half a small store.
+MIN_ID_PREFIX = 4
+
 
 @dataclass(frozen=True, slots=True)
 class NewEpisode:
@@ -66,6 +70,17 @@ class Store(abc.ABC):
     ) -> list[AddResult]:
         """Insert in one transaction with the facts extracted from each item;
         duplicates (same scope and hash) are NOOPs and bring no facts."""
+
+    @abc.abstractmethod
+    def resolve_id(
+        self, id_or_prefix: str, user_id: str | None = None, *, kind: str = "memory"
+    ) -> str:
+        """The full id a caller means: ``id_or_prefix`` itself when it exists (in
+        ``user_id``'s scope when given), else the one id starting with it (at
+        least :data:`MIN_ID_PREFIX` hex digits). ``kind``: "memory" (stored
+        episodes), "pin", or "event" (any id with history, deleted memories
+        too). Raises ``NotFoundError``, or ``InvalidInputError`` when a prefix
+        is ambiguous (its ``candidates`` says how many ids match)."""
 
     @abc.abstractmethod
     def get(self, episode_id: str, user_id: str | None = None) -> Episode: ...

@@ -24,13 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from phasemem.errors import NotFoundError, SchemaVersionError, StoreError
+from phasemem.errors import InvalidInputError, NotFoundError, SchemaVersionError, StoreError
 from phasemem.facts.model import Fact, NewFact
 from phasemem.facts.resolve import relation_variants
 from phasemem.index.quant import from_blob, quantize, to_blob
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin
 from phasemem.store import sqlite_erase as erase
-from phasemem.store.base import NewEpisode, Store, VectorRows
+from phasemem.store.base import MIN_ID_PREFIX, NewEpisode, Store, VectorRows
 from phasemem.store.bytescan import find_any
 from phasemem.store.facts_sql import (
     FACT_COLS,
@@ -55,6 +55,8 @@ _EP_COLS = (
 _LOCK_WAIT_S = 60.0
 #: rows per transaction when deleting many: other writers wait at most one chunk
 _ERASE_CHUNK = 500
+_HEX = frozenset("0123456789abcdefABCDEF")
+_ID_CHARS = _HEX | {"-"}  # what a prefix of a UUID may hold
 
 
 def _episode(row: sqlite3.Row | tuple[Any, ...]) -> Episode:
@@ -350,6 +352,50 @@ class SQLiteStore(Store):
         return False
 
     # -- reads ---------------------------------------------------------------
+    #: kind -> (table, id column, noun and not-found message of the error)
+    _ID_KINDS = {
+        "memory": ("episodes", "id", "memory", "no memory with id {!r}"),
+        "pin": ("pins", "id", "pin", "no pin with id {!r}"),
+        "event": ("events", "target_id", "id with history", "no history for id {!r}"),
+    }
+
+    def resolve_id(
+        self, id_or_prefix: str, user_id: str | None = None, *, kind: str = "memory"
+    ) -> str:
+        """Exact id first, else a unique prefix, found with a range scan of the
+        id index (``id >= p AND id < p'``: LIKE would scan the table, and would
+        treat ``_`` and ``%`` in an imported id as wildcards)."""
+        table, col, noun, missing = self._ID_KINDS[kind]
+        if not isinstance(id_or_prefix, str) or not id_or_prefix:
+            raise NotFoundError(missing.format(id_or_prefix), id=str(id_or_prefix))
+        # unary + keeps the planner on the id index (a user's index would scan the user)
+        scope, args = ("", []) if user_id is None else (" AND +user_id = ?", [user_id])
+        if self._read(
+            f"SELECT 1 FROM {table} WHERE {col} = ?{scope} LIMIT 1", [id_or_prefix, *args]
+        ):
+            return id_or_prefix
+        hexdigits = sum(c in _HEX for c in id_or_prefix)
+        if hexdigits < MIN_ID_PREFIX or not set(id_or_prefix) <= _ID_CHARS:
+            raise NotFoundError(missing.format(id_or_prefix), id=id_or_prefix)
+        found: list[str] = []
+        # phasemem's ids are lowercase UUIDs; an imported id may be in any case
+        for prefix in dict.fromkeys((id_or_prefix, id_or_prefix.lower())):
+            upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            found = [r[0] for r in self._read(
+                f"SELECT DISTINCT {col} FROM {table} WHERE {col} >= ? AND {col} < ?{scope} LIMIT 101",
+                [prefix, upper, *args])]  # fmt: skip
+            if found:
+                break
+        if not found:
+            raise NotFoundError(missing.format(id_or_prefix), id=id_or_prefix)
+        if len(found) > 1:
+            n = "more than 100" if len(found) > 100 else str(len(found))
+            raise InvalidInputError(
+                f"id prefix {id_or_prefix!r} matches {n} {noun} ids; give more characters",
+                field="id", id=id_or_prefix, candidates=len(found),
+            )  # fmt: skip
+        return found[0]
+
     def _get_in(self, c: sqlite3.Connection, episode_id: str, user_id: str | None) -> Episode:
         row = c.execute(f"SELECT {_EP_COLS} FROM episodes WHERE id = ?", (episode_id,)).fetchone()
         if row is None or (user_id is not None and row[2] != user_id):

@@ -65,6 +65,26 @@ def test_memory_roundtrip(server: Server) -> None:
         _err(c.delete(f"/v1/memories/{ids[1]}"), 404, "not_found")
 
 
+def test_ids_by_unique_prefix(server: Server) -> None:
+    """The 8-character ids a client shows work wherever an id is taken."""
+    user = _user()
+    with server.client(server.key_a) as c:
+        rid = c.post("/v1/memories", json={"messages": "I keep bees in Sintra", "user_id": user}).json()["results"][0]["id"]  # fmt: skip
+        short = rid[:8]
+        assert c.get(f"/v1/memories/{short}", params={"user_id": user}).json()["id"] == rid
+        upd = c.patch(
+            f"/v1/memories/{short}", json={"text": "I keep bees in Mafra", "user_id": user}
+        )
+        assert upd.status_code == 200 and upd.json()["id"] == rid
+        assert [h["event"] for h in c.get(f"/v1/memories/{short}/history").json()["results"]] == ["ADD", "UPDATE"]  # fmt: skip
+        _err(c.get(f"/v1/memories/{rid[:3]}"), 404, "not_found")  # too short to mean one id
+        _err(c.get(f"/v1/memories/{short}", params={"user_id": _user()}), 404, "not_found")
+        assert c.delete(f"/v1/memories/{short}").json()["deleted"]["id"] == rid
+        pin = c.post("/v1/pins", json={"text": "Be brief.", "user_id": user}).json()
+        gone = c.delete(f"/v1/pins/{pin['id'][:8]}", params={"user_id": user})
+        assert gone.status_code == 200 and gone.json()["deleted"]["id"] == pin["id"]
+
+
 def test_context_pins_first_cited_and_within_budget(server: Server) -> None:
     user = _user()
     with server.client(server.key_a) as c:

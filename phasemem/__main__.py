@@ -1,0 +1,5 @@
+"""``python -m phasemem``: the ``phasemem`` command."""
+
+from phasemem.cli import main
+
+main()

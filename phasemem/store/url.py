@@ -1,0 +1,67 @@
+"""From a database argument (path or URL) to a store.
+
+Why one function: ``--db``, ``$PHASEMEM_DB`` and ``Memory(path)`` all take
+"where the memory lives". A URL this build cannot serve (PostgreSQL is planned,
+not built) must be refused before anything touches the file system: read as a
+path, ``postgresql://user@host/db`` became a SQLite file in a folder named
+``postgresql:``, and the user's writes went there without a word.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from phasemem.errors import InvalidInputError
+from phasemem.store.base import Store
+
+# A scheme of two or more characters, then "://" (one letter would be a Windows drive).
+_URL_RE = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]+)://(?P<rest>.*)$", re.DOTALL)
+_POSTGRES = {"postgres", "postgresql", "pgsql"}
+
+
+def sqlite_path(location: str | os.PathLike[str]) -> str:
+    """The SQLite file ``location`` names: a plain path or ``":memory:"`` as
+    given, ``sqlite:///relative.db`` / ``sqlite:////absolute.db`` (SQLAlchemy's
+    spelling) as that path, ``sqlite://`` as ``":memory:"``. Any other URL
+    raises :class:`InvalidInputError` without showing its credentials."""
+    text = os.fspath(location)
+    if not isinstance(text, str):
+        raise InvalidInputError("the database must be a path or a URL string", field="db")
+    m = _URL_RE.match(text)
+    if m is None:
+        return text
+    scheme = m["scheme"].lower()
+    rest = m["rest"]
+    if scheme.split("+", 1)[0] == "sqlite":
+        if "?" in rest or "#" in rest:
+            raise InvalidInputError(
+                "options in a sqlite:// URL are not supported; give the file path only",
+                field="db", scheme=scheme,
+            )  # fmt: skip
+        if rest in ("", "/"):
+            return ":memory:"
+        if not rest.startswith("/"):  # sqlite://host/... has no meaning for a file
+            raise InvalidInputError(
+                "a SQLite URL is sqlite:///relative/path.db or sqlite:////absolute/path.db",
+                field="db", scheme=scheme,
+            )  # fmt: skip
+        return rest[1:]
+    if scheme.split("+", 1)[0] in _POSTGRES:
+        raise InvalidInputError(
+            f"{scheme}:// URLs (PostgreSQL) are not supported by this build; PostgreSQL "
+            "support is planned. Give a SQLite file path instead (e.g. --db memory.db).",
+            field="db", scheme=scheme,
+        )  # fmt: skip
+    raise InvalidInputError(
+        f"{scheme}:// database URLs are not supported; give a SQLite file path "
+        "(e.g. memory.db) or sqlite:///path.db",
+        field="db", scheme=scheme,
+    )  # fmt: skip
+
+
+def open_store(location: str | os.PathLike[str], *, embedder_name: str, dim: int) -> Store:
+    """The store for a path or URL (today: SQLite for every location it accepts)."""
+    from phasemem.store.sqlite import SQLiteStore
+
+    return SQLiteStore(sqlite_path(location), embedder_name=embedder_name, dim=dim)
