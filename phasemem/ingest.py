@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -138,4 +139,26 @@ def content_hash(d: Draft) -> str:
     return h.hexdigest()[:32]
 
 
-__all__ = ["Draft", "check_scope_value", "clean_text", "content_hash", "drafts_from"]
+_VAGUE_TIME = re.compile(
+    r"\b(recently|lately|earlier|the other day|just (?:got|had|finished|started|joined|went|came)"
+    r"|(?:years?|months?|weeks?) now"
+    r"|(?:last|this|next|on) (?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\b\.?"
+    r"|since (?:we|i|you) (?:last|spoke|talked|chatted))",
+    re.IGNORECASE,
+)
+
+
+def vague_time_cues(text: str) -> int:
+    """Time cues too vague to resolve to a date ("recently", "last Fri",
+    "years now") that still mark a turn as telling *when* something happened."""
+    return len(_VAGUE_TIME.findall(text))
+
+
+__all__ = [
+    "vague_time_cues",
+    "Draft",
+    "check_scope_value",
+    "clean_text",
+    "content_hash",
+    "drafts_from",
+]

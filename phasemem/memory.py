@@ -1,4 +1,11 @@
-"""``Memory``: the one object users hold.
+"""``Memory``: the one object users hold. It validates, delegates, and owns
+the lifecycle; the work happens in the pipelines below it, and nothing below
+calls back up (docs/architecture.md)::
+
+    add     -> pipeline.write  (drafts -> embedding -> extraction -> one store transaction)
+    search  -> pipeline.read   (scope and time -> retrieval + fact ranking)
+    context -> pipeline.context (reads through pipeline.read)
+    export / import -> pipeline.transfer
 
 Method names and return shapes follow mem0 where sensible (``add``,
 ``search``, ``get``, ``get_all``, ``update``, ``delete``, ``delete_all``,
@@ -8,40 +15,37 @@ Method names and return shapes follow mem0 where sensible (``add``,
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import json
 import logging
 import os
-import tempfile
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from phasemem.embed import Embedder, get_embedder
-from phasemem.errors import ImportFormatError, InvalidInputError, NotFoundError
-from phasemem.facts.engine import FactEngine
+from phasemem.errors import InvalidInputError
+from phasemem.extract.types import Extractor
 from phasemem.facts.model import Fact
-from phasemem.index.lexical import LexicalIndex
-from phasemem.index.quant import quantize
-from phasemem.index.vector import VectorIndex
-from phasemem.ingest import clean_text, content_hash, drafts_from
+from phasemem.facts.prepare import FactPreparer
+from phasemem.facts.rank import FactRanker
+from phasemem.ingest import clean_text, drafts_from
+from phasemem.mirror import Mirror
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin, SearchResults
+from phasemem.pipeline import transfer
+from phasemem.pipeline.context import Context, TokenCounter, assemble_context
+from phasemem.pipeline.read import ReadPipeline
+from phasemem.pipeline.write import Scope, WritePipeline
 from phasemem.retrieval.config import RetrievalConfig, preset
-from phasemem.retrieval.query import vague_time_cues
-from phasemem.retrieval.search import Retriever
-from phasemem.store import EpisodeFilter, NewEpisode, Store, dump, open_store, sqlite_path
-from phasemem.store.dump import dump_line
+from phasemem.store import EpisodeFilter, Store, open_store, sqlite_path
 from phasemem.store.filters import check_scope_value
-from phasemem.store.sqlite_dump import ImportState
-from phasemem.timeutil import TimeLike, from_ts, to_ts
-from phasemem.validate import check_flag, check_id, check_import_row, check_int, check_name
+from phasemem.timeutil import TimeLike, to_ts
+from phasemem.validate import check_flag, check_id, check_int, check_name
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,6 @@ MAX_LIMIT = 1000
 #: ``get_all``'s offset: as far as a page can sensibly start (SQLite's own
 #: limit is 2**63 - 1; beyond it the driver raises OverflowError).
 MAX_OFFSET = 10**9
-IMPORT_BATCH = 500
 
 
 def default_db_path() -> Path:
@@ -62,7 +65,7 @@ def default_db_path() -> Path:
 
 
 class Memory:
-    """A memory store on one SQLite file (``":memory:"`` for a throwaway one)."""
+    """A memory on one store: a SQLite file (``":memory:"`` for a throwaway one)."""
 
     def __init__(
         self,
@@ -71,7 +74,7 @@ class Memory:
         embedder: Embedder | str | None = None,
         config: RetrievalConfig | str | None = None,
         actor: str | None = None,
-        extractor: Any = "default",
+        extractor: Extractor | str | None = "default",
         embed_context: bool = False,
         lexical_index: bool = False,
     ) -> None:
@@ -84,7 +87,7 @@ class Memory:
         session (+2.4 points recall@10 on LoCoMo dev, about half the ingest
         speed; see docs/benchmarks.md).
         ``lexical_index``: keep an in-memory BM25 index with FTS5's exact scores
-        (:mod:`phasemem.index.lexical`): searches on large stores cost a few ms
+        (:mod:`phasemem.mirror.lexical`): searches on large stores cost a few ms
         less CPU. It is built in a background thread (about 2.5 s per 100K
         episodes) while FTS5 answers, so opening does not wait; long-lived
         processes (the servers) want it, one-shot CLI calls do not."""
@@ -104,7 +107,6 @@ class Memory:
         check_scope_value("actor", actor)
         check_flag("embed_context", embed_context)
         check_flag("lexical_index", lexical_index)
-        self.embed_context = embed_context
         self.embedder = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
         self.config = _check_config(config) or RetrievalConfig()
         self.actor = actor
@@ -112,47 +114,36 @@ class Memory:
             path, embedder_name=self.embedder.name, dim=self.embedder.dim
         )
         self.path = getattr(self.store, "path", str(path))
-        self.index = VectorIndex(self.embedder.dim)
-        self.lexical: LexicalIndex | None = None  # attached once built (see _build_lexical)
-        self._lexical_done = threading.Event()
-        self._lexical_thread: threading.Thread | None = None
-        self._closing = False
-        self._sync_lock = threading.Lock()
-        self._data_version = -1
-        self._last_event = 0
-        # user -> that user's speaker names (an ordered set; replaced, never mutated)
-        self._speaker_cache: dict[str, dict[str, None]] = {}
-        self._executor: ThreadPoolExecutor | None = None
-        self.facts_engine: FactEngine | None = None
-        if extractor is not None:
-            if extractor == "default":  # imported on the first add, not to open a store
-                from phasemem.extract import DeferredExtractor
+        self.extractor: Extractor | None = None
+        if extractor == "default":  # imported on the first add, not to open a store
+            from phasemem.extract import DeferredExtractor
 
-                extractor = DeferredExtractor()
-            self.facts_engine = FactEngine(self.embedder, extractor)
-            self._install_alpha_refinement()
-        self._retriever = Retriever(
-            self.store, self.index, self.embedder, self._sync, self._speakers
-        )
-        self._sync(force=True)
+            self.extractor = DeferredExtractor()
+        elif extractor is not None:
+            self.extractor = extractor  # type: ignore[assignment]  # duck-typed extract_batch
+        self.mirror = Mirror(self.store, self.embedder.dim)
+        facts = self.extractor is not None
+        self.reader = ReadPipeline(self.store, self.mirror, self.embedder,
+                                   FactRanker() if facts else None, self.config)  # fmt: skip
+        self.writer = WritePipeline(
+            self.store, self.embedder,
+            FactPreparer(self.embedder, self.extractor) if self.extractor is not None else None,
+            embed_context=embed_context, actor=actor,
+        )  # fmt: skip
         if lexical_index:
-            self._lexical_thread = threading.Thread(
-                target=self._build_lexical, name="phasemem-lexical", daemon=True
-            )
-            self._lexical_thread.start()
-        else:
-            self._lexical_done.set()
+            self.mirror.build_lexical()
 
     # -- lifecycle ---------------------------------------------------------------
     def close(self) -> None:
-        self._closing = True
-        if self._lexical_thread is not None:
-            self._lexical_thread.join()  # stops between chunks of rows
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
+        self.mirror.close()
+        self.reader.close()
         self.store.close()
-        if self.lexical is not None:
-            self.lexical.tokenizer.close()
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def warm_up(self, *, wait: bool = False) -> threading.Thread | None:
         """Load the embedding model and the fact extractor's parser now, in a
@@ -163,8 +154,8 @@ class Memory:
         def load() -> None:
             try:
                 self.embedder.warm()
-                if self.facts_engine is not None:
-                    getattr(self.facts_engine.extractor, "warm", lambda: None)()
+                if self.extractor is not None:
+                    self.extractor.warm()
             except Exception:  # the first real call raises it where it is handled
                 log.debug("warm-up failed", exc_info=True)
 
@@ -178,141 +169,15 @@ class Memory:
     @property
     def lexical_building(self) -> bool:
         """True while the in-memory BM25 index is being built in the background."""
-        return self._lexical_thread is not None and not self._lexical_done.is_set()
+        return self.mirror.lexical_building
 
     def wait_for_lexical_index(self, timeout: float | None = None) -> bool:
         """Wait for the background build of the in-memory BM25 index; True when
         searches use it (False: not asked for, failed, or still building)."""
-        self._lexical_done.wait(timeout)
-        return self.lexical is not None
+        return self.mirror.wait_for_lexical(timeout)
 
-    _LEXICAL_CHUNK = 20_000
-
-    def _build_lexical(self) -> None:
-        """Build the BM25 index from a snapshot without holding the sync lock
-        (searches keep using FTS5 meanwhile), then, under the lock, catch up
-        with rows and edits that arrived during the build and attach it."""
-        idx = LexicalIndex()
-        try:
-            since = self.store.last_event_id()
-            after = 0
-            while not self._closing:
-                rows = self.store.lexical_rows(after, limit=self._LEXICAL_CHUNK)
-                if not rows:
-                    break
-                idx.add(rows)
-                after = rows[-1][0]
-            if self._closing:
-                idx.tokenizer.close()
-                return
-            with self._sync_lock:
-                idx.add(self.store.lexical_rows(idx.max_seq))
-                for op, ep_id in self.store.changes_since(since)[1]:
-                    if op == "DELETE":
-                        idx.remove(ep_id)
-                    else:
-                        idx.update(ep_id, self.store.lexical_row(ep_id))
-                self.lexical = idx
-                self._retriever.lexical = idx
-        except Exception:  # a failed build leaves FTS5 in charge; searches still work
-            idx.tokenizer.close()
-            if not self._closing:
-                log.warning("in-memory BM25 index not built; FTS5 serves", exc_info=True)
-        finally:
-            self._lexical_done.set()
-
-    def __enter__(self) -> Memory:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _sync(self, force: bool = False) -> None:
-        """Bring the in-memory vector index up to date with the file (other
-        processes may have written). Cheap when nothing changed."""
-        store = self.store
-        with self._sync_lock:
-            dv = store.data_version()
-            if not force and dv == self._data_version:
-                return
-            self._data_version = dv
-            last, changes = store.changes_since(self._last_event)
-            rows = store.vector_rows(self.index.max_seq)
-            self.index.add(rows)
-            if self.lexical is not None:
-                self.lexical.add(store.lexical_rows(self.lexical.max_seq))
-            for op, ep_id in changes:
-                self._refresh(op, ep_id)
-            self._note_speakers(rows.user_ids, rows.speakers, removed=bool(changes))
-            self._last_event = last
-
-    def _pool(self) -> ThreadPoolExecutor:
-        """Workers that embed queries while SQLite runs BM25. More than one, so
-        concurrent searches on one handle (a server) reach the embedder together
-        and a :class:`~phasemem.embed.batching.BatchingEmbedder` can share a call."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="phasemem-embed")
-        return self._executor
-
-    def _install_alpha_refinement(self) -> None:
-        """Per-relation alpha is refined online from the store's own slot
-        transitions (see docs/temporal.md); the gate gives the prior."""
-        try:
-            from phasemem.temporal.gate import load_gate
-            from phasemem.temporal.online import refine_alpha
-        except ImportError:  # pragma: no cover - shipped with the package
-            return
-
-        def refine(prior: float, obs: list[tuple[float, bool]]) -> float:
-            return float(refine_alpha(prior, load_gate().kappa, obs))
-
-        self.store.refine_alpha = refine  # type: ignore[attr-defined]
-
-    def _speakers(self, user_id: str) -> list[str]:
-        """Speaker names of a user (the caller, a search, has synced with the file).
-
-        Read from SQL once, then kept current by ``_sync`` from the new rows it
-        reads anyway (:meth:`_note_speakers`). Why not re-read after every
-        write: that query reads all of the user's rows (14-27 ms at 20K
-        memories), and every read handle of a server paid it on its first
-        search after each write: a writer at 5 adds/s cost the searches of
-        8 clients a third of their throughput (docs/benchmarks.md)."""
-        names = self._speaker_cache.get(user_id)
-        if names is None:
-            with self._sync_lock:  # no _sync between the read and the fill: none is missed
-                names = self._speaker_cache.get(user_id)
-                if names is None:
-                    names = dict.fromkeys(self.store.speakers(user_id))
-                    self._speaker_cache[user_id] = names
-        return list(names)
-
-    def _note_speakers(
-        self, users: list[str], speakers: list[str | None], *, removed: bool
-    ) -> None:
-        """Add the speakers of newly synced rows to the cached users' names.
-        A speaker is set at insert and never changes, so only an update or a
-        delete (a forget logs one per episode) can make a name stale: then the
-        cache is dropped and refilled on demand."""
-        cache = self._speaker_cache
-        if removed:
-            cache.clear()
-            return
-        for user, speaker in zip(users, speakers, strict=True):
-            known = cache.get(user)
-            if speaker is not None and known is not None and speaker not in known:
-                cache[user] = {**known, speaker: None}  # a new dict: readers iterate the old one
-
-    def _refresh(self, op: str, ep_id: str) -> None:
-        if op == "DELETE":
-            self.index.remove(ep_id)
-            if self.lexical is not None:
-                self.lexical.remove(ep_id)
-            return
-        if self.lexical is not None:  # text or speaker may have changed
-            self.lexical.update(ep_id, self.store.lexical_row(ep_id))
-        stored = self.store.vector_of(ep_id)
-        if stored is not None:
-            self.index.replace(ep_id, *stored)
+    def _after_write(self) -> None:
+        self.mirror.sync(force=True)
 
     # -- writes --------------------------------------------------------------------
     def add(
@@ -333,80 +198,9 @@ class Memory:
         check_scope_value("session_id", session_id)
         check_scope_value("source", source)
         drafts = drafts_from(messages, occurred_at=occurred_at, metadata=metadata)
-        now = time.time()
-        prev: tuple[str | None, str] | None = None
-        if session_id is not None and self.embed_context:
-            first = drafts[0].occurred_at if drafts[0].occurred_at is not None else now
-            prev = self.store.previous_turn(user_id, session_id, first)
-        texts = []
-        for d in drafts:
-            texts.append(self._embed_text(d.text, d.speaker, prev))
-            if self.embed_context:
-                prev = (d.speaker, d.text)
-        vectors = self.embedder.embed(texts)
-        when = [d.occurred_at if d.occurred_at is not None else now for d in drafts]
-        facts = None
-        if self.facts_engine is not None:
-            listeners: list[str | None] = []
-            previous: list[str | None] = []  # the other speaker's turn a reply may answer
-            last: dict[str | None, str | None] = {}
-            before = self.store.previous_turn(user_id, session_id, when[0]) if session_id else None
-            for d in drafts:  # "you" is the last other speaker of the exchange
-                others = [sp for sp in last if sp and sp != d.speaker]
-                listeners.append(others[-1] if others else None)
-                last.pop(d.speaker, None)
-                last[d.speaker] = d.speaker
-                previous.append(before[1] if before and before[0] != d.speaker else None)
-                before = (d.speaker, d.text)
-            facts, times = self.facts_engine.prepare(
-                [d.text for d in drafts], [d.speaker for d in drafts], when, listeners, previous
-            )
-        else:
-            from phasemem.extract import resolve_temporal
-
-            times = [
-                len(resolve_temporal(d.text, from_ts(w))) for d, w in zip(drafts, when, strict=True)
-            ]  # type: ignore[arg-type]
-        times = [t + vague_time_cues(d.text) for t, d in zip(times, drafts, strict=True)]
-        items = [
-            NewEpisode(
-                id=str(uuid.uuid4()),
-                text=d.text,
-                user_id=user_id,
-                agent_id=agent_id,
-                session_id=session_id,
-                role=d.role,
-                speaker=d.speaker,
-                occurred_at=when[i],
-                recorded_at=now,
-                source=source,
-                metadata=d.metadata,
-                content_hash=content_hash(d),
-                vector=vectors[i],
-                time_mentions=times[i],
-            )  # fmt: skip
-            for i, d in enumerate(drafts)
-        ]
-        results = self.store.add_episodes(items, actor=source or self.actor, facts=facts)
+        results = self.writer.add(drafts, Scope(user_id, agent_id, session_id, source))
         self._after_write()
         return results
-
-    @staticmethod
-    def _embed_text(
-        text: str, speaker: str | None, prev: tuple[str | None, str] | None = None
-    ) -> str:
-        """What the dense index sees: the turn with its speaker, after the
-        previous turn of the session (a reply means little without what it
-        answers; this lifted dense recall@10 on LoCoMo dev from 0.46 to 0.50)."""
-        own = f"{speaker}: {text}" if speaker else text
-        if prev is None:
-            return own
-        p_speaker, p_text = prev
-        p_text = p_text[:400]
-        return f"{p_speaker}: {p_text} {own}" if p_speaker else f"{p_text} {own}"
-
-    def _after_write(self) -> None:
-        self._sync(force=True)
 
     def update(self, memory_id: str, text: str, *, user_id: str | None = None) -> Episode:
         """Replace an episode's text; the old text stays in ``history``.
@@ -415,44 +209,20 @@ class Memory:
         check_scope_value("user_id", user_id)
         memory_id = self.store.resolve_id(memory_id, user_id)
         new_text = clean_text(text)
-        ep = self.store.get(memory_id, user_id)
-        from phasemem.ingest import Draft
-
-        d = Draft(new_text, ep.role, ep.speaker, ep.occurred_at, ep.metadata)
-        prev = (
-            self.store.previous_turn(ep.user_id, ep.session_id, ep.occurred_at)
-            if ep.session_id and self.embed_context
-            else None
-        )
-        vec = self.embedder.embed([self._embed_text(new_text, ep.speaker, prev)])[0]
-        from phasemem.extract import resolve_temporal
-
-        times = len(resolve_temporal(new_text, ep.occurred)) + vague_time_cues(new_text)
-        new = self.store.update_text(
-            memory_id,
-            new_text,
-            content_hash(d),
-            vec,
-            user_id=user_id,
-            actor=self.actor,
-            time_mentions=times,
-        )
-        codes, scales = quantize(vec[None, :])
-        self.index.replace(memory_id, codes[0], float(scales[0]))
+        new = self.writer.update(self.store.get(memory_id, user_id), new_text, user_id=user_id)
         self._after_write()
         return new
 
     def delete(self, memory_id: str, *, user_id: str | None = None, purge: bool = False) -> Episode:
         """Delete one memory (or a unique id prefix), and the facts only it
-        supported (see docs/erasure.md).
-        The log keeps its text for ``history`` unless ``purge``, which also empties
-        every log entry about it and compacts the file so no byte of it is left."""
+        supported (see docs/erasure.md). The log keeps its text for ``history``
+        unless ``purge``, which also empties every log entry about it and
+        compacts the file so no byte of it is left."""
         check_id("memory_id", memory_id)
         check_scope_value("user_id", user_id)
         check_flag("purge", purge)
         memory_id = self.store.resolve_id(memory_id, user_id)
         old = self.store.delete(memory_id, user_id=user_id, actor=self.actor, purge=purge)
-        self.index.remove(memory_id)
         self._after_write()
         return old
 
@@ -467,10 +237,11 @@ class Memory:
         """Delete every memory in a scope (and the facts only they supported).
         For a whole user (no agent or session) the user's pins go too. ``purge``
         as in :meth:`delete`. Returns how many memories were deleted."""
+        check_flag("purge", purge)
         flt = EpisodeFilter.build(user_id, agent_id=agent_id, session_id=session_id)
         whole_user = agent_id is None and session_id is None
         n = self.store.delete_scope(flt, actor=self.actor, purge=purge, pins=whole_user)
-        self._after_write()  # the DELETE events remove the vectors from the index
+        self._after_write()  # the DELETE events remove the rows from the mirror
         return n
 
     # -- pins and erasure ---------------------------------------------------------
@@ -494,17 +265,17 @@ class Memory:
         """Right to be forgotten: erase every trace of ``user_id`` and prove it.
 
         Returns counts plus ``verified``: True when none of the erased texts
-        (every episode, pin and name of 8 bytes or more, also as the log
-        spells it) occurs anywhere in the database files."""
+        (every episode and pin of 8 bytes or more, also as the log spells it)
+        occurs anywhere in storage (docs/erasure.md)."""
         check_scope_value("user_id", user_id, required=True)
         texts = {e.text for e in self._iter_all(EpisodeFilter.build(user_id))}
         texts |= {p.text for p in self.store.pins(user_id)}
         texts |= {json.dumps(t)[1:-1] for t in texts}  # how an event payload spells it
         report = self.store.forget_user(user_id, actor=self.actor)
-        self._sync(force=True)
-        self._speaker_cache.pop(user_id, None)
+        self._after_write()
+        self.mirror.forget_user(user_id)
         needles = sorted(t for t in texts if len(t.encode()) >= 8)
-        left = self.store.file_contains(needles)
+        left = self.store.residue(needles)
         report.update({"user_id": user_id, "checked_texts": len(needles),
                        "verified": not left, "remaining": len(left)})  # fmt: skip
         return report
@@ -533,113 +304,39 @@ class Memory:
         episodes it came from passes the same filter."""
         q = clean_text(query, field="query", max_chars=4000)
         limit = _check_limit(limit)
-        flt = EpisodeFilter.build(
-            user_id, filters, agent_id=agent_id, session_id=session_id, as_of=as_of
-        )
-        cfg = _check_config(config) or self.config
+        flt = self.reader.scope(user_id, filters, agent_id=agent_id, session_id=session_id,
+                                as_of=as_of)  # fmt: skip
+        cfg = _check_config(config)
         check_flag("trace", trace)
-        if facts is not None:
-            check_int("facts", facts, 0, MAX_LIMIT)
-        t_query = flt.as_of if flt.as_of is not None else self.query_time(q)
-        qv_future = self._pool().submit(self.embedder.embed_query, q)
-        hits, tr = self._retriever.search(q, flt, limit, cfg, query_vector=qv_future, trace=trace)
-        qv = qv_future.result()
-        n_facts = 5 if facts is None else facts
-        fact_hits = []
-        if n_facts and self.facts_engine is not None:
-            fact_hits = self.facts_engine.rank(  # ranked at t_query, with the query's words
-                self.store,
-                flt.user_id,
-                qv,
-                t_query,
-                min(n_facts, limit),
-                query_text=q,
-                version=self._last_event,
-                keep=self._fact_gate(flt),
-            )
-        if tr is not None:
-            tr["query_time"] = from_ts(t_query).isoformat()  # type: ignore[union-attr]
-        return SearchResults(query=q, hits=hits, trace=tr, facts=fact_hits)
-
-    def _fact_gate(self, flt: EpisodeFilter) -> Callable[[Fact], bool] | None:
-        """Which facts a read under ``flt`` may see (None: all of the user's).
-
-        A fact belongs to the user, not to an agent or a moment, so under a
-        narrower filter it is visible through its provenance: at least one
-        episode it came from passes the filter. As of a time, it must also
-        have begun by then."""
-        if not flt.narrows:
-            return None
-        memo: dict[str, bool] = {}
-
-        def visible(ids: tuple[str, ...]) -> bool:
-            unknown = [i for i in ids if i not in memo]
-            if unknown:
-                memo.update(self._episodes_visible(unknown, flt))
-            return any(memo.get(i, False) for i in ids)
-
-        def keep(f: Fact) -> bool:
-            if flt.as_of is not None and f.valid_at > flt.as_of:
-                return False
-            return visible(f.episode_ids)
-
-        return keep
-
-    def _episodes_visible(self, ids: list[str], flt: EpisodeFilter) -> dict[str, bool]:
-        """Whether each episode id passes ``flt``: from the vector index when
-        it can decide, else from the store (rows without a vector, metadata)."""
-        out: dict[str, bool] = {}
-        rest: list[str] = []
-        for ep_id, ok in zip(ids, self.index.ids_allowed(ids, flt), strict=True):
-            if ok is None or (ok and not flt.columns_only):
-                rest.append(ep_id)
-            else:
-                out[ep_id] = ok
-        for ep_id in rest:
-            try:
-                out[ep_id] = flt.matches(self.store.get(ep_id, flt.user_id))
-            except NotFoundError:
-                out[ep_id] = False
-        return out
+        n_facts = 5 if facts is None else check_int("facts", facts, 0, MAX_LIMIT)
+        return self.reader.search(q, flt, limit, config=cfg, trace=trace, n_facts=n_facts)
 
     def query_time(self, query: str, as_of: TimeLike | None = None) -> float:
         """The moment a query asks about: ``as_of`` if given, else a time the
         query names ("in 2022", "last May"; the middle of the named period),
         else now."""
-        query = clean_text(query, field="query", max_chars=4000)
+        q = clean_text(query, field="query", max_chars=4000)
         if as_of is not None:
             return to_ts(as_of, field="as_of")
-        now = time.time()
-        try:
-            from phasemem.extract import resolve_temporal
-        except ImportError:  # pragma: no cover
-            return now
-        found = resolve_temporal(query, from_ts(now))  # type: ignore[arg-type]
-        if not found:
-            return now
-        t = found[0]
-        start = t.start.timestamp()
-        end = t.end.timestamp() if t.end is not None else None
-        role = getattr(t, "role", "at")
-        if role in ("since", "after", "duration"):  # open towards now: ask about now
-            return max(now, end or start)
-        if role == "before":  # strictly before the named period
-            return start - 1.0
-        if role == "until" and end is not None:  # up to the end of the named period
-            return end - 1.0
-        return (start + end) / 2 if end is not None else start
+        return self.reader.query_time(q)
 
     def context(
-        self, query: str, *, user_id: str, budget_tokens: int = 1500, as_of: TimeLike | None = None
-    ) -> Any:
+        self,
+        query: str,
+        *,
+        user_id: str,
+        budget_tokens: int = 1500,
+        as_of: TimeLike | None = None,
+        count_tokens: TokenCounter | None = None,
+        cite: str = "ref",
+        candidates: int | None = None,
+    ) -> Context:
         """A prompt-ready block within ``budget_tokens``: pinned instructions,
-        the user's current facts, other relevant facts, then dated episodes,
-        each cited (see :mod:`phasemem.context`)."""
-        from phasemem.context import assemble_context
-
-        return assemble_context(
-            self, query, user_id=user_id, budget_tokens=budget_tokens, as_of=as_of
-        )
+        the user's facts, other relevant facts, then dated episodes, each cited
+        (see :mod:`phasemem.pipeline.context`)."""
+        return assemble_context(self.reader, self.store, query, user_id=user_id,
+                                budget_tokens=budget_tokens, as_of=as_of,
+                                count_tokens=count_tokens, cite=cite, candidates=candidates)  # fmt: skip
 
     def facts(
         self,
@@ -650,7 +347,8 @@ class Memory:
         as_of: TimeLike | None = None,
         include_expired: bool = False,
     ) -> list[Fact]:
-        """Facts true now (default), true at ``as_of``, or every version."""
+        """Facts true now (default), true at ``as_of`` (valid time, with what is
+        known now), or every version."""
         check_scope_value("user_id", user_id, required=True)
         check_name("subject", subject)
         check_name("relation", relation)
@@ -706,124 +404,34 @@ class Memory:
         episode, pin, entity, fact, relation speed and event, from one snapshot
         of the store. ``user_id``: that user's memory only."""
         check_scope_value("user_id", user_id)
-        yield dump.header(embedder=self.embedder.name, dim=self.embedder.dim, user_id=user_id)
-        yield from self.store.export_rows(user_id)
+        return transfer.export_iter(self.store, self.embedder, user_id=user_id)
 
     def export(self, path: str | os.PathLike[str], *, user_id: str | None = None) -> int:
         """Write the dump to ``path`` as JSON lines; returns rows written (header
         excluded). The file is created readable by its owner only (it holds
         every memory) and appears whole or not at all."""
         target = _check_path(path)
-        if not target.parent.is_dir():
-            raise InvalidInputError(f"no such directory: {target.parent}", field="path")
-        if target.is_dir():
-            raise InvalidInputError(f"{target} is a directory", path=str(target))
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                   dir=target.parent if str(target.parent) else ".")  # fmt: skip
-        n = -1
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                for row in self.export_iter(user_id=user_id):
-                    fh.write(dump_line(row))
-                    n += 1
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        return n
+        check_scope_value("user_id", user_id)
+        return transfer.export_file(self.export_iter(user_id=user_id), target)
 
-    def import_(self, path: str | os.PathLike[str], *, progress: Any = None) -> int:
+    def import_(
+        self, path: str | os.PathLike[str], *, progress: Callable[[int], Any] | None = None
+    ) -> int:
         """Load a file written by ``export`` (format versions 1 and 2): episodes,
         pins, entities, facts, relation speeds and the event log, verbatim.
         Importing the same file twice adds nothing. Commits every few hundred
         rows so a crash keeps everything before it. Returns episodes added."""
-        _check_path(path)
+        p = _check_path(path)
         if progress is not None and not callable(progress):
             raise InvalidInputError("progress must be callable or None", field="progress")
-        p = Path(path)
-        if not p.is_file():
-            raise InvalidInputError(f"no such file: {p}", path=str(p))
-        reembed = True  # no header: trust no vectors
-        version = 1
-        state = ImportState()
-        batch: list[dict[str, Any]] = []
-        added = 0
-        with p.open("rb") as fh:
-            for lineno, raw in enumerate(fh, 1):
-                if not raw.strip():
-                    continue
-                where = f"{p}:{lineno}"
-                try:
-                    row = json.loads(raw.decode("utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-                    raise ImportFormatError(
-                        f"{where}: not a JSON line ({exc})", path=str(p), line=lineno
-                    ) from exc
-                if not isinstance(row, dict):
-                    raise ImportFormatError(
-                        f"{where}: expected an object", path=str(p), line=lineno
-                    )
-                if row.get("kind") == "header":
-                    version = dump.check_header(row, where)
-                    reembed = (row.get("embedder") != self.embedder.name
-                               or row.get("dim") != self.embedder.dim)  # fmt: skip
-                    continue
-                try:
-                    dump.check_row(row, version, where)  # shape, types and times
-                except ImportFormatError as exc:
-                    raise ImportFormatError(exc.message, path=str(p), line=lineno,
-                                            field=exc.context.get("field")) from exc  # fmt: skip
-                check_import_row(row, p, lineno)  # each field as the API checks it
-                row["_line"] = lineno
-                batch.append(row)
-                if len(batch) >= IMPORT_BATCH:
-                    added += self._import_batch(batch, p, reembed, state)
-                    if progress:
-                        progress(len(batch))
-                    batch = []
-        if batch:
-            added += self._import_batch(batch, p, reembed, state)
-            if progress:
-                progress(len(batch))
-        self._after_write()
-        return added
-
-    def _import_batch(
-        self, batch: list[dict[str, Any]], path: Path, reembed: bool, state: ImportState
-    ) -> int:
-        """One transaction; vectors from another embedder are recomputed."""
-        for r in batch:  # facts below may name these entities
-            if r["kind"] == "entity":
-                state.names[r["ref"]] = r["name"]
-        if reembed:
-            eps = [r for r in batch if r["kind"] == "episode"]
-            facts = [r for r in batch if r["kind"] == "fact"]
-            texts = [self._embed_text(r["text"], r.get("speaker")) for r in eps]
-            texts += [self._fact_text(r, state) for r in facts]
-            if texts:
-                codes, scales = quantize(self.embedder.embed(texts))
-                for r, c, s in zip(eps + facts, codes, scales, strict=True):
-                    r["vector"] = base64.b64encode(c.tobytes()).decode()
-                    r["vscale"] = float(s)
         try:
-            return self.store.import_rows(batch, actor=self.actor, state=state)
-        except ImportFormatError as exc:
-            line = exc.context.get("line")
-            raise ImportFormatError(
-                f"{path}:{line}: {exc.message}", path=str(path), line=line
-            ) from exc
-
-    def _fact_text(self, row: dict[str, Any], state: ImportState) -> str:
-        """What a fact's vector embeds ("subject relation object"), from the dump."""
-        names = state.names
-        return f"{names.get(row['subject_ref'], '')} {row['relation']} {names.get(row['object_ref'], '')}"
+            return transfer.import_file(self.store, self.embedder, p, actor=self.actor,
+                                        progress=progress)  # fmt: skip
+        finally:
+            self._after_write()
 
     # -- diagnostics ----------------------------------------------------------------
     def doctor(self) -> dict[str, Any]:
-        import sys
-
         from phasemem import __version__
 
         info = self.store.health()
@@ -832,7 +440,7 @@ class Memory:
                 "phasemem": __version__,
                 "python": sys.version.split()[0],
                 "embedder": {"name": self.embedder.name, "dim": self.embedder.dim},
-                "indexed_vectors": len(self.index),
+                "indexed_vectors": len(self.mirror.vectors),
                 "numpy": np.__version__,
             }
         )

@@ -2,7 +2,7 @@
 
 For each LoCoMo question with evidence and each budget B (WordPiece tokens):
 
-* ``context``: ``assemble_context(..., budget_tokens=B)``; recall = share of
+* ``context``: ``Memory.context(..., budget_tokens=B)``; recall = share of
   the question's evidence dia_ids among the episodes cited in the block.
   ``context_facts`` also credits episodes that a cited fact came from.
 * ``topk``: the same search's hits, texts only, taken in rank order until the
@@ -27,8 +27,8 @@ from typing import Any
 
 from phasemem.bench import locomo as lb
 from phasemem.bench.stats import machine, percentiles
-from phasemem.context import assemble_context, default_token_counter
 from phasemem.memory import Memory
+from phasemem.pipeline.context import default_token_counter
 
 
 def _pack(texts: Sequence[str], ids: Sequence[str | None], budget: int, count: Any,
@@ -64,7 +64,7 @@ def evaluate(mem: Memory, data: Sequence[dict[str, Any]], budgets: Sequence[int]
             dias = [h.episode.metadata.get("dia_id") for h in hits]
             for b in budgets:
                 t = time.perf_counter()
-                ctx = assemble_context(mem, q, user_id=user, budget_tokens=b)
+                ctx = mem.context(q, user_id=user, budget_tokens=b)
                 lat[b].append((time.perf_counter() - t) * 1000)
                 got = {i.source.metadata.get("dia_id") for i in _items(ctx, "episode")}
                 via_facts = set(got)

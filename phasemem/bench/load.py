@@ -109,7 +109,7 @@ def fill(db: Path, n: int, embedder: str | None, progress: Callable[[str], None]
     import json
     import uuid
 
-    from phasemem.index.quant import quantize
+    from phasemem.embed.quant import quantize
     from phasemem.ingest import Draft, content_hash
     from phasemem.memory import Memory
 

@@ -163,7 +163,7 @@ def _dense_recall(mem: Memory, qs: list[str]) -> tuple[float, float]:
     second measure ignores."""
     from phasemem.store.filters import EpisodeFilter
 
-    idx = mem.index
+    idx = mem.mirror.vectors
     n = idx._n
     full = idx.codes[:n].astype(np.float32) * idx.scales[:n, None]
     hits = good = 0

@@ -156,7 +156,7 @@ def run(seed: int = 0, people: int = 24, embedder: str | None = None) -> dict[st
             mem.add([{"role": "user", "name": sp, "content": text, "occurred_at": when} for _, sp, when, text in eps],
                     user_id=user, session_id="chat")  # fmt: skip
         ingest_s, ingest_cpu = time.perf_counter() - t, time.process_time() - cpu
-        assert mem.facts_engine is not None
+        assert mem.reader.facts is not None
         score: dict[str, dict[str, list[float]]] = {m: {"current": [], "as_of": [], "static": []}
                                                     for m in ("phasemem", "no_time", "recency")}  # fmt: skip
         later = datetime.now(UTC) + timedelta(days=3650)
@@ -171,14 +171,14 @@ def run(seed: int = 0, people: int = 24, embedder: str | None = None) -> dict[st
                 continue
             tq = mem.query_time(q.text, q.as_of) if q.kind != "static" else time.time()
             qv = mem.embedder.embed_query(q.text)
-            ranked = mem.facts_engine.rank(mem.store, q.user, qv, tq, 10, query_text=q.text)
-            plain = mem.facts_engine.rank(
+            ranked = mem.reader.facts.rank(mem.store, q.user, qv, tq, 10, query_text=q.text)
+            plain = mem.reader.facts.rank(
                 mem.store, q.user, qv, tq, 10, use_time=False, query_text=q.text
             )
             got = {"phasemem": _top(ranked, "phasemem"), "no_time": _top(plain, "no_time"),
                    "recency": _top(plain, "recency")}  # fmt: skip
             if q.kind == "static":
-                future = mem.facts_engine.rank(
+                future = mem.reader.facts.rank(
                     mem.store, q.user, qv, later.timestamp(), 10, query_text=q.text
                 )
                 got["phasemem"] = (

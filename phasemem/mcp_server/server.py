@@ -37,7 +37,6 @@ from typing import Annotated, Any
 import anyio
 from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError
 
-from phasemem.context import assemble_context
 from phasemem.errors import AuthError, InvalidInputError, MissingExtraError, PhasememError
 from phasemem.memory import Memory
 
@@ -165,7 +164,7 @@ def build_server(resolve: Resolver, *, auth: tuple[Any, AuthSettings] | None = N
     async def context(
         query: StrictStr, budget_tokens: Budget = 1500, as_of: OptText = None
     ) -> dict[str, Any]:
-        ctx = await call(lambda m, u: assemble_context(m, query, user_id=u,
+        ctx = await call(lambda m, u: m.context(query, user_id=u,
                                                        budget_tokens=budget_tokens, as_of=as_of))  # fmt: skip
         return {"text": ctx.text, "tokens": ctx.tokens, "citations": ctx.citations}
 

@@ -21,20 +21,19 @@ from __future__ import annotations
 import heapq
 import re
 import time
-from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from phasemem.embed.base import Embedder
-from phasemem.index.lexical import LexicalIndex
-from phasemem.index.vector import VectorIndex
+from phasemem.mirror import Mirror
 from phasemem.models import SearchHit
 from phasemem.retrieval.config import RetrievalConfig
-from phasemem.retrieval.query import asks_when, or_match, prune_terms, unique_terms
-from phasemem.store.base import Store
+from phasemem.retrieval.query import asks_when, prune_terms
+from phasemem.store.base import EpisodeReader, TextSearch
 from phasemem.store.filters import EpisodeFilter
+from phasemem.text import unique_terms
 
 
 def _best_first(kv: tuple[int, dict[str, float]]) -> tuple[float, int]:
@@ -42,56 +41,54 @@ def _best_first(kv: tuple[int, dict[str, float]]) -> tuple[float, int]:
     return (-kv[1]["fused"], kv[0])
 
 
+class EpisodeSource(TextSearch, EpisodeReader, Protocol):
+    """What retrieval reads from the store."""
+
+
 class Retriever:
-    def __init__(
-        self,
-        store: Store,
-        index: VectorIndex,
-        embedder: Embedder,
-        sync: Callable[[], None],
-        speakers: Callable[[str], list[str]],
-        lexical: LexicalIndex | None = None,
-    ) -> None:
+    """Episode retrieval over a store and its in-memory mirror (read only)."""
+
+    def __init__(self, store: EpisodeSource, mirror: Mirror, embedder: Embedder) -> None:
         self.store = store
-        self.lexical = lexical
-        self.index = index
+        self.mirror = mirror
         self.embedder = embedder
-        self._sync = sync
-        self.speakers = speakers
 
     def _term_counts(self, words: list[str]) -> dict[str, int]:
-        if self.lexical is not None:
-            counts = self.lexical.doc_counts(words)
+        lexical = self.mirror.lexical
+        if lexical is not None:
+            counts = lexical.doc_counts(words)
             if counts is not None:
                 return counts
         return self.store.term_counts(words)
 
     def _lexical(
-        self, match: str, words: list[str], flt: EpisodeFilter, pool: int, needs_post: bool
+        self, words: list[str], flt: EpisodeFilter, pool: int, needs_post: bool
     ) -> list[tuple[int, float]]:
-        """BM25 candidates in scope. Fastest: the in-memory BM25 index, when the
-        Memory keeps one (same scores as FTS5). Fast: rank without joining the
-        episodes table and keep the rows the in-memory index allows (the join
-        doubles the cost on large scopes); fall back to the SQL-filtered
-        query when column filters apply or too few rows survive."""
+        """BM25 candidates in scope. Fastest: the mirror's BM25 postings, when
+        built (same scores as FTS5). Fast: the store's full-text search over
+        every scope, filtered by the mirror's scope mask (joining the episodes
+        table doubles the cost on large scopes); else the store filters
+        itself (a metadata filter, or too few rows survived)."""
+        index = self.mirror.vectors
         if not needs_post:
-            if self.lexical is not None:
+            lexical = self.mirror.lexical
+            if lexical is not None:
                 complete = [True]
 
                 def allowed(seqs: np.ndarray) -> np.ndarray:
-                    mask, known = self.index.scope_mask(seqs, flt)
+                    mask, known = index.scope_mask(seqs, flt)
                     complete[0] = known
                     return mask
 
-                found = self.lexical.search(words, pool, allowed)
+                found = lexical.search(words, pool, allowed)
                 if found is not None and complete[0]:
                     return found
-            raw = self.store.fulltext_unscoped(match, pool * 4)
-            ok = self.index.allowed([seq for seq, _ in raw], flt)
+            raw = self.store.search_text(words, None, pool * 4)
+            ok = index.allowed([seq for seq, _ in raw], flt)
             kept = [r for r, good in zip(raw, ok, strict=True) if good][:pool]
             if len(kept) >= pool or len(raw) < pool * 4:
                 return kept
-        return self.store.fulltext(match, flt, pool)
+        return self.store.search_text(words, flt, pool)
 
     def search(
         self,
@@ -108,7 +105,7 @@ class Retriever:
         t0 = time.perf_counter()
         # once per search: each sync asks SQLite for its data version under the
         # store's lock, and concurrent searches queued on it (seen in a profile)
-        self._sync()
+        self.mirror.sync()
         tr: dict[str, Any] | None = {"stages": {}} if trace else None
         per: dict[int, dict[str, float]] = {}
         pool = max(cfg.candidates, limit)
@@ -121,14 +118,13 @@ class Retriever:
             words = unique_terms(query)
             if cfg.lexical_budget:
                 words = prune_terms(self._term_counts(words), cfg.lexical_budget)
-            match = or_match(words)
-            lex = self._lexical(match, words, flt, pool, needs_post) if match else []
+            lex = self._lexical(words, flt, pool, needs_post) if words else []
             for rank, (seq, s) in enumerate(lex, 1):
                 per.setdefault(seq, {})["bm25"] = s
                 per[seq]["bm25_rank"] = rank
             if tr is not None:
                 tr["stages"]["bm25"] = {
-                    "match": match,
+                    "terms": words,
                     "hits": [[s, round(v, 4)] for s, v in lex[: limit * 2]],
                 }
         t1 = time.perf_counter()
@@ -139,7 +135,7 @@ class Retriever:
             else:
                 qv = query_vector if query_vector is not None else self.embedder.embed_query(query)
             t_embed = time.perf_counter()
-            dense = self.index.search(qv, flt, pool * (4 if needs_post else 1))
+            dense = self.mirror.vectors.search(qv, flt, pool * (4 if needs_post else 1))
             for rank, (seq, s) in enumerate(dense, 1):
                 per.setdefault(seq, {})["dense"] = s
                 per[seq]["dense_rank"] = rank
@@ -151,17 +147,17 @@ class Retriever:
         t2 = time.perf_counter()
 
         _fuse(per, cfg)
-        names = self.speakers(flt.user_id) if cfg.speaker_boost else []
+        names = self.mirror.speakers(flt.user_id) if cfg.speaker_boost else []
         named = [n for n in names if _mentions(query, n)]
         if named:
-            said, unknown = self.index.said_by(list(per), named)
+            said, unknown = self.mirror.vectors.said_by(list(per), named)
             boosted = set(said).union(self.store.speakers_of(unknown, named))
             for seq in boosted:
                 per[seq]["speaker_boost"] = cfg.speaker_boost
                 per[seq]["fused"] *= 1.0 + cfg.speaker_boost
         if cfg.time_boost and asks_when(query):
             seqs = list(per)
-            for seq, timed in zip(seqs, self.index.timed_flags(seqs), strict=True):
+            for seq, timed in zip(seqs, self.mirror.vectors.timed_flags(seqs), strict=True):
                 if timed:
                     per[seq]["time_boost"] = cfg.time_boost
                     per[seq]["fused"] *= 1.0 + cfg.time_boost
@@ -171,7 +167,9 @@ class Retriever:
             # Each strong hit lends a share of its score to the turns around it:
             # an answer often sits in the turn after the question that matched.
             sources = heapq.nsmallest(cfg.neighbour_sources, per.items(), key=_best_first)
-            around = self.index.neighbours([seq for seq, _ in sources], cfg.neighbours, flt)
+            around = self.mirror.vectors.neighbours(
+                [seq for seq, _ in sources], cfg.neighbours, flt
+            )
             for seq, scores in sources:
                 lend = cfg.neighbour_weight * scores["fused"]
                 for nb in around.get(seq, ()):

@@ -25,9 +25,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from phasemem import __version__
-from phasemem.context import assemble_context, default_token_counter
 from phasemem.errors import AuthError
 from phasemem.memory import Memory
+from phasemem.pipeline.context import default_token_counter
 from phasemem.server import schemas as S
 from phasemem.server.errors import BodyLimit, NotImplementedYet, _send_json, install
 from phasemem.server.fastpath import SearchFastPath
@@ -223,7 +223,7 @@ def create_app(
     @app.post("/v1/context", tags=["retrieval"])
     def context(body: S.ContextRequest, mem: Memory = M) -> dict[str, Any]:
         """A prompt-ready block: pins, the user's facts, other facts, dated episodes, cited."""
-        ctx = assemble_context(mem, body.query, user_id=body.user_id,
+        ctx = mem.context(body.query, user_id=body.user_id,
                                budget_tokens=body.budget_tokens, as_of=body.as_of)  # fmt: skip
         return ctx.to_dict()
 

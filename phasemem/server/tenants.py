@@ -41,7 +41,7 @@ class TenantPool:
     copy of the tenant's vector index in memory per reader.
 
     ``lexical_index``: every handle keeps the in-memory BM25 index
-    (:mod:`phasemem.index.lexical`): FTS5's scores at a fraction of the CPU,
+    (:mod:`phasemem.mirror.lexical`): FTS5's scores at a fraction of the CPU,
     built in the background when a tenant is first opened (about 2.5 s per 100K
     memories; FTS5 answers meanwhile)."""
 

@@ -1,12 +1,16 @@
-"""The one storage seam. Every backend implements :class:`Store`; the facade
-and retrieval code talk to nothing else."""
+"""The one storage seam: narrow protocols, each what one layer above reads.
+
+The mirror reads a :class:`MirrorFeed`, retrieval a :class:`TextSearch` and an
+:class:`EpisodeReader`, the write pipeline an :class:`EpisodeWriter`, fact
+ranking a :class:`FactStore`; :class:`Store` is all of them. They are
+``typing.Protocol``: a backend is a Store by having the methods, and a test
+fake needs no base class."""
 
 from __future__ import annotations
 
-import abc
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -57,10 +61,101 @@ class VectorRows:
     sources: list[str | None]  # likewise
 
 
-class Store(abc.ABC):
-    """Durable episodes, their full-text index, vectors and the event log."""
+#: ``(seq, id, text, speaker)`` of one episode: what the BM25 postings are built from
+LexRow = tuple[int, str, str, str | None]
 
-    @abc.abstractmethod
+
+@runtime_checkable
+class MirrorFeed(Protocol):
+    """What the in-memory mirror (:mod:`phasemem.mirror`) reads to stay in step."""
+
+    def version(self) -> int:
+        """A number that changes when another handle (thread, process, host) has
+        committed something this one may not have seen. Cheap to poll: it is
+        asked before every search. A handle's own writes are followed by a
+        forced sync instead."""
+        ...
+
+    def head(self) -> int:
+        """The id of the newest event in the log (0: none)."""
+        ...
+
+    def changes_since(self, event_id: int) -> tuple[int, list[tuple[str, str]]]:
+        """``(head, [(op, episode id)])``: updates and deletes after ``event_id``."""
+        ...
+
+    def vector_rows(self, after_seq: int = 0) -> VectorRows:
+        """Episodes stored after ``after_seq`` (with a vector), in seq order."""
+        ...
+
+    def vector_of(self, episode_id: str) -> tuple[np.ndarray, float] | None:
+        """The stored int8 code and scale of one episode."""
+        ...
+
+    def lexical_rows(self, after_seq: int = 0, limit: int | None = None) -> list[LexRow]:
+        """``(seq, id, text, speaker)`` of the episodes after ``after_seq``, by seq."""
+        ...
+
+    def lexical_row(self, episode_id: str) -> LexRow | None:
+        """One episode's ``(seq, id, text, speaker)``; None when it is gone."""
+        ...
+
+    def speakers(self, user_id: str) -> list[str]:
+        """Distinct speaker names in a user's episodes."""
+        ...
+
+
+@runtime_checkable
+class TextSearch(Protocol):
+    """Full-text search over episodes, in whatever way the backend indexes words."""
+
+    def search_text(
+        self, terms: Sequence[str], flt: EpisodeFilter | None, limit: int
+    ) -> list[tuple[int, float]]:
+        """``(seq, score)`` best first for episodes holding any of ``terms``
+        (plain words: the store quotes them for its own query language). With
+        ``flt`` None every scope is searched and the caller filters."""
+        ...
+
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many episodes (of every scope) hold each term."""
+        ...
+
+
+@runtime_checkable
+class EpisodeReader(Protocol):
+    def get(self, episode_id: str, user_id: str | None = None) -> Episode: ...
+
+    def resolve_id(
+        self, id_or_prefix: str, user_id: str | None = None, *, kind: str = "memory"
+    ) -> str:
+        """The full id a caller means: ``id_or_prefix`` itself when it exists (in
+        ``user_id``'s scope when given), else the one id starting with it (at
+        least :data:`MIN_ID_PREFIX` hex digits). ``kind``: "memory", "pin" or
+        "event" (ids in the log: deleted memories too)."""
+        ...
+
+    def by_seq(self, seqs: Sequence[int]) -> dict[int, Episode]: ...
+
+    def list(self, flt: EpisodeFilter, limit: int, offset: int) -> list[Episode]: ...
+
+    def count(self, flt: EpisodeFilter | None = None) -> int: ...
+
+    def history(self, episode_id: str, user_id: str | None = None) -> list[HistoryEvent]: ...
+
+    def speakers_of(self, seqs: Sequence[int], names: Sequence[str]) -> list[int]:
+        """The seqs among ``seqs`` spoken by one of ``names``."""
+        ...
+
+    def previous_turn(
+        self, user_id: str, session_id: str, before: float
+    ) -> tuple[str | None, str] | None:
+        """``(speaker, text)`` of the last turn before a time in a session."""
+        ...
+
+
+@runtime_checkable
+class EpisodeWriter(Protocol):
     def add_episodes(
         self,
         items: Sequence[NewEpisode],
@@ -68,142 +163,79 @@ class Store(abc.ABC):
         actor: str | None,
         facts: Sequence[Sequence[NewFact]] | None = None,
     ) -> list[AddResult]:
-        """Insert in one transaction with the facts extracted from each item;
-        duplicates (same scope and hash) are NOOPs and bring no facts."""
+        """Insert in one transaction with the facts extracted from each item
+        (decided by :func:`phasemem.facts.decide.decide`); duplicates (same
+        scope and hash) are NOOPs and bring no facts."""
+        ...
 
-    @abc.abstractmethod
-    def resolve_id(
-        self, id_or_prefix: str, user_id: str | None = None, *, kind: str = "memory"
-    ) -> str:
-        """The full id a caller means: ``id_or_prefix`` itself when it exists (in
-        ``user_id``'s scope when given), else the one id starting with it (at
-        least :data:`MIN_ID_PREFIX` hex digits). ``kind``: "memory" (stored
-        episodes), "pin", or "event" (any id with history, deleted memories
-        too). Raises ``NotFoundError``, or ``InvalidInputError`` when a prefix
-        is ambiguous (its ``candidates`` says how many ids match)."""
-
-    @abc.abstractmethod
-    def get(self, episode_id: str, user_id: str | None = None) -> Episode: ...
-
-    @abc.abstractmethod
-    def by_seq(self, seqs: Sequence[int]) -> dict[int, Episode]: ...
-
-    @abc.abstractmethod
-    def list(self, flt: EpisodeFilter, limit: int, offset: int) -> list[Episode]: ...
-
-    @abc.abstractmethod
-    def count(self, flt: EpisodeFilter | None = None) -> int: ...
-
-    @abc.abstractmethod
     def update_text(
         self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
         *, user_id: str | None, actor: str | None, time_mentions: int = 0,
     ) -> Episode: ...  # fmt: skip
 
-    @abc.abstractmethod
-    def delete(self, episode_id: str, *, user_id: str | None, actor: str | None) -> Episode: ...
+    def delete(
+        self, episode_id: str, *, user_id: str | None, actor: str | None, purge: bool = False
+    ) -> Episode: ...
 
-    @abc.abstractmethod
-    def delete_scope(self, flt: EpisodeFilter, *, actor: str | None) -> int: ...
+    def delete_scope(
+        self, flt: EpisodeFilter, *, actor: str | None, purge: bool = False, pins: bool = False
+    ) -> int: ...
 
-    @abc.abstractmethod
-    def history(self, episode_id: str, user_id: str | None = None) -> list[HistoryEvent]: ...
+    def forget_user(self, user_id: str, *, actor: str | None) -> dict[str, Any]:
+        """Erase every trace of a user (docs/erasure.md); returns counts."""
+        ...
 
-    @abc.abstractmethod
-    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many documents contain each (query) term."""
+    def residue(self, texts: Sequence[str]) -> list[str]:
+        """Which of ``texts`` (8 bytes or more) still exist anywhere in storage,
+        free space and logs included: the proof an erasure gives."""
+        ...
 
-    @abc.abstractmethod
-    def lexical_rows(
-        self, after_seq: int = 0, limit: int | None = None
-    ) -> list[tuple[int, str, str, str | None]]:
-        """``(seq, id, text, speaker)`` of the episodes after ``after_seq``, by seq."""
 
-    @abc.abstractmethod
-    def lexical_row(self, episode_id: str) -> tuple[int, str, str, str | None] | None:
-        """``(seq, id, text, speaker)`` of one episode, ``None`` when it is gone."""
-
-    @abc.abstractmethod
-    def fulltext_unscoped(self, match: str, limit: int) -> list[tuple[int, float]]:
-        """(seq, bm25) over every scope, best first; callers filter."""
-
-    @abc.abstractmethod
-    def fulltext(self, match: str, flt: EpisodeFilter, limit: int) -> list[tuple[int, float]]:
-        """(seq, bm25) best first; ``match`` is an already-safe FTS5 expression."""
-
-    @abc.abstractmethod
-    def speakers(self, user_id: str) -> list[str]:
-        """Distinct speaker names in a user's episodes."""
-
-    @abc.abstractmethod
-    def speakers_of(self, seqs: Sequence[int], names: Sequence[str]) -> list[int]:
-        """The seqs among ``seqs`` spoken by one of ``names``."""
-
-    @abc.abstractmethod
-    def previous_turn(
-        self, user_id: str, session_id: str, before: float
-    ) -> tuple[str | None, str] | None:
-        """(speaker, text) of the turn before a time in a session, if any."""
-
-    @abc.abstractmethod
-    def vector_rows(self, after_seq: int = 0) -> VectorRows: ...
-
-    @abc.abstractmethod
-    def vector_of(self, episode_id: str) -> tuple[np.ndarray, float] | None:
-        """The stored int8 code and scale of one episode."""
-
-    @abc.abstractmethod
-    def changes_since(self, event_id: int) -> tuple[int, list[tuple[str, str]]]:
-        """(last event id, [(op, episode id)]) for updates and deletes since."""
-
-    @abc.abstractmethod
-    def data_version(self) -> int:
-        """Changes whenever another connection commits (cheap to poll)."""
-
-    @abc.abstractmethod
-    def export_rows(self) -> Iterator[dict[str, Any]]: ...
-
-    @abc.abstractmethod
-    def import_rows(self, rows: Sequence[dict[str, Any]], *, actor: str | None) -> int: ...
-
-    @abc.abstractmethod
+@runtime_checkable
+class FactStore(Protocol):
     def facts(
         self, user_id: str, *, subject: str | None = None, relation: str | None = None,
         as_of: float | None = None, include_expired: bool = False, entity: str | None = None,
     ) -> list[Fact]: ...  # fmt: skip
 
-    @abc.abstractmethod
     def fact_vectors(self, user_id: str) -> tuple[list[Fact], np.ndarray, np.ndarray]:
         """Every fact version of a user with its int8 vector codes and scales."""
+        ...
 
-    @abc.abstractmethod
     def relation_stats(self) -> list[dict[str, Any]]: ...
 
-    @abc.abstractmethod
+
+@runtime_checkable
+class PinStore(Protocol):
     def add_pin(self, pin: Pin, *, actor: str | None) -> Pin: ...
 
-    @abc.abstractmethod
     def remove_pin(self, pin_id: str, *, user_id: str, actor: str | None) -> Pin: ...
 
-    @abc.abstractmethod
     def pins(self, user_id: str) -> list[Pin]: ...
 
-    @abc.abstractmethod
-    def forget_user(self, user_id: str, *, actor: str | None) -> dict[str, Any]:
-        """Erase every trace of a user (rows, FTS, vectors, graph, event payloads)."""
 
-    @abc.abstractmethod
-    def file_contains(self, needles: Sequence[str]) -> list[str]:
-        """Which texts still occur as raw bytes in the storage files."""
+@runtime_checkable
+class Store(MirrorFeed, TextSearch, EpisodeReader, EpisodeWriter, FactStore, PinStore, Protocol):
+    """Everything a memory needs from its storage. Backends: SQLite (the
+    embedded default, :mod:`phasemem.store.sqlite`) and an in-memory fake for
+    tests (:mod:`phasemem.store.memory`); one contract test suite runs against
+    each (``tests/store/test_contract.py``). Nothing here is specific to a
+    database: no SQL, no full-text query syntax, no file."""
 
-    @abc.abstractmethod
+    def export_rows(self, user_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """The dump's rows (:mod:`phasemem.store.dump`), from one snapshot."""
+        ...
+
+    def import_rows(
+        self, rows: Sequence[dict[str, Any]], *, actor: str | None, state: Any = None
+    ) -> int:
+        """Write validated dump rows in one transaction; returns episodes added."""
+        ...
+
     def meta_get(self, key: str) -> str | None: ...
 
-    @abc.abstractmethod
     def meta_set(self, key: str, value: str) -> None: ...
 
-    @abc.abstractmethod
     def health(self) -> dict[str, Any]: ...
 
-    @abc.abstractmethod
     def close(self) -> None: ...

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 from phasemem.errors import ImportFormatError
@@ -73,6 +74,18 @@ _TIMES = {
     "fact": ("valid_at", "invalid_at", "recorded_at", "expired_at"),
     "event": ("at",),
 }
+
+
+@dataclass
+class ImportState:
+    """What an import carries from one batch (transaction) to the next."""
+
+    entities: dict[int, int] = field(default_factory=dict)  # dump ref -> this store's id
+    names: dict[int, str] = field(default_factory=dict)  # dump ref -> name (to re-embed facts)
+    relations: dict[str, float] = field(default_factory=dict)  # text -> alpha_prior
+    touched: set[int] = field(default_factory=set)  # relation ids whose alpha to refresh
+    episodes: int = 0
+    rows: int = 0
 
 
 def dump_line(row: dict[str, Any]) -> str:
@@ -139,4 +152,13 @@ def check_row(row: dict[str, Any], version: int, where: str) -> str:
     return kind
 
 
-__all__ = ["DUMP_VERSION", "dump_line", "FORMAT", "KINDS", "check_header", "check_row", "header"]
+__all__ = [
+    "DUMP_VERSION",
+    "ImportState",
+    "dump_line",
+    "FORMAT",
+    "KINDS",
+    "check_header",
+    "check_row",
+    "header",
+]

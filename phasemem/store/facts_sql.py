@@ -12,10 +12,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from phasemem.embed.quant import quantize, to_blob
 from phasemem.facts.decide import Version, decide, ended_at
 from phasemem.facts.model import Fact, FactOp, NewFact
 from phasemem.facts.resolve import norm_entity, norm_relation
-from phasemem.index.quant import quantize, to_blob
 
 Logger = Callable[..., None]
 

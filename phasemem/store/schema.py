@@ -8,7 +8,7 @@ leaves a half-migrated file. A file from a newer phasemem is refused.
 from __future__ import annotations
 
 #: FTS5 tokenizer of ``episodes_fts`` (v1 below spells it out; a test keeps them equal).
-#: :mod:`phasemem.index.lexical` tokenizes with it to mirror FTS5 exactly.
+#: :mod:`phasemem.mirror.lexical` tokenizes with it to mirror FTS5 exactly.
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
 #: ``bm25()`` column weights of ``episodes_fts``: text, speaker.
 BM25_WEIGHTS = (1.0, 0.5)

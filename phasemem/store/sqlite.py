@@ -17,20 +17,20 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from phasemem.embed.quant import from_blob, quantize, to_blob
 from phasemem.errors import InvalidInputError, NotFoundError, SchemaVersionError, StoreError
 from phasemem.facts.model import Fact, NewFact
 from phasemem.facts.resolve import relation_variants
-from phasemem.index.quant import from_blob, quantize, to_blob
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin
 from phasemem.store import sqlite_erase as erase
-from phasemem.store.base import MIN_ID_PREFIX, NewEpisode, Store, VectorRows
+from phasemem.store.base import MIN_ID_PREFIX, LexRow, NewEpisode, VectorRows
 from phasemem.store.bytescan import find_any
 from phasemem.store.facts_sql import (
     FACT_COLS,
@@ -45,6 +45,8 @@ from phasemem.store.schema import BM25_WEIGHTS, MIGRATIONS, SCHEMA_VERSION
 from phasemem.store.sqlite_dump import ImportState
 from phasemem.store.sqlite_dump import export_rows as dump_rows
 from phasemem.store.sqlite_dump import import_rows as dump_import
+from phasemem.temporal.gate import load_gate
+from phasemem.temporal.online import refine_alpha
 
 _BM25 = ", ".join(str(w) for w in BM25_WEIGHTS)
 
@@ -72,7 +74,7 @@ def _snapshot(ep: Episode) -> dict[str, Any]:
     return {"text": ep.text, "speaker": ep.speaker, "role": ep.role, "hash": ep.content_hash}
 
 
-class SQLiteStore(Store):
+class SQLiteStore:
     def __init__(self, path: str | Path, *, embedder_name: str, dim: int) -> None:
         self.path = str(path)
         self.dim = dim
@@ -446,23 +448,20 @@ class SQLiteStore(Store):
 
     def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
         """Documents matching each term (all users), cached until a write."""
-        dv = self.data_version()
+        dv = self.version()
         if dv != self._df_version:
             self._df_cache.clear()
             self._df_version = dv
         out: dict[str, int] = {}
         for t in terms:
             if t not in self._df_cache:
-                q = '"' + t.replace('"', '""') + '"'
                 self._df_cache[t] = self._read(
-                    "SELECT COUNT(*) FROM episodes_fts WHERE episodes_fts MATCH ?", (q,)
+                    "SELECT COUNT(*) FROM episodes_fts WHERE episodes_fts MATCH ?", (_fts_or([t]),)
                 )[0][0]
             out[t] = self._df_cache[t]
         return out
 
-    def lexical_rows(
-        self, after_seq: int = 0, limit: int | None = None
-    ) -> list[tuple[int, str, str, str | None]]:
+    def lexical_rows(self, after_seq: int = 0, limit: int | None = None) -> list[LexRow]:
         """``(seq, id, text, speaker)`` of the episodes after ``after_seq``, by seq
         (at most ``limit``): what the in-memory BM25 index tokenizes."""
         return [
@@ -473,27 +472,34 @@ class SQLiteStore(Store):
             )
         ]
 
-    def lexical_row(self, episode_id: str) -> tuple[int, str, str, str | None] | None:
+    def lexical_row(self, episode_id: str) -> LexRow | None:
         rows = self._read("SELECT seq, id, text, speaker FROM episodes WHERE id = ?", (episode_id,))
         return tuple(rows[0]) if rows else None  # type: ignore[return-value]
 
-    def fulltext_unscoped(self, match: str, limit: int) -> list[tuple[int, float]]:
-        """BM25 over every user's rows; the caller filters by scope."""
-        rows = self._read(
-            f"SELECT rowid, bm25(episodes_fts, {_BM25}) AS s FROM episodes_fts WHERE episodes_fts MATCH ?"
-            " ORDER BY s LIMIT ?",
-            (match, limit),
-        )
-        return [(r[0], -r[1]) for r in rows]
-
-    def fulltext(self, match: str, flt: EpisodeFilter, limit: int) -> list[tuple[int, float]]:
-        where, params = flt.sql("e")
-        rows = self._read(
-            f"SELECT f.rowid, bm25(episodes_fts, {_BM25}) AS s FROM episodes_fts f"
-            f" JOIN episodes e ON e.seq = f.rowid WHERE episodes_fts MATCH ? AND {where}"
-            " ORDER BY s LIMIT ?",
-            [match, *params, limit],
-        )
+    def search_text(
+        self, terms: Sequence[str], flt: EpisodeFilter | None, limit: int
+    ) -> list[tuple[int, float]]:
+        """FTS5's BM25 (higher is better) for an OR of ``terms``, each quoted as a
+        phrase so no word of a query is read as FTS5 syntax. Without ``flt`` the
+        index alone is read: joining the episodes table doubles the cost on
+        large stores, and a caller with an in-memory scope mask filters faster."""
+        match = _fts_or(terms)
+        if match is None:
+            return []
+        if flt is None:
+            rows = self._read(
+                f"SELECT rowid, bm25(episodes_fts, {_BM25}) AS s FROM episodes_fts"
+                " WHERE episodes_fts MATCH ? ORDER BY s LIMIT ?",
+                (match, limit),
+            )
+        else:
+            where, params = flt.sql("e")
+            rows = self._read(
+                f"SELECT f.rowid, bm25(episodes_fts, {_BM25}) AS s FROM episodes_fts f"
+                f" JOIN episodes e ON e.seq = f.rowid WHERE episodes_fts MATCH ? AND {where}"
+                " ORDER BY s LIMIT ?",
+                [match, *params, limit],
+            )
         return [(r[0], -r[1]) for r in rows]
 
     def speakers(self, user_id: str) -> list[str]:
@@ -567,10 +573,11 @@ class SQLiteStore(Store):
         last = self._read("SELECT IFNULL(MAX(id), 0) FROM events")[0][0]
         return last, [(r[1], r[2]) for r in rows]
 
-    def last_event_id(self) -> int:
+    def head(self) -> int:
         return self._read("SELECT IFNULL(MAX(id), 0) FROM events")[0][0]
 
-    def data_version(self) -> int:
+    def version(self) -> int:
+        """SQLite's ``data_version``: changes when another connection commits."""
         return self._read("PRAGMA data_version")[0][0]
 
     # -- export / import -------------------------------------------------------
@@ -615,7 +622,6 @@ class SQLiteStore(Store):
         return state.episodes - before
 
     # -- facts -----------------------------------------------------------------
-    refine_alpha: Callable[[float, list[tuple[float, bool]]], float] | None = None
 
     def _observe(
         self, c: sqlite3.Connection, rid: int, user_id: str, delta_days: float, changed: bool
@@ -641,7 +647,7 @@ class SQLiteStore(Store):
         obs = [(d, bool(ch)) for d, ch in c.execute(
             "SELECT delta_days, changed FROM relation_observations WHERE relation_id = ?"
             " ORDER BY rowid", (rid,))]  # fmt: skip
-        alpha = self.refine_alpha(prior, obs) if self.refine_alpha is not None and obs else prior
+        alpha = refine_alpha(prior, load_gate().kappa, obs) if obs else prior
         c.execute("UPDATE relations SET alpha = ?, n_obs = ?, n_changes = ? WHERE id = ?",
                   (alpha, len(obs), sum(1 for _, ch in obs if ch), rid))  # fmt: skip
 
@@ -775,9 +781,9 @@ class SQLiteStore(Store):
                 "relations_removed": graph["relations_removed"], "events_scrubbed": n_ev,
                 "checkpointed": compacted["checkpointed"]}  # fmt: skip
 
-    def file_contains(self, needles: Sequence[str]) -> list[str]:
+    def residue(self, needles: Sequence[str]) -> list[str]:
         """Which of ``needles`` (8 bytes or more) still occur as bytes in the
-        database files: one pass over the files whatever their number."""
+        database file or its WAL: one pass over the files whatever their number."""
         if self.path == ":memory:":
             return []
         encoded = [n.encode("utf-8") for n in needles]
@@ -809,7 +815,7 @@ class SQLiteStore(Store):
             "integrity": integrity,
             "fts_integrity": "ok" if fts_ok else "failed",
             "episodes": self.count(),
-            "events": self.last_event_id(),
+            "events": self.head(),
             "bytes": size,
             "sqlite_version": sqlite3.sqlite_version,
         }
@@ -817,6 +823,11 @@ class SQLiteStore(Store):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _fts_or(terms: Sequence[str]) -> str | None:
+    """An FTS5 MATCH expression ORing ``terms``, each a quoted phrase."""
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms) or None
 
 
 def _split_sql(script: str) -> list[str]:

@@ -17,10 +17,10 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from phasemem.errors import ImportFormatError
+from phasemem.store.dump import ImportState
 
 _PAGE = 500
 
@@ -118,18 +118,6 @@ def export_rows(c: sqlite3.Connection, user_id: str | None) -> Iterator[dict[str
             "actor": r[4], "before": json.loads(r[5]) if r[5] else None,
             "after": json.loads(r[6]) if r[6] else None,
         }  # fmt: skip
-
-
-@dataclass
-class ImportState:
-    """What an import carries from one batch (transaction) to the next."""
-
-    entities: dict[int, int] = field(default_factory=dict)  # dump ref -> this store's id
-    names: dict[int, str] = field(default_factory=dict)  # dump ref -> name (to re-embed facts)
-    relations: dict[str, float] = field(default_factory=dict)  # text -> alpha_prior
-    touched: set[int] = field(default_factory=set)  # relation ids whose alpha to refresh
-    episodes: int = 0
-    rows: int = 0
 
 
 Logger = Callable[..., None]

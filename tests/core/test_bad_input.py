@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from phasemem import InvalidInputError, InvalidTimeError, Memory, NotFoundError, PhasememError
-from phasemem.retrieval.query import fts_match
+from phasemem.store.sqlite import _fts_or
+from phasemem.text import unique_terms
 
 FTS_NASTIES = [
     '"unbalanced quote', "a AND b", "NEAR(cat dog", "cat*", "-cat", "col:cat", "((cat)", "cat)",
@@ -98,8 +99,8 @@ def test_fts_syntax_in_queries_never_raises(mem: Memory, query: str) -> None:
 
 
 def test_fts_query_still_searches_words() -> None:
-    assert fts_match('NEAR("cat" dog') == '"near" OR "cat" OR "dog"'
-    assert fts_match("!!! ???") is None
+    assert _fts_or(unique_terms('NEAR("cat" dog')) == '"near" OR "cat" OR "dog"'
+    assert _fts_or(unique_terms("!!! ???")) is None
 
 
 @settings(max_examples=150, deadline=None)

@@ -59,14 +59,14 @@ def test_sql_matches_and_index_mask_agree(eps: list[dict[str, Any]], spec: dict[
         by_sql = {ep.id for ep in m.store.list(flt, 1000, 0)}
         by_matches = {ep.id for ep in every if flt.matches(ep)}
         assert by_sql == by_matches
-        allowed = m.index.ids_allowed([ep.id for ep in every], flt)
+        allowed = m.mirror.vectors.ids_allowed([ep.id for ep in every], flt)
         by_index = {ep.id for ep, ok in zip(every, allowed, strict=True) if ok}
         if flt.columns_only:
             assert by_index == by_matches
         else:  # metadata is checked on rows: the index may only over-approximate
             assert by_matches <= by_index
         seqs = np.array(sorted(m.store.by_seq(range(1, 10**4)).keys()), dtype=np.int64)
-        mask, known = m.index.scope_mask(seqs, flt)
+        mask, known = m.mirror.vectors.scope_mask(seqs, flt)
         assert known and int(mask.sum()) == len(by_index)
 
 

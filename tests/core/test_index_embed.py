@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import phasemem
-from phasemem.index.quant import dequantize, quantize
-from phasemem.index.vector import VectorIndex
+from phasemem.embed.quant import dequantize, quantize
+from phasemem.mirror.vectors import VectorIndex
 from phasemem.store.base import VectorRows
 from phasemem.store.filters import EpisodeFilter
 

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from phasemem import Memory
-from phasemem.index.lexical import LexicalIndex
-from phasemem.retrieval.query import or_match
+from phasemem.mirror.lexical import LexicalIndex
 from phasemem.store.schema import BM25_WEIGHTS, FTS_TOKENIZE, MIGRATIONS
+from phasemem.store.sqlite import _fts_or as or_match
 
 # stems that collide (run/running/runs), diacritics (cafe/café), numbers, mixed case
 WORDS = ["run", "running", "runs", "Runner", "café", "cafe", "Zoë", "zoe", "lisbon", "Kyoto",
@@ -157,7 +157,7 @@ def test_memory_with_lexical_index_ranks_like_fts5(tmp_path: Path) -> None:
     ]
     try:
         assert fast.wait_for_lexical_index(60)
-        assert fast.lexical is not None and len(fast.lexical) == len(texts) + 1
+        assert fast.mirror.lexical is not None and len(fast.mirror.lexical) == len(texts) + 1
         assert not plain.wait_for_lexical_index(0)  # not asked for: FTS5 only
         for q in queries:
             assert _hits(fast, q) == _hits(plain, q)
@@ -179,7 +179,7 @@ def test_memory_with_lexical_index_ranks_like_fts5(tmp_path: Path) -> None:
 
 
 def test_tokenizer_scratch_table_is_rebuilt_after_large_batches() -> None:
-    from phasemem.index.lexical import Fts5Tokenizer
+    from phasemem.mirror.lexical import Fts5Tokenizer
 
     tk = Fts5Tokenizer()
     rows = [(i + 1, f"hiking near Lisbon {i}", None) for i in range(Fts5Tokenizer.RESET_AFTER + 1)]
@@ -277,11 +277,11 @@ def test_index_built_in_the_background_catches_up_with_writes(
         real_add(self, rows)
 
     monkeypatch.setattr(LexicalIndex, "add", slow_add)
-    monkeypatch.setattr(Memory, "_LEXICAL_CHUNK", 10)
+    monkeypatch.setattr("phasemem.mirror.mirror.LEXICAL_CHUNK", 10)
     fast = Memory(db, embedder="hash-test", extractor=None, lexical_index=True)
     plain = Memory(db, embedder="hash-test", extractor=None)
     try:
-        assert started.wait(30) and fast.lexical is None
+        assert started.wait(30) and fast.mirror.lexical is None
         assert _hits(fast, "Lisbon hiking") == _hits(plain, "Lisbon hiking")  # FTS5 meanwhile
         writer.delete(ids[0])
         writer.update(ids[1], "swimming in Porto")
@@ -306,4 +306,4 @@ def test_close_during_the_build_stops_it(tmp_path: Path) -> None:
         )
     fast = Memory(db, embedder="hash-test", extractor=None, lexical_index=True)
     fast.close()  # joins the builder; no error from a closed store
-    assert fast._lexical_done.is_set()
+    assert not fast.lexical_building

@@ -64,18 +64,18 @@ def test_new_speakers_are_seen_and_removed_ones_dropped(handles: Any) -> None:
     writer.add(_turn("Maya", "I live in Porto."), user_id="u")
     writer.add(_turn("Ines", "Hello from Faro."), user_id="other")
     reader.search("Porto", user_id="u")
-    assert reader._speakers("u") == ["Maya"]
+    assert reader.mirror.speakers("u") == ["Maya"]
 
     tomas = writer.add(_turn("Tomas", "Tomas here, I play the cello."), user_id="u")[0]
     reader.search("cello", user_id="u")  # syncs
-    assert sorted(reader._speakers("u")) == ["Maya", "Tomas"]
-    assert reader._speakers("other") == ["Ines"]  # never mixed across users
+    assert sorted(reader.mirror.speakers("u")) == ["Maya", "Tomas"]
+    assert reader.mirror.speakers("other") == ["Ines"]  # never mixed across users
     hits = reader.search("what did Tomas say", user_id="u", trace=True).hits
     assert hits[0].episode.id == tomas.id and hits[0].scores.get("speaker_boost")
 
     writer.delete(tomas.id, user_id="u")
     reader.search("cello", user_id="u")
-    assert reader._speakers("u") == ["Maya"]
+    assert reader.mirror.speakers("u") == ["Maya"]
     writer.forget(user_id="other")
     reader.search("Faro", user_id="other")
-    assert reader._speakers("other") == []
+    assert reader.mirror.speakers("other") == []

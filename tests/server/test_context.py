@@ -1,4 +1,4 @@
-"""Context assembly (phasemem.context), in process on a real Memory."""
+"""Context assembly (phasemem.pipeline.context), in process on a real Memory."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from phasemem import InvalidInputError, Memory
-from phasemem.context import (
-    assemble_context,
+from phasemem.pipeline.context import (
     default_token_counter,
     set_token_counter,
     wordpiece_counter,
@@ -35,10 +34,10 @@ def mem() -> Memory:
 def test_never_over_budget_and_count_is_real(mem: Memory) -> None:
     count = default_token_counter()
     for budget in (16, 40, 77, 150, 400, 1500):
-        ctx = assemble_context(mem, "Pixel greyhound walk", user_id="maya", budget_tokens=budget)
+        ctx = mem.context("Pixel greyhound walk", user_id="maya", budget_tokens=budget)
         assert ctx.tokens == count(ctx.text) <= budget
         assert ctx.budget_tokens == budget
-    big = assemble_context(mem, "Pixel greyhound walk", user_id="maya", budget_tokens=4000)
+    big = mem.context("Pixel greyhound walk", user_id="maya", budget_tokens=4000)
     assert len(big.episode_ids) == 42  # 43 stored, two identical texts kept once
 
 
@@ -52,7 +51,7 @@ def test_wordpiece_is_a_real_tokenizer() -> None:
 def test_pins_first_then_cited_dated_episodes(mem: Memory) -> None:
     mem.pin("Always answer in French.", user_id="maya")
     mem.pin("Never mention the weather.", user_id="maya")
-    ctx = assemble_context(mem, "new collar for Pixel", user_id="maya", budget_tokens=300)
+    ctx = mem.context("new collar for Pixel", user_id="maya", budget_tokens=300)
     lines = ctx.text.splitlines()
     assert lines[:3] == ["Pinned instructions (always follow):", "- Always answer in French.",
                          "- Never mention the weather."]  # fmt: skip
@@ -72,20 +71,18 @@ def test_pins_first_then_cited_dated_episodes(mem: Memory) -> None:
 def test_pins_that_do_not_fit_are_dropped_whole(mem: Memory) -> None:
     mem.pin("Short pin.", user_id="maya")
     mem.pin("A much longer pinned instruction " + "that goes on " * 30, user_id="maya")
-    ctx = assemble_context(mem, "Pixel", user_id="maya", budget_tokens=40)
+    ctx = mem.context("Pixel", user_id="maya", budget_tokens=40)
     assert "- Short pin." in ctx.text and "goes on" not in ctx.text and ctx.tokens <= 40
 
 
 def test_as_of_hides_the_future(mem: Memory) -> None:
-    ctx = assemble_context(
-        mem, "Pixel collar", user_id="maya", budget_tokens=2000, as_of="2024-04-01"
-    )
+    ctx = mem.context("Pixel collar", user_id="maya", budget_tokens=2000, as_of="2024-04-01")
     assert "red collar" not in ctx.text
     cut = datetime(2024, 4, 1, tzinfo=UTC).timestamp()
     assert all(
         i.source.occurred_at <= cut for s in ctx.parts for i in s.items if i.kind == "episode"
     )
-    assert "red collar" in assemble_context(mem, "Pixel collar", user_id="maya").text
+    assert "red collar" in mem.context("Pixel collar", user_id="maya").text
 
 
 def test_counter_seam(mem: Memory) -> None:
@@ -94,16 +91,16 @@ def test_counter_seam(mem: Memory) -> None:
 
     try:
         set_token_counter(lines_and_chars)
-        ctx = assemble_context(mem, "Pixel greyhound", user_id="maya", budget_tokens=200)
+        ctx = mem.context("Pixel greyhound", user_id="maya", budget_tokens=200)
         assert ctx.tokens == lines_and_chars(ctx.text) <= 200
     finally:
         set_token_counter(None)
-    ctx = assemble_context(mem, "Pixel", user_id="maya", budget_tokens=200, count_tokens=len)
+    ctx = mem.context("Pixel", user_id="maya", budget_tokens=200, count_tokens=len)
     assert ctx.tokens == len(ctx.text) <= 200
 
 
 def test_cite_by_id_prefix(mem: Memory) -> None:
-    ctx = assemble_context(mem, "collar", user_id="maya", budget_tokens=200, cite="id")
+    ctx = mem.context("collar", user_id="maya", budget_tokens=200, cite="id")
     for ref, full in ctx.citations.items():
         assert re.fullmatch(r"[0-9a-f]{8}", ref) and full.replace("-", "").startswith(ref)
 
@@ -111,13 +108,13 @@ def test_cite_by_id_prefix(mem: Memory) -> None:
 @pytest.mark.parametrize("bad", [0, 15, 32_001, "100", True, 1.5])
 def test_bad_budget(mem: Memory, bad: object) -> None:
     with pytest.raises(InvalidInputError) as e:
-        assemble_context(mem, "Pixel", user_id="maya", budget_tokens=bad)  # type: ignore[arg-type]
+        mem.context("Pixel", user_id="maya", budget_tokens=bad)  # type: ignore[arg-type]
     assert e.value.context["field"] == "budget_tokens"
 
 
 def test_other_users_are_not_in_context(mem: Memory) -> None:
     mem.add("Bruno's greyhound is called Pixel too.", user_id="bruno")
-    ctx = assemble_context(mem, "greyhound Pixel", user_id="maya", budget_tokens=4000)
+    ctx = mem.context("greyhound Pixel", user_id="maya", budget_tokens=4000)
     assert "Bruno" not in ctx.text
 
 
@@ -127,7 +124,7 @@ def test_facts_about_the_user_come_before_other_facts() -> None:
         m.add([{"role": "user", "name": "Maya", "content": "I live in Lisbon."},
                {"role": "user", "name": "Maya", "content": "My sister Ines works at Tidewater."}],
               user_id="maya", occurred_at="2024-03-02")  # fmt: skip
-        ctx = assemble_context(m, "where does Maya live", user_id="maya", budget_tokens=500)
+        ctx = m.context("where does Maya live", user_id="maya", budget_tokens=500)
         sections = {s.name: s for s in ctx.parts}
         assert any(i.data["subject"] == "Maya" for i in sections["user"].items)
         assert all(i.data["subject"] != "Maya" for i in sections["facts"].items)
@@ -144,7 +141,7 @@ def test_as_of_keeps_pins_and_titles_say_when() -> None:
         m.add({"role": "user", "name": "Sam", "content": "I moved to Seattle."},
               user_id="sam", occurred_at="2024-09-01")  # fmt: skip
         m.pin("Answer in one sentence.", user_id="sam")  # pinned now, after the as_of below
-        ctx = assemble_context(m, "where does Sam live", user_id="sam", budget_tokens=400,
+        ctx = m.context("where does Sam live", user_id="sam", budget_tokens=400,
                                as_of="2024-06-01")  # fmt: skip
         lines = ctx.text.splitlines()
         assert lines[:2] == ["Pinned instructions (always follow):", "- Answer in one sentence."]
@@ -165,7 +162,7 @@ def test_the_answer_fact_goes_in_before_small_talk() -> None:
                {"role": "user", "name": "Sam", "content": "They are great, thanks for asking Sam's question."}],
               user_id="sam", session_id="s1", occurred_at="2024-03-02")  # fmt: skip
         for budget in (40, 100):
-            ctx = assemble_context(m, "Where does Sam live?", user_id="sam", budget_tokens=budget)
+            ctx = m.context("Where does Sam live?", user_id="sam", budget_tokens=budget)
             assert ctx.tokens <= budget
             assert "- Sam live in Seattle" in ctx.text  # the fact line, not the episode
             if "Relevant memories" in ctx.text:

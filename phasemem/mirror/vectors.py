@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from phasemem.index.quant import sign_bits
+from phasemem.embed.quant import sign_bits
 from phasemem.store.base import VectorRows
 from phasemem.store.filters import EpisodeFilter
 

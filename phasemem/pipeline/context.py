@@ -16,7 +16,7 @@ the query (they answer in a few tokens what episodes say at length), then
 episodes, then what room is left goes to the remaining facts. Headings name the
 time their facts are true at ("current", or "true on 1 June 2024").
 
-``as_of`` is the read pipeline's rule, applied by ``Memory.search``: nothing
+``as_of`` is the read pipeline's rule (:mod:`phasemem.pipeline.read`): nothing
 that happened after it, and facts only through episodes that had happened.
 
 Every fact and episode carries a short citation ``[n]``; ``Context.parts``
@@ -32,22 +32,21 @@ The budget is checked on the final text, not estimated.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from phasemem.errors import InvalidInputError
 from phasemem.facts.model import Fact
 from phasemem.ingest import clean_text
+from phasemem.models import Pin, SearchResults
+from phasemem.pipeline.read import ReadPipeline
 from phasemem.store.filters import EpisodeFilter, check_scope_value
+from phasemem.text import terms
 from phasemem.timeutil import TimeLike, iso
-
-if TYPE_CHECKING:
-    from phasemem.memory import Memory
 
 TokenCounter = Callable[[str], int]
 
@@ -58,7 +57,7 @@ MAX_BUDGET = 32_000
 #: to the other facts).
 RELEVANT_FACT_SHARE = 0.5
 _SELF_WORDS = {"user", "me", "i", "myself", "the user"}
-_VOCAB = Path(__file__).parent / "embed" / "data" / "minilm_vocab.txt"
+_VOCAB = Path(__file__).parent.parent / "embed" / "data" / "minilm_vocab.txt"
 _counter_lock = threading.Lock()
 _default_counter: TokenCounter | None = None
 
@@ -180,8 +179,13 @@ def _titles(at: float | None) -> dict[str, str]:
     }
 
 
+class PinSource(Protocol):
+    def pins(self, user_id: str) -> list[Pin]: ...
+
+
 def assemble_context(
-    mem: Memory,
+    reader: ReadPipeline,
+    pins: PinSource,
     query: str,
     *,
     user_id: str,
@@ -191,7 +195,9 @@ def assemble_context(
     cite: str = "ref",
     candidates: int | None = None,
 ) -> Context:
-    """Pack pins, the user's facts, other facts and episodes into ``budget_tokens``."""
+    """Pack pins, the user's facts, other facts and episodes into ``budget_tokens``,
+    reading through ``reader`` (so the read's scope and ``as_of`` rule are the
+    search's own) and the store's ``pins``."""
     q = clean_text(query, field="query", max_chars=4000)
     check_scope_value("user_id", user_id, required=True)
     if isinstance(budget_tokens, bool) or not isinstance(budget_tokens, int):
@@ -202,18 +208,17 @@ def assemble_context(
         )
     if cite not in ("ref", "id"):
         raise InvalidInputError("cite must be 'ref' or 'id'", field="cite")
-    flt = EpisodeFilter.build(user_id, as_of=as_of)  # the one as_of rule
+    flt = reader.scope(user_id, as_of=as_of)  # the read path's one as_of rule
     at = flt.as_of
     count = count_tokens or default_token_counter()
     packer = _Packer(count, budget_tokens, cite, _titles(at))
 
-    for pin in mem.pins(user_id=user_id):  # pins always, first, whatever the time
+    for pin in pins.pins(user_id):  # pins always, first, whatever the time
         packer.offer("pinned", "pin", pin.id, pin.text, {"created_at": iso(pin.created_at)}, pin)
 
-    hits = mem.search(q, user_id=user_id, limit=candidates or _pool_size(budget_tokens),
-                      as_of=at)  # fmt: skip
-    ranked = _facts(mem, q, flt, hits)
-    self_names = _self_names(mem, user_id)
+    hits = reader.search(q, flt, candidates or _pool_size(budget_tokens))
+    ranked = _facts(reader, q, flt, hits)
+    self_names = _self_names(reader, user_id)
     relevant = [f for f, score in ranked if score > 0]
     rest = [f for f, score in ranked if score <= 0]
 
@@ -234,15 +239,13 @@ def _pool_size(budget: int) -> int:
     return max(20, min(1000, budget // 12 + 10))
 
 
-def _facts(mem: Memory, q: str, flt: EpisodeFilter, hits: Any) -> list[tuple[Fact, float]]:
+def _facts(
+    reader: ReadPipeline, q: str, flt: EpisodeFilter, hits: SearchResults
+) -> list[tuple[Fact, float]]:
     """Facts true at the read's time that it may see, most relevant first, with
     a relevance score (> 0: bears on the query): those search ranked, then
     those drawn from the episodes that matched, then by word overlap."""
-    at = flt.as_of
-    visible = mem._fact_gate(flt)
-    current = [  # true at ``at`` (now when None), as the store decides it
-        f for f in mem.facts(user_id=flt.user_id, as_of=at) if visible is None or visible(f)
-    ]  # fmt: skip
+    current = reader.facts_at(flt)  # true at the read's time, through its filter
     if not current:
         return []
     by_id = {f.id: f for f in current}
@@ -265,16 +268,13 @@ def _facts(mem: Memory, q: str, flt: EpisodeFilter, hits: Any) -> list[tuple[Fac
     return [(f, order[f.id]) for f in ranked]
 
 
-def _self_names(mem: Memory, user_id: str) -> set[str]:
+def _self_names(reader: ReadPipeline, user_id: str) -> set[str]:
     """Who "the user" is: the user id, and the speakers of the user's own
     (role=user) turns, since extraction resolves "I" to the speaker's name."""
     names = {_norm(user_id)} | _SELF_WORDS
-    try:
-        for ep in mem.get_all(user_id=user_id, filters={"role": "user"}, limit=200):
-            if ep.speaker:
-                names.add(_norm(ep.speaker))
-    except InvalidInputError:
-        pass
+    for ep in reader.store.list(EpisodeFilter(user_id, role="user"), 200, 0):
+        if ep.speaker:
+            names.add(_norm(ep.speaker))
     return names
 
 
@@ -283,7 +283,7 @@ def _norm(s: str) -> str:
 
 
 def _words(s: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", s.casefold()) if len(w) > 2}
+    return set(terms(s))
 
 
 def _ts(value: Any) -> float:

@@ -1,0 +1,198 @@
+"""The read path: a query, its scope and its moment, to episodes and facts together.
+
+One place owns what a read may see and when it is asked about:
+
+* **scope** (:meth:`ReadPipeline.scope`): the caller's user, agent, session,
+  filters and ``as_of`` become one :class:`~phasemem.store.filters.EpisodeFilter`
+  (``as_of`` folds into ``occurred_before`` there and nowhere else);
+* **the query's time** (:meth:`ReadPipeline.query_time`): ``as_of`` when given,
+  else a time the query names ("in 2022", "last May"), else now;
+* **episodes**: :class:`~phasemem.retrieval.search.Retriever` over the store and
+  its mirror, every stage held to the filter;
+* **facts**: :class:`~phasemem.facts.rank.FactRanker` at the query's time, shown
+  only through a source episode the same filter allows.
+
+``Memory.search``, ``context`` (:mod:`phasemem.pipeline.context`), REST and
+MCP all read through here, so none can see more than another.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from phasemem.embed.base import Embedder
+from phasemem.errors import NotFoundError
+from phasemem.facts.model import Fact, FactHit
+from phasemem.facts.rank import FactRanker
+from phasemem.mirror import Mirror
+from phasemem.models import SearchResults
+from phasemem.retrieval.config import RetrievalConfig
+from phasemem.retrieval.search import EpisodeSource, Retriever
+from phasemem.store.base import FactStore
+from phasemem.store.filters import EpisodeFilter
+from phasemem.timeutil import TimeLike, from_ts
+
+
+class ReadSource(EpisodeSource, FactStore, Protocol):
+    """What the read path reads from the store."""
+
+
+class ReadPipeline:
+    def __init__(
+        self,
+        store: ReadSource,
+        mirror: Mirror,
+        embedder: Embedder,
+        facts: FactRanker | None,
+        config: RetrievalConfig,
+    ) -> None:
+        self.store = store
+        self.mirror = mirror
+        self.embedder = embedder
+        self.facts = facts
+        self.config = config
+        self.retriever = Retriever(store, mirror, embedder)
+        self._executor: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+
+    # -- the read's scope and moment -----------------------------------------------------
+    @staticmethod
+    def scope(
+        user_id: str | None,
+        filters: dict[str, Any] | None = None,
+        *,
+        agent_id: str | None = None,
+        session_id: str | None = None,
+        as_of: TimeLike | None = None,
+    ) -> EpisodeFilter:
+        """What a read may see: validated scope and filters, ``as_of`` folded in."""
+        return EpisodeFilter.build(
+            user_id, filters, agent_id=agent_id, session_id=session_id, as_of=as_of
+        )
+
+    @staticmethod
+    def query_time(query: str, flt: EpisodeFilter | None = None) -> float:
+        """The moment a query asks about: the read's ``as_of`` if it has one,
+        else a time the query names ("in 2022", "last May"; the middle of the
+        named period), else now."""
+        if flt is not None and flt.as_of is not None:
+            return flt.as_of
+        now = time.time()
+        from phasemem.extract.temporal import resolve_temporal
+
+        found = resolve_temporal(query, from_ts(now))  # type: ignore[arg-type]
+        if not found:
+            return now
+        t = found[0]
+        start = t.start.timestamp()
+        end = t.end.timestamp() if t.end is not None else None
+        role = t.role
+        if role in ("since", "after", "duration"):  # open towards now: ask about now
+            return max(now, end or start)
+        if role == "before":  # strictly before the named period
+            return start - 1.0
+        if role == "until" and end is not None:  # up to the end of the named period
+            return end - 1.0
+        return (start + end) / 2 if end is not None else start
+
+    # -- search ----------------------------------------------------------------------------
+    def _pool(self) -> ThreadPoolExecutor:
+        """Workers that embed queries while the lexical stage runs. More than
+        one, so concurrent searches on one handle (a server) reach the embedder
+        together and a batching embedder can share a call."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="phasemem-embed")
+        return self._executor
+
+    def search(
+        self,
+        query: str,
+        flt: EpisodeFilter,
+        limit: int,
+        *,
+        config: RetrievalConfig | None = None,
+        trace: bool = False,
+        n_facts: int = 5,
+    ) -> SearchResults:
+        """Episodes (best first) and facts (ranked at the query's time) for a
+        validated query under ``flt``."""
+        cfg = config or self.config
+        t_query = self.query_time(query, flt)
+        qv_future = self._pool().submit(self.embedder.embed_query, query)
+        hits, tr = self.retriever.search(
+            query, flt, limit, cfg, query_vector=qv_future, trace=trace
+        )
+        qv = qv_future.result()
+        fact_hits: list[FactHit] = []
+        if n_facts and self.facts is not None:
+            fact_hits = self.facts.rank(  # ranked at t_query, with the query's words
+                self.store,
+                flt.user_id,
+                qv,
+                t_query,
+                min(n_facts, limit),
+                query_text=query,
+                version=self.mirror.head,
+                keep=self.fact_gate(flt),
+            )
+        if tr is not None:
+            tr["query_time"] = from_ts(t_query).isoformat()  # type: ignore[union-attr]
+        return SearchResults(query=query, hits=hits, trace=tr, facts=fact_hits)
+
+    # -- which facts a read may see -------------------------------------------------------------
+    def fact_gate(self, flt: EpisodeFilter) -> Callable[[Fact], bool] | None:
+        """Which facts a read under ``flt`` may see (None: all of the user's).
+
+        A fact belongs to the user, not to an agent or a moment, so under a
+        narrower filter it is visible through its provenance: at least one
+        episode it came from passes the filter. As of a time, it must also
+        have begun by then."""
+        if not flt.narrows:
+            return None
+        memo: dict[str, bool] = {}
+
+        def visible(ids: Sequence[str]) -> bool:
+            unknown = [i for i in ids if i not in memo]
+            if unknown:
+                memo.update(self._episodes_visible(unknown, flt))
+            return any(memo.get(i, False) for i in ids)
+
+        def keep(f: Fact) -> bool:
+            if flt.as_of is not None and f.valid_at > flt.as_of:
+                return False
+            return visible(f.episode_ids)
+
+        return keep
+
+    def facts_at(self, flt: EpisodeFilter) -> list[Fact]:
+        """The user's facts true at the read's time (now without ``as_of``)
+        that the read may see."""
+        keep = self.fact_gate(flt)
+        rows = self.store.facts(flt.user_id, as_of=flt.as_of)
+        return rows if keep is None else [f for f in rows if keep(f)]
+
+    def _episodes_visible(self, ids: list[str], flt: EpisodeFilter) -> dict[str, bool]:
+        """Whether each episode id passes ``flt``: from the mirror when it can
+        decide, else from the store (rows without a vector, metadata)."""
+        out: dict[str, bool] = {}
+        rest: list[str] = []
+        for ep_id, ok in zip(ids, self.mirror.vectors.ids_allowed(ids, flt), strict=True):
+            if ok is None or (ok and not flt.columns_only):
+                rest.append(ep_id)
+            else:
+                out[ep_id] = ok
+        for ep_id in rest:
+            try:
+                out[ep_id] = flt.matches(self.store.get(ep_id, flt.user_id))
+            except NotFoundError:
+                out[ep_id] = False
+        return out
+
+
+__all__ = ["ReadPipeline", "ReadSource"]
