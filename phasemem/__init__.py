@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from phasemem.models import AddResult, Episode, HistoryEvent, SearchHit, SearchResults
     from phasemem.retrieval.config import RetrievalConfig
 
-__version__ = "0.1.0"
+from phasemem._version import __version__
 
 #: public name -> module that defines it (imported on first access)
 _LAZY = {

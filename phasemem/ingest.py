@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from phasemem.errors import InvalidInputError, brief_repr
-from phasemem.store.filters import check_scope_value
+from phasemem.scope import check_scope_value
 from phasemem.timeutil import TimeLike, to_ts
 
 MAX_TEXT_CHARS = 32_000

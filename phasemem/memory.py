@@ -42,8 +42,8 @@ from phasemem.pipeline.context import Context, TokenCounter, assemble_context
 from phasemem.pipeline.read import ReadPipeline
 from phasemem.pipeline.write import Scope, WritePipeline
 from phasemem.retrieval.config import RetrievalConfig, preset
-from phasemem.store import EpisodeFilter, Store, open_store, sqlite_path
-from phasemem.store.filters import check_scope_value
+from phasemem.scope import EpisodeFilter, check_scope_value
+from phasemem.store import Store, open_store, sqlite_path
 from phasemem.timeutil import TimeLike, to_ts
 from phasemem.validate import check_flag, check_id, check_int, check_name
 
@@ -432,7 +432,7 @@ class Memory:
 
     # -- diagnostics ----------------------------------------------------------------
     def doctor(self) -> dict[str, Any]:
-        from phasemem import __version__
+        from phasemem._version import __version__
 
         info = self.store.health()
         info.update(

@@ -10,7 +10,7 @@ int over 64 bits with ``OverflowError`` and a 50K-character LIKE pattern with
 =====================  ===============================================
 argument               check
 =====================  ===============================================
-scope ids              :func:`phasemem.store.filters.check_scope_value`
+scope ids              :func:`phasemem.scope.check_scope_value`
 record ids             :func:`check_id` (the same rule as scope ids)
 times                  :func:`phasemem.timeutil.to_utc` (documented range)
 texts, metadata        :func:`phasemem.ingest.clean_text`, ``check_metadata``
@@ -32,7 +32,7 @@ from typing import Any
 
 from phasemem.errors import ImportFormatError, InvalidInputError, brief_repr
 from phasemem.ingest import check_metadata, clean_text
-from phasemem.store.filters import check_scope_value
+from phasemem.scope import check_scope_value
 
 #: Entity, subject and relation names: longer ones are never stored (the
 #: extractor keeps names short) and a long one would only cost a LIKE scan.

@@ -161,7 +161,7 @@ def _dense_recall(mem: Memory, qs: list[str]) -> tuple[float, float]:
     tie (the synthetic corpus repeats texts, so many rows share a vector): then
     the exact top-10 is one arbitrary choice among equals, which only the
     second measure ignores."""
-    from phasemem.store.filters import EpisodeFilter
+    from phasemem.scope import EpisodeFilter
 
     idx = mem.mirror.vectors
     n = idx._n

@@ -126,7 +126,7 @@ def mcp(ctx: click.Context, transport: str, db: str | None, user: str, data_dir:
 
         warm_up(emb, {"embedder", "extractor"} if facts else {"embedder"})
     from phasemem.mcp_server import server as ms
-    from phasemem.store.filters import check_scope_value
+    from phasemem.scope import check_scope_value
 
     check_scope_value("user", user, required=True)
     if transport == "stdio":

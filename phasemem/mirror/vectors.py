@@ -18,8 +18,8 @@ import time
 import numpy as np
 
 from phasemem.embed.quant import sign_bits
+from phasemem.scope import EpisodeFilter
 from phasemem.store.base import VectorRows
-from phasemem.store.filters import EpisodeFilter
 
 EXACT_MAX = 8192
 

@@ -44,7 +44,7 @@ from phasemem.facts.model import Fact
 from phasemem.ingest import clean_text
 from phasemem.models import Pin, SearchResults
 from phasemem.pipeline.read import ReadPipeline
-from phasemem.store.filters import EpisodeFilter, check_scope_value
+from phasemem.scope import EpisodeFilter, check_scope_value
 from phasemem.text import terms
 from phasemem.timeutil import TimeLike, iso
 

@@ -3,7 +3,7 @@
 One place owns what a read may see and when it is asked about:
 
 * **scope** (:meth:`ReadPipeline.scope`): the caller's user, agent, session,
-  filters and ``as_of`` become one :class:`~phasemem.store.filters.EpisodeFilter`
+  filters and ``as_of`` become one :class:`~phasemem.scope.EpisodeFilter`
   (``as_of`` folds into ``occurred_before`` there and nowhere else);
 * **the query's time** (:meth:`ReadPipeline.query_time`): ``as_of`` when given,
   else a time the query names ("in 2022", "last May"), else now;
@@ -31,8 +31,8 @@ from phasemem.mirror import Mirror
 from phasemem.models import SearchResults
 from phasemem.retrieval.config import RetrievalConfig
 from phasemem.retrieval.search import EpisodeSource, Retriever
+from phasemem.scope import EpisodeFilter
 from phasemem.store.base import FactStore
-from phasemem.store.filters import EpisodeFilter
 from phasemem.timeutil import TimeLike, from_ts
 
 

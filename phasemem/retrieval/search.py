@@ -9,7 +9,7 @@ Stages (each recorded in the hit's ``scores`` and, on request, in a trace):
 4. ``neighbour``: the turns around strong hits get a share of their score,
    since the answer often sits next to the turn that matched the question.
 
-Scope and time: one :class:`~phasemem.store.filters.EpisodeFilter` decides
+Scope and time: one :class:`~phasemem.scope.EpisodeFilter` decides
 what a search may see. Each stage asks it for its candidates (the index's
 ``scope_mask`` for BM25 and dense rows and for neighbours, SQL when a stage
 runs in the store), and every row that leaves the retriever passes
@@ -31,8 +31,8 @@ from phasemem.mirror import Mirror
 from phasemem.models import SearchHit
 from phasemem.retrieval.config import RetrievalConfig
 from phasemem.retrieval.query import asks_when, prune_terms
+from phasemem.scope import EpisodeFilter
 from phasemem.store.base import EpisodeReader, TextSearch
-from phasemem.store.filters import EpisodeFilter
 from phasemem.text import unique_terms
 
 

@@ -24,7 +24,7 @@ from fastapi.security import HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from phasemem import __version__
+from phasemem._version import __version__
 from phasemem.errors import AuthError
 from phasemem.memory import Memory
 from phasemem.pipeline.context import default_token_counter

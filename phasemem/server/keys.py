@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from phasemem.errors import AuthError, InvalidInputError, NotFoundError, StoreError
-from phasemem.store.filters import check_scope_value
+from phasemem.scope import check_scope_value
 
 TENANT_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _KEY_RE = re.compile(r"^pm_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")

@@ -16,7 +16,7 @@ import numpy as np
 
 from phasemem.facts.model import Fact, NewFact
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin
-from phasemem.store.filters import EpisodeFilter
+from phasemem.scope import EpisodeFilter
 
 #: Shortest id prefix taken for an id (hex digits): the 8 characters ``search``
 #: prints always qualify; 4 keeps a typo from matching half a small store.

@@ -29,6 +29,7 @@ from phasemem.errors import InvalidInputError, NotFoundError, SchemaVersionError
 from phasemem.facts.model import Fact, NewFact
 from phasemem.facts.resolve import relation_variants
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin
+from phasemem.scope import EpisodeFilter
 from phasemem.store import sqlite_erase as erase
 from phasemem.store.base import MIN_ID_PREFIX, LexRow, NewEpisode, VectorRows
 from phasemem.store.bytescan import find_any
@@ -40,8 +41,8 @@ from phasemem.store.facts_sql import (
     fact_from_row,
     resolve_entity,
 )
-from phasemem.store.filters import EpisodeFilter
 from phasemem.store.schema import BM25_WEIGHTS, MIGRATIONS, SCHEMA_VERSION
+from phasemem.store.sql import filter_where
 from phasemem.store.sqlite_dump import ImportState
 from phasemem.store.sqlite_dump import export_rows as dump_rows
 from phasemem.store.sqlite_dump import import_rows as dump_import
@@ -294,7 +295,7 @@ class SQLiteStore:
     ) -> int:
         """Delete every episode ``flt`` allows (``pins``: the user's pins too), in
         transactions of a few hundred rows so other writers never wait long."""
-        where, params = flt.sql("e")
+        where, params = filter_where(flt, "e")
         n = 0
         while True:
             with self._write() as c:
@@ -419,7 +420,7 @@ class SQLiteStore:
         return out
 
     def list(self, flt: EpisodeFilter, limit: int, offset: int) -> list[Episode]:
-        where, params = flt.sql("e")
+        where, params = filter_where(flt, "e")
         rows = self._read(
             f"SELECT {_EP_COLS} FROM episodes e WHERE {where} ORDER BY occurred_at, seq LIMIT ? OFFSET ?",
             [*params, limit, offset],
@@ -429,7 +430,7 @@ class SQLiteStore:
     def count(self, flt: EpisodeFilter | None = None) -> int:
         if flt is None:
             return self._read("SELECT COUNT(*) FROM episodes")[0][0]
-        where, params = flt.sql("e")
+        where, params = filter_where(flt, "e")
         return self._read(f"SELECT COUNT(*) FROM episodes e WHERE {where}", params)[0][0]
 
     def history(self, episode_id: str, user_id: str | None = None) -> list[HistoryEvent]:
@@ -493,7 +494,7 @@ class SQLiteStore:
                 (match, limit),
             )
         else:
-            where, params = flt.sql("e")
+            where, params = filter_where(flt, "e")
             rows = self._read(
                 f"SELECT f.rowid, bm25(episodes_fts, {_BM25}) AS s FROM episodes_fts f"
                 f" JOIN episodes e ON e.seq = f.rowid WHERE episodes_fts MATCH ? AND {where}"

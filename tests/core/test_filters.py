@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from phasemem import InvalidInputError, Memory
-from phasemem.store.filters import EpisodeFilter
+from phasemem.scope import EpisodeFilter
 
 USERS, AGENTS, SESSIONS = ["u1", "u2"], [None, "a1", "a2"], [None, "s1", "s2"]
 ROLES, SPEAKERS, SOURCES = [None, "user", "assistant"], [None, "Maya", "Tom"], [None, "x", "y"]

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 import phasemem
 from phasemem.embed.quant import dequantize, quantize
 from phasemem.mirror.vectors import VectorIndex
+from phasemem.scope import EpisodeFilter
 from phasemem.store.base import VectorRows
-from phasemem.store.filters import EpisodeFilter
 
 
 def _rows(vecs: np.ndarray, users: list[str], start: int = 1,

@@ -4,7 +4,7 @@ Every read path (the lexical and dense stages, the neighbour stage, the final
 rows, facts through their source episodes, ``context``, REST, MCP) asks the
 same :class:`EpisodeFilter`, in one of three equivalent forms:
 
-* :meth:`EpisodeFilter.sql` for a store's WHERE clause;
+* :func:`phasemem.store.sql.filter_where` for a SQL store's WHERE clause;
 * :meth:`EpisodeFilter.matches` for one ``Episode`` (the final gate);
 * ``VectorIndex.scope_mask`` for the in-memory columns (the fast path).
 
@@ -173,29 +173,3 @@ class EpisodeFilter:
         if self.occurred_before is not None and not ep.occurred_at <= self.occurred_before:
             return False
         return all(ep.metadata.get(k) == v for k, v in self.metadata.items())
-
-    def sql(self, alias: str = "e") -> tuple[str, list[Any]]:
-        """A WHERE fragment and its parameters."""
-        parts = [f"{alias}.user_id = ?"]
-        params: list[Any] = [self.user_id]
-        for col in ("agent_id", "session_id", "role", "speaker", "source"):
-            val = getattr(self, col)
-            if val is not None:
-                parts.append(f"{alias}.{col} = ?")
-                params.append(val)
-        if self.occurred_after is not None:
-            parts.append(f"{alias}.occurred_at >= ?")
-            params.append(self.occurred_after)
-        if self.occurred_before is not None:
-            parts.append(f"{alias}.occurred_at <= ?")
-            params.append(self.occurred_before)
-        for k, v in self.metadata.items():
-            path = f"'$.\"{k}\"'"
-            # an object or array never equals a scalar (as in ``matches``), even
-            # when its JSON text happens to be the string asked for
-            parts.append(
-                f"IFNULL(json_type({alias}.metadata, {path}), 'null') NOT IN ('object', 'array')"
-                f" AND json_extract({alias}.metadata, {path}) IS ?"
-            )
-            params.append(v)
-        return " AND ".join(parts), params
