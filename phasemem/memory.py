@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ import numpy as np
 
 from phasemem.embed import Embedder, get_embedder
 from phasemem.errors import InvalidInputError
-from phasemem.extract.types import Extractor
+from phasemem.extract.types import BatchExtractor
 from phasemem.facts.model import Fact
 from phasemem.facts.prepare import FactPreparer
 from phasemem.facts.rank import FactRanker
@@ -74,7 +74,7 @@ class Memory:
         embedder: Embedder | str | None = None,
         config: RetrievalConfig | str | None = None,
         actor: str | None = None,
-        extractor: Extractor | str | None = "default",
+        extractor: BatchExtractor | str | None = "default",
         embed_context: bool = False,
         lexical_index: bool = False,
     ) -> None:
@@ -114,13 +114,13 @@ class Memory:
             path, embedder_name=self.embedder.name, dim=self.embedder.dim
         )
         self.path = getattr(self.store, "path", str(path))
-        self.extractor: Extractor | None = None
+        self.extractor: BatchExtractor | None = None
         if extractor == "default":  # imported on the first add, not to open a store
             from phasemem.extract import DeferredExtractor
 
             self.extractor = DeferredExtractor()
-        elif extractor is not None:
-            self.extractor = extractor  # type: ignore[assignment]  # duck-typed extract_batch
+        elif extractor is not None and not isinstance(extractor, str):
+            self.extractor = extractor
         self.mirror = Mirror(self.store, self.embedder.dim)
         facts = self.extractor is not None
         self.reader = ReadPipeline(self.store, self.mirror, self.embedder,
@@ -154,8 +154,9 @@ class Memory:
         def load() -> None:
             try:
                 self.embedder.warm()
-                if self.extractor is not None:
-                    self.extractor.warm()
+                warm = getattr(self.extractor, "warm", None)  # an Extractor has it
+                if warm is not None:
+                    warm()
             except Exception:  # the first real call raises it where it is handled
                 log.debug("warm-up failed", exc_info=True)
 
@@ -381,12 +382,12 @@ class Memory:
     ) -> list[Episode]:
         flt = EpisodeFilter.build(user_id, filters, agent_id=agent_id, session_id=session_id)
         offset = check_int("offset", offset, 0, MAX_OFFSET)
-        return self.store.list(flt, _check_limit(limit), offset)
+        return self.store.episodes(flt, _check_limit(limit), offset)
 
     def _iter_all(self, flt: EpisodeFilter) -> Iterator[Episode]:
         offset = 0
         while True:
-            page = self.store.list(flt, 1000, offset)
+            page = self.store.episodes(flt, 1000, offset)
             yield from page
             if len(page) < 1000:
                 return
@@ -399,7 +400,7 @@ class Memory:
         return self.store.history(self.store.resolve_id(memory_id, user_id, kind="event"), user_id)
 
     # -- export / import ----------------------------------------------------------------
-    def export_iter(self, *, user_id: str | None = None) -> Iterator[dict[str, Any]]:
+    def export_iter(self, *, user_id: str | None = None) -> Generator[dict[str, Any], None, None]:
         """The dump (:mod:`phasemem.store.dump`) as rows, header first: every
         episode, pin, entity, fact, relation speed and event, from one snapshot
         of the store. ``user_id``: that user's memory only."""

@@ -104,7 +104,7 @@ class SearchResults:
     trace: dict[str, Any] | None = None
     facts: list[Any] = field(default_factory=list)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self.hits)
 
     def __len__(self) -> int:

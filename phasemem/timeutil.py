@@ -29,6 +29,7 @@ import math
 import numbers
 import re
 from datetime import UTC, date, datetime
+from typing import overload
 
 from phasemem.errors import InvalidTimeError, brief_repr
 
@@ -164,7 +165,12 @@ def to_ts(value: TimeLike, *, field: str = "time") -> float:
     return to_utc(value, field=field).timestamp()
 
 
+@overload
+def from_ts(ts: float) -> datetime: ...
+@overload
+def from_ts(ts: None) -> None: ...
 def from_ts(ts: float | None) -> datetime | None:
+    """An aware UTC datetime for epoch seconds (None for None)."""
     return None if ts is None else datetime.fromtimestamp(ts, UTC)
 
 

@@ -102,15 +102,16 @@ def check_import_row(row: dict[str, Any], path: Path, line: int) -> None:
     ``pin`` or the extractor would refuse (a time out of range stored once made
     every read of the store fail)."""
     kind = row.get("kind")
+    check = _ROW_CHECKS.get(kind) if isinstance(kind, str) else None
+    if check is None:
+        raise ImportFormatError(
+            f"{path}:{line}: unknown row kind {brief_repr(kind)}", path=str(path), line=line
+        )
     try:
-        _ROW_CHECKS[kind](row)  # type: ignore[index]
+        check(row)
     except InvalidInputError as exc:
         raise ImportFormatError(f"{path}:{line}: {exc.message}", path=str(path), line=line,
                                 field=exc.context.get("field")) from exc  # fmt: skip
-    except KeyError:
-        raise ImportFormatError(
-            f"{path}:{line}: unknown row kind {brief_repr(kind)}", path=str(path), line=line
-        ) from None
 
 
 def _check_event_row(row: dict[str, Any]) -> None:

@@ -246,7 +246,8 @@ def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> None
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
-            raise RuntimeError("server exited: " + proc.stderr.read().decode()[-2000:])  # type: ignore[union-attr]
+            said = proc.stderr.read().decode()[-2000:] if proc.stderr is not None else ""
+            raise RuntimeError("server exited: " + said)
         try:
             if httpx.get(url + "/v1/healthz", timeout=2).status_code == 200:
                 return

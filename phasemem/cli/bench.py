@@ -63,17 +63,17 @@ def locomo(
     ks = _ks(k)
     configs: dict[str, RetrievalConfig | None] = {"phasemem": None}
     if baselines:
-        plain = {"speaker_boost": 0.0, "time_boost": 0.0, "neighbours": 0}
+        plain = RetrievalConfig(speaker_boost=0.0, time_boost=0.0, neighbours=0)
         configs.update({
-            "bm25_only": RetrievalConfig(dense=False, **plain),
-            "dense_only": RetrievalConfig(lexical=False, **plain),
-            "plain_rrf": RetrievalConfig(fusion="rrf", w_dense=1.0, **plain),
+            "bm25_only": plain.with_(dense=False),
+            "dense_only": plain.with_(lexical=False),
+            "plain_rrf": plain.with_(fusion="rrf", w_dense=1.0),
             "core_no_time_boost": RetrievalConfig(time_boost=0.0),
         })  # fmt: skip
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
 
     with Progress(console=console, transient=True) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def report(stage: str, k: int, total: int) -> None:
             if stage not in tasks:

@@ -37,16 +37,16 @@ class _Console(Console):
     Without a terminal, tables get ``PIPE_WIDTH`` columns unless ``COLUMNS``
     says otherwise."""
 
-    @property  # type: ignore[override]
+    @property
     def size(self) -> ConsoleDimensions:
-        size = Console.size.fget(self)  # type: ignore[attr-defined]
+        size = super().size
         if self._width is None and not self.is_terminal and "COLUMNS" not in self._environ:
             return ConsoleDimensions(PIPE_WIDTH, size.height)
-        return size  # type: ignore[no-any-return]
+        return size
 
     @size.setter
     def size(self, new_size: tuple[int, int]) -> None:
-        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+        self._width, self._height = new_size  # what rich's own setter does
 
 
 console = _Console(highlight=False)

@@ -20,7 +20,7 @@ from phasemem.cli.knowledge import fact_table
 
 
 def load_conversation() -> dict[str, Any]:
-    return json.loads(files("phasemem.demo").joinpath("conversation.json").read_text("utf-8"))  # type: ignore[no-any-return]
+    return json.loads(files("phasemem.demo").joinpath("conversation.json").read_text("utf-8"))
 
 
 def _ingest(mem: Any, conv: dict[str, Any]) -> int:

@@ -131,8 +131,7 @@ def add(c: Ctx, text: str, user_id: str, agent_id: str | None, session_id: str |
 
     from phasemem.errors import InvalidInputError
 
-    if text == "-":
-        text = sys.stdin.buffer.read()  # type: ignore[assignment]
+    content: str | bytes = sys.stdin.buffer.read() if text == "-" else text
     meta = None
     if metadata:
         try:
@@ -140,9 +139,9 @@ def add(c: Ctx, text: str, user_id: str, agent_id: str | None, session_id: str |
         except json.JSONDecodeError as exc:
             raise InvalidInputError(f"--meta is not JSON: {exc}", field="metadata") from exc
     msg: Any = (
-        text
+        content
         if role is None and speaker is None
-        else {"role": role, "content": text, "name": speaker}
+        else {"role": role, "content": content, "name": speaker}
     )
     kw: dict[str, Any] = (
         {"extractor": None, "warm": ("embedder",)}
@@ -273,11 +272,11 @@ def delete(c: Ctx, memory_id: str | None, user_id: str | None, all_: bool, yes: 
     if all_ and not yes:
         click.confirm(f"Delete every memory of user {user_id!r}?", abort=True, err=True)
     with c.memory(extractor=None) as mem:
-        if all_:
-            n = mem.delete_all(user_id=user_id, purge=purge)  # type: ignore[arg-type]
+        if all_ and user_id:
+            n = mem.delete_all(user_id=user_id, purge=purge)
             out: dict[str, Any] = {"deleted": n, "user_id": user_id}
-        else:
-            out = {"deleted": mem.delete(memory_id, user_id=user_id, purge=purge).to_dict()}  # type: ignore[arg-type]
+        elif memory_id:
+            out = {"deleted": mem.delete(memory_id, user_id=user_id, purge=purge).to_dict()}
     if as_json:
         emit_json(out)
     elif all_:

@@ -198,8 +198,7 @@ def keys_list(tenant: str | None, data_dir: str | None, as_json: bool) -> None:
     t = table([("key id", "id"), ("tenant", "short"), ("name", "text"), ("created", "when"),
                ("revoked", "when")])  # fmt: skip
     for r in rows:
-        row(t, r.kid, r.tenant, r.name or "", iso(r.created_at)[:19],
-            iso(r.revoked_at)[:19] if r.revoked_at else "")  # type: ignore[index]  # fmt: skip
+        row(t, r.kid, r.tenant, r.name or "", _day_time(r.created_at), _day_time(r.revoked_at))
     console.print(t)
 
 
@@ -323,3 +322,9 @@ def add_bench_commands(bench: click.Group) -> None:
     does it when ``bench`` is first named)."""
     bench.add_command(load_bench, "load")
     bench.add_command(context_bench, "context")
+
+
+def _day_time(ts: float | None) -> str:
+    """``YYYY-MM-DDTHH:MM:SS`` of a time, or "" for none."""
+    text = iso(ts)
+    return text[:19] if text else ""

@@ -90,7 +90,8 @@ class BatchingEmbedder(Embedder):
                 break
         if slot.error is not None:
             raise slot.error
-        return slot.vector  # type: ignore[return-value]
+        assert slot.vector is not None  # the loop above ends on one or the other
+        return slot.vector
 
     def _lead_one_batch(self) -> None:
         with self._lock:
@@ -110,10 +111,10 @@ class BatchingEmbedder(Embedder):
             self.calls += 1
             self.queries += len(batch)
             for i, s in enumerate(batch):
-                if err is not None:
+                if err is not None or vectors is None:
                     s.error = err
                 else:
-                    s.vector = vectors[i].copy()  # type: ignore[index]
+                    s.vector = vectors[i].copy()
             # hand the lead to the oldest waiter, or stand down
             if self._waiting:
                 nxt = self._waiting[0]

@@ -89,7 +89,7 @@ class MiniLMEmbedder(Embedder):
         return model
 
     @staticmethod
-    def _make_session(model: bytes, threads: int):  # type: ignore[no-untyped-def]
+    def _make_session(model: bytes, threads: int):
         try:
             import onnxruntime as ort
         except ImportError as exc:  # pragma: no cover - base dependencies
@@ -142,7 +142,7 @@ class MiniLMEmbedder(Embedder):
                 out[idx] = self._pooled(session, [encs[i].ids for i in idx])
         return normalize_rows(out)
 
-    def _run_each(self, encs: list, out: np.ndarray, *, parallel: bool) -> None:  # type: ignore[type-arg]
+    def _run_each(self, encs: list, out: np.ndarray, *, parallel: bool) -> None:
         """One text per model call, on one-thread sessions, ``threads`` calls at a time.
 
         Why not batches: int8 activations are quantized with one scale per call,
@@ -167,7 +167,7 @@ class MiniLMEmbedder(Embedder):
             return self._executor
 
     @staticmethod
-    def _pooled(session, rows: list[list[int]]) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def _pooled(session, rows: list[list[int]]) -> np.ndarray:
         """Mean-pooled hidden states of token id rows (padded to the longest)."""
         width = max(len(r) for r in rows)
         ids = np.zeros((len(rows), width), dtype=np.int64)

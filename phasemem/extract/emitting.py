@@ -48,7 +48,7 @@ def _temporal_at(tok: Token, ctx: SentenceContext):
 def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, obj: object,
           cl: Clause, verb: Token) -> None:  # fmt: skip
     if not isinstance(obj, str):  # a token from _copula
-        text = object_text(obj, ctx)  # type: ignore[arg-type]
+        text = object_text(obj, ctx)
         if text is None:
             return
         obj = text

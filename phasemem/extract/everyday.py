@@ -229,11 +229,11 @@ def copula_device(verb: Token, ctx: SentenceContext) -> list[Cand]:
     return out
 
 
-def owned_mentions(sent: object, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
+def owned_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
     """Things the speaker calls theirs: "my little Smart", "our Volvo" -> drive; "our cat is
     sulking" -> have cat; "my new lease car, a Peugeot e-208" -> drive Peugeot e-208."""
     out: list[tuple[Cand, Token]] = []
-    for tok in sent:  # type: ignore[attr-defined]
+    for tok in sent:
         if tok.pos_ not in ("NOUN", "PROPN") or not _speaker_owned(tok):
             continue
         me = Ref(ctx.speaker or "", "PERSON")
@@ -454,15 +454,15 @@ def _activity_or_text(tok: Token, ctx: SentenceContext) -> str | None:
 # --------------------------------------------------------------------------- homes
 
 
-def home_mentions(sent: object, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
+def home_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
     """ "our place in Porto", "the neighbours in our building in Bologna", "my old flat in
     Leeds" (former: ended), "here in Tampere" -> the speaker lives there."""
     out: list[tuple[Cand, Token]] = []
     if not ctx.speaker:
         return out
     me = Ref(ctx.speaker, "PERSON")
-    words = {t.lower_ for t in sent}  # type: ignore[attr-defined]
-    for tok in sent:  # type: ignore[attr-defined]
+    words = {t.lower_ for t in sent}
+    for tok in sent:
         if (
             tok.pos_ == "NOUN"
             and tok.lemma_.lower() in lx.HOME_NOUNS | {tok.lower_} & lx.HOME_NOUNS
@@ -580,13 +580,13 @@ def role_text(tok: Token, ctx: SentenceContext) -> str | None:
     return object_text(tok, ctx)
 
 
-def work_mentions(sent: object, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
+def work_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
     """ "my team at Spotify", "my boss at Infosys", "my old job at the council" (ended)."""
     out: list[tuple[Cand, Token]] = []
     if not ctx.speaker:
         return out
     me = Ref(ctx.speaker, "PERSON")
-    for tok in sent:  # type: ignore[attr-defined]
+    for tok in sent:
         if tok.pos_ != "NOUN" or tok.lower_ not in lx.WORK_NOUNS or not _speaker_owned(tok):
             continue
         kind = "end" if _mods(tok) & lx.FORMER else "state"

@@ -67,14 +67,14 @@ class FastAttributeRuler:
         self._vocab = ruler.vocab
 
     def _merged(self, sig: tuple[str, str, str, bool]) -> dict[Any, Any] | None:
-        got = self._cache.get(sig, False)
-        if got is False:
-            merged: dict[Any, Any] = {}
-            for k, spec in self._single:
-                if _matches(spec, sig):
-                    merged.update(self._attrs[k])
-            got = self._cache[sig] = merged or None
-        return got  # type: ignore[return-value]
+        if sig in self._cache:
+            return self._cache[sig]
+        merged: dict[Any, Any] = {}
+        for k, spec in self._single:
+            if _matches(spec, sig):
+                merged.update(self._attrs[k])
+        got = self._cache[sig] = merged or None
+        return got
 
     def _starts_multi(self, sig: tuple[str, str, str, bool]) -> bool:
         got = self._may_start.get(sig)

@@ -363,7 +363,7 @@ def _copula(verb: Token, cl: Clause) -> list[Candidate]:
             ctx_free += [("like", "state", o) for o in _children(c, "pobj")]
             out += [("like", "state", t) for g in _children(c, "pcomp")  # "into birdwatching"
                     if g.tag_ == "VBG" and (t := g.text.lower())]  # fmt: skip
-    return out + [(r, k, o) for r, k, o in ctx_free]  # type: ignore[misc]
+    return out + [(r, k, o) for r, k, o in ctx_free]
 
 
 def _hyphen_text(tok: Token) -> str:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from phasemem.extract.types import TemporalExpression
+from phasemem.extract.types import TemporalExpression, TemporalRole
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class _Atom:
     lo: date
     hi: date | None
     gran: str
-    role: str = "at"
+    role: TemporalRole = "at"
     exact_hi: datetime | None = None  # "for N years" ends at the base instant
 
 
@@ -448,6 +448,12 @@ def _apply_modifiers(c: _Ctx, atoms: list[_Atom]) -> None:
         a.lo, a.hi, a.start = lo, (a.hi if part == 2 else lo + third), m.start()
 
 
+_WORD_ROLES: dict[str, TemporalRole] = {
+    "ever since": "since", "since": "since", "from": "since", "before": "before",
+    "by": "before", "after": "after", "between": "at",
+}  # fmt: skip
+
+
 def _apply_roles(c: _Ctx, atoms: list[_Atom]) -> list[_Atom]:
     out: list[_Atom] = []
     i = 0
@@ -457,13 +463,12 @@ def _apply_roles(c: _Ctx, atoms: list[_Atom]) -> list[_Atom]:
         word = re.sub(r"\s+", " ", m.group(1).lower()) if m else ""
         if word in ("from", "between") and i + 1 < len(atoms):
             b = atoms[i + 1]
-            if _RANGE_JOIN_RE.match(c.text[a.end : b.start]):
-                out.append(_Atom(m.start(), b.end, a.lo, b.hi or b.lo, a.gran, "range"))  # type: ignore[union-attr]
+            if m is not None and _RANGE_JOIN_RE.match(c.text[a.end : b.start]):
+                out.append(_Atom(m.start(), b.end, a.lo, b.hi or b.lo, a.gran, "range"))
                 i += 2
                 continue
         if m:
-            role = {"ever since": "since", "since": "since", "from": "since", "before": "before",
-                    "by": "before", "after": "after", "between": "at"}.get(word, "until")  # fmt: skip
+            role: TemporalRole = _WORD_ROLES.get(word, "until")
             a.role, a.start = role, m.start()
         out.append(a)
         i += 1
@@ -491,5 +496,5 @@ def resolve_temporal(text: str, base: datetime) -> list[TemporalExpression]:
         except (ValueError, OverflowError):
             continue
         out.append(TemporalExpression(c.text[a.start : a.end], (a.start, a.end), start, end,
-                                      a.gran, a.role))  # type: ignore[arg-type]  # fmt: skip
+                                      a.gran, a.role))  # fmt: skip
     return out

@@ -11,7 +11,7 @@ import abc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 #: Object of a *negated* fact whose object the text does not name ("we broke
 #: up", "I quit my job"): the store should close every current fact of the same
@@ -91,6 +91,13 @@ class Extraction:
 
 
 EMPTY_EXTRACTION = Extraction()
+
+
+class BatchExtractor(Protocol):
+    """What the write path needs of an extractor: :class:`Extractor` has it,
+    and so may any object with this one method (a duck-typed test double)."""
+
+    def extract_batch(self, items: Sequence[ExtractionInput]) -> list[Extraction]: ...
 
 
 class Extractor(abc.ABC):

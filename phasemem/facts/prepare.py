@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from phasemem.embed.base import Embedder
-from phasemem.extract.types import Extractor
+from phasemem.extract.types import BatchExtractor
 from phasemem.facts.model import NewFact
 from phasemem.facts.resolve import is_single_valued, norm_relation
 from phasemem.timeutil import from_ts
@@ -33,7 +33,7 @@ def _gate_alpha(relations: Sequence[str]) -> np.ndarray:
 class FactPreparer:
     """Extraction, speed priors and fact vectors for a batch of new episodes."""
 
-    def __init__(self, embedder: Embedder, extractor: Extractor, *,
+    def __init__(self, embedder: Embedder, extractor: BatchExtractor, *,
                  alpha_fn: AlphaFn | None = None) -> None:  # fmt: skip
         self.embedder = embedder
         self.extractor = extractor

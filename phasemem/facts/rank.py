@@ -11,6 +11,7 @@ phase (a read's own filter, ``keep``, is another matter).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 
@@ -94,9 +95,9 @@ class FactRanker:
             )  # fmt: skip
             for j in order
         ]
-        kwargs = {"beta": self.beta} if self.beta is not None else {}
-        ranked = rank_facts(cands, t_query, **kwargs)
+        ranked = rank_facts(cands, t_query) if self.beta is None else rank_facts(
+            cands, t_query, beta=self.beta)  # fmt: skip
         return [
-            FactHit(facts[c.key], float(score), {"sem": c.s_sem, **parts})
+            FactHit(facts[cast(int, c.key)], float(score), {"sem": c.s_sem, **parts})
             for c, score, parts in ranked[:limit]
         ]

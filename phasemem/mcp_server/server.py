@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
-from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError
+from pydantic import AnyHttpUrl, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from phasemem.errors import AuthError, InvalidInputError, MissingExtraError, PhasememError
 from phasemem.memory import Memory
@@ -90,9 +90,11 @@ def error_payload(exc: BaseException) -> dict[str, Any]:
             field = seen.context.get("field")
             return {**out, "field": field} if field else out
         if isinstance(seen, ValidationError):
-            first = seen.errors()[0] if seen.errors() else {}
-            field = ".".join(str(p) for p in first.get("loc", ())) or None
-            msg = f"{field}: {first.get('msg')}" if field else str(first.get("msg", "invalid"))
+            errors = seen.errors()
+            first = errors[0] if errors else None
+            field = ".".join(str(p) for p in first["loc"]) or None if first else None
+            said = first["msg"] if first else "invalid"
+            msg = f"{field}: {said}" if field else said
             out = {"code": "invalid_input", "message": msg}
             return {**out, "field": field} if field else out
         seen = seen.__cause__
@@ -206,6 +208,7 @@ def build_server(resolve: Resolver, *, auth: tuple[Any, AuthSettings] | None = N
         if unpin_id is not None:
             p = await call(lambda m, u: m.unpin(unpin_id, user_id=u))
             return {"unpinned": p.to_dict()}
+        assert text is not None  # exactly one of the two was given (checked above)
         p = await call(lambda m, u: m.pin(text, user_id=u))
         return {"pinned": p.to_dict()}
 
@@ -260,7 +263,7 @@ def http_app(data_dir: str | Path, *, host: str, port: int, user: str = "default
         return pool.get(claims["tenant"]), claims.get("user") or user
 
     base = f"http://{host}:{port}"
-    settings = AuthSettings(issuer_url=base, resource_server_url=f"{base}/mcp",
+    settings = AuthSettings(issuer_url=AnyHttpUrl(base), resource_server_url=AnyHttpUrl(f"{base}/mcp"),
                             validate_token_resource=False)  # fmt: skip
     server = build_server(resolve, auth=(KeyVerifier(pool), settings))
     app = server.streamable_http_app(host=host)

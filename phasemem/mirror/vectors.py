@@ -62,7 +62,7 @@ class VectorIndex:
         def grow(
             old: np.ndarray | None, shape: tuple[int, ...], dtype: type, fill: float | int = 0
         ) -> np.ndarray:
-            new = np.full(shape, fill, dtype=dtype)
+            new: np.ndarray = np.full(shape, fill, dtype=dtype)
             if old is not None:
                 new[: self._n] = old[: self._n]
             return new

@@ -272,7 +272,7 @@ def _self_names(reader: ReadPipeline, user_id: str) -> set[str]:
     """Who "the user" is: the user id, and the speakers of the user's own
     (role=user) turns, since extraction resolves "I" to the speaker's name."""
     names = {_norm(user_id)} | _SELF_WORDS
-    for ep in reader.store.list(EpisodeFilter(user_id, role="user"), 200, 0):
+    for ep in reader.store.episodes(EpisodeFilter(user_id, role="user"), 200, 0):
         if ep.speaker:
             names.add(_norm(ep.speaker))
     return names

@@ -86,7 +86,7 @@ class ReadPipeline:
         now = time.time()
         from phasemem.extract.temporal import resolve_temporal
 
-        found = resolve_temporal(query, from_ts(now))  # type: ignore[arg-type]
+        found = resolve_temporal(query, from_ts(now))
         if not found:
             return now
         t = found[0]
@@ -142,7 +142,7 @@ class ReadPipeline:
                 keep=self.fact_gate(flt),
             )
         if tr is not None:
-            tr["query_time"] = from_ts(t_query).isoformat()  # type: ignore[union-attr]
+            tr["query_time"] = from_ts(t_query).isoformat()
         return SearchResults(query=query, hits=hits, trace=tr, facts=fact_hits)
 
     # -- which facts a read may see -------------------------------------------------------------

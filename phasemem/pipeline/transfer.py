@@ -15,7 +15,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -40,7 +40,7 @@ class DumpStore(Protocol):
 
 def export_iter(
     store: DumpStore, embedder: Embedder, *, user_id: str | None = None
-) -> Iterator[dict[str, Any]]:
+) -> Generator[dict[str, Any], None, None]:
     """The dump as rows, header first, from one snapshot of the store."""
     yield dump.header(embedder=embedder.name, dim=embedder.dim, user_id=user_id)
     yield from store.export_rows(user_id)

@@ -121,12 +121,12 @@ class WritePipeline:
 
     def _extract(
         self, drafts: Sequence[Draft], when: list[float], before: tuple[str | None, str] | None
-    ) -> tuple[list[list] | None, list[int]]:  # type: ignore[type-arg]
+    ) -> tuple[list[list] | None, list[int]]:
         """Facts per draft (None without an extractor) and time mentions per draft."""
         if self.facts is None:
             from phasemem.extract.temporal import resolve_temporal
 
-            times = [len(resolve_temporal(d.text, from_ts(w)))  # type: ignore[arg-type]
+            times = [len(resolve_temporal(d.text, from_ts(w)))
                      for d, w in zip(drafts, when, strict=True)]  # fmt: skip
             return None, [t + vague_time_cues(d.text) for t, d in zip(times, drafts, strict=True)]
         listeners: list[str | None] = []

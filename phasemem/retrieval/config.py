@@ -7,6 +7,7 @@ The defaults are the ``balanced`` preset, tuned on the LoCoMo dev file only
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from phasemem.errors import InvalidInputError
 
@@ -37,9 +38,9 @@ class RetrievalConfig:
         if self.candidates < 1 or self.neighbours < 0:
             raise InvalidInputError("candidates must be >= 1 and neighbours >= 0", field="config")
 
-    def with_(self, **changes: object) -> RetrievalConfig:
+    def with_(self, **changes: Any) -> RetrievalConfig:
         try:
-            return replace(self, **changes)  # type: ignore[arg-type]
+            return replace(self, **changes)
         except TypeError as exc:
             raise InvalidInputError(f"bad retrieval setting: {exc}") from exc
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -139,7 +139,7 @@ def create_app(
         description="Time-aware, local-first memory for AI agents. Every `/v1` call needs "
         "an API key (`Authorization: Bearer pm_...` or `X-API-Key`); the key decides the "
         "tenant, and a tenant only ever sees its own memories.",
-        responses=S.ERRORS,  # type: ignore[arg-type]
+        responses=S.ERRORS,
     )
     app.state.pool = pool
     app.state.search_fast_path = {"served": 0, "handed_on": 0}
@@ -235,7 +235,7 @@ def create_app(
         return fn
 
     @app.get("/v1/facts", response_model=S.Page, tags=["facts"])
-    def facts(
+    def list_facts(
         user_id: str = Query(min_length=1, max_length=256, pattern=S.SCOPE_PATTERN),
         subject: str | None = Query(default=None, min_length=1, max_length=512),
         relation: str | None = Query(default=None, min_length=1, max_length=512),
@@ -347,7 +347,9 @@ def create_app(
     return app
 
 
-async def _ndjson(first: dict[str, Any], rows: Iterator[dict[str, Any]]) -> AsyncIterator[bytes]:
+async def _ndjson(
+    first: dict[str, Any], rows: Generator[dict[str, Any], None, None]
+) -> AsyncIterator[bytes]:
     """JSON lines in chunks of a few hundred rows, read off the event loop;
     the snapshot is closed when the stream ends, fails or is abandoned."""
 
@@ -359,4 +361,4 @@ async def _ndjson(first: dict[str, Any], rows: Iterator[dict[str, Any]]) -> Asyn
         while chunk := await anyio.to_thread.run_sync(take):
             yield chunk
     finally:
-        rows.close()  # type: ignore[attr-defined]
+        rows.close()

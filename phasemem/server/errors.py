@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -202,7 +203,7 @@ def _too_large(limit: int) -> dict[str, Any]:
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any],
-                     extra: list[tuple[bytes, bytes]] = ()) -> None:  # type: ignore[assignment]  # fmt: skip
+                     extra: Sequence[tuple[bytes, bytes]] = ()) -> None:  # fmt: skip
     """A JSON response from middleware; the body may be unread, so close after it."""
     raw = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status,

@@ -40,7 +40,7 @@ class FairAcceptLoop(asyncio.SelectorEventLoop):
         super().__init__()
         self.open_connections = 0
 
-    def _accept_connection(  # type: ignore[override]
+    def _accept_connection(
         self,
         protocol_factory: Callable[[], asyncio.BaseProtocol],
         sock: socket.socket,
@@ -51,6 +51,8 @@ class FairAcceptLoop(asyncio.SelectorEventLoop):
         **kwargs: Any,
     ) -> None:
         counted = self._counting(protocol_factory)
+        # asyncio's private accept loop (no public hook exists for one accept
+        # per wake-up); typeshed does not declare it, hence the ignore
         super()._accept_connection(  # type: ignore[misc]
             counted, sock, sslcontext, server, 1, *args, **kwargs
         )
@@ -85,6 +87,8 @@ class FairAcceptLoop(asyncio.SelectorEventLoop):
                 self.open_connections -= 1
                 lost(exc)
 
+            # wrap the protocol's own callback to count closes; a method
+            # assignment on purpose, which mypy flags by design
             proto.connection_lost = connection_lost  # type: ignore[method-assign]
             return proto
 

@@ -113,7 +113,7 @@ class SQLiteStore:
 
     # -- plumbing -----------------------------------------------------------
     @staticmethod
-    def _retry(fn, deadline_s: float = _LOCK_WAIT_S):  # type: ignore[no-untyped-def]
+    def _retry(fn, deadline_s: float = _LOCK_WAIT_S):
         """Run ``fn``; retry while SQLite reports a lock (busy_timeout covers
         most cases, but BEGIN IMMEDIATE and WAL switches can still race)."""
         end = time.monotonic() + deadline_s
@@ -419,7 +419,7 @@ class SQLiteStore:
                 out[row[0]] = _episode(row)
         return out
 
-    def list(self, flt: EpisodeFilter, limit: int, offset: int) -> list[Episode]:
+    def episodes(self, flt: EpisodeFilter, limit: int, offset: int) -> list[Episode]:
         where, params = filter_where(flt, "e")
         rows = self._read(
             f"SELECT {_EP_COLS} FROM episodes e WHERE {where} ORDER BY occurred_at, seq LIMIT ? OFFSET ?",
@@ -466,7 +466,7 @@ class SQLiteStore:
         """``(seq, id, text, speaker)`` of the episodes after ``after_seq``, by seq
         (at most ``limit``): what the in-memory BM25 index tokenizes."""
         return [
-            tuple(r)  # type: ignore[misc]
+            tuple(r)
             for r in self._read(
                 "SELECT seq, id, text, speaker FROM episodes WHERE seq > ? ORDER BY seq LIMIT ?",
                 (after_seq, -1 if limit is None else limit),
@@ -475,7 +475,7 @@ class SQLiteStore:
 
     def lexical_row(self, episode_id: str) -> LexRow | None:
         rows = self._read("SELECT seq, id, text, speaker FROM episodes WHERE id = ?", (episode_id,))
-        return tuple(rows[0]) if rows else None  # type: ignore[return-value]
+        return tuple(rows[0]) if rows else None
 
     def search_text(
         self, terms: Sequence[str], flt: EpisodeFilter | None, limit: int
@@ -665,7 +665,8 @@ class SQLiteStore:
         """Facts of a user: current ones (default), those true at ``as_of``,
         or every version (``include_expired``); optionally one subject,
         relation, or any fact touching ``entity``."""
-        parts, params = ["f.user_id = ?"], [user_id]
+        parts: list[str] = ["f.user_id = ?"]
+        params: list[Any] = [user_id]
         with self._lock:
             for name, col in ((subject, "f.subject_id"), (entity, None)):
                 if name is None:

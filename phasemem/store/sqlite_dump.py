@@ -233,11 +233,16 @@ def _fact(c: sqlite3.Connection, row: dict[str, Any], state: ImportState, dim: i
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
         (row["id"], row["user_id"], sid, rid, oid, float(row["valid_at"]), row.get("invalid_at"),
          float(row["recorded_at"]), row.get("expired_at"), row.get("superseded_by"),
-         float(row.get("confidence") if row.get("confidence") is not None else 1.0),
+         _confidence(row),
          _vector(row, dim), row.get("vscale")),
     )  # fmt: skip
     for ep in row.get("episode_ids", []):
         c.execute("INSERT OR IGNORE INTO fact_episodes VALUES (?, ?)", (row["id"], ep))
+
+
+def _confidence(row: dict[str, Any]) -> float:
+    value = row.get("confidence")
+    return 1.0 if value is None else float(value)
 
 
 def _event(c: sqlite3.Connection, row: dict[str, Any], state: ImportState, dim: int,

@@ -80,7 +80,9 @@ def rate_map(
         raise InvalidInputError("prior_rate must be a positive number", field="prior_rate")
     delta, changed = _check_observations(observations)
     d_changed, exposure = delta[changed], float(delta[~changed].sum())
-    prior_exposure = prior_strength / prior_rate if prior_strength > 0 else 0.0  # type: ignore[operator]
+    prior_exposure = (
+        prior_strength / prior_rate if prior_strength > 0 and prior_rate is not None else 0.0
+    )
 
     def slope(rate: float) -> float:
         # d/d(rate) of the log posterior; exp(x) - 1 via expm1 for small x.

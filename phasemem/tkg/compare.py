@@ -22,6 +22,7 @@ import numpy as np
 
 from phasemem.tkg.data import build_filters, load_dataset
 from phasemem.tkg.errors import TKGError
+from phasemem.tkg.models import PhaseRotation
 from phasemem.tkg.train import TrainConfig, evaluate, gate_alpha, train
 
 __all__ = [
@@ -77,7 +78,8 @@ def matched_dim(
 
 
 #: The phase model exactly as DESIGN.md section 4 states it (initial s and base, no calendar).
-SPEC_SETTINGS = {"s_init": 1.0, "base_init": 1e4, "calendar": False, "amplitude": False}
+SPEC_SETTINGS: dict[str, Any] = {"s_init": 1.0, "base_init": 1e4, "calendar": False,
+                                 "amplitude": False}  # fmt: skip
 
 
 def default_specs(base: TrainConfig, with_gate: bool, tnt_dim: int) -> list[ModelSpec]:
@@ -228,8 +230,8 @@ def run_compare(
             filters,
             out / spec.key,
             resume=resume and (out / spec.key / "last.pt").is_file(),
-            on_epoch=(lambda row, k=spec.key: on_epoch(k, row)) if on_epoch else None,
-            on_step=(lambda s, n, k=spec.key: on_step(k, s, n)) if on_step else None,
+            on_epoch=_bind(on_epoch, spec.key),
+            on_step=_bind(on_step, spec.key),
         )
         test = evaluate(res.model, ds.splits["test"], filters, base.eval_batch)
         row = {
@@ -242,7 +244,7 @@ def run_compare(
             "test": test,
             "train_seconds": res.seconds,
         }
-        if hasattr(res.model, "spectrum"):
+        if isinstance(res.model, PhaseRotation):
             row["spectrum"] = res.model.spectrum()
         rows.append(row)
         result = {
@@ -279,3 +281,10 @@ def render_table(result: dict[str, Any]) -> str:
     )
     lines.append(", ".join(f"{k} {v}" for k, v in PUBLISHED_ICEWS14.items()) + ".")
     return "\n".join(lines) + "\n"
+
+
+def _bind(fn: Callable[..., Any] | None, key: str) -> Callable[..., Any] | None:
+    """``fn`` with the model's key as its first argument (None stays None)."""
+    if fn is None:
+        return None
+    return lambda *args: fn(key, *args)

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -139,8 +140,8 @@ class Vocab:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, object]) -> Vocab:
-        return cls(list(d["entities"]), list(d["relations"]), date.fromisoformat(str(d["epoch"])))  # type: ignore[arg-type]
+    def from_dict(cls, d: dict[str, Any]) -> Vocab:
+        return cls(list(d["entities"]), list(d["relations"]), date.fromisoformat(str(d["epoch"])))
 
 
 def encode(quads: Sequence[Quad], vocab: Vocab, path: str | Path) -> np.ndarray:

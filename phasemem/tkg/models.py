@@ -36,11 +36,13 @@ from typing import Any
 import numpy as np
 
 from phasemem.errors import InvalidInputError
-from phasemem.tkg._torch import require_torch
+from phasemem.tkg.errors import MissingExtraError
 
-torch = require_torch()
-nn = torch.nn
-Tensor = torch.Tensor
+try:  # a real import (not a lazy handle), so the type checker sees torch's types
+    import torch
+    from torch import Tensor, nn
+except ImportError as exc:  # pragma: no cover - exercised only without torch
+    raise MissingExtraError("tkg", "Temporal KG training and scoring") from exc
 
 __all__ = ["ALPHA_MODES", "ModelConfig", "PhaseRotation", "TKGModel", "TNTComplEx", "build_model"]
 
@@ -219,14 +221,14 @@ class PhaseRotation(TKGModel):
         """``(R,)`` per-relation speed in [0, 1]."""
         if self.cfg.alpha == "learned":
             return torch.sigmoid(self.alpha_logit)
-        return self.alpha_fixed
+        return self.get_buffer("alpha_fixed")
 
     def theta(self, r: Tensor, day: Tensor) -> Tensor:
         """Phases ``alpha_r * (s * omega_j * tau + phi_j(day))``: ``(B, D)`` for
         ``day`` of shape ``(B,)``, ``(B, K, D)`` for ``(B, K)``. ``phi`` is zero
         unless the model has a calendar."""
         a = self.alpha()[r % self.cfg.n_relations]
-        omega = torch.exp(-self.log_base * self.freq_pos)
+        omega = torch.exp(-self.log_base * self.get_buffer("freq_pos"))
         tau = day.to(omega.dtype) - self.tau_centre
         lin = (torch.exp(self.log_s) * tau)[..., None] * omega
         if self.cfg.calendar:

@@ -101,7 +101,7 @@ class TrainResult:
 def gate_alpha(relations: list[str]) -> np.ndarray:
     """Per-relation speeds from the shipped, frozen Semantic Speed Gate."""
     try:
-        from phasemem.temporal.gate import load_gate  # type: ignore[import-not-found]
+        from phasemem.temporal.gate import load_gate
     except ImportError as exc:
         raise TKGError(
             "--alpha gate needs the Semantic Speed Gate (phasemem.temporal.gate.load_gate), "
@@ -417,6 +417,7 @@ def train(
             reg = cfg.reg * model.l4(h, r, t, d, eh, et) + model.extra_regularizer()
             loss = fit + reg
             if use_tc:
+                assert isinstance(model, PhaseRotation)  # use_tc says so
                 if triple_days is not None:
                     tc = _time_contrastive_all(
                         model, b, cfg, triple_days, hi - lo + 1, device, eh, et

@@ -56,7 +56,7 @@ def test_sql_matches_and_index_mask_agree(eps: list[dict[str, Any]], spec: dict[
             agent_id=spec["agent_id"], session_id=spec["session_id"], as_of=spec["as_of"],
         )  # fmt: skip
         every = [ep for u in USERS for ep in m.get_all(user_id=u, limit=1000)]
-        by_sql = {ep.id for ep in m.store.list(flt, 1000, 0)}
+        by_sql = {ep.id for ep in m.store.episodes(flt, 1000, 0)}
         by_matches = {ep.id for ep in every if flt.matches(ep)}
         assert by_sql == by_matches
         allowed = m.mirror.vectors.ids_allowed([ep.id for ep in every], flt)
