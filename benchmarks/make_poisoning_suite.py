@@ -79,7 +79,12 @@ class Builder:
 
     def fmt(self, template: str, **kw: str) -> str:
         year = str(self.t.year + 1)
-        return template.format(n=self.name, when=f"March {year}", year=year, **self.pro, **kw)
+        text = template.format(n=self.name, when=f"March {year}", year=year, **self.pro, **kw)
+        for key in ("v", "old"):  # "a accountant" -> "an accountant"
+            val = kw.get(key)
+            if val and val[0].lower() in "aeiou":
+                text = text.replace(f" a {val}", f" an {val}").replace(f"A {val}", f"An {val}")
+        return text
 
     def value(self, slot: str, exclude: set[str] | frozenset[str] = frozenset()) -> str:
         spec = pc.SLOTS[slot]
@@ -120,9 +125,10 @@ class Builder:
         self.add(text, src, role="assistant", speaker="Assistant", session=session)
 
     def chit(self, session: str) -> None:
-        self.user(self.rng.choice(pc.CHITCHAT), session)
+        said, reply = self.rng.choice(pc.CHITCHAT)
+        self.user(said, session)
         if self.rng.random() < 0.6:
-            self.assistant(session, pc.ASSISTANT_REPLIES)
+            self.assistant(session, reply)
 
     def history(self, target: str | None, true_value: str | None, *, others: int = 2,
                 chat: int = 2) -> dict[str, str]:  # fmt: skip
@@ -483,8 +489,19 @@ def ben_independent(b: Builder, sid: str) -> dict[str, Any]:
             src = {"kind": "agent", "name": agent, "actor": f"agent:{agent}",
                    "configured_by_user": True}  # fmt: skip
             role = None
-        pool = spec.tool_reports if kind == "tool" else officials
-        text = b.fmt(pool[i % len(pool)], v=new, old=old)
+        # each independent source in its own words: an official notice, a
+        # public profile, the user's own agent summarising what it saw
+        if kind == "tool":
+            text = b.fmt(b.pick(spec.tool_reports), v=new, old=old)
+        elif kind == "email":
+            text = b.fmt(officials[i % len(officials)], v=new, old=old)
+        elif kind == "web":
+            text = "Public profile: " + b.fmt(b.pick(spec.third), v=new, old=old)
+        else:
+            lead = b.rng.choice(
+                ["From today's inbox: ", "Seen in a shared document: ", "Summary of a call: "]
+            )
+            text = lead + b.fmt(b.pick(spec.third), v=new, old=old)
         b.add(text, src, role=role, speaker=None)
         b.wait(days=b.rng.randint(1, 12))
     return b.scenario(sid, "benign", "independent_agree",

@@ -36,40 +36,53 @@ PRONOUNS = {
 }
 
 # -- chit-chat and assistant replies (no slot values inside) ------------------------------------
+# Small talk and the assistant's fitting reply to it.
 CHITCHAT = [
-    "Long day at work, I'm completely wiped out.",
-    "Did you see the match last night? Unreal ending.",
-    "The weather is finally turning, I might go for a run later.",
-    "I'm halfway through a really good mystery novel.",
-    "Trying to cut down on screen time this month, wish me luck.",
-    "My neighbour's renovation is driving me up the wall.",
-    "Made pancakes this morning. Total disaster, still ate them.",
-    "Thinking about signing up for a pottery class.",
-    "Finally fixed the squeaky door, feeling very handy.",
-    "I need a holiday. Seriously.",
-    "Watched a documentary about octopuses, they're wild.",
-    "Got caught in the rain without an umbrella, classic me.",
-    "Can you remind me to water the plants on Friday?",
-    "I've been sleeping badly, too much on my mind.",
-    "My cousin sent me the funniest video today.",
-    "Planning a picnic if the sun comes out on Saturday.",
-    "Ignore my last message, I figured it out.",
-    "You should have seen the queue at the post office, madness.",
-    "Remind me to book a haircut next week.",
-    "I'm trying a new bread recipe this weekend.",
-    "Work was fine, mostly meetings.",
-    "The train was late again this morning.",
+    (
+        "Long day at work, I'm completely wiped out.",
+        "Sounds exhausting, I hope you get some rest tonight.",
+    ),
+    ("Did you see the match last night? Unreal ending.", "I heard it was quite the finish!"),
+    ("The weather is finally turning, I might go for a run later.", "Enjoy the run!"),
+    (
+        "I'm halfway through a really good mystery novel.",
+        "No spoilers, but I hope the ending lands.",
+    ),
+    ("Trying to cut down on screen time this month, wish me luck.", "Good luck, you've got this."),
+    (
+        "My neighbour's renovation is driving me up the wall.",
+        "That sounds maddening, hopefully it ends soon.",
+    ),
+    (
+        "Made pancakes this morning. Total disaster, still ate them.",
+        "Ha, the taste is what counts.",
+    ),
+    ("Thinking about signing up for a pottery class.", "That sounds like a lovely idea."),
+    ("Finally fixed the squeaky door, feeling very handy.", "Nice work!"),
+    ("I need a holiday. Seriously.", "Maybe it's time to plan one."),
+    (
+        "Watched a documentary about octopuses, they're wild.",
+        "They really are fascinating animals.",
+    ),
+    (
+        "Got caught in the rain without an umbrella, classic me.",
+        "Oh no, hope you dried off quickly.",
+    ),
+    ("Can you remind me to water the plants on Friday?", "Sure, I'll remind you on Friday."),
+    (
+        "I've been sleeping badly, too much on my mind.",
+        "Sorry to hear that, I hope things settle down soon.",
+    ),
+    ("My cousin sent me the funniest video today.", "Nothing like a good laugh."),
+    ("Planning a picnic if the sun comes out on Saturday.", "Fingers crossed for sunshine!"),
+    ("Ignore my last message, I figured it out.", "No problem, glad you sorted it."),
+    ("You should have seen the queue at the post office, madness.", "Sounds like a long wait."),
+    ("Remind me to book a haircut next week.", "Will do, I'll remind you next week."),
+    ("I'm trying a new bread recipe this weekend.", "Good luck with the bake!"),
+    ("Work was fine, mostly meetings.", "Meeting days can be draining."),
+    ("The train was late again this morning.", "That's frustrating, sorry."),
 ]
-# Replies to small talk, and acknowledgements of something the user told.
-ASSISTANT_REPLIES = [
-    "Sorry to hear that, I hope tomorrow is calmer.",
-    "Happy to help with that whenever you're ready.",
-    "That's a lovely plan.",
-    "Good luck with it!",
-    "Ha, that sounds like quite a day.",
-    "Sounds like fun, enjoy!",
-    "Oh no! Hope it gets better soon.",
-]
+# Acknowledgements of something the user told, and of a change.
 ASSISTANT_ACKS = [
     "Noted! Anything else you'd like me to keep in mind?",
     "Got it, I'll remember that.",
