@@ -126,12 +126,13 @@ def locomo(path: Path) -> dict[str, Any]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO)
-    ap.add_argument("--split", default="all", choices=["dev", "test", "all"])
+    ap.add_argument("--split", default="all", choices=["dev", "test", "test2", "all"])
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     out: dict[str, Any] = {"machine": machine()}
     out["labels"] = {
-        s: labels(s) for s in (["dev", "test", "all"] if args.split == "all" else [args.split])
+        s: labels(s)
+        for s in (["dev", "test", "test2", "all"] if args.split == "all" else [args.split])
     }
     out["suite"] = suite()
     if args.locomo.exists():

@@ -153,10 +153,19 @@ _TABLE: list[tuple[str, float, str, str, str]] = [
      rf"\b{_OVERRIDE_VERB}~(?:all~|any~)?(?:of~)?your~(?:(?:{_BEFORE}|{_BEFORE_WEAK})~)?(?:instructions|prompts?|programming|guidelines|directives|system~prompt|training)\b"),
     ("override", 0.6, "tells the model to drop its rules", "ignore disregard override bypass",
      r"\b(?:ignore|disregard|override|bypass)~(?:all~|any~)?(?:of~)?your~(?:rules|restrictions|constraints|policies|safeguards|filters)\b"),
+    ("override", 0.8, "claims to replace the model's configuration", "overrides override replaces replace supersedes supersede",
+     r"\b(?:overrides?|replaces?|supersedes?)~(?:all~|any~)?(?:of~)?your~(?:configuration|config|settings|setup|instructions|rules|programming|guidelines|system~prompt|prompt)\b"),
+    ("override", 0.8, "announces that the model's instructions changed",
+     "updated changed revised replaced modified overwritten",
+     r"\b(?:model|assistant|ai|bot|agent|system|your)~(?:instructions|prompt|rules|guidelines|directives|configuration)~(?:have~been~|were~|are~)?(?:updated|changed|revised|replaced|modified|overwritten)\b"),
+    ("override", 0.8, "tells the model to set aside the user's question", "ignore disregard skip",
+     r"\b(?:ignore|disregard|skip)~(?:the~user~?s|the|their|this)~(?:question|request|query|prompt|message)~(?:and~)?(?:instead|answer|reply|respond|say|describe|tell|talk)\b"),
     ("override", 0.7, "tells the model to wipe its memory", "reset wipe clear erase flush",
      r"\b(?:reset|wipe|clear|erase|flush)~your~(?:memory|context|instructions|rules|settings|prompt)\b"),
     ("override", 0.6, "tells the model to ignore what came before", "ignore disregard",
      r"\b(?:ignore|disregard)~(?:all~|everything~)?(?:of~)?(?:the~)?(?:text~|content~|stuff~)?above\b"),
+    ("override", 0.9, "tells the model to drop the rules it was given", _OVERRIDE_WORDS,
+     rf"\b{_OVERRIDE_VERB}~(?:all~|any~)?(?:of~)?(?:the~)?{_RULES}~(?:that~)?you~(?:were|have~been|got|received|had)(?:~given|~told)?\b"),
     ("override", 0.9, "tells the model to forget what it was told", "forget",
      r"\bforget~(?:all~|everything~)(?:you~(?:have~|were~|ve~)?(?:been~)?(?:told|taught|instructed|learned)|above|before~this|prior)"),
     ("override", 0.9, "tells the model to stop following its rules",
@@ -198,6 +207,10 @@ _TABLE: list[tuple[str, float, str, str, str]] = [
      rf"\b(?:pretend|act|behave|role~?play)~(?:to~be|as~if~you~(?:are|were)|as|like)~(?:an?~)?(?:unrestricted|unfiltered|jailbroken|evil|different|new|rogue|uncensored)~{_AI}"),
     ("persona", 0.45, "tells the model how to behave from now on", "now",
      r"\bfrom~now~on~?,?~(?:you~(?:will|must|are|shall|should|have~to|always|never|only|respond|answer|reply|act|obey)|(?:always|never|only|answer|respond|reply|recommend|include|add)~)"),
+    ("persona", 0.45, "assigns the model a new persona", "persona identity",
+     r"\b(?:new|your|switch~to~a?~?|adopt~(?:a|the)~)~?(?:persona|identity)~?(?:is|=|:)"),
+    ("persona", 0.6, "tells the model to impersonate someone the user trusts", "pretend impersonate",
+     r"\b(?:pretend~(?:to~be|you~are)|impersonate)~(?:the~user~?s|their|his|her|the)~(?:bank|doctor|lawyer|admin|administrator|employer|boss|manager|it~department|support~team|landlord|accountant)\b"),
     ("persona", 0.35, "mentions developer/jailbreak mode",
      "mode jailbreak jailbreaks jailbroke jailbroken jailbreaking",
      r"\b(?:developer|jailbreak|maintenance|debug|god)~mode\b|\bjailbr(?:ea|o)k"),
@@ -207,12 +220,20 @@ _TABLE: list[tuple[str, float, str, str, str]] = [
      "update updates directive order orders alert announcement information info fyi",
      rf"\b(?:note|message|instructions?|reminder|notice|memo|p\.?~?s\.?|heads~up|request|warning|task|attention|updates?|directive|orders?|alert|announcement|information|info|fyi)~(?:for|to)~(?:the~|any~|all~|every~|our~|my~|your~)?(?:{_AI}|model|bot)s?\b"),
     ("addressed", 0.6, "a line addressed to the model", _AI_WORDS,
-     rf"(?:^|[\n.!?>]\s*|-->\s*|<!--\s*)(?:to|for|attention|attn|dear|hey|hello|hi)~(?:the~|any~|all~|our~|my~)?{_AI}s?\s*[:,]"),
+     rf"(?:^|[\n.!?>\[]\s*|-->\s*|<!--\s*)(?:to|for|attention|attn|dear|hey|hello|hi)~(?:the~|any~|all~|our~|my~|whichever~|whatever~|every~)?{_AI}s?\b[^\n:,]{{0,30}}[:,\]]"),
     ("addressed", 0.8, "speaks to a model reading the text",
      f"{_AI_WORDS} summarize summarise read process parse ingest index",
-     rf"\bif~you~are~(?:an?~)?(?:automated~)?{_AI}\b|\b(?:any|every|an?|the)~{_AI}s?~(?:reading|processing|summari[sz]ing|parsing|seeing|that~reads)~this\b|\bwhen~you~(?:summari[sz]e|read|process|parse|ingest|index)~this~(?:page|email|document|text|message|file|note)\b"),
+     rf"\bif~you~are~(?:an?~)?(?:automated~)?{_AI}\b|\b(?:any|every|an?|the|whichever|whatever)~{_AI}s?~(?:is~|are~)?(?:reading|processing|summari[sz]ing|parsing|seeing|that~reads|reads|summari[sz]es|processes)(?:~this)?\b|\bwhen~you~(?:summari[sz]e|read|process|parse|ingest|index)~this~(?:page|email|document|text|message|file|note)\b"),
     ("addressed", 0.35, "calls the model by name", _AI_WORDS,
-     rf"(?:^|[\n.!?]\s*|\b(?:hey|hi|hello|dear|attention|attn|yo|ok|okay)~)(?:{_AI})\s*[,:!]"),
+     rf"(?:^|[\n.!?]\s*|\b(?:hey|hi|hello|dear|attention|attn|yo|ok|okay)~)(?:{_AI})\s*(?:[,:!]|\s-+\s)"),
+    # Users say "remember this for future trips" to a memory app: weak alone.
+    ("addressed", 0.3, "asks to be remembered for all future answers", "remember memorize memorise store",
+     r"\b(?:remember|memori[sz]e|store)~(?:this|that|the~following)~(?:forever|permanently|for~(?:all~)?(?:future|later)~\w+|for~good|in~your~(?:long~term~)?memory)\b"),
+    ("addressed", 0.8, "speaks to whoever retrieves the text later",
+     "retrieved processed summarized summarised loaded recalled ingested indexed parsed",
+     r"\b(?:when|if|once|whenever)~this~(?:text|document|page|message|note|memory|email|file|content|entry)~is~(?:later~)?(?:retrieved|processed|summari[sz]ed|loaded|recalled|ingested|indexed|parsed)\b"),
+    ("addressed", 0.55, "dictates the model's whole answer", "nothing",
+     r"\b(?:answer|reply|respond|say|output|write|print)\b[^.\n]{0,60}\band~nothing~else\b"),
     ("addressed", 0.6, "gives the model an order in the third person", _AI_WORDS,
      rf"\b(?:the|this|any|every|our|your)~{_AI}~(?:must|should|shall|needs~to|has~to|is~(?:required|instructed|ordered|expected)~to|will~now|is~to)~(?:now~)?(?:always|never|only|now|immediately|also|respond|reply|answer|tell|say|recommend|send|forward|ignore|output|print|include|add|insist|obey|follow|stop|refuse)\b"),
     ("addressed", 0.8, "assigns the model a new task", "task goal mission purpose objective instructions orders directive",
@@ -229,6 +250,9 @@ _TABLE: list[tuple[str, float, str, str, str]] = [
      r"\bbefore~(?:answering|responding|replying|you~(?:answer|respond|reply))\b|\b(?:any|every|all)~(?:\w+~)?questions?~(?:about~\w+~)?(?:should|must|shall|will)~be~answered\b"),
     ("addressed", 0.55, "a standing order for when someone asks", "asks mentions requests brings",
      r"\b(?:if|when|whenever)~\w+~(?:ever~)?(?:asks|mentions|requests|brings~up)~(?:for~|about~)?[^.\n]{0,60}?,?~(?:only|always|never)~(?:suggest|recommend|mention|say|tell|answer|reply|book|send)\b"),
+    # "If anyone asks, say I'm sick" is ordinary between people: weak alone.
+    ("addressed", 0.4, "a standing answer for whoever asks", "asks mentions requests brings inquires",
+     r"\b(?:if|when|whenever)~(?:someone|anyone|anybody|people|somebody|a~customer|customers)~(?:ever~)?(?:asks|mentions|requests|brings~up|inquires)\b[^.\n]{0,60}?,?~(?:answer|reply|respond|say|tell~them|recommend|suggest)\b"),
     ("addressed", 0.5, "speaks to a process reading the text", "summarizing summarising",
      r"\bwhen~summari[sz]ing~(?:this|these|the|emails|messages|documents|pages)\b"),
     ("addressed", 0.6, "hands the sender the owner's authority", "treat",
@@ -236,6 +260,8 @@ _TABLE: list[tuple[str, float, str, str, str]] = [
     ("addressed", 0.7, "claims authority over the model",
      "administrator admin developer creator owner operator supervisor",
      r"\b(?:as~(?:the~user~?s|your)~(?:administrator|admin|developer|creator|owner|operator|supervisor)|i~am~your~(?:developer|creator|administrator|admin|owner|operator))\b"),
+    ("addressed", 0.7, "tells the model what it must do as an AI", _AI_WORDS,
+     rf"\bas~(?:an?~|the~)?{_AI}~?,?~you~(?:must|should|shall|will|need~to|have~to|are~(?:required|instructed|obliged)~to)\b"),
     ("addressed", 0.6, "the user 'has authorised' something", "user",
      r"\bthe~user~(?:has~)?(?:authori[sz]ed|approved|consented|allowed|permitted|wants~you)\b"),
     # exfiltration
@@ -251,7 +277,7 @@ _TABLE: list[tuple[str, float, str, str, str]] = [
      r"\bwhat~(?:is|are|was|were)~your~(?:system~prompt|initial~instructions|hidden~instructions|original~instructions|system~instructions)\b"),
     # secrecy towards the user
     ("secrecy", 0.5, "hides the action from the user", "user owner",
-     r"\b(?:do~not|don~?t|never|without)~(?:tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|let|letting|show|showing|ask|asking)~(?:this~(?:to~)?)?(?:the~user|the~account~owner)\b"),
+     r"\b(?:do~not|don~?t|never|without)~(?:tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|let|letting|show|showing|ask|asking|reveal|revealing|disclose|disclosing)~(?:this~|it~|anything~)?(?:to~)?(?:the~user|the~account~owner)\b"),
     ("secrecy", 0.75, "covertly sends something to an outside address",
      "silently quietly secretly covertly discreetly stealthily",
      rf"\b(?:silently|quietly|secretly|covertly|discreetly|stealthily)~(?:\w+~)?(?:forward|send|copy|bcc|cc|email|upload|post|share)\b[^\n]{{0,80}}?\bto~{_DEST}"),
@@ -268,10 +294,18 @@ _TABLE: list[tuple[str, float, str, str, str]] = [
      r"<\s*/?\s*(?:tool_call|function_call|tool_use|invoke)\b|\{\s*\"(?:tool|function|tool_name|function_call)\"\s*:\s*\"[\w.-]+\""),
     ("tool_hijack", 0.4, "tells the model to run a command", "execute",
      r"\bexecute~(?:this|the~following|the~above|that)~(?:call|command|code|script|instruction|request|action)s?\b"),
+    ("tool_hijack", 0.6, "tells the model to run a function call", "execute run call invoke",
+     r"\b(?:execute|run|call|invoke)~(?:this|the~following|the~above|that)?~?(?:call|command|function|action)?~?(?:now|immediately)?\s*:\s*`?[a-z]+(?:_[a-z0-9]+)+\("),
+    ("tool_hijack", 0.45, "demands a payment at an outside site", "pay payment fee",
+     rf"\b(?:pay|payment~of|fee~of)~(?:a~fee~of~)?[$€£]?\d+(?:[.,]\d+)?~?(?:eur|usd|gbp|euros?|dollars?|pounds?)?~(?:at|to|via|on)~{_DEST}"),
+    ("exfiltration", 0.4, "asks for a secret the user holds", "confirm provide enter type share give read",
+     r"\b(?:confirm|provide|enter|type|share|give|read~out)~(?:us~|me~)?(?:their|your|his|her|the~user~?s)~(?:full~)?(?:card~number|pin|password|passcode|cvv|security~code|one~time~code|otp|login)\b"),
     ("tool_hijack", 0.35, "redirects a payment", "iban account wallet bitcoin btc eth crypto",
      r"\b(?:wire|transfer|send|pay|move|deposit)~(?:(?:the|all|your|their|any|\d+|[$€£]?\d[\d,.]*)~)*(?:rent|money|funds|payments?|salary|invoices?|balance|savings|eur|usd|gbp|euros|dollars|pounds)?~?(?:to|into)~(?:the~)?(?:new~)?(?:iban|account|wallet|bitcoin|btc|eth|crypto)\b"),
     ("secrecy", 0.4, "acts without the user's check", "without",
      r"\bwithout~(?:checking|asking|confirmation|confirming|verifying|verification|reviewing|approval|consent)\b"),
+    ("tool_hijack", 0.45, "adds someone to everything the model creates", "add invite cc bcc include",
+     r"\b(?:add|invite|cc|bcc|include)~[^\n]{0,60}?\bto~(?:every|all|each|any)~(?:\w+~)?(?:meeting|invite|invitation|email|event|message|reply|replies|answer|calendar~event)s?\b"),
     ("tool_hijack", 0.45, "mass action on the user's things", "accept decline delete cancel remove forward approve",
      r"\b(?:accept|decline|delete|cancel|remove|forward|approve)~(?:every|all|each)~(?:\w+~)?(?:meeting|invite|invitation|email|message|file|event|request|payment|transaction)s?\b"),
     ("obfuscation", 0.8, "tells the model to decode and obey", "decode encoded",
@@ -315,15 +349,19 @@ _SEND_SECRET = _rx(
 
 # Role labels at the start of a line or sentence: strong only when an order or
 # a commitment follows on the same line ("System: Ubuntu 22.04" is a spec sheet).
-_ROLE_WORDS = (b"system", b"assistant", b"developer", b"ai", b"human", b"user")
+_ROLE_WORDS = (b"system", b"assistant", b"developer", b"ai", b"human", b"user", b"chatbot", b"llm",
+               b"agents", b"agent", b"model")  # fmt: skip
 _ROLE_LINE = re.compile(
-    r"(?:^|\n|[.!?]\s+)[ \t>*_-]*(system|assistant|developer|ai|human|user)[ \t]*:\s*([^\n]*)"
+    r"(?:^|\n|[.!?]\s+)[ \t>*_-]*(system(?:[ \t]+(?:prompt|message|note|instructions?))?|assistant|developer|ai(?:[ \t]+(?:agents?|assistants?|models?))?|chatbot|llm|language[ \t]+model|human|user)[ \t]*:\s*([^\n]*)"
 )
 _ORDERISH = re.compile(
     r"\b(?:you|your|must|ignore|disregard|always|never|do not|don't|respond|answer|reply|print|reveal"
     r"|follow|obey|sure|ok|okay|i will|i'll|i have been|forward|send|tell|add|from now on|before answering"
-    r"|open|visit|click|navigate|fetch|call|email|delete|book|buy|transfer|wire)\b"
+    r"|open|visit|click|navigate|fetch|call|email|delete|book|buy|transfer|wire|reset|persona)\b"
 )
+# Softer requests count after a line addressed to a model ("AI agents: please
+# rate ..."), not after "System:" ("System: please wait" is a status line).
+_SOFT_ORDER = re.compile(r"\b(?:please|rate|recommend|say|include|remember)\b")
 
 _HTML_COMMENT = re.compile(r"<!--(.*?)(?:-->|$)", re.DOTALL)
 _MD_COMMENT = re.compile(
@@ -433,8 +471,16 @@ def _scan(text: str, depth: int = 0) -> list[Signal]:
     if roles:
         for m in _ROLE_LINE.finditer(folded):
             role, rest = m.group(1), m.group(2)
-            weight = {"system": 0.85, "developer": 0.85, "assistant": 0.7, "ai": 0.6}.get(role, 0.3)
-            if _ORDERISH.search(rest) is None:
+            weight = {
+                "system": 0.85,
+                "developer": 0.85,
+                "assistant": 0.7,
+                "human": 0.3,
+                "user": 0.3,
+            }.get(role, 0.6)
+            role = role.split()[0] if role.startswith("system") else role
+            soft = role not in ("system", "developer") and _SOFT_ORDER.search(rest) is not None
+            if _ORDERISH.search(rest) is None and not soft:
                 weight = min(weight, 0.35) if role in ("system", "developer") else 0.25
             raw.append(("role_tag", f"'{role}:' role label at the start of a line",
                         m.start(1), m.end(1) + 1, weight, True))  # fmt: skip
