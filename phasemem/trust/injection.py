@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -104,8 +105,12 @@ class Finding:
 _SEP = r"[\W_]+"  # between words: spaces, punctuation, underscores
 
 
+@functools.cache
 def _rx(pattern: str) -> re.Pattern[str]:
-    """Compile a rule: ``~`` is a word separator, ``~?`` an optional one."""
+    """Compile a rule: ``~`` is a word separator, ``~?`` an optional one.
+
+    Compiled on first need and cached: compiling all of them costs ~0.4 s,
+    and most processes (and most texts) need only a few."""
     return re.compile(pattern.replace("~?", r"[\W_]*").replace("~", _SEP))
 
 
@@ -312,12 +317,9 @@ _TABLE: list[tuple[str, float, str, str, str]] = [
      r"\bdecode~(?:this|the~following|it|the~text~below)?~?(?:base64~)?(?:and|then)~(?:follow|execute|run|obey|do|carry~out|act~on)\b|\bencoded~instructions?\b"),
 ]  # fmt: skip
 
-_Rule = tuple[str, float, str, re.Pattern[str]]
-_RULES_C: list[_Rule] = []
 _BY_WORD: dict[bytes, list[int]] = {}
 _BY_SUBSTR: list[tuple[str, int]] = []
 for _i, (_cat, _w, _reason, _anchors, _pat) in enumerate(_TABLE):
-    _RULES_C.append((_cat, _w, _reason, _rx(_pat)))
     for _a in _anchors.split():
         if _a.startswith("@"):
             _BY_SUBSTR.append((_a[1:], _i))
@@ -340,12 +342,8 @@ def _tokens(folded: str) -> list[bytes]:
 # Secrets or "the user's ..." make it strong; ordinary paperwork ("send your
 # documents to hr@...") stays weak, since mail between people says that.
 _SEND_VERB = r"\b(?:send|forward|email|e~mail|mail|post|upload|transmit|leak|share|copy|exfiltrate|bcc|cc|sync|report|submit)(?:s|ed|ing)?~"
-_SEND = _rx(
-    rf"{_SEND_VERB}(?:[^.\n]{{0,80}}?)\b{_SENSITIVE}\b(?:[^.\n]{{0,60}}?)\b(?:to|at|into|with)~(?:[^.\n]{{0,20}}?){_DEST}"
-)
-_SEND_SECRET = _rx(
-    rf"{_SEND_VERB}(?:[^.\n]{{0,40}}?){_SECRET}\b(?:[^.\n]{{0,60}}?)\b(?:to|at|into|with)~(?:[^.\n]{{0,20}}?){_DEST}"
-)
+_SEND = rf"{_SEND_VERB}(?:[^.\n]{{0,80}}?)\b{_SENSITIVE}\b(?:[^.\n]{{0,60}}?)\b(?:to|at|into|with)~(?:[^.\n]{{0,20}}?){_DEST}"
+_SEND_SECRET = rf"{_SEND_VERB}(?:[^.\n]{{0,40}}?){_SECRET}\b(?:[^.\n]{{0,60}}?)\b(?:to|at|into|with)~(?:[^.\n]{{0,20}}?){_DEST}"
 
 # Role labels at the start of a line or sentence: strong only when an order or
 # a commitment follows on the same line ("System: Ubuntu 22.04" is a spec sheet).
@@ -455,16 +453,16 @@ def _scan(text: str, depth: int = 0) -> list[Signal]:
 
     raw: list[_Raw] = []
     for i in sorted(rules):
-        cat, weight, reason, rx = _RULES_C[i]
-        m = rx.search(folded)
+        cat, weight, reason, _, pattern = _TABLE[i]
+        m = _rx(pattern).search(folded)
         if m:
             raw.append((cat, reason, m.start(), m.end(), weight, True))
     if has_dest:
-        m = _SEND_SECRET.search(folded)
+        m = _rx(_SEND_SECRET).search(folded)
         if m:
             raw.append(("exfiltration", "sends the user's secrets or data to an outside address",
                         m.start(), m.end(), 0.75, True))  # fmt: skip
-        elif m := _SEND.search(folded):
+        elif m := _rx(_SEND).search(folded):
             raw.append(
                 ("exfiltration", "sends data to an outside address", m.start(), m.end(), 0.4, True)
             )
