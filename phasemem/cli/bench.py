@@ -14,7 +14,7 @@ from phasemem.retrieval.config import RetrievalConfig
 
 @click.group()
 def bench() -> None:
-    """Run benchmarks (LoCoMo recall, scale)."""
+    """Run benchmarks (LoCoMo recall, scale, temporal facts, memory poisoning)."""
 
 
 def _ks(value: str) -> list[int]:
@@ -146,6 +146,60 @@ def scale(c: Ctx, ns: str, queries: int, no_facts: bool, json_out: str | None) -
     console.print(table)
     if json_out:
         Path(json_out).write_text(json.dumps(res, indent=2))
+
+
+@bench.command()
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Suite JSONL (benchmarks/data/poisoning/suite.jsonl); repeat to add files.",
+)
+@click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
+@click.option("--kind", "kinds", multiple=True, help="Only scenarios of this kind (repeatable).")
+@click.option("--embedder", "embedder", default=None, help="Embedder name (hash-test: fast run).")
+@pass_ctx
+def poisoning(
+    c: Ctx,
+    data: tuple[str, ...],
+    json_out: str | None,
+    kinds: tuple[str, ...],
+    embedder: str | None,
+) -> None:
+    """Memory poisoning: attack success and legitimate updates accepted, by kind."""
+    from rich.progress import Progress
+
+    from phasemem.bench import poisoning as pb
+
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("scenarios", total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        res = pb.run(list(data), embedder=embedder or c.embedder, kinds=kinds or None,
+                     progress=report)  # fmt: skip
+    for group, title, kinds_all in (
+        ("attack_success", "attack success (lower is better)", pb.ATTACK_KINDS),
+        ("benign_accept", "legitimate updates accepted (higher is better)", pb.BENIGN_KINDS),
+    ):
+        side = "attack" if group == "attack_success" else "benign"
+        table = Table("kind", "n", "rate", *res["by_split"], title=title)
+        for k in ("overall", *kinds_all):
+            rate = res[group].get(k)
+            if rate is None:
+                continue
+            per_split = [res["by_split"][s][group].get(k) for s in res["by_split"]]
+            table.add_row(k, str(res["counts"][side].get(k, 0)), f"{rate:.3f}",
+                          *["-" if v is None else f"{v:.3f}" for v in per_split])  # fmt: skip
+        console.print(table)
+    console.print(f"attacks won through: {res['attack_wins_by']}")
+    console.print(f"legitimate updates failed on: {res['benign_failures_by']}")
+    console.print(f"{res['scenarios']} scenarios, {res['seconds']} s, embedder {res['embedder']}")
+    if json_out:
+        Path(json_out).write_text(json.dumps(res, indent=2, ensure_ascii=False))
 
 
 @bench.command()

@@ -22,7 +22,8 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("values", ["phasemem.models", "phasemem.text", "phasemem.scope", "phasemem.ingest",
                 "phasemem.validate", "phasemem.facts.model", "phasemem.facts.resolve",
                 "phasemem.facts.decide", "phasemem.facts", "phasemem.store.dump"]),
-    ("capabilities", ["phasemem.embed", "phasemem.extract", "phasemem.temporal"]),
+    ("capabilities", ["phasemem.embed", "phasemem.extract", "phasemem.temporal",
+                      "phasemem.trust"]),
     ("storage", ["phasemem.store"]),
     ("derived", ["phasemem.mirror", "phasemem.facts.prepare", "phasemem.facts.rank"]),
     ("retrieval", ["phasemem.retrieval"]),
@@ -52,7 +53,8 @@ def _layer(module: str) -> int:
     best, rank = -1, -1
     for i, (_, prefixes) in enumerate(LAYERS):
         for p in prefixes:
-            if (module == p or module.startswith(p + ".")) and len(p) > best:
+            inside = module == p or (p != "phasemem" and module.startswith(p + "."))
+            if inside and len(p) > best:
                 best, rank = len(p), i
     assert rank >= 0, f"{module} is in no layer: add it to LAYERS"
     return rank
