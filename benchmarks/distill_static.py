@@ -115,7 +115,7 @@ def sweep(raw: np.ndarray, data: str, clip: float) -> None:
     """Recall on the tuning and held-out conversations for a small grid."""
     from embedders import build_corpus, evidence_recall  # benchmarks/ is on sys.path
 
-    from phasemem.bench.locomo import load
+    from phasemem.research.bench.locomo import load
 
     samples = load(data)
     tune = build_corpus([s for s in samples if s.get("sample_id") in TUNE])

@@ -1,10 +1,10 @@
 """Compare embedders on LoCoMo dev: dense-only evidence recall, speed and size.
 
 Protocol: every non-empty turn is one vector of ``"Speaker: text"`` (photo
-captions kept as in ``phasemem.bench.locomo``); each question is embedded with
+captions kept as in ``phasemem.research.bench.locomo``); each question is embedded with
 ``embed_query`` and searched by cosine within its own conversation; recall@k
 is the share of the question's evidence dia_ids in the top k (the scorer of
-``phasemem/bench/locomo.py``), averaged over questions.
+``phasemem/research/bench/locomo.py``), averaged over questions.
 
 Speed is measured in interleaved rounds (every candidate once per round, the
 median over rounds reported) so that load from other processes on a shared
@@ -35,10 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from phasemem.bench.locomo import evidence_ids, load, sessions, turn_text
-from phasemem.bench.stats import machine, peak_rss_mb
 from phasemem.embed import Embedder, HashEmbedder
 from phasemem.embed.base import normalize_rows
+from phasemem.research.bench.locomo import evidence_ids, load, sessions, turn_text
+from phasemem.research.bench.stats import machine, peak_rss_mb
 
 DATA = "/work/shared/data/locomo/locomo_dev5.json"
 # LoCoMo dev conversations NOT used to pick static-minilm's settings (distill_static.TUNE).

@@ -188,7 +188,7 @@ def ingest_speed(path: Path) -> dict[str, Any]:
     import tempfile
 
     from phasemem import Memory
-    from phasemem.bench.locomo import ingest, load
+    from phasemem.research.bench.locomo import ingest, load
 
     data = load(path)
     with tempfile.TemporaryDirectory() as tmp, Memory(str(Path(tmp) / "ingest.db")) as mem:

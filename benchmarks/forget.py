@@ -24,9 +24,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from phasemem.bench.scale import TEMPLATES, _fill
-from phasemem.bench.stats import machine
 from phasemem.memory import Memory
+from phasemem.research.bench.scale import TEMPLATES, _fill
+from phasemem.research.bench.stats import machine
 
 
 def build(path: Path, n: int, target: int, embedder: str | None, batch: int = 500) -> None:

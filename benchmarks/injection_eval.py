@@ -27,8 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from phasemem.bench.poisoning import load_suite  # noqa: E402
-from phasemem.bench.stats import machine  # noqa: E402
+from phasemem.research.bench.poisoning import load_suite  # noqa: E402
+from phasemem.research.bench.stats import machine  # noqa: E402
 from phasemem.trust.injection import detect  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "poisoning"

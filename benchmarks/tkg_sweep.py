@@ -20,8 +20,8 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from phasemem.tkg.data import build_filters, load_dataset
-from phasemem.tkg.train import TrainConfig, evaluate, train
+from phasemem.research.tkg.data import build_filters, load_dataset
+from phasemem.research.tkg.train import TrainConfig, evaluate, train
 
 
 def _value(kind: Any, text: str) -> Any:

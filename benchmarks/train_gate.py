@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from phasemem.research.tkg.data import read_quadruples  # noqa: E402
 from phasemem.temporal.anchors import ANCHORS, LEXICON, PROBES_B, YEAR  # noqa: E402
 from phasemem.temporal.gate import GATE_PATH, SpeedGate  # noqa: E402
 from phasemem.temporal.survival import auc, rate_map  # noqa: E402
@@ -54,7 +55,6 @@ from phasemem.temporal.transitions import (  # noqa: E402
     mine_transitions,
     normalize_relation,
 )
-from phasemem.tkg.data import read_quadruples  # noqa: E402
 
 try:
     import torch

@@ -14,7 +14,7 @@ ks = KeyStore(sys.argv[1] + "/keys.db"); print(ks.create("load", "wrk")[0]); ks.
 PY
 )
 qfile=$(mktemp)
-python -c 'from phasemem.bench.load import queries; print("\n".join(queries()))' > "$qfile"
+python -c 'from phasemem.research.bench.load import queries; print("\n".join(queries()))' > "$qfile"
 phasemem serve --data-dir "$wd" --host 127.0.0.1 --port "$port" --no-facts \
   --workers "$workers" --readers "$readers" --log-level warning &
 srv=$!
@@ -23,7 +23,7 @@ for _ in $(seq 120); do curl -sf "http://127.0.0.1:$port/v1/healthz" >/dev/null 
 # warm-up (loads the tenant, its index and the model in every worker), then measure
 wrk -t1 -c"$conns" -d5s -s "$here/search.lua" "http://127.0.0.1:$port" -- "$key" "$qfile" load-user >/dev/null
 # and until no worker is still building a tenant's in-memory BM25 index
-python -c "from phasemem.bench.load import _wait_indexes; _wait_indexes('http://127.0.0.1:$port')"
+python -c "from phasemem.research.bench.load import _wait_indexes; _wait_indexes('http://127.0.0.1:$port')"
 cpu0=$(ps -o cputimes= --ppid $srv --pid $srv | awk '{s+=$1} END {print s}')
 wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$here/search.lua" "http://127.0.0.1:$port" -- "$key" "$qfile" load-user
 cpu1=$(ps -o cputimes= --ppid $srv --pid $srv | awk '{s+=$1} END {print s}')

@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from phasemem.cli.common import Ctx, console, pass_ctx
+from phasemem.cli.serve import _embedder, _guard, embedder_option, facts_option, lexical_option
 from phasemem.retrieval.config import RetrievalConfig
 
 
@@ -58,7 +59,7 @@ def locomo(
     embed_context: bool,
 ) -> None:
     """Evidence recall@k on a LoCoMo-format file."""
-    from phasemem.bench import locomo as lb
+    from phasemem.research.bench import locomo as lb
 
     ks = _ks(k)
     configs: dict[str, RetrievalConfig | None] = {"phasemem": None}
@@ -118,7 +119,7 @@ def locomo(
 @pass_ctx
 def scale(c: Ctx, ns: str, queries: int, no_facts: bool, json_out: str | None) -> None:
     """Ingest rate, search latency, bytes and RSS at each N (one user scope)."""
-    from phasemem.bench import scale as sb
+    from phasemem.research.bench import scale as sb
 
     sizes = _ks(ns)
     from rich.progress import Progress
@@ -129,7 +130,7 @@ def scale(c: Ctx, ns: str, queries: int, no_facts: bool, json_out: str | None) -
         for n in sizes:
             runs.extend(sb.run([n], queries, embedder=c.embedder, facts=not no_facts)["runs"])
             bar.advance(task)
-    from phasemem.bench.stats import machine
+    from phasemem.research.bench.stats import machine
 
     res = {"machine": machine(), "runs": runs}
     table = Table("n", "facts", "ingest/s", "ingest/cpu-s", "p50 ms", "p95 ms", "cpu p50", "bm25 p50",
@@ -171,7 +172,7 @@ def poisoning(
     """Memory poisoning: attack success and legitimate updates accepted, by kind."""
     from rich.progress import Progress
 
-    from phasemem.bench import poisoning as pb
+    from phasemem.research.bench import poisoning as pb
 
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("scenarios", total=None)
@@ -209,7 +210,7 @@ def poisoning(
 @pass_ctx
 def temporal(c: Ctx, seed: int, people: int, json_out: str | None) -> None:
     """Current / as-of / static-fact accuracy vs no-time and recency baselines."""
-    from phasemem.bench import temporal as tb
+    from phasemem.research.bench import temporal as tb
 
     with console.status("generating, ingesting, asking..."):
         res = tb.run(seed=seed, people=people, embedder=c.embedder)
@@ -226,3 +227,105 @@ def temporal(c: Ctx, seed: int, people: int, json_out: str | None) -> None:
                   f"{res['static_missing']} static facts not extracted (left out of retention)")  # fmt: skip
     if json_out:
         Path(json_out).write_text(json.dumps(res, indent=2, default=str))
+
+
+# -- serving benchmarks (a REST server under load; context packing) ---------------------------
+@click.command("load")
+@click.option("--n", "n", default=100_000, show_default=True, type=click.IntRange(1, 2_000_000),
+              help="Memories in the tenant.")  # fmt: skip
+@click.option("--clients", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--seconds", default=30.0, show_default=True, type=click.FloatRange(1, 600))
+@click.option("--max-requests", default=20_000, show_default=True, type=click.IntRange(1))
+@click.option("--workdir", default=None, type=click.Path(file_okay=False),
+              help="Keep the filled tenant here and reuse it on the next run.")  # fmt: skip
+@click.option("--readers", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="The server's read handles per tenant.")  # fmt: skip
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="The server's processes.")  # fmt: skip
+@click.option("--search-threads", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="The server's search threads per process.")  # fmt: skip
+@click.option("--fast-search/--no-fast-search", default=True, show_default=True,
+              help="The server's direct /v1/search path (off: every search through FastAPI's route).")  # fmt: skip
+@click.option("--rate", default=None, type=click.FloatRange(min=0.1),
+              help="Also run an open loop at this many requests/s in total (clients send on a schedule).")  # fmt: skip
+@click.option("--writer-rate", default=None, type=click.FloatRange(min=0.1),
+              help="Run the closed loop again, in windows without and with one more client "
+              "adding this many memories/s.")  # fmt: skip
+@click.option("--writer-window", default=5.0, show_default=True, type=click.FloatRange(min=0.5),
+              help="Seconds per window of the writer comparison.")  # fmt: skip
+@click.option("--facts/--no-facts", default=False, show_default=True,
+              help="The server extracts facts from the writer's adds (the fill never does).")  # fmt: skip
+@click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
+@lexical_option
+@embedder_option
+@click.pass_context
+@_guard
+def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_requests: int,
+               workdir: str | None, readers: int, workers: int, search_threads: int,
+               fast_search: bool, rate: float | None, writer_rate: float | None,
+               writer_window: float, facts: bool, json_out: str | None, lexical_index: bool, embedder: str | None) -> None:  # fmt: skip
+    """REST search latency under concurrent loopback clients (127.0.0.1 only)."""
+    from phasemem.research.bench import load
+
+    res = load.run(n=n, clients=clients, seconds=seconds, max_requests=max_requests,
+                   workdir=workdir, embedder=_embedder(ctx, embedder), readers=readers,
+                   workers=workers, rate=rate, lexical_index=lexical_index,
+                   search_threads=search_threads, fast_search=fast_search,
+                   writer_rate=writer_rate, writer_window=writer_window, facts=facts,
+                   progress=lambda msg: console.print(msg, highlight=False))  # fmt: skip
+    lat = res["search_ms"]
+    console.print(f"n={res['n']} embedder={res['embedder']} clients={clients}: "
+                  f"p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms, {res['requests_per_s']:.1f} req/s, "
+                  f"errors {res['errors']} (closed loop; connections per worker "
+                  f"{res['connections_per_worker']})")  # fmt: skip
+    if "open_loop" in res:
+        o = res["open_loop"]
+        console.print(f"open loop at {rate:g} req/s offered: p50 {o['search_ms']['p50']:.1f} ms, "
+                      f"p95 {o['search_ms']['p95']:.1f} ms, {o['requests_per_s']:.1f} req/s, "
+                      f"errors {o['errors']}")  # fmt: skip
+    if "writer" in res:
+        wr, ws = res["writer"], res["writer"]["writes"]
+        for label, side in (("without a writer", wr["without_writer"]),
+                            (f"with a writer at {writer_rate:g} adds/s", wr["with_writer"])):  # fmt: skip
+            console.print(f"{label} (windows of {wr['window_s']:g} s): p50 {side['search_ms']['p50']:.1f} ms, "
+                          f"p95 {side['search_ms']['p95']:.1f} ms, {side['requests_per_s']:.1f} req/s, "
+                          f"server CPU {side['server_cpu_ms_per_search']:.1f} ms/search, "
+                          f"errors {side['errors']}")  # fmt: skip
+        console.print(f"writes: {ws['adds']} adds ({ws['adds_per_s']:g}/s), add p50 "
+                      f"{ws['add_ms']['p50']:.1f} ms, errors {ws['errors']}; server CPU per add beyond "
+                      f"the searches {wr['server_cpu_ms_per_add']:.1f} ms")  # fmt: skip
+    if json_out:
+        Path(json_out).write_text(json.dumps(res, indent=2))
+
+
+@click.command("context")
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--budgets", default="500,1000,2000", show_default=True)
+@click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
+@facts_option
+@embedder_option
+@click.pass_context
+@_guard
+def context_bench(ctx: click.Context, data: str, budgets: str, json_out: str | None,
+                  facts: bool, embedder: str | None) -> None:  # fmt: skip
+    """Evidence recall inside assembled context vs plain top-k at the same tokens."""
+    from phasemem.research.bench import context as bc
+
+    try:
+        bs = sorted({int(b) for b in budgets.split(",") if b.strip()})
+    except ValueError:
+        raise click.BadParameter("comma-separated integers", param_hint="--budgets") from None
+    with console.status("ingesting and assembling..."):
+        res = bc.run(data, bs, embedder=_embedder(ctx, embedder), facts=facts)
+    table = Table("system", *[f"R@{b} tok" for b in bs],
+                  title=f"LoCoMo evidence recall in context ({res['questions']} questions)")  # fmt: skip
+    for name in ("context", "context_facts", "topk", "topk_fill"):
+        table.add_row(name, *[f"{res[name]['recall'][str(b)]:.3f}" for b in bs])
+    table.add_row("context/topk", *[f"{res['context_vs_topk'][str(b)]:.3f}" for b in bs])
+    console.print(table)
+    if json_out:
+        Path(json_out).write_text(json.dumps(res, indent=2))
+
+
+bench.add_command(load_bench, "load")
+bench.add_command(context_bench, "context")

@@ -37,7 +37,7 @@ _LAZY: dict[str, tuple[str, str, str]] = {
     "keys": ("phasemem.cli.serve", "keys", "Manage API keys of the REST and MCP servers."),
     "mcp": ("phasemem.cli.serve", "mcp", "Run the MCP server (needs: pip install 'phasemem[mcp]')."),
     "serve": ("phasemem.cli.serve", "serve", "Run the REST API and the web page (needs 'phasemem[server]')."),
-    "tkg": ("phasemem.tkg.cli", "tkg", "Temporal knowledge-graph completion (needs 'phasemem[tkg]')."),
+    "tkg": ("phasemem.research.tkg.cli", "tkg", "Temporal knowledge-graph completion (needs 'phasemem[tkg]')."),
 }  # fmt: skip
 
 
@@ -63,10 +63,6 @@ class _Group(click.Group):
             cmd = getattr(importlib.import_module(module), attr)
         except ImportError:  # a module left out of a partial install
             return None
-        if name == "bench":
-            from phasemem.cli.serve import add_bench_commands
-
-            add_bench_commands(cmd)
         self.add_command(cmd, name)
         return cmd
 

@@ -1,4 +1,4 @@
-"""``phasemem serve``, ``phasemem mcp``, ``phasemem keys`` and ``phasemem bench load``.
+"""``phasemem serve``, ``phasemem mcp`` and ``phasemem keys``.
 
 ``phasemem.cli.main`` loads this module only when one of these commands is
 named, so the server stacks never slow down the memory commands.
@@ -6,12 +6,10 @@ named, so the server stacks never slow down the memory commands.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
 
 from phasemem.cli.common import console, emit_json, fail, json_option, row, table
 from phasemem.errors import PhasememError
@@ -218,110 +216,6 @@ def keys_revoke(key_id: str, data_dir: str | None, as_json: bool) -> None:
         emit_json(info.to_dict())
     else:
         console.print(f"revoked {info.kid} (tenant {info.tenant})", markup=False)
-
-
-@click.command("load")
-@click.option("--n", "n", default=100_000, show_default=True, type=click.IntRange(1, 2_000_000),
-              help="Memories in the tenant.")  # fmt: skip
-@click.option("--clients", default=8, show_default=True, type=click.IntRange(1, 64))
-@click.option("--seconds", default=30.0, show_default=True, type=click.FloatRange(1, 600))
-@click.option("--max-requests", default=20_000, show_default=True, type=click.IntRange(1))
-@click.option("--workdir", default=None, type=click.Path(file_okay=False),
-              help="Keep the filled tenant here and reuse it on the next run.")  # fmt: skip
-@click.option("--readers", default=2, show_default=True, type=click.IntRange(1, 16),
-              help="The server's read handles per tenant.")  # fmt: skip
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
-              help="The server's processes.")  # fmt: skip
-@click.option("--search-threads", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="The server's search threads per process.")  # fmt: skip
-@click.option("--fast-search/--no-fast-search", default=True, show_default=True,
-              help="The server's direct /v1/search path (off: every search through FastAPI's route).")  # fmt: skip
-@click.option("--rate", default=None, type=click.FloatRange(min=0.1),
-              help="Also run an open loop at this many requests/s in total (clients send on a schedule).")  # fmt: skip
-@click.option("--writer-rate", default=None, type=click.FloatRange(min=0.1),
-              help="Run the closed loop again, in windows without and with one more client "
-              "adding this many memories/s.")  # fmt: skip
-@click.option("--writer-window", default=5.0, show_default=True, type=click.FloatRange(min=0.5),
-              help="Seconds per window of the writer comparison.")  # fmt: skip
-@click.option("--facts/--no-facts", default=False, show_default=True,
-              help="The server extracts facts from the writer's adds (the fill never does).")  # fmt: skip
-@click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
-@lexical_option
-@embedder_option
-@click.pass_context
-@_guard
-def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_requests: int,
-               workdir: str | None, readers: int, workers: int, search_threads: int,
-               fast_search: bool, rate: float | None, writer_rate: float | None,
-               writer_window: float, facts: bool, json_out: str | None, lexical_index: bool, embedder: str | None) -> None:  # fmt: skip
-    """REST search latency under concurrent loopback clients (127.0.0.1 only)."""
-    from phasemem.bench import load
-
-    res = load.run(n=n, clients=clients, seconds=seconds, max_requests=max_requests,
-                   workdir=workdir, embedder=_embedder(ctx, embedder), readers=readers,
-                   workers=workers, rate=rate, lexical_index=lexical_index,
-                   search_threads=search_threads, fast_search=fast_search,
-                   writer_rate=writer_rate, writer_window=writer_window, facts=facts,
-                   progress=lambda msg: console.print(msg, highlight=False))  # fmt: skip
-    lat = res["search_ms"]
-    console.print(f"n={res['n']} embedder={res['embedder']} clients={clients}: "
-                  f"p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms, {res['requests_per_s']:.1f} req/s, "
-                  f"errors {res['errors']} (closed loop; connections per worker "
-                  f"{res['connections_per_worker']})")  # fmt: skip
-    if "open_loop" in res:
-        o = res["open_loop"]
-        console.print(f"open loop at {rate:g} req/s offered: p50 {o['search_ms']['p50']:.1f} ms, "
-                      f"p95 {o['search_ms']['p95']:.1f} ms, {o['requests_per_s']:.1f} req/s, "
-                      f"errors {o['errors']}")  # fmt: skip
-    if "writer" in res:
-        wr, ws = res["writer"], res["writer"]["writes"]
-        for label, side in (("without a writer", wr["without_writer"]),
-                            (f"with a writer at {writer_rate:g} adds/s", wr["with_writer"])):  # fmt: skip
-            console.print(f"{label} (windows of {wr['window_s']:g} s): p50 {side['search_ms']['p50']:.1f} ms, "
-                          f"p95 {side['search_ms']['p95']:.1f} ms, {side['requests_per_s']:.1f} req/s, "
-                          f"server CPU {side['server_cpu_ms_per_search']:.1f} ms/search, "
-                          f"errors {side['errors']}")  # fmt: skip
-        console.print(f"writes: {ws['adds']} adds ({ws['adds_per_s']:g}/s), add p50 "
-                      f"{ws['add_ms']['p50']:.1f} ms, errors {ws['errors']}; server CPU per add beyond "
-                      f"the searches {wr['server_cpu_ms_per_add']:.1f} ms")  # fmt: skip
-    if json_out:
-        Path(json_out).write_text(json.dumps(res, indent=2))
-
-
-@click.command("context")
-@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--budgets", default="500,1000,2000", show_default=True)
-@click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
-@facts_option
-@embedder_option
-@click.pass_context
-@_guard
-def context_bench(ctx: click.Context, data: str, budgets: str, json_out: str | None,
-                  facts: bool, embedder: str | None) -> None:  # fmt: skip
-    """Evidence recall inside assembled context vs plain top-k at the same tokens."""
-    from phasemem.bench import context as bc
-
-    try:
-        bs = sorted({int(b) for b in budgets.split(",") if b.strip()})
-    except ValueError:
-        raise click.BadParameter("comma-separated integers", param_hint="--budgets") from None
-    with console.status("ingesting and assembling..."):
-        res = bc.run(data, bs, embedder=_embedder(ctx, embedder), facts=facts)
-    table = Table("system", *[f"R@{b} tok" for b in bs],
-                  title=f"LoCoMo evidence recall in context ({res['questions']} questions)")  # fmt: skip
-    for name in ("context", "context_facts", "topk", "topk_fill"):
-        table.add_row(name, *[f"{res[name]['recall'][str(b)]:.3f}" for b in bs])
-    table.add_row("context/topk", *[f"{res['context_vs_topk'][str(b)]:.3f}" for b in bs])
-    console.print(table)
-    if json_out:
-        Path(json_out).write_text(json.dumps(res, indent=2))
-
-
-def add_bench_commands(bench: click.Group) -> None:
-    """Add ``load`` and ``context`` to the ``bench`` group (``phasemem.cli.main``
-    does it when ``bench`` is first named)."""
-    bench.add_command(load_bench, "load")
-    bench.add_command(context_bench, "context")
 
 
 def _day_time(ts: float | None) -> str:

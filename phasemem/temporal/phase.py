@@ -1,7 +1,7 @@
 """Phase rotation, the temporal score ``S_time`` and temporal ranking of facts.
 
 Rotation (DESIGN.md §4): a real vector of even length ``dim`` is ``D = dim/2``
-complex numbers (``[re | im]`` halves, as in ``phasemem.tkg``), turned by
+complex numbers (``[re | im]`` halves, as in ``phasemem.research.tkg``), turned by
 
     theta_j = alpha_r * s * omega_j * tau,    omega_j = base ** (-j / D).
 

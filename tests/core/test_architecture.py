@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("serving", ["phasemem.server", "phasemem.mcp_server"]),
     # the benchmark drivers and the TKG trainer: they may use the whole product,
     # and only the command line (which runs them) may use them
-    ("research", ["phasemem.research", "phasemem.bench", "phasemem.tkg"]),
+    ("research", ["phasemem.research", "phasemem.research.bench", "phasemem.research.tkg"]),
     ("tools", ["phasemem.cli", "phasemem.__main__"]),
 ]  # fmt: skip
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 HEAVY = ["numpy", "phasemem.memory", "fastapi", "mcp", "torch", "spacy", "onnx", "onnxruntime",
-         "rich.progress", "phasemem.cli.serve", "phasemem.cli.bench", "phasemem.tkg.cli"]  # fmt: skip
+         "rich.progress", "phasemem.cli.serve", "phasemem.cli.bench", "phasemem.research.tkg.cli"]  # fmt: skip
 
 
 def _loaded(code: str, names: list[str]) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from phasemem.bench import load
+from phasemem.research.bench import load
 
 
 def test_load_bench_closed_and_open_loop(tmp_path: Path) -> None:

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from phasemem.tkg.cli import tkg
+from phasemem.research.tkg.cli import tkg
 
 
 def test_group_imports_without_torch() -> None:
     code = (
         "import sys; sys.modules['torch'] = None\n"
-        "from phasemem.tkg.cli import tkg\n"
-        "import phasemem.tkg\n"
+        "from phasemem.research.tkg.cli import tkg\n"
+        "import phasemem.research.tkg\n"
         "print(sorted(tkg.commands))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -28,7 +28,7 @@ def test_models_without_torch_raise_missing_extra() -> None:
     code = (
         "import sys; sys.modules['torch'] = None\n"
         "from phasemem.errors import MissingExtraError\n"
-        "try:\n    import phasemem.tkg.models\nexcept MissingExtraError as e:\n    print(e)\n"
+        "try:\n    import phasemem.research.tkg.models\nexcept MissingExtraError as e:\n    print(e)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install 'phasemem[tkg]'" in out.stdout
@@ -100,8 +100,8 @@ def test_bad_data_is_reported(tmp_path: Path) -> None:
 
 def test_compare_rows_and_parameter_matching() -> None:
     pytest.importorskip("torch")
-    from phasemem.tkg.compare import SPEC_SETTINGS, default_specs, matched_dim
-    from phasemem.tkg.train import TrainConfig
+    from phasemem.research.tkg.compare import SPEC_SETTINGS, default_specs, matched_dim
+    from phasemem.research.tkg.train import TrainConfig
 
     plain = default_specs(TrainConfig(dim=64), with_gate=True, tnt_dim=60)
     assert [s.key for s in plain][:3] == ["phase_gate", "static", "tntcomplex"]
@@ -154,8 +154,8 @@ def test_compare_rows_with_the_all_days_time_contrastive_loss() -> None:
     """All-days loss: alpha = 1 is the main row; per-relation speeds fall back to sampled
     days and say so; an ablation row keeps the sampled loss for the main model."""
     pytest.importorskip("torch")
-    from phasemem.tkg.compare import default_specs
-    from phasemem.tkg.train import TrainConfig
+    from phasemem.research.tkg.compare import default_specs
+    from phasemem.research.tkg.train import TrainConfig
 
     specs = {s.key: s for s in default_specs(TrainConfig(dim=64, tc_days="all"), True, 60)}
     assert list(specs)[:4] == ["phase_one", "static", "tntcomplex", "phase_gate"]

@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 
 from phasemem.errors import InvalidInputError
-from phasemem.tkg import TKGDataError, add_reciprocals, build_filters, load_dataset, read_quadruples
-from phasemem.tkg.data import FilterIndex, Vocab, encode
+from phasemem.research.tkg import (
+    TKGDataError,
+    add_reciprocals,
+    build_filters,
+    load_dataset,
+    read_quadruples,
+)
+from phasemem.research.tkg.data import FilterIndex, Vocab, encode
 
 
 def test_reads_and_encodes(synthetic_dir: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from phasemem.tkg.metrics import filtered_ranks, ranking_metrics
+from phasemem.research.tkg.metrics import filtered_ranks, ranking_metrics
 
 
 def brute_rank(scores: np.ndarray, answer: int, filt: set[int]) -> int:

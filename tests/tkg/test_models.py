@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 torch = pytest.importorskip("torch")
 
 from phasemem.errors import InvalidInputError  # noqa: E402
-from phasemem.tkg.data import build_filters, load_dataset  # noqa: E402
-from phasemem.tkg.errors import TKGError  # noqa: E402
-from phasemem.tkg.models import ModelConfig, PhaseRotation, TNTComplEx  # noqa: E402
-from phasemem.tkg.train import TrainConfig, evaluate, load_checkpoint, train  # noqa: E402
+from phasemem.research.tkg.data import build_filters, load_dataset  # noqa: E402
+from phasemem.research.tkg.errors import TKGError  # noqa: E402
+from phasemem.research.tkg.models import ModelConfig, PhaseRotation, TNTComplEx  # noqa: E402
+from phasemem.research.tkg.train import TrainConfig, evaluate, load_checkpoint, train  # noqa: E402
 
 
 def _cfg(**kw: object) -> TrainConfig:
@@ -259,7 +259,7 @@ def test_calendar_model_trains_and_round_trips(synthetic_dir: Path, tmp_path: Pa
 
 
 def test_precision_choice() -> None:
-    from phasemem.tkg.train import use_bf16
+    from phasemem.research.tkg.train import use_bf16
 
     assert use_bf16("fp32", "cpu") is False
     assert use_bf16("bf16", "cpu") is True
@@ -279,7 +279,7 @@ def test_fp32_and_bf16_training_agree_roughly(synthetic_dir: Path) -> None:
 
 
 def test_calendar_and_tnt_smoothness_are_separate_settings(synthetic_dir: Path) -> None:
-    from phasemem.tkg.train import _make_model
+    from phasemem.research.tkg.train import _make_model
 
     ds = load_dataset(synthetic_dir)
     cfg = _cfg(alpha="one", calendar=True, calendar_smooth=0.0, smooth=0.5)
@@ -339,7 +339,7 @@ def test_time_scores_all_equal_per_day_scores(alpha: str) -> None:
 def test_triple_days_indicator_matches_brute_force(
     facts: list[tuple[int, int, int, int]], asked: list[tuple[int, int, int]]
 ) -> None:
-    from phasemem.tkg.train import _TripleDays
+    from phasemem.research.tkg.train import _TripleDays
 
     q = np.array(facts, dtype=np.int64)
     batch = np.array([(*a, 5) for a in asked], dtype=np.int64)

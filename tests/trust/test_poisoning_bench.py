@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from phasemem import Memory
-from phasemem.bench import poisoning as pb
 from phasemem.errors import InvalidInputError
+from phasemem.research.bench import poisoning as pb
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = Path(__file__).parent / "data" / "tiny_suite.jsonl"

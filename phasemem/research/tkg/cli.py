@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from phasemem.tkg.data import DEFAULT_DATA_ROOT
+from phasemem.research.tkg.data import DEFAULT_DATA_ROOT
 
 DEFAULT_DATA = str(DEFAULT_DATA_ROOT / "icews14")
 
@@ -109,7 +109,7 @@ def _train_options(f: Any) -> Any:
 
 
 def _config(threads: int = 0, **kw: Any) -> Any:
-    from phasemem.tkg.train import TrainConfig
+    from phasemem.research.tkg.train import TrainConfig
 
     if threads > 0:  # 1 is much faster than the default on a CPU shared with other jobs
         import torch
@@ -218,8 +218,8 @@ def tkg() -> None:
 @_train_options
 def train_cmd(data_dir: str, model: str, alpha: str, out_dir: str, resume: bool, **kw: Any) -> None:
     """Train one model, keep the best-on-validation checkpoint, report test metrics."""
-    from phasemem.tkg.data import build_filters, load_dataset
-    from phasemem.tkg.train import evaluate, train
+    from phasemem.research.tkg.data import build_filters, load_dataset
+    from phasemem.research.tkg.train import evaluate, train
 
     cfg = _config(model=model, alpha=alpha, **kw)
     ds = load_dataset(data_dir)
@@ -261,8 +261,8 @@ def train_cmd(data_dir: str, model: str, alpha: str, out_dir: str, resume: bool,
 @click.option("--device", default="auto", show_default=True)
 def eval_cmd(checkpoint: str, data_dir: str | None, split: str, device: str) -> None:
     """Time-aware (primary) and time-agnostic filtered MRR/Hits of a checkpoint."""
-    from phasemem.tkg.data import build_filters, load_dataset
-    from phasemem.tkg.train import evaluate, load_checkpoint
+    from phasemem.research.tkg.data import build_filters, load_dataset
+    from phasemem.research.tkg.train import evaluate, load_checkpoint
 
     model, vocab, ck = load_checkpoint(checkpoint, device)
     ds = load_dataset(data_dir or DEFAULT_DATA, vocab=vocab)
@@ -298,7 +298,7 @@ def compare_cmd(
     data_dir: str, out_dir: str, only: tuple[str, ...], resume: bool, **kw: Any
 ) -> None:
     """Train the phase model, its ablations, the static model and TNTComplEx; write a table."""
-    from phasemem.tkg.compare import render_table, run_compare
+    from phasemem.research.tkg.compare import render_table, run_compare
 
     base = _config(**kw)
     with _Bar() as bar:

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from phasemem.bench.stats import machine, peak_rss_mb, percentiles
 from phasemem.memory import Memory
+from phasemem.research.bench.stats import machine, peak_rss_mb, percentiles
 from phasemem.retrieval.config import RetrievalConfig
 from phasemem.store.sqlite import SQLiteStore
 
@@ -191,7 +191,7 @@ def run(
         cmd = [
             sys.executable,
             "-m",
-            "phasemem.bench.scale",
+            "phasemem.research.bench.scale",
             str(n),
             out,
             str(queries),

@@ -21,9 +21,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from phasemem.bench.stats import machine, percentiles
 from phasemem.errors import InvalidInputError
 from phasemem.memory import Memory
+from phasemem.research.bench.stats import machine, percentiles
 from phasemem.retrieval.config import RetrievalConfig
 from phasemem.timeutil import to_utc
 

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from phasemem.errors import InvalidInputError
-from phasemem.tkg.errors import MissingExtraError
+from phasemem.research.tkg.errors import MissingExtraError
 
 try:  # a real import (not a lazy handle), so the type checker sees torch's types
     import torch

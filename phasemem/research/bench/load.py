@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from phasemem.bench.stats import machine, percentiles
+from phasemem.research.bench.stats import machine, percentiles
 
 TENANT = "load"
 USER = "load-user"

@@ -397,8 +397,8 @@ def run(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Run every scenario of the suite file(s); JSON-ready results."""
-    from phasemem.bench.stats import machine
     from phasemem.embed import Embedder, get_embedder
+    from phasemem.research.bench.stats import machine
 
     files = [str(paths)] if isinstance(paths, (str, Path)) else [str(p) for p in paths]
     scenarios = load_suite(files)

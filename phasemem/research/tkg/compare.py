@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from phasemem.tkg.data import build_filters, load_dataset
-from phasemem.tkg.errors import TKGError
-from phasemem.tkg.models import PhaseRotation
-from phasemem.tkg.train import TrainConfig, evaluate, gate_alpha, train
+from phasemem.research.tkg.data import build_filters, load_dataset
+from phasemem.research.tkg.errors import TKGError
+from phasemem.research.tkg.models import PhaseRotation
+from phasemem.research.tkg.train import TrainConfig, evaluate, gate_alpha, train
 
 __all__ = [
     "ModelSpec",

@@ -6,7 +6,7 @@ Numpy only (no torch). A file holds one quadruple per line::
 
 Times are whole days since :attr:`Vocab.epoch` (a UTC calendar date). Every
 problem (missing or empty file, wrong column count, bad date, empty name, a
-name outside the vocabulary) raises :class:`~phasemem.tkg.errors.TKGDataError`
+name outside the vocabulary) raises :class:`~phasemem.research.tkg.errors.TKGDataError`
 naming the file and the 1-based line.
 
 Vocabulary protocol: :func:`load_dataset` builds entity and relation
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from phasemem.tkg.errors import TKGDataError
+from phasemem.research.tkg.errors import TKGDataError
 
 __all__ = [
     "DEFAULT_DATA_ROOT",

@@ -25,10 +25,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from phasemem.bench import locomo as lb
-from phasemem.bench.stats import machine, percentiles
 from phasemem.memory import Memory
 from phasemem.pipeline.context import default_token_counter
+from phasemem.research.bench import locomo as lb
+from phasemem.research.bench.stats import machine, percentiles
 
 
 def _pack(texts: Sequence[str], ids: Sequence[str | None], budget: int, count: Any,

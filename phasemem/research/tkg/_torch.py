@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from phasemem.tkg.errors import MissingExtraError
+from phasemem.research.tkg.errors import MissingExtraError
 
 
 def require_torch() -> ModuleType:

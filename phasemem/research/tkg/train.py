@@ -32,11 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from phasemem.tkg._torch import pick_device, require_torch
-from phasemem.tkg.data import FilterIndex, TKGDataset, Vocab, add_reciprocals
-from phasemem.tkg.errors import TKGError
-from phasemem.tkg.metrics import filtered_ranks, ranking_metrics
-from phasemem.tkg.models import ModelConfig, PhaseRotation, TKGModel, build_model
+from phasemem.research.tkg._torch import pick_device, require_torch
+from phasemem.research.tkg.data import FilterIndex, TKGDataset, Vocab, add_reciprocals
+from phasemem.research.tkg.errors import TKGError
+from phasemem.research.tkg.metrics import filtered_ranks, ranking_metrics
+from phasemem.research.tkg.models import ModelConfig, PhaseRotation, TKGModel, build_model
 
 torch = require_torch()
 

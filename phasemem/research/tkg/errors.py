@@ -1,4 +1,4 @@
-"""Errors raised by :mod:`phasemem.tkg`.
+"""Errors raised by :mod:`phasemem.research.tkg`.
 
 They hang off the project's one error tree::
 

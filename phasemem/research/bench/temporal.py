@@ -28,9 +28,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from phasemem.bench.stats import machine
 from phasemem.facts.model import FactHit
 from phasemem.memory import Memory
+from phasemem.research.bench.stats import machine
 
 FIRST = ["Alice", "Bruno", "Carmen", "Dmitri", "Esther", "Felix", "Gemma", "Hugo", "Irene", "Jamal", "Keiko", "Lars", "Mina", "Nadia", "Oscar", "Paula", "Rafael", "Sofia", "Tomas", "Ursula", "Vera", "Wanda", "Yusuf", "Zoe", "Anton", "Bianca", "Cyrus", "Delia", "Emil", "Flora"]  # fmt: skip
 CITIES = ["Lisbon", "Berlin", "Toronto", "Nairobi", "Osaka", "Lima", "Denver", "Austin", "Krakow", "Hanoi", "Dublin", "Oslo", "Quito", "Seville", "Leeds", "Perth", "Bergen", "Bologna", "Ghent", "Turin", "Riga", "Cork", "Bilbao", "Munich", "Lyon", "Porto", "Madrid", "Vienna"]  # fmt: skip
