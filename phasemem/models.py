@@ -7,7 +7,8 @@ the same fields.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -35,26 +36,37 @@ class Episode:
 
     @property
     def occurred(self) -> datetime:
-        dt = from_ts(self.occurred_at)
-        assert dt is not None
-        return dt
+        return from_ts(self.occurred_at)
+
+    def record(self) -> dict[str, Any]:
+        """The stored shape (:data:`EPISODE_FIELDS`: raw times, metadata as a dict)."""
+        return {name: getattr(self, name) for name in EPISODE_FIELDS}
+
+    @classmethod
+    def from_record(cls, values: Mapping[str, Any]) -> Episode:
+        """An episode from a mapping of :data:`EPISODE_FIELDS` (extra keys ignored)."""
+        kwargs: dict[str, Any] = {name: values.get(name) for name in EPISODE_FIELDS}
+        return cls(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "memory": self.text,
-            "user_id": self.user_id,
-            "agent_id": self.agent_id,
-            "session_id": self.session_id,
-            "role": self.role,
-            "speaker": self.speaker,
-            "occurred_at": iso(self.occurred_at),
-            "recorded_at": iso(self.recorded_at),
-            "updated_at": iso(self.updated_at),
-            "source": self.source,
-            "metadata": self.metadata,
-            "hash": self.content_hash,
-        }
+        """The API's JSON shape: the same fields, mem0's names for two of them
+        (:data:`EPISODE_API_NAMES`) and times as ISO-8601 strings."""
+        out: dict[str, Any] = {}
+        for name in EPISODE_FIELDS:
+            value = getattr(self, name)
+            out[EPISODE_API_NAMES.get(name, name)] = iso(value) if name in _TIMES else value
+        return out
+
+
+#: The episode row, declared once: a store's columns, the dump's episode rows
+#: and every copy of an episode follow these names in this order.
+EPISODE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Episode))
+#: Field -> its name in the API's JSON (mem0's names), where they differ.
+EPISODE_API_NAMES: dict[str, str] = {"text": "memory", "content_hash": "hash"}
+_TIMES = frozenset({"occurred_at", "recorded_at", "updated_at"})
+#: What a store keeps beside an episode's fields (its int8 vector and scale, and
+#: how many time expressions its text holds).
+EPISODE_STORED_EXTRA: tuple[str, ...] = ("vector", "vscale", "time_mentions")
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,7 @@ class WritePipeline:
                 speaker=d.speaker,
                 occurred_at=when[i],
                 recorded_at=now,
+                updated_at=None,
                 source=scope.source,
                 metadata=d.metadata,
                 content_hash=content_hash(d),

@@ -192,12 +192,12 @@ def create_app(
         return {"results": [e.to_dict() for e in eps],
                 "next_offset": offset + len(eps) if len(eps) == limit else None}  # fmt: skip
 
-    @app.get("/v1/memories/{memory_id}", tags=["memories"])
+    @app.get("/v1/memories/{memory_id}", response_model=S.MemoryOut, tags=["memories"])
     def get_memory(memory_id: str, user_id: str | None = Query(default=None, min_length=1,
                    max_length=256, pattern=S.SCOPE_PATTERN), mem: Memory = M) -> dict[str, Any]:  # fmt: skip
         return mem.get(memory_id, user_id=user_id).to_dict()
 
-    @app.patch("/v1/memories/{memory_id}", tags=["memories"])
+    @app.patch("/v1/memories/{memory_id}", response_model=S.MemoryOut, tags=["memories"])
     def update_memory(memory_id: str, body: S.UpdateRequest, mem: Memory = W) -> dict[str, Any]:
         """Replace a memory's text; the old text stays in its history."""
         return mem.update(memory_id, body.text, user_id=body.user_id).to_dict()

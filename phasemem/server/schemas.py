@@ -7,9 +7,12 @@ becomes the same 422 shape with the field named.
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from phasemem.models import EPISODE_API_NAMES, EPISODE_FIELDS, Episode
 
 #: Scope ids (user, agent, session, source): 1-256 printable characters (no
 #: C0/C1 control character; lone surrogates are refused when the JSON is read).
@@ -114,6 +117,23 @@ class Page(BaseModel):
     next_offset: int | None = Field(
         description="Pass as offset for the next page; null at the end."
     )
+
+
+def _episode_model() -> type[BaseModel]:
+    """The memory as the API shows it, derived from the one declaration of an
+    episode (:class:`phasemem.models.Episode`, its API names and ISO times), so
+    the schema cannot drift from what ``Episode.to_dict`` returns."""
+    hints = typing.get_type_hints(Episode)
+    fields: dict[str, Any] = {}
+    for name in EPISODE_FIELDS:
+        kind = hints[name]
+        if name.endswith("_at"):  # times are ISO-8601 strings in JSON
+            kind = str | None if name == "updated_at" else str
+        fields[EPISODE_API_NAMES.get(name, name)] = (kind, ...)
+    return create_model("Memory", **fields)
+
+
+MemoryOut = _episode_model()
 
 
 class Whoami(BaseModel):

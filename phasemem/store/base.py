@@ -24,22 +24,11 @@ MIN_ID_PREFIX = 4
 
 
 @dataclass(frozen=True, slots=True)
-class NewEpisode:
-    """An episode ready to be written (validated, hashed, embedded)."""
+class NewEpisode(Episode):
+    """An episode ready to be written (validated, hashed, embedded): the
+    :class:`~phasemem.models.Episode` fields and what a store keeps beside them."""
 
-    id: str
-    text: str
-    user_id: str
-    agent_id: str | None
-    session_id: str | None
-    role: str | None
-    speaker: str | None
-    occurred_at: float
-    recorded_at: float
-    source: str | None
-    metadata: dict[str, Any]
-    content_hash: str
-    vector: np.ndarray | None
+    vector: np.ndarray | None = None
     time_mentions: int = 0
 
 

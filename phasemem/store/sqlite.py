@@ -28,7 +28,14 @@ from phasemem.embed.quant import from_blob, quantize, to_blob
 from phasemem.errors import InvalidInputError, NotFoundError, SchemaVersionError, StoreError
 from phasemem.facts.model import Fact, NewFact
 from phasemem.facts.resolve import relation_variants
-from phasemem.models import AddResult, Episode, HistoryEvent, Pin
+from phasemem.models import (
+    EPISODE_FIELDS,
+    EPISODE_STORED_EXTRA,
+    AddResult,
+    Episode,
+    HistoryEvent,
+    Pin,
+)
 from phasemem.scope import EpisodeFilter
 from phasemem.store import sqlite_erase as erase
 from phasemem.store.base import MIN_ID_PREFIX, LexRow, NewEpisode, VectorRows
@@ -51,9 +58,10 @@ from phasemem.temporal.online import refine_alpha
 
 _BM25 = ", ".join(str(w) for w in BM25_WEIGHTS)
 
-_EP_COLS = (
-    "seq, id, user_id, agent_id, session_id, role, speaker, text, occurred_at, recorded_at, "
-    "updated_at, source, metadata, content_hash"
+_EP_COLS = ", ".join(("seq", *EPISODE_FIELDS))
+_INSERT_EPISODE = (
+    f"INSERT INTO episodes ({', '.join((*EPISODE_FIELDS, *EPISODE_STORED_EXTRA))}) VALUES"
+    f" ({', '.join('?' * (len(EPISODE_FIELDS) + len(EPISODE_STORED_EXTRA)))}) ON CONFLICT DO NOTHING"
 )
 _LOCK_WAIT_S = 60.0
 #: rows per transaction when deleting many: other writers wait at most one chunk
@@ -63,11 +71,19 @@ _ID_CHARS = _HEX | {"-"}  # what a prefix of a UUID may hold
 
 
 def _episode(row: sqlite3.Row | tuple[Any, ...]) -> Episode:
-    return Episode(
-        id=row[1], user_id=row[2], agent_id=row[3], session_id=row[4], role=row[5], speaker=row[6],
-        text=row[7], occurred_at=row[8], recorded_at=row[9], updated_at=row[10], source=row[11],
-        metadata=json.loads(row[12]), content_hash=row[13],
-    )  # fmt: skip
+    """An episode from a ``SELECT {_EP_COLS}`` row (metadata is stored as JSON)."""
+    values = dict(zip(EPISODE_FIELDS, row[1:], strict=True))
+    values["metadata"] = json.loads(values["metadata"])
+    return Episode(**values)
+
+
+def _stored(
+    ep: Episode, blob: bytes | None, scale: float | None, time_mentions: int
+) -> tuple[Any, ...]:
+    """The values of ``_INSERT_EPISODE`` for one episode."""
+    rec = ep.record()
+    rec["metadata"] = json.dumps(rec["metadata"])
+    return (*rec.values(), blob, scale, time_mentions)
 
 
 def _snapshot(ep: Episode) -> dict[str, Any]:
@@ -210,14 +226,7 @@ class SQLiteStore:
                 if it.vector is not None:
                     blob, scale = to_blob(codes[vi]), float(scales[vi])
                     vi += 1
-                cur = c.execute(
-                    "INSERT INTO episodes (id, user_id, agent_id, session_id, role, speaker, text, occurred_at,"
-                    " recorded_at, source, metadata, content_hash, vector, vscale, time_mentions)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-                    (it.id, it.user_id, it.agent_id, it.session_id, it.role, it.speaker, it.text,
-                     it.occurred_at, it.recorded_at, it.source, json.dumps(it.metadata), it.content_hash,
-                     blob, scale, it.time_mentions),
-                )  # fmt: skip
+                cur = c.execute(_INSERT_EPISODE, _stored(it, blob, scale, it.time_mentions))
                 if cur.rowcount == 1:
                     self._log(c, "ADD", it.id, it.user_id, actor, None,
                               {"text": it.text, "speaker": it.speaker, "role": it.role, "hash": it.content_hash},
@@ -401,9 +410,10 @@ class SQLiteStore:
 
     def _get_in(self, c: sqlite3.Connection, episode_id: str, user_id: str | None) -> Episode:
         row = c.execute(f"SELECT {_EP_COLS} FROM episodes WHERE id = ?", (episode_id,)).fetchone()
-        if row is None or (user_id is not None and row[2] != user_id):
+        ep = _episode(row) if row is not None else None
+        if ep is None or (user_id is not None and ep.user_id != user_id):
             raise NotFoundError(f"no memory with id {episode_id!r}", id=episode_id)
-        return _episode(row)
+        return ep
 
     def get(self, episode_id: str, user_id: str | None = None) -> Episode:
         with self._lock:

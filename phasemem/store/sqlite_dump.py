@@ -20,14 +20,14 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from phasemem.errors import ImportFormatError
+from phasemem.models import EPISODE_FIELDS, EPISODE_STORED_EXTRA
 from phasemem.store.dump import ImportState
 
 _PAGE = 500
 
-_EPISODE_COLS = (
-    "id, user_id, agent_id, session_id, role, speaker, text, occurred_at, recorded_at, "
-    "updated_at, source, metadata, content_hash, vector, vscale, time_mentions"
-)
+#: an episode row of the dump: the episode's fields, then what the store keeps beside them
+_EPISODE_KEYS = (*EPISODE_FIELDS, *EPISODE_STORED_EXTRA)
+_EPISODE_COLS = ", ".join(_EPISODE_KEYS)
 
 
 def _b64(blob: bytes | None) -> str | None:
@@ -49,12 +49,10 @@ def export_rows(c: sqlite3.Connection, user_id: str | None) -> Iterator[dict[str
     mine = "" if user_id is None else " WHERE user_id = ?"
     args: tuple[Any, ...] = () if user_id is None else (user_id,)
     for r in _pages(c, f"SELECT {_EPISODE_COLS} FROM episodes{mine} ORDER BY seq", args):
-        yield {
-            "kind": "episode", "id": r[0], "user_id": r[1], "agent_id": r[2], "session_id": r[3],
-            "role": r[4], "speaker": r[5], "text": r[6], "occurred_at": r[7], "recorded_at": r[8],
-            "updated_at": r[9], "source": r[10], "metadata": json.loads(r[11]),
-            "content_hash": r[12], "vector": _b64(r[13]), "vscale": r[14], "time_mentions": r[15],
-        }  # fmt: skip
+        row = dict(zip(_EPISODE_KEYS, r, strict=True))
+        row["metadata"] = json.loads(row["metadata"])
+        row["vector"] = _b64(row["vector"])
+        yield {"kind": "episode", **row}
     for r in _pages(c, f"SELECT id, user_id, text, created_at FROM pins{mine} ORDER BY created_at, id",
                     args):  # fmt: skip
         yield {"kind": "pin", "id": r[0], "user_id": r[1], "text": r[2], "created_at": r[3]}
@@ -150,15 +148,15 @@ def _vector(row: dict[str, Any], dim: int) -> bytes | None:
 
 def _episode(c: sqlite3.Connection, row: dict[str, Any], state: ImportState, dim: int,
              log: Logger) -> None:  # fmt: skip
+    values = {key: row.get(key) for key in _EPISODE_KEYS}
+    values.update(occurred_at=float(row["occurred_at"]), recorded_at=float(row["recorded_at"]),
+                  metadata=json.dumps(row.get("metadata") or {}), vector=_vector(row, dim),
+                  time_mentions=int(row.get("time_mentions") or 0))  # fmt: skip
     cur = c.execute(
-        f"INSERT INTO episodes ({_EPISODE_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        f"INSERT INTO episodes ({_EPISODE_COLS}) VALUES ({', '.join('?' * len(_EPISODE_KEYS))})"
         " ON CONFLICT DO NOTHING",
-        (row["id"], row["user_id"], row.get("agent_id"), row.get("session_id"), row.get("role"),
-         row.get("speaker"), row["text"], float(row["occurred_at"]), float(row["recorded_at"]),
-         row.get("updated_at"), row.get("source"), json.dumps(row.get("metadata") or {}),
-         row["content_hash"], _vector(row, dim), row.get("vscale"),
-         int(row.get("time_mentions") or 0)),
-    )  # fmt: skip
+        tuple(values.values()),
+    )
     state.episodes += cur.rowcount
 
 

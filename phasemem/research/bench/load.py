@@ -112,6 +112,7 @@ def fill(db: Path, n: int, embedder: str | None, progress: Callable[[str], None]
     from phasemem.embed.quant import quantize
     from phasemem.ingest import Draft, content_hash
     from phasemem.memory import Memory
+    from phasemem.models import Episode
 
     mem = Memory(db, embedder=embedder, extractor=None)
     try:
@@ -144,11 +145,12 @@ def fill(db: Path, n: int, embedder: str | None, progress: Callable[[str], None]
                     text = f"{said[:-1]} (note {k})."
                     at = 1_600_000_000.0 + k * 3600.0
                     d = Draft(text, "user", name, at, {})
+                    ep = Episode(id=str(uuid.uuid4()), text=text, user_id=USER, agent_id=None,
+                                 session_id=f"s{k // SESSION}", role="user", speaker=name,
+                                 occurred_at=at, recorded_at=at, updated_at=None, source="load",
+                                 metadata={}, content_hash=content_hash(d))  # fmt: skip
                     fh.write(json.dumps({
-                        "kind": "episode", "id": str(uuid.uuid4()), "user_id": USER, "text": text,
-                        "role": "user", "speaker": name, "session_id": f"s{k // SESSION}",
-                        "occurred_at": at, "recorded_at": at, "source": "load", "metadata": {},
-                        "content_hash": content_hash(d), "vscale": float(scales[j]),
+                        "kind": "episode", **ep.record(), "vscale": float(scales[j]),
                         "vector": base64.b64encode(codes[j].tobytes()).decode(),
                     }) + "\n")  # fmt: skip
             mem.import_(tmp, progress=None)
