@@ -33,8 +33,9 @@ project builds the rewritten model once, on first use, and later processes
 hand that file straight to onnxruntime without importing ``onnx`` at all:
 loading the embedder then takes ~200 ms of CPU on the 2-core VM, against
 ~325 ms when earlier versions rewrote the model in memory at every start with
-a hand-written protobuf codec (median of 9 fresh processes each). The cache lives in ``$PHASEMEM_CACHE_DIR``, else
-``$XDG_CACHE_HOME/phasemem``, else ``~/.cache/phasemem``; an entry is ~23 MB.
+a hand-written protobuf codec (median of 9 fresh processes each). The cache
+lives in ``$PHASEMEM_CACHE_DIR``, else ``$XDG_CACHE_HOME/phasemem``, else
+``~/.cache/phasemem``; an entry is ~23 MB.
 It is only a cache: an entry is written atomically (temporary file, then
 ``os.replace``); a directory that cannot be written, or an entry onnxruntime
 cannot load or that does not carry the expected key, means the model is
@@ -47,9 +48,10 @@ the source file's real path and its ``stat`` identity (device, inode, size,
 mtime and ctime in nanoseconds), not by a hash of its 23 MB. Reading and
 hashing the file (sha256) measured 40-45 ms of CPU (50-60 ms wall) per start,
 a third of what the cache saves; the ``stat`` key costs ~0.1 ms. It is still
-safe here: any write to the source file sets its ctime to the current time (a
-process can set mtime back, not ctime), and a reinstall makes a new file (new
-inode and times), so a changed source gets a new key and a fresh rewrite. What
+safe here: any write to the source file sets its ctime to the current time
+(on POSIX a process can set mtime back, not ctime), and a reinstall makes a
+new file (new inode and times), so a changed source gets a new key and a
+fresh rewrite. What
 it may do is rebuild needlessly (a copied environment, a ``chmod``): one slow
 start. The full sha256 of the source is computed when an entry is built (the
 file is read then anyway) and recorded inside it, so an entry can always be
@@ -312,7 +314,9 @@ def _lookup_first(gather: onnx.NodeProto, table: _Weight) -> list[onnx.NodeProto
         factor = table.scale_name
     elif scale.shape == (rows, 1):  # one scale per row: look it up too
         factor = f"{base}__s"
-        nodes.append(helper.make_node("Gather", [table.scale_name, ids], [factor], name=factor, axis=0))  # fmt: skip
+        nodes.append(
+            helper.make_node("Gather", [table.scale_name, ids], [factor], name=factor, axis=0)
+        )
     else:
         return None
     nodes += [
