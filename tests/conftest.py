@@ -3,7 +3,10 @@ private model cache for the whole run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,14 +16,13 @@ from phasemem import Memory
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def model_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The rewritten MiniLM model is cached here, never in the real home (subprocesses
-    inherit the variable). One per run: the first embedder builds it, the rest load it."""
-    path = tmp_path_factory.mktemp("model-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PHASEMEM_CACHE_DIR", str(path))
-        yield path
+# The rewritten MiniLM model is cached in a directory of this run, never in the real
+# home (subprocesses inherit the variable). Set on import, not in a fixture: the
+# first conftests are imported before any fixture runs, and tests/server/conftest.py
+# embeds at import. One per run: the first embedder builds it, the rest load it.
+MODEL_CACHE = tempfile.mkdtemp(prefix="phasemem-tests-model-cache-")
+os.environ["PHASEMEM_CACHE_DIR"] = MODEL_CACHE
+atexit.register(shutil.rmtree, MODEL_CACHE, ignore_errors=True)
 
 
 @pytest.fixture

@@ -188,3 +188,12 @@ def test_a_cache_hit_does_not_import_onnx(tmp_path: Path) -> None:
     assert miss["int8_matmuls"] == hit["int8_matmuls"] == 36
     assert miss["vecs"] == hit["vecs"]  # bit for bit
     assert len(_entries(tmp_path / "c")) == 1
+
+
+def test_the_suite_caches_in_a_directory_of_its_own() -> None:
+    """tests/conftest.py points the cache away from the real home before any
+    conftest can embed (tests/server/conftest.py does, at import)."""
+    from tests.conftest import MODEL_CACHE
+
+    assert os.environ.get("PHASEMEM_CACHE_DIR") == MODEL_CACHE
+    assert not Path(MODEL_CACHE).resolve().is_relative_to(Path.home().resolve() / ".cache")
