@@ -10,22 +10,30 @@ so byte code is compiled as ``pip install`` would have done (into a private
 Reports the median, min and max of ``--reps`` runs per command; the machine
 is shared, so read the median.
 
-    python benchmarks/cold_start.py [--reps 7] [--json out.json]
+The rewritten MiniLM model is cached on disk (``phasemem.embed.quantize``):
+each tree gets a private ``$PHASEMEM_CACHE_DIR`` under the temporary
+directory, filled by the seeding and untimed runs, so the timed runs meet a
+warm cache (every start after the first). ``--cold-model-cache`` gives every
+timed run an empty one instead (the first start after an install).
+
+    python benchmarks/cold_start.py [--reps 7] [--cold-model-cache] [--json out.json]
     python benchmarks/cold_start.py --tree before=/tmp/old-checkout --tree after=. --reps 7
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 #: What the ``phasemem`` console script runs (so this works without it on PATH).
@@ -46,12 +54,31 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+_COLD = "_COLD_START_EMPTY_CACHES_UNDER"  # set: every run gets a new cache dir under it
+
+
+@contextlib.contextmanager
+def _model_cache(env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """``env`` as it is, or with an empty model cache (removed afterwards) when
+    runs must meet a cold one."""
+    root = env.get(_COLD)
+    if not root:
+        yield env
+        return
+    fresh = tempfile.mkdtemp(dir=root)
+    try:
+        yield {**{k: v for k, v in env.items() if k != _COLD}, "PHASEMEM_CACHE_DIR": fresh}
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+
+
 def _run(args: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall, CPU) seconds of one process: CPU time hardly depends on what else
     the machine runs, wall time does."""
-    c, t = _cpu(), time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - t
+    with _model_cache(env) as env:
+        c, t = _cpu(), time.perf_counter()
+        proc = subprocess.run(args, capture_output=True, text=True, env=env)
+        wall = time.perf_counter() - t
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{proc.stderr}")
     return wall, _cpu() - c
@@ -60,6 +87,11 @@ def _run(args: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
 def _mcp_remember(db: str, text: str, env: dict[str, str]) -> tuple[float, float]:
     """Spawn ``phasemem mcp`` over stdio, initialize, call ``remember`` once;
     the time until its answer arrives (what a desktop client waits for)."""
+    with _model_cache(env) as env:
+        return _mcp_remember_in(db, text, env)
+
+
+def _mcp_remember_in(db: str, text: str, env: dict[str, str]) -> tuple[float, float]:
     c, t = _cpu(), time.perf_counter()
     proc = subprocess.Popen(
         [*CLI, "--db", db, "mcp", "--user", "maya"],
@@ -142,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
                     "repeat to compare trees, runs interleaved so load hits them alike. "
                     "Default: whatever 'import phasemem' finds.")  # fmt: skip
     ap.add_argument("--no-mcp", action="store_true", help="Skip the MCP stdio measurement.")
+    ap.add_argument("--cold-model-cache", action="store_true",
+                    help="Every timed run starts with an empty model cache (default: a warm one).")  # fmt: skip
     ap.add_argument("--json", dest="json_out", default=None, help="Also write the numbers here.")
     args = ap.parse_args(argv)
     try:
@@ -164,6 +198,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
             env = dict(os.environ)
             env.pop("PYTHONDONTWRITEBYTECODE", None)
             env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+            env["PHASEMEM_CACHE_DIR"] = str(Path(tmp) / f"model-cache-{name}")
             if path:
                 env["PYTHONPATH"] = os.pathsep.join(
                     p for p in (path, os.environ.get("PYTHONPATH")) if p
@@ -173,6 +208,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
             print(f"{name}: {where}", flush=True)
             db = str(Path(tmp) / f"{name}.db")
             _seed(db, env)
+            if args.cold_model_cache:
+                env[_COLD] = str(Path(tmp) / f"model-caches-{name}")
+                os.mkdir(env[_COLD])
             per_tree[name] = _cases(db, env, with_mcp)
         for case in next(iter(per_tree.values())):
             runs: dict[str, list[tuple[float, float]]] = {name: [] for name in per_tree}
@@ -196,6 +234,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     load = os.getloadavg()
     result = {
         "reps": args.reps,
+        "model_cache": "cold" if args.cold_model_cache else "warm",
         "python": sys.version.split()[0],
         "cpus": os.cpu_count(),
         "loadavg_after": [round(x, 2) for x in load],

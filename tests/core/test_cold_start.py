@@ -35,8 +35,10 @@ def test_library_names_load_on_first_use() -> None:
 
 
 def test_search_needs_no_parser_and_add_no_torch_or_onnx() -> None:
-    """spaCy loads on the first extraction, not for a search; the MiniLM graph is
-    rewritten without the onnx package; thinc is kept from importing PyTorch."""
+    """spaCy loads on the first extraction, not for a search; the rewritten MiniLM
+    graph comes from the model cache without the onnx package (once a first
+    process built it); thinc is kept from importing PyTorch."""
+    _loaded("from phasemem.embed.minilm import MiniLMEmbedder\nMiniLMEmbedder().warm()", [])
     setup = (
         "from phasemem import Memory\n"
         "m = Memory(':memory:')\n"

@@ -3,6 +3,7 @@ called through the official SDK's client over stdio and streamable HTTP."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +35,10 @@ async def call(c: Client, tool: str, args: dict[str, Any]) -> tuple[bool, Any]:
 def test_stdio_tools_roundtrip(tmp_path: Path) -> None:
     params = StdioServerParameters(command=sys.executable, args=[
         *PHASEMEM, "--embedder", EMBEDDER, "mcp", "--db", str(tmp_path / "m.db"),
-        "--user", "maya", *facts_flag])  # fmt: skip
+        "--user", "maya", *facts_flag],
+        # the SDK passes on only a few variables (HOME, PATH...): keep the model
+        # cache this run set (tests/conftest.py), not the real home's
+        env={"PHASEMEM_CACHE_DIR": os.environ["PHASEMEM_CACHE_DIR"]})  # fmt: skip
 
     async def main() -> None:
         async with Client(params) as c:
