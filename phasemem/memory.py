@@ -507,9 +507,21 @@ class Memory:
         check_flag("trace", trace)
         if facts is not None:
             check_int("facts", facts, 0, MAX_LIMIT)
-        t_query = flt.as_of if flt.as_of is not None else self.query_time(q)
-        qv_future = self._pool().submit(self.embedder.embed_query, q)
-        hits, tr = self._retriever.search(q, flt, limit, cfg, query_vector=qv_future, trace=trace)
+        intent = self._intent(q, flt, cfg)
+        if intent is None:
+            t_query = flt.as_of if flt.as_of is not None else self.query_time(q)
+            text = q
+        else:  # the intent's moment is query_time's, read once
+            t_query = flt.as_of if flt.as_of is not None else intent.t_query
+            text = intent.text if cfg.match_without_time else q
+        qv_future = self._pool().submit(self.embedder.embed_query, text)
+        alpha_future = (
+            self._pool().submit(_with_gate_alpha, intent)
+            if intent is not None and cfg.episode_time
+            else None
+        )
+        hits, tr = self._retriever.search(text, flt, limit, cfg, query_vector=qv_future,
+                                          trace=trace, intent=alpha_future)  # fmt: skip
         qv = qv_future.result()
         n_facts = 5 if facts is None else facts
         fact_hits = []
@@ -520,13 +532,23 @@ class Memory:
                 qv,
                 t_query,
                 min(n_facts, limit),
-                query_text=q,
+                query_text=text,
                 version=self._last_event,
                 keep=self._fact_gate(flt),
             )
         if tr is not None:
             tr["query_time"] = from_ts(t_query).isoformat()  # type: ignore[union-attr]
         return SearchResults(query=q, hits=hits, trace=tr, facts=fact_hits)
+
+    def _intent(self, q: str, flt: EpisodeFilter, cfg: RetrievalConfig) -> Any:
+        """The query's temporal intent (:mod:`phasemem.retrieval.intent`) when
+        the config uses it, else None; its alpha is added in a worker thread."""
+        if not (cfg.episode_time or cfg.match_without_time):
+            return None
+        from phasemem.retrieval.intent import parse_intent
+
+        return parse_intent(q, now=time.time(), as_of=flt.as_of,
+                            names=self._speakers(flt.user_id))  # fmt: skip
 
     def _fact_gate(self, flt: EpisodeFilter) -> Callable[[Fact], bool] | None:
         """Which facts a read under ``flt`` may see (None: all of the user's).
@@ -802,6 +824,14 @@ class Memory:
             }
         )
         return info
+
+
+def _with_gate_alpha(intent: Any) -> Any:
+    """The intent with its topic's volatility from the shipped Speed Gate."""
+    from phasemem.retrieval.intent import with_alpha
+    from phasemem.temporal.gate import load_gate
+
+    return with_alpha(intent, load_gate().alpha)
 
 
 def _check_path(path: Any) -> Path:
