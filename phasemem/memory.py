@@ -515,10 +515,10 @@ class Memory:
             t_query = flt.as_of if flt.as_of is not None else intent.t_query
             text = intent.text if cfg.match_without_time else q
         qv_future = self._pool().submit(self.embedder.embed_query, text)
-        alpha_future = (
+        alpha_future = (  # the gate costs an embedding: only when time will use it
             self._pool().submit(_with_gate_alpha, intent)
-            if intent is not None and cfg.episode_time
-            else None
+            if intent is not None and cfg.episode_time and _time_matters(intent, cfg)
+            else intent
         )
         hits, tr = self._retriever.search(text, flt, limit, cfg, query_vector=qv_future,
                                           trace=trace, intent=alpha_future)  # fmt: skip
@@ -824,6 +824,13 @@ class Memory:
             }
         )
         return info
+
+
+def _time_matters(intent: Any, cfg: RetrievalConfig) -> bool:
+    """Whether the time stage can re-rank for this intent (else its alpha is moot)."""
+    if intent.mode == "timeless":
+        return False
+    return bool(intent.explicit or cfg.implicit_current > 0)
 
 
 def _with_gate_alpha(intent: Any) -> Any:
