@@ -33,6 +33,7 @@ class RetrievalConfig:
         0.8  # share a question turn lends the reply after it (else neighbour_weight)
     )
     specific_boost: float = 0.5  # x(1+b) for turns that name something specific (a number, a name)
+    specific_typed: bool = True  # only specifics of the kind asked for (number, date, name)
     specific_top: int = 40  # how many of the best candidates the specific boost looks at
     # time on episodes (docs/temporal.md, "Episodes"): the query's intent and the
     # topic's volatility (Speed Gate); newer topical evidence shadows older

@@ -97,10 +97,51 @@ def specifics(text: str, names: Iterable[str] = ()) -> list[str]:
     return out
 
 
+_CALENDAR = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "christmas", "easter",
+}  # fmt: skip
+_ASKS_NUMBER = re.compile(
+    r"\bhow (?:much|many|old|long|far|often)\b|\bwhat (?:band|number|salary|rent|price|age|"
+    r"score|percentage|grade|size)\b",
+    re.IGNORECASE,
+)
+_ASKS_DATE = re.compile(r"^\W*when\b|\bwhat (?:date|day|year|month|time)\b|\bbirthday\b", re.I)
+_ASKS_NAME = re.compile(r"^\W*(?:who|whom|whose|where|which)\b|\bname\b|\bcalled\b", re.I)
+
+
+def answer_kind(query: str) -> str:
+    """What kind of specific the question wants: "number" ("how much ..."),
+    "date" ("when ...", "... birthday"), "name" ("who", "where", "which",
+    "the name of"), else "any" (classic question-answering answer typing)."""
+    if _ASKS_NUMBER.search(query):
+        return "number"
+    if _ASKS_DATE.search(query):
+        return "date"
+    if _ASKS_NAME.search(query):
+        return "name"
+    return "any"
+
+
+def fits(token: str, kind: str) -> bool:
+    """Whether a specific token (:func:`specifics`) is of the wanted kind."""
+    digit = token[0].isdigit()
+    calendar = token.casefold() in _CALENDAR
+    if kind == "number":
+        return digit
+    if kind == "date":
+        return digit or calendar
+    if kind == "name":
+        return not digit and not calendar
+    return True
+
+
 @lru_cache(maxsize=65_536)
-def names_something(text: str, names: frozenset[str]) -> bool:
-    """Cached ``bool(specifics(text, names))``: searches see the same turns again."""
-    return bool(specifics(text, names))
+def names_something(text: str, names: frozenset[str], kind: str = "any") -> bool:
+    """Whether ``text`` names a specific of ``kind``; cached (searches see the
+    same turns again)."""
+    return any(fits(t, kind) for t in specifics(text, names))
 
 
 #: Words that announce a change of state ("we *bought* a Polestar", "I *started*
@@ -137,6 +178,8 @@ def answer_turns(texts: Sequence[str], speakers: Sequence[str | None]) -> list[b
 
 __all__ = [
     "BM25_NO_MATCH",
+    "answer_kind",
+    "fits",
     "CHANGE_CUES",
     "announces_change",
     "answer_turns",

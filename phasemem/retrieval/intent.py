@@ -120,7 +120,10 @@ class Intent:
     def to_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode,
-            "t_query": datetime.fromtimestamp(self.t_query, UTC).isoformat(),
+            # "now" rather than the clock: a trace is the same whenever it is taken
+            "t_query": datetime.fromtimestamp(self.t_query, UTC).isoformat()
+            if self.mode == "past"
+            else "now",
             "cue": self.cue,
             "time_phrase": self.time_phrase,
             "topic": self.topic,

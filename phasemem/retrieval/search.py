@@ -172,22 +172,24 @@ class Retriever:
         rows: dict[int, Any],
         names: list[str],
         named: list[str],
+        query: str,
     ) -> None:
         """x(1 + specific_boost) for the best candidates whose text names
         something specific (:func:`~phasemem.retrieval.evidence.specifics`);
         when the query names speakers, only for their turns (what the person
         asked about said, not a reply that repeats a name back)."""
-        from phasemem.retrieval.evidence import names_something
+        from phasemem.retrieval.evidence import answer_kind, names_something
 
         top = heapq.nsmallest(cfg.specific_top, per.items(), key=_best_first)
         self._read(rows, [seq for seq, _ in top])
         known = frozenset(names)
         who = set(named)
+        kind = answer_kind(query) if cfg.specific_typed else "any"
         for seq, scores in top:
             ep = rows.get(seq)
             if ep is None or (who and ep.speaker not in who):
                 continue
-            if names_something(ep.text, known):
+            if names_something(ep.text, known, kind):
                 scores["specific_boost"] = cfg.specific_boost
                 scores["fused"] *= 1.0 + cfg.specific_boost
 
@@ -286,7 +288,7 @@ class Retriever:
                 scores["fused"] += scores.get("neighbour", 0.0)
 
         if cfg.specific_boost and per:
-            self._specific(per, cfg, rows, names, named)
+            self._specific(per, cfg, rows, names, named, query)
 
         if cfg.episode_time and intent is not None and per:
             it = intent.result() if isinstance(intent, Future) else intent
@@ -424,7 +426,7 @@ def _apply_time(
         scores = per[r.key]  # type: ignore[index]
         scores["s_time"] = r.parts["s_time"]
         scores["fused"] = r.score
-    return trace_of(ranked)
+    return trace_of(ranked, {s: rows[s].id for s in seqs if s in rows})
 
 
 def _mentions(query: str, name: str) -> bool:

@@ -29,7 +29,8 @@ def test_now_prefers_the_newer_statement_and_traces_it(ana: Memory) -> None:
     assert it["text"] == "Where does Ana live?"
     lisbon = next(h for h in res if "Lisbon, near" in h.episode.text)  # kept, not deleted
     assert lisbon.scores["s_time"] < 1.0 and lisbon.scores["relevance"] > 0
-    assert any(s["shadowed_by"] for s in res.trace["shadows"])
+    shadow = next(s for s in res.trace["shadows"] if s["episode"] == lisbon.episode.id)
+    assert shadow["shadowed_by"] == res[0].episode.id  # episode ids, not internal seqs
 
 
 def test_a_past_moment_prefers_what_was_true_then(ana: Memory) -> None:
