@@ -29,9 +29,11 @@ class _Codes:
 
     def __init__(self) -> None:
         self.ids: dict[str | None, int] = {None: -1}
+        self.values: dict[int, str | None] = {-1: None}  # code -> value
 
     def code(self, value: str | None) -> int:
         if value not in self.ids:
+            self.values[len(self.ids)] = value  # before ids: a reader never sees a code without it
             self.ids[value] = len(self.ids)
         return self.ids[value]
 
@@ -221,7 +223,7 @@ class VectorIndex:
 
     def speakers_of(self, seqs: list[int]) -> list[str | None]:
         """Each episode's speaker (None when unknown or not set)."""
-        names = {v: k for k, v in self._speakers.ids.items()}
+        names = self._speakers.values
         pos = self._seq_pos
         return [names.get(int(self.speaker[pos[s]])) if s in pos else None for s in seqs]
 

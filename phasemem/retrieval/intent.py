@@ -20,7 +20,7 @@ pipeline can call them wherever query understanding ends up living.
   not. A current question on a topic slower than :data:`ALPHA_STABLE` is
   ``timeless``.
 * **What to match** (``Intent.text``): the query with the time phrase and the
-  cue words taken out. Once the time is understood it is a moment for the time
+  past cue words taken out. Once the time is understood it is a moment for the time
   model, not words to match: "summer" in "in the summer of 2021" otherwise
   pulls up "trips to the lakes in summer".
 
@@ -210,7 +210,8 @@ def parse_intent(
     found = list(resolve(query, base)) if resolve is not None else []
     phrase_spans = [_with_preposition(query, tuple(e.span)) for e in found]
     spans = list(phrase_spans)
-    spans += [m.span() for m in _CURRENT_CUES.finditer(query)]
+    # current cues stay: "now" also marks the turns that state the present ("I live
+    # in Berlin now"); a date's words do not match what was said at the time
     spans += [m.span() for m in _PAST_CUES.finditer(query)]
     text = _strip(query, spans) or query
     topic = topic_phrase(_strip(query, phrase_spans), names)

@@ -26,7 +26,7 @@ def test_now_prefers_the_newer_statement_and_traces_it(ana: Memory) -> None:
     assert "Berlin" in res[0].episode.text
     it = res.trace["intent"]
     assert it["mode"] == "current" and it["cue"] == "cue 'now'" and it["alpha"] > 0
-    assert it["text"] == "Where does Ana live?"
+    assert it["text"] == "Where does Ana live now?"  # "now" also marks present statements
     lisbon = next(h for h in res if "Lisbon, near" in h.episode.text)  # kept, not deleted
     assert lisbon.scores["s_time"] < 1.0 and lisbon.scores["relevance"] > 0
     shadow = next(s for s in res.trace["shadows"] if s["episode"] == lisbon.episode.id)
