@@ -131,7 +131,11 @@ def fits(token: str, kind: str) -> bool:
     if kind == "number":
         return digit
     if kind == "date":
-        return digit or calendar
+        # chat turns give dates mostly as "last week", "yesterday": the turn that
+        # answers "when" often names only a place or a person (LoCoMo temporal
+        # R@10 0.837 untyped, 0.817 with digits and months only); the time boost
+        # for "when" questions already favours turns that mention a time
+        return True
     if kind == "name":
         return not digit and not calendar
     return True

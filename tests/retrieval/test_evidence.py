@@ -78,8 +78,10 @@ def test_specifics_and_answer_kinds() -> None:
     assert answer_kind("What's Jonas's diet like?") == "any"
     assert fits("2", "number") and not fits("Polestar", "number")
     assert fits("September", "date") and not fits("September", "name") and fits("Ana", "name")
+    assert fits("Halloween", "date")  # "when" takes any specific (module docs)
     assert names_something("It starts in September.", frozenset(), "date")
     assert not names_something("It starts in September.", frozenset(), "name")
+    assert not names_something("It starts in September.", frozenset(), "number")
 
 
 def test_change_cues() -> None:
