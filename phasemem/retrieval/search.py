@@ -41,6 +41,9 @@ from phasemem.retrieval.query import asks_when, or_match, prune_terms, unique_te
 from phasemem.store.base import Store
 from phasemem.store.filters import EpisodeFilter
 
+#: (embedder name, dim, speaker) -> the "Speaker:" embedding, shared by every Retriever
+_NAME_DIRS: dict[tuple[str, int, str | None], np.ndarray] = {}
+
 
 def _best_first(kv: tuple[int, dict[str, float]]) -> tuple[float, int]:
     """Sort key: highest fused score first, ties by the older seq."""
@@ -63,7 +66,6 @@ class Retriever:
         self.embedder = embedder
         self._sync = sync
         self.speakers = speakers
-        self._name_dirs: dict[str | None, np.ndarray] = {}  # "Name:" embeddings (debias)
 
     def _term_counts(self, words: list[str]) -> dict[str, int]:
         if self.lexical is not None:
@@ -107,16 +109,18 @@ class Retriever:
 
     def _name_dir(self, name: str | None) -> np.ndarray:
         """The embedding of "Name:" (what every turn of that speaker carries),
-        zeros for no name; computed once per name."""
-        d = self._name_dirs.get(name)
+        zeros for no name; one per embedder and name in the process (every
+        store of a server shares them; "Assistant:" is in all of them)."""
+        key = (self.embedder.name, self.index.dim, name)
+        d = _NAME_DIRS.get(key)
         if d is None:
             if name:
                 d = np.asarray(self.embedder.embed([f"{name}:"])[0], dtype=np.float32)
             else:
                 d = np.zeros(self.index.dim, dtype=np.float32)
-            if len(self._name_dirs) > 4096:
-                self._name_dirs.clear()
-            self._name_dirs[name] = d
+            if len(_NAME_DIRS) > 16_384:
+                _NAME_DIRS.clear()
+            _NAME_DIRS[key] = d
         return d
 
     def _debias(
