@@ -329,3 +329,97 @@ def context_bench(ctx: click.Context, data: str, budgets: str, json_out: str | N
 
 bench.add_command(load_bench, "load")
 bench.add_command(context_bench, "context")
+
+
+@bench.command("temporal-chat")
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="A temporal_chat file (e.g. ../shared/data/temporal_chat/dev30.json).")  # fmt: skip
+@click.option("--k", "k", default="1,5", show_default=True, help="Cut-offs, comma-separated.")
+@click.option("--split", "which", type=click.Choice(["all", "dev", "val"]), default="all",
+              show_default=True,
+              help="val: every third case by id order (held out from tuning); dev: the rest.")  # fmt: skip
+@click.option("--cases", default=None, help="Only these case ids (comma-separated).")
+@click.option("--compare", "compare", multiple=True, metavar="NAME[:key=value,...]",
+              help="Also score a variant on the same stores: a preset name, or 'NAME:key=value,...' "
+                   "over the default settings (e.g. 'no_time:episode_time=false').")  # fmt: skip
+@click.option("--no-baselines", is_flag=True, help="Skip the plain RRF and recency baselines.")
+@click.option("--no-facts", is_flag=True, help="Episodes only: no fact extraction (facts@k = 0).")
+@click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
+@pass_ctx
+def temporal_chat(
+    c: Ctx,
+    data: str,
+    k: str,
+    which: str,
+    cases: str | None,
+    compare: tuple[str, ...],
+    no_baselines: bool,
+    no_facts: bool,
+    json_out: str | None,
+) -> None:
+    """Current / as-of / static questions over multi-session chats (SOURCE.md protocol)."""
+    from rich.progress import Progress
+
+    from phasemem.research.bench import temporal_chat as tc
+
+    ks = _ks(k)
+    configs: dict[str, RetrievalConfig | None] = {"phasemem": None}
+    for spec in compare:
+        name, cfg = _variant(spec)
+        configs[name] = cfg
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("questions", total=None)
+
+        def report(n: int, total: int) -> None:
+            bar.update(task, advance=n, total=total)
+
+        res = tc.run(data, ks, which=which, configs=configs, embedder=c.embedder,
+                     cases=[x.strip() for x in cases.split(",") if x.strip()] if cases else None,
+                     baselines=not no_baselines, progress=report,
+                     extractor=None if no_facts else "default")  # fmt: skip
+    nk = res["questions_by_kind"]
+    cols = [f"{kind}@{x}" for kind in tc.KINDS for x in ks]
+    table = Table("system", *cols, title=f"temporal_chat, split {which}: {res['questions']} questions "
+                  f"({', '.join(f'{kind} {nk[kind]}' for kind in tc.KINDS)}), {len(res['cases'])} cases")  # fmt: skip
+
+    def row(name: str, shape: dict[str, dict[str, float]]) -> None:
+        table.add_row(name, *[f"{shape[kind][str(x)]:.3f}" for kind in tc.KINDS for x in ks])
+
+    row("phasemem episodes", res["episodes"])
+    row("phasemem facts", res["facts"])
+    for name, v in res.get("variants", {}).items():
+        row(f"{name} episodes", v["episodes"])
+    for name, shape in res.get("baselines", {}).items():
+        row(f"baseline {name}", shape)
+    console.print(table)
+    ms = res["search_ms"]
+    console.print(
+        f"search p50 {ms['p50']:.1f} ms, p95 {ms['p95']:.1f} ms; {res['wall_s']:.0f} s in all"
+    )
+    if json_out:
+        Path(json_out).write_text(json.dumps(res, indent=2, ensure_ascii=False))
+
+
+def _variant(spec: str) -> tuple[str, RetrievalConfig]:
+    """'NAME' (a preset) or 'NAME:key=value,...' (settings over the default)."""
+    from phasemem.retrieval.config import preset
+
+    name, _, settings = spec.partition(":")
+    if not settings:
+        return name, preset(name)
+    changes: dict[str, object] = {}
+    for item in settings.split(","):
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected key=value, got {item!r}", param_hint="--compare")
+        low = raw.strip().lower()
+        value: object
+        if low in ("true", "false"):
+            value = low == "true"
+        else:
+            try:
+                value = int(raw) if raw.strip().lstrip("-").isdigit() else float(raw)
+            except ValueError:
+                value = raw.strip()
+        changes[key.strip()] = value
+    return name, RetrievalConfig().with_(**changes)

@@ -29,9 +29,11 @@ class _Codes:
 
     def __init__(self) -> None:
         self.ids: dict[str | None, int] = {None: -1}
+        self.values: dict[int, str | None] = {-1: None}  # code -> value
 
     def code(self, value: str | None) -> int:
         if value not in self.ids:
+            self.values[len(self.ids)] = value  # before ids: a reader never sees a code without it
             self.ids[value] = len(self.ids)
         return self.ids[value]
 
@@ -203,6 +205,27 @@ class VectorIndex:
         hit = known.copy()
         hit[known] = np.isin(self.speaker[pos[known]], want)
         return arr[hit].tolist(), arr[~known].tolist()
+
+    def occurred_of(self, seqs: list[int]) -> list[float | None]:
+        """Each episode's ``occurred_at`` (None for seqs this index does not hold)."""
+        pos = self._seq_pos
+        return [float(self.occurred[pos[s]]) if s in pos else None for s in seqs]
+
+    def vectors_of(self, seqs: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """``(float vectors, known mask)`` of the given seqs (zero rows where unknown)."""
+        p = self._positions(np.asarray(seqs, dtype=np.int64))
+        known = p >= 0
+        out = np.zeros((len(seqs), self.dim), dtype=np.float32)
+        if known.any():
+            k = p[known]
+            out[known] = self.codes[k].astype(np.float32) * self.scales[k, None]
+        return out, known
+
+    def speakers_of(self, seqs: list[int]) -> list[str | None]:
+        """Each episode's speaker (None when unknown or not set)."""
+        names = self._speakers.values
+        pos = self._seq_pos
+        return [names.get(int(self.speaker[pos[s]])) if s in pos else None for s in seqs]
 
     def timed_flags(self, seqs: list[int]) -> list[bool]:
         """Whether each episode mentions a time (unknown seqs: False)."""

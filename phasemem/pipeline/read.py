@@ -30,6 +30,7 @@ from phasemem.facts.rank import FactRanker
 from phasemem.mirror import Mirror
 from phasemem.models import SearchResults
 from phasemem.retrieval.config import RetrievalConfig
+from phasemem.retrieval.intent import Intent, parse_intent, with_alpha
 from phasemem.retrieval.search import EpisodeSource, Retriever
 from phasemem.scope import EpisodeFilter
 from phasemem.store.base import FactStore
@@ -123,10 +124,21 @@ class ReadPipeline:
         """Episodes (best first) and facts (ranked at the query's time) for a
         validated query under ``flt``."""
         cfg = config or self.config
-        t_query = self.query_time(query, flt)
-        qv_future = self._pool().submit(self.embedder.embed_query, query)
+        intent = self.intent(query, flt, cfg)
+        if intent is None:
+            t_query = self.query_time(query, flt)
+            text = query
+        else:  # the intent's moment is query_time's, read once
+            t_query = flt.as_of if flt.as_of is not None else intent.t_query
+            text = intent.text if cfg.match_without_time else query
+        qv_future = self._pool().submit(self.embedder.embed_query, text)
+        alpha_future = (  # the gate costs an embedding: only when time will use it
+            self._pool().submit(_with_gate_alpha, intent)
+            if intent is not None and cfg.episode_time and _time_matters(intent, cfg)
+            else intent
+        )
         hits, tr = self.retriever.search(
-            query, flt, limit, cfg, query_vector=qv_future, trace=trace
+            text, flt, limit, cfg, query_vector=qv_future, trace=trace, intent=alpha_future
         )
         qv = qv_future.result()
         fact_hits: list[FactHit] = []
@@ -137,13 +149,21 @@ class ReadPipeline:
                 qv,
                 t_query,
                 min(n_facts, limit),
-                query_text=query,
+                query_text=text,
                 version=self.mirror.head,
                 keep=self.fact_gate(flt),
             )
         if tr is not None:
             tr["query_time"] = from_ts(t_query).isoformat()
         return SearchResults(query=query, hits=hits, trace=tr, facts=fact_hits)
+
+    def intent(self, query: str, flt: EpisodeFilter, cfg: RetrievalConfig) -> Intent | None:
+        """The query's temporal intent (:mod:`phasemem.retrieval.intent`) when
+        the config uses it, else None; its alpha is added in a worker thread."""
+        if not (cfg.episode_time or cfg.match_without_time):
+            return None
+        return parse_intent(query, now=time.time(), as_of=flt.as_of,
+                            names=self.mirror.speakers(flt.user_id))  # fmt: skip
 
     # -- which facts a read may see -------------------------------------------------------------
     def fact_gate(self, flt: EpisodeFilter) -> Callable[[Fact], bool] | None:
@@ -193,6 +213,20 @@ class ReadPipeline:
             except NotFoundError:
                 out[ep_id] = False
         return out
+
+
+def _time_matters(intent: Intent, cfg: RetrievalConfig) -> bool:
+    """Whether the time stage can re-rank for this intent (else its alpha is moot)."""
+    if intent.mode == "timeless":
+        return False
+    return bool(intent.explicit or cfg.implicit_current > 0)
+
+
+def _with_gate_alpha(intent: Intent) -> Intent:
+    """The intent with its topic's volatility from the shipped Speed Gate."""
+    from phasemem.temporal.gate import load_gate
+
+    return with_alpha(intent, load_gate().alpha)
 
 
 __all__ = ["ReadPipeline", "ReadSource"]

@@ -7,7 +7,11 @@ Stages (each recorded in the hit's ``scores`` and, on request, in a trace):
    times ``1 + speaker_boost`` for turns by a speaker the query names, and
    ``1 + time_boost`` for turns that mention a time when the query asks "when";
 4. ``neighbour``: the turns around strong hits get a share of their score,
-   since the answer often sits next to the turn that matched the question.
+   since the answer often sits next to the turn that matched the question;
+5. ``time`` (with an :class:`~phasemem.retrieval.intent.Intent`): newer
+   topical evidence shadows older evidence, weighted by the topic's
+   volatility (:mod:`phasemem.retrieval.shadow`); ``fused`` becomes the
+   time-aware score, the relevance before it stays under ``relevance``.
 
 Scope and time: one :class:`~phasemem.scope.EpisodeFilter` decides
 what a search may see. Each stage asks it for its candidates (the index's
@@ -27,13 +31,17 @@ from typing import Any, Protocol
 import numpy as np
 
 from phasemem.embed.base import Embedder
-from phasemem.mirror import Mirror
+from phasemem.mirror import Mirror, VectorIndex
 from phasemem.models import SearchHit
 from phasemem.retrieval.config import RetrievalConfig
+from phasemem.retrieval.intent import Intent
 from phasemem.retrieval.query import asks_when, prune_terms
 from phasemem.scope import EpisodeFilter
 from phasemem.store.base import EpisodeReader, TextSearch
 from phasemem.text import unique_terms
+
+#: (embedder name, dim, speaker) -> the "Speaker:" embedding, shared by every Retriever
+_NAME_DIRS: dict[tuple[str, int, str | None], np.ndarray] = {}
 
 
 def _best_first(kv: tuple[int, dict[str, float]]) -> tuple[float, int]:
@@ -90,6 +98,102 @@ class Retriever:
                 return kept
         return self.store.search_text(words, flt, pool)
 
+    def _read(self, rows: dict[int, Any], seqs: list[int]) -> None:
+        """Fill ``rows`` with the episodes of ``seqs`` not read yet (one query)."""
+        missing = [s for s in seqs if s not in rows]
+        if missing:
+            rows.update(self.store.by_seq(missing))
+
+    def _name_dir(self, name: str | None) -> np.ndarray:
+        """The embedding of "Name:" (what every turn of that speaker carries),
+        zeros for no name; one per embedder and name in the process (every
+        store of a server shares them; "Assistant:" is in all of them)."""
+        key = (self.embedder.name, self.mirror.vectors.dim, name)
+        d = _NAME_DIRS.get(key)
+        if d is None:
+            if name:
+                d = np.asarray(self.embedder.embed([f"{name}:"])[0], dtype=np.float32)
+            else:
+                d = np.zeros(self.mirror.vectors.dim, dtype=np.float32)
+            if len(_NAME_DIRS) > 16_384:
+                _NAME_DIRS.clear()
+            _NAME_DIRS[key] = d
+        return d
+
+    def _debias(
+        self, dense: list[tuple[int, float]], qv: np.ndarray, query: str, flt: EpisodeFilter
+    ) -> list[tuple[int, float]]:
+        """Re-score the dense candidates with speaker names taken out of the
+        turns and the query (:func:`~phasemem.retrieval.evidence.debiased_cosine`)."""
+        from phasemem.retrieval.evidence import debiased_cosine
+
+        seqs = [seq for seq, _ in dense]
+        vecs, known = self.mirror.vectors.vectors_of(seqs)
+        speakers = self.mirror.vectors.speakers_of(seqs)
+        named = [n for n in self.mirror.speakers(flt.user_id) if _mentions(query, n)]
+        qdirs = np.array([self._name_dir(n) for n in named], dtype=np.float32).reshape(
+            -1, self.mirror.vectors.dim
+        )
+        sdirs = np.array([self._name_dir(sp) for sp in speakers], dtype=np.float32)
+        cos = debiased_cosine(qv, qdirs, vecs, sdirs)
+        scored = [(seq, float(c) if k else raw) for (seq, raw), c, k in
+                  zip(dense, cos, known, strict=True)]  # fmt: skip
+        scored.sort(key=lambda x: -x[1])
+        return scored
+
+    def _replies(
+        self,
+        sources: list[tuple[int, dict[str, float]]],
+        around: dict[int, list[int]],
+        rows: dict[int, Any],
+    ) -> dict[int, int]:
+        """source seq -> the turn that replies to it, for sources that ask a
+        question (the next turn in the session, by another speaker)."""
+        from phasemem.retrieval.evidence import is_question
+
+        self._read(rows, [seq for seq, _ in sources])
+        out: dict[int, int] = {}
+        for seq, _ in sources:
+            ep = rows.get(seq)
+            if ep is None or not is_question(ep.text):
+                continue
+            after = [nb for nb in around.get(seq, ()) if (self.mirror.vectors.occurred_of([nb])[0] or 0.0,
+                     nb) > (ep.occurred_at, seq)]  # fmt: skip
+            if not after:
+                continue
+            nxt = min(after, key=lambda nb: (self.mirror.vectors.occurred_of([nb])[0] or 0.0, nb))
+            if self.mirror.vectors.speakers_of([nxt])[0] != ep.speaker:
+                out[seq] = nxt
+        return out
+
+    def _specific(
+        self,
+        per: dict[int, dict[str, float]],
+        cfg: RetrievalConfig,
+        rows: dict[int, Any],
+        names: list[str],
+        named: list[str],
+        query: str,
+    ) -> None:
+        """x(1 + specific_boost) for the best candidates whose text names
+        something specific (:func:`~phasemem.retrieval.evidence.specifics`);
+        when the query names speakers, only for their turns (what the person
+        asked about said, not a reply that repeats a name back)."""
+        from phasemem.retrieval.evidence import answer_kind, names_something
+
+        top = heapq.nsmallest(cfg.specific_top, per.items(), key=_best_first)
+        self._read(rows, [seq for seq, _ in top])
+        known = frozenset(names)
+        who = set(named)
+        kind = answer_kind(query) if cfg.specific_typed else "any"
+        for seq, scores in top:
+            ep = rows.get(seq)
+            if ep is None or (who and ep.speaker not in who):
+                continue
+            if names_something(ep.text, known, kind):
+                scores["specific_boost"] = cfg.specific_boost
+                scores["fused"] *= 1.0 + cfg.specific_boost
+
     def search(
         self,
         query: str,
@@ -99,9 +203,12 @@ class Retriever:
         *,
         query_vector: np.ndarray | Future[np.ndarray] | None = None,
         trace: bool = False,
+        intent: Intent | Future[Intent] | None = None,
     ) -> tuple[list[SearchHit], dict[str, Any] | None]:
         """``query_vector`` may be a Future: the query is then embedded in a
-        worker thread while the lexical stage runs (both release the GIL)."""
+        worker thread while the lexical stage runs (both release the GIL).
+        ``intent`` (or a Future of it): the query's temporal intent; with
+        ``cfg.episode_time`` it drives the time stage."""
         t0 = time.perf_counter()
         # once per search: each sync asks SQLite for its data version under the
         # store's lock, and concurrent searches queued on it (seen in a profile)
@@ -136,6 +243,8 @@ class Retriever:
                 qv = query_vector if query_vector is not None else self.embedder.embed_query(query)
             t_embed = time.perf_counter()
             dense = self.mirror.vectors.search(qv, flt, pool * (4 if needs_post else 1))
+            if cfg.dense_debias and dense:
+                dense = self._debias(dense, qv, query, flt)
             for rank, (seq, s) in enumerate(dense, 1):
                 per.setdefault(seq, {})["dense"] = s
                 per[seq]["dense_rank"] = rank
@@ -147,7 +256,7 @@ class Retriever:
         t2 = time.perf_counter()
 
         _fuse(per, cfg)
-        names = self.mirror.speakers(flt.user_id) if cfg.speaker_boost else []
+        names = self.mirror.speakers(flt.user_id) if cfg.speaker_boost or cfg.specific_boost else []
         named = [n for n in names if _mentions(query, n)]
         if named:
             said, unknown = self.mirror.vectors.said_by(list(per), named)
@@ -162,6 +271,7 @@ class Retriever:
                     per[seq]["time_boost"] = cfg.time_boost
                     per[seq]["fused"] *= 1.0 + cfg.time_boost
         searched = set(per)  # found by a stage; the rest arrive as neighbours
+        rows: dict[int, Any] = {}  # episodes read so far (seq -> Episode), read once
 
         if cfg.neighbours > 0 and per:
             # Each strong hit lends a share of its score to the turns around it:
@@ -170,18 +280,29 @@ class Retriever:
             around = self.mirror.vectors.neighbours(
                 [seq for seq, _ in sources], cfg.neighbours, flt
             )
+            replies = self._replies(sources, around, rows) if cfg.answer_share else {}
             for seq, scores in sources:
-                lend = cfg.neighbour_weight * scores["fused"]
                 for nb in around.get(seq, ()):
+                    share = cfg.answer_share if replies.get(seq) == nb else cfg.neighbour_weight
                     target = per.setdefault(nb, {"fused": 0.0})
-                    target["neighbour"] = target.get("neighbour", 0.0) + lend
+                    target["neighbour"] = target.get("neighbour", 0.0) + share * scores["fused"]
             for scores in per.values():
                 scores["fused"] += scores.get("neighbour", 0.0)
+
+        if cfg.specific_boost and per:
+            self._specific(per, cfg, rows, names, named, query)
+
+        if cfg.episode_time and intent is not None and per:
+            it = intent.result() if isinstance(intent, Future) else intent
+            shaded = _apply_time(per, it, cfg, self.mirror.vectors, self.store, rows)
+            if tr is not None:
+                tr["intent"] = it.to_dict()
+                tr["shadows"] = shaded
 
         # only the best few are needed: a partial selection, not a full sort
         take = heapq.nsmallest(limit * 4 if needs_post else limit, per.items(), key=_best_first)
         via = {seq: "search" if seq in searched else "neighbour" for seq, _ in take}
-        rows = self.store.by_seq([s for s, _ in take])
+        self._read(rows, [s for s, _ in take])
         hits: list[SearchHit] = []
         for seq, scores in take:
             ep = rows.get(seq)
@@ -211,6 +332,9 @@ def _fuse(per: dict[int, dict[str, float]], cfg: RetrievalConfig) -> None:
                 w / (cfg.rrf_k + scores[f"{st}_rank"]) for st, w in stages if f"{st}_rank" in scores
             )
         return
+    if cfg.fusion_norm == "share":
+        _fuse_shares(per, stages)
+        return
     bounds = {}
     for st, _ in stages:
         vals = [sc[st] for sc in per.values() if st in sc]
@@ -223,6 +347,88 @@ def _fuse(per: dict[int, dict[str, float]], cfg: RetrievalConfig) -> None:
                 lo, hi = bounds[st]
                 fused += w * ((scores[st] - lo) / (hi - lo) if hi > lo else 1.0)
         scores["fused"] = fused
+
+
+def _fuse_shares(per: dict[int, dict[str, float]], stages: tuple[tuple[str, float], ...]) -> None:
+    """``fusion_norm="share"``: each stage's score over its best (negatives and,
+    for BM25, floored no-match scores at 0), weighted and added. Min-max made
+    the weakest candidate of a stage 0 and, on a small store where a query's
+    only matching word is the person's name (IDF floored), spread meaningless
+    1e-6 BM25 scores over 0..1 (evidence.lexical_norm)."""
+    from phasemem.retrieval.evidence import lexical_norm
+
+    seqs = list(per)
+    total = np.zeros(len(seqs))
+    for st, w in stages:
+        have = np.array([st in per[s] for s in seqs])
+        if not have.any():
+            continue
+        raw = np.array([per[s].get(st, 0.0) for s in seqs])
+        if st == "bm25":
+            norm = lexical_norm(raw)
+        else:
+            pos = np.maximum(raw, 0.0)
+            hi = pos.max()
+            norm = pos / hi if hi > 0 else pos
+        total += w * np.where(have, norm, 0.0)
+    for s, f in zip(seqs, total, strict=True):
+        per[s]["fused"] = float(f)
+
+
+def _texts(seqs: list[int], rows: dict[int, Any], store: EpisodeReader) -> dict[int, str]:
+    """Texts of ``seqs``, reading the ones not in ``rows`` (and keeping them)."""
+    missing = [s for s in seqs if s not in rows]
+    if missing:
+        rows.update(store.by_seq(missing))
+    return {s: rows[s].text for s in seqs if s in rows}
+
+
+def _apply_time(
+    per: dict[int, dict[str, float]],
+    intent: Intent,
+    cfg: RetrievalConfig,
+    index: VectorIndex,
+    store: EpisodeReader,
+    rows: dict[int, Any],
+) -> list[dict[str, Any]]:
+    """The time stage: re-score the best ``cfg.specific_top`` candidates with
+    :func:`shadow_rank` (pure) and return which shadowed which (seqs), for
+    the trace. The rest keep their relevance on the same scale (below the
+    best's, so they cannot be topical; shadowing would only lower them)."""
+    from phasemem.retrieval.evidence import announces_change
+    from phasemem.retrieval.shadow import EpisodeCandidate, ShadowParams, shadow_rank, trace_of
+
+    alpha = (intent.alpha or 0.0) * (1.0 if intent.explicit else cfg.implicit_current)
+    if intent.mode == "timeless" or alpha <= 0.0:
+        return []  # no time weighting: the order is relevance
+    best = heapq.nsmallest(max(cfg.specific_top, 1), per.items(), key=_best_first)
+    seqs = [s for s, _ in best]
+    when = index.occurred_of(seqs)
+    if any(t is None for t in when):  # episodes stored without a vector: ask the store
+        _texts([s for s, t in zip(seqs, when, strict=True) if t is None], rows, store)
+        when = [rows[s].occurred_at if t is None and s in rows else t
+                for s, t in zip(seqs, when, strict=True)]  # fmt: skip
+    texts = _texts(seqs, rows, store)  # read once, shared with the other stages
+    cands = [
+        EpisodeCandidate(s, per[s]["fused"], t, s in texts and announces_change(texts[s]))
+        for s, t in zip(seqs, when, strict=True)
+        if t is not None
+    ]
+    params = ShadowParams(beta=cfg.shadow_beta, tau=cfg.shadow_tau, width=cfg.shadow_width,
+                          quiet_close=cfg.shadow_quiet, change_boost=cfg.change_boost,
+                          placement=cfg.shadow_placement)  # fmt: skip
+    when_asked = intent.period if intent.period is not None else intent.t_query
+    ranked = shadow_rank(cands, intent.mode, when_asked, alpha, params)
+    top = max((c.relevance for c in cands), default=0.0)
+    scale = 1.0 / top if top > 0 else 1.0
+    for scores in per.values():  # the same scale as shadow_rank's (relevance over the best)
+        scores["relevance"] = scores["fused"]
+        scores["fused"] = scores["fused"] * scale
+    for r in ranked:
+        scores = per[r.key]  # type: ignore[index]
+        scores["s_time"] = r.parts["s_time"]
+        scores["fused"] = r.score
+    return trace_of(ranked, {s: rows[s].id for s in seqs if s in rows})
 
 
 def _mentions(query: str, name: str) -> bool:

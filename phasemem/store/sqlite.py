@@ -467,7 +467,7 @@ class SQLiteStore:
         for t in terms:
             if t not in self._df_cache:
                 self._df_cache[t] = self._read(
-                    "SELECT COUNT(*) FROM episodes_fts WHERE episodes_fts MATCH ?", (_fts_or([t]),)
+                    "SELECT COUNT(*) FROM episodes_fts WHERE episodes_fts MATCH ?", (fts_or([t]),)
                 )[0][0]
             out[t] = self._df_cache[t]
         return out
@@ -494,7 +494,7 @@ class SQLiteStore:
         phrase so no word of a query is read as FTS5 syntax. Without ``flt`` the
         index alone is read: joining the episodes table doubles the cost on
         large stores, and a caller with an in-memory scope mask filters faster."""
-        match = _fts_or(terms)
+        match = fts_or(terms)
         if match is None:
             return []
         if flt is None:
@@ -837,7 +837,7 @@ class SQLiteStore:
             self._conn.close()
 
 
-def _fts_or(terms: Sequence[str]) -> str | None:
+def fts_or(terms: Sequence[str]) -> str | None:
     """An FTS5 MATCH expression ORing ``terms``, each a quoted phrase."""
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms) or None
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from phasemem import InvalidInputError, InvalidTimeError, Memory, NotFoundError, PhasememError
-from phasemem.store.sqlite import _fts_or
+from phasemem.store.sqlite import fts_or
 from phasemem.text import unique_terms
 
 FTS_NASTIES = [
@@ -99,8 +99,8 @@ def test_fts_syntax_in_queries_never_raises(mem: Memory, query: str) -> None:
 
 
 def test_fts_query_still_searches_words() -> None:
-    assert _fts_or(unique_terms('NEAR("cat" dog')) == '"near" OR "cat" OR "dog"'
-    assert _fts_or(unique_terms("!!! ???")) is None
+    assert fts_or(unique_terms('NEAR("cat" dog')) == '"near" OR "cat" OR "dog"'
+    assert fts_or(unique_terms("!!! ???")) is None
 
 
 @settings(max_examples=150, deadline=None)

@@ -119,6 +119,10 @@ def test_one_users_export_moves_that_user_only(tmp_path: Path) -> None:
         assert b.get_all(user_id="tom") == []
         after = _answers(b, "maya")
     before.pop("relations"), after.pop("relations")  # speeds learned from Tom stay behind
+    # BM25 statistics are store-wide (FTS5's): without Tom's "I live in Oslo"
+    # the word "live" is informative again, so scores move; the ranking may not
+    for d in (before, after):
+        d["search"] = [episode_id for episode_id, _ in d["search"]]  # type: ignore[attr-defined]
     assert after == before
 
 

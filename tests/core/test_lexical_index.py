@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from phasemem import Memory
 from phasemem.mirror.lexical import LexicalIndex
 from phasemem.store.schema import BM25_WEIGHTS, FTS_TOKENIZE, MIGRATIONS
-from phasemem.store.sqlite import _fts_or as or_match
+from phasemem.store.sqlite import fts_or as or_match
 
 # stems that collide (run/running/runs), diacritics (cafe/café), numbers, mixed case
 WORDS = ["run", "running", "runs", "Runner", "café", "cafe", "Zoë", "zoe", "lisbon", "Kyoto",
