@@ -149,3 +149,32 @@ def test_purge_from_the_cli(db_path: str) -> None:
                                             "delete", rid, "--purge"])  # fmt: skip
     assert run.exit_code == 0, run.output
     assert b"zanzibar" not in _raw(db_path)
+
+
+def test_find_any_across_chunks_and_alignments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Needles of every length class at every offset mod 8, some straddling a
+    chunk boundary, sharing openings with text that stays (the case that made
+    first-bytes anchors slow)."""
+    import random
+
+    import phasemem.store.bytescan as bs
+
+    monkeypatch.setattr(bs, "_CHUNK", 4096)
+    rng = random.Random(9)
+    common = b"I went to the pottery class with "
+    filler = bytearray(common * 7000)
+    needles = [common + f"friend number {i} today".encode() for i in range(40)]
+    needles += [f"tiny{i:04d}".encode() for i in range(8)]  # 8 bytes: all alignments needed
+    placed = set()
+    for i, n in enumerate(needles):
+        if i % 3 == 0:
+            continue  # absent
+        pos = 4096 * (i + 1) - rng.randrange(0, 20) + (i % 8)  # near a chunk edge
+        filler[pos : pos + len(n)] = n
+        placed.add(i)
+    (tmp_path / "f").write_bytes(bytes(filler))
+    found = find_any([tmp_path / "f"], needles)
+    assert found == {i for i in placed if needles[i] in filler}
+    assert placed <= found
