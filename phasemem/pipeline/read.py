@@ -10,7 +10,11 @@ One place owns what a read may see and when it is asked about:
 * **episodes**: :class:`~phasemem.retrieval.search.Retriever` over the store and
   its mirror, every stage held to the filter;
 * **facts**: :class:`~phasemem.facts.rank.FactRanker` at the query's time, shown
-  only through a source episode the same filter allows.
+  only through a source episode the same filter allows;
+* **trust** (:meth:`ReadPipeline.arrange`): hits from less trusted sources
+  rank below equally relevant trusted ones, a slot's current version above
+  its superseded and contested ones, and disagreeing memories are reported
+  (:mod:`phasemem.trust.consensus`).
 
 ``Memory.search``, ``context`` (:mod:`phasemem.pipeline.context`), REST and
 MCP all read through here, so none can see more than another.
@@ -28,16 +32,17 @@ from phasemem.errors import NotFoundError
 from phasemem.facts.model import Fact, FactHit
 from phasemem.facts.rank import FactRanker
 from phasemem.mirror import Mirror
-from phasemem.models import SearchResults
+from phasemem.models import SearchHit, SearchResults
 from phasemem.retrieval.config import RetrievalConfig
 from phasemem.retrieval.intent import Intent, parse_intent, with_alpha
 from phasemem.retrieval.search import EpisodeSource, Retriever
 from phasemem.scope import EpisodeFilter
-from phasemem.store.base import FactStore
+from phasemem.store.base import FactStore, TrustStore
 from phasemem.timeutil import TimeLike, from_ts
+from phasemem.trust.policy import TrustPolicy, mean
 
 
-class ReadSource(EpisodeSource, FactStore, Protocol):
+class ReadSource(EpisodeSource, FactStore, TrustStore, Protocol):
     """What the read path reads from the store."""
 
 
@@ -49,7 +54,9 @@ class ReadPipeline:
         embedder: Embedder,
         facts: FactRanker | None,
         config: RetrievalConfig,
+        policy: TrustPolicy | None = None,
     ) -> None:
+        self.policy = policy or TrustPolicy()
         self.store = store
         self.mirror = mirror
         self.embedder = embedder
@@ -140,6 +147,7 @@ class ReadPipeline:
         hits, tr = self.retriever.search(
             text, flt, limit, cfg, query_vector=qv_future, trace=trace, intent=alpha_future
         )
+        hits, disputes = self.arrange(hits, flt, t_query, tr)
         qv = qv_future.result()
         fact_hits: list[FactHit] = []
         if n_facts and self.facts is not None:
@@ -155,7 +163,41 @@ class ReadPipeline:
             )
         if tr is not None:
             tr["query_time"] = from_ts(t_query).isoformat()
-        return SearchResults(query=query, hits=hits, trace=tr, facts=fact_hits)
+        return SearchResults(query=query, hits=hits, trace=tr, facts=fact_hits, disputes=disputes)
+
+    def arrange(
+        self, hits: list[SearchHit], flt: EpisodeFilter, t_query: float, tr: dict[str, Any] | None
+    ) -> tuple[list[SearchHit], list[dict[str, Any]]]:
+        """Trust's say in the order (:func:`phasemem.trust.consensus.arrange`):
+        each hit weighed by its source's trust, a slot's current version
+        lifted above versions that lost (only when the query asks about now),
+        disagreeing contact values settled; the disputes found, for the caller."""
+        p = self.policy
+        if not hits or not (p.rank or p.consensus):
+            return hits, []
+        from phasemem.trust.consensus import HitView, arrange
+
+        user = flt.user_id
+        table = self.store.trust_table(user)
+
+        def trust(label: str) -> float:
+            return mean(table.get(label) or p.prior(label))
+
+        now_ish = abs(t_query - time.time()) < 86400.0
+        standing = self.store.fact_standing(user, [h.episode.id for h in hits]) if now_ish else {}
+        now = time.time()
+        views = [HitView(h.episode.id, h.score, h.episode.source_label, trust(h.episode.source_label),
+                         h.episode.occurred_at, h.episode.text,
+                         [(f"{f.subject} {f.relation}".casefold(), f.object, _state(f, now))
+                          for f in standing.get(h.episode.id, ())]) for h in hits]  # fmt: skip
+        order, disputes, why = arrange(
+            views, p, trust, self.store.disputed_slots(user) if now_ish else {}
+        )
+        out = [hits[i] for i in order]
+        if tr is not None:
+            tr["trust"] = {"order": [h.episode.id for h in out], "hits": why,
+                           "disputes": [d.to_dict() for d in disputes]}  # fmt: skip
+        return out, [d.to_dict() for d in disputes]
 
     def intent(self, query: str, flt: EpisodeFilter, cfg: RetrievalConfig) -> Intent | None:
         """The query's temporal intent (:mod:`phasemem.retrieval.intent`) when
@@ -213,6 +255,17 @@ class ReadPipeline:
             except NotFoundError:
                 out[ep_id] = False
         return out
+
+
+def _state(f: Fact, now: float) -> str:
+    """A fact's standing for ranking: current, stale (replaced or ended), contested, rejected."""
+    if f.status != "accepted":
+        return f.status
+    return (
+        "current"
+        if f.expired_at is None and (f.invalid_at is None or f.invalid_at > now)
+        else "stale"
+    )
 
 
 def _time_matters(intent: Intent, cfg: RetrievalConfig) -> bool:

@@ -123,6 +123,7 @@ def drop_user_graph(
     c.execute("DELETE FROM entities WHERE user_id = ?", (user_id,))
     n_pins = c.execute("DELETE FROM pins WHERE user_id = ?", (user_id,)).rowcount
     c.execute("DELETE FROM relation_observations WHERE user_id = ?", (user_id,))
+    c.execute("DELETE FROM source_trust WHERE user_id = ?", (user_id,))
     for rid in rels:
         refresh_alpha(c, rid)
     n_rel = drop_unused_relations(c)
