@@ -158,7 +158,10 @@ def decide(
         closes_list = [Close(v, new.valid_at, superseded=True) for v in current
                        if v.valid_at <= new.valid_at]  # fmt: skip
     closes = tuple(closes_list)
-    if standing is not None and closes and standing.holds([c.version for c in closes]):
+    # a single-valued claim against the versions it would end; a multi-valued
+    # one ("allergic to", "have dog") against the slot's current holders
+    rivals = [c.version for c in closes] if new.single_valued else list(current)
+    if standing is not None and rivals and standing.holds(rivals):
         if standing.rival is not None:  # one more voice for the contested claim, not enough
             return Decision("CONTEST", confirm=standing.rival, contested=True,
                             reason="not enough independent support")  # fmt: skip

@@ -147,31 +147,39 @@ class ReadPipeline:
         hits, tr = self.retriever.search(
             text, flt, limit, cfg, query_vector=qv_future, trace=trace, intent=alpha_future
         )
-        hits, disputes = self.arrange(hits, flt, t_query, tr)
         qv = qv_future.result()
         fact_hits: list[FactHit] = []
-        if n_facts and self.facts is not None:
+        if (n_facts or self.policy.rank) and self.facts is not None:
             fact_hits = self.facts.rank(  # ranked at t_query, with the query's words
                 self.store,
                 flt.user_id,
                 qv,
                 t_query,
-                min(n_facts, limit),
+                min(max(n_facts, 1), limit),
                 query_text=text,
                 version=self.mirror.head,
                 keep=self.fact_gate(flt),
             )
+        focus = fact_hits[0].fact if fact_hits else None
+        hits, disputes = self.arrange(hits, flt, t_query, tr, focus)
+        fact_hits = fact_hits[:n_facts]
         if tr is not None:
             tr["query_time"] = from_ts(t_query).isoformat()
         return SearchResults(query=query, hits=hits, trace=tr, facts=fact_hits, disputes=disputes)
 
     def arrange(
-        self, hits: list[SearchHit], flt: EpisodeFilter, t_query: float, tr: dict[str, Any] | None
-    ) -> tuple[list[SearchHit], list[dict[str, Any]]]:
+        self, hits: list[SearchHit], flt: EpisodeFilter, t_query: float,
+        tr: dict[str, Any] | None, focus: Fact | None = None,
+    ) -> tuple[list[SearchHit], list[dict[str, Any]]]:  # fmt: skip
         """Trust's say in the order (:func:`phasemem.trust.consensus.arrange`):
         each hit weighed by its source's trust, a slot's current version
-        lifted above versions that lost (only when the query asks about now),
-        disagreeing contact values settled; the disputes found, for the caller."""
+        lifted above versions that lost (first, when it is the slot the query
+        asks about: ``focus``, its best fact; only when the query asks about
+        now), disagreeing contact values settled; the disputes found.
+
+        A disputed slot whose losing value the hits mention, while no hit
+        backs its current version (a flood pushed it out), gets that
+        version's episode added, so the truth is there to be lifted."""
         p = self.policy
         if not hits or not (p.rank or p.consensus):
             return hits, []
@@ -184,6 +192,9 @@ class ReadPipeline:
             return mean(table.get(label) or p.prior(label))
 
         now_ish = abs(t_query - time.time()) < 86400.0
+        disputed = self.store.disputed_slots(user) if now_ish else {}
+        if disputed:
+            hits = hits + self._missing_truth(hits, disputed, flt)
         standing = self.store.fact_standing(user, [h.episode.id for h in hits]) if now_ish else {}
         now = time.time()
         views = [HitView(h.episode.id, h.score, h.episode.source_label, trust(h.episode.source_label),
@@ -254,6 +265,33 @@ class ReadPipeline:
                 out[ep_id] = flt.matches(self.store.get(ep_id, flt.user_id))
             except NotFoundError:
                 out[ep_id] = False
+        return out
+
+    def _missing_truth(
+        self, hits: list[SearchHit], disputed: dict[str, tuple[str, list[str], list[str]]],
+        flt: EpisodeFilter,
+    ) -> list[SearchHit]:  # fmt: skip
+        """Episodes of disputed slots' current versions that the hits lack
+        while mentioning a value that lost there (newest first, filter-checked)."""
+        from phasemem.trust.consensus import mentions
+
+        have = {h.episode.id for h in hits}
+        floor = min((h.score for h in hits), default=0.0)
+        out: list[SearchHit] = []
+        for _cur, losers, ids in disputed.values():
+            if not ids or any(i in have for i in ids):
+                continue
+            if not any(mentions(h.episode.text, o) for h in hits for o in losers):
+                continue
+            for ep_id in reversed(ids):
+                try:
+                    ep = self.store.get(ep_id, flt.user_id)
+                except NotFoundError:
+                    continue
+                if flt.matches(ep):
+                    out.append(SearchHit(ep, floor, {"fused": floor}, "trust"))
+                    have.add(ep.id)
+                    break
         return out
 
 

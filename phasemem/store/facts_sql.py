@@ -142,7 +142,7 @@ def apply_fact(
             (user_id, sid, rid, nf.valid_at),
         ).fetchone()[0] if nf.single_valued else None  # fmt: skip
     standing = None
-    if policy is not None and policy.contest and current and (nf.single_valued or nf.negated):
+    if policy is not None and policy.contest and current:
         standing = _standing(c, user_id, sid, rid, rel, oid, current, source, policy)
     d = decide(nf, oid, current, later, standing)
     for days, changed in d.observations:
@@ -233,12 +233,18 @@ def _standing(
             elif status == "contested" and rival is None:
                 rival = fid
         plan = c.execute("SELECT id FROM relations WHERE text = ?", (f"plan to {rel}",)).fetchone()
-        plans = [r[0] for r in c.execute(
-            "SELECT id FROM facts WHERE user_id = ? AND subject_id = ? AND relation_id = ?"
-            " AND object_id = ? AND status = 'accepted'", (user_id, sid, plan[0], oid))] if plan else []  # fmt: skip
-        extra = [rival, *plans] if rival else plans
-        for labs in trust_sql.supporters(c, extra).values():
-            labels |= labs
+        since = min(v.valid_at for v in current)
+        # who else said it: the same object in this slot (contested, or told
+        # after the holders began), or announced as the user's plan
+        for (label,) in c.execute(
+            "SELECT DISTINCT COALESCE(e.source_kind, 'user') || ':' || COALESCE(e.source_name, 'default')"
+            " FROM facts f JOIN fact_episodes fe ON fe.fact_id = f.id JOIN episodes e ON e.id = fe.episode_id"
+            " WHERE f.user_id = ? AND f.subject_id = ? AND f.object_id = ? AND f.status != 'rejected'"
+            " AND (f.relation_id = ? AND (f.status = 'contested' OR e.occurred_at > ?)"
+            "      OR f.relation_id = ? AND f.status = 'accepted')",
+            (user_id, sid, oid, rid, since, plan[0] if plan else -1),
+        ):
+            labels.add(label)
     return Standing(holders, trust_sql.combined(c, user_id, labels, policy), rival, lesson)
 
 

@@ -808,32 +808,34 @@ class SQLiteStore:
             out.setdefault(r[0], []).append(fact_from_row(r[1:]))
         return out
 
-    def disputed_slots(self, user_id: str) -> dict[str, tuple[str, list[str]]]:
+    def disputed_slots(self, user_id: str) -> dict[str, tuple[str, list[str], list[str]]]:
         """Slot ("subject relation", casefolded) -> (its current object, the
-        objects contested or rejected in it); empty (one indexed probe) when
-        no source was ever overruled."""
+        objects contested or rejected in it, the current version's episode
+        ids); empty (one indexed probe) when no source was ever overruled."""
         if not self._read("SELECT 1 FROM facts WHERE user_id = ? AND status != 'accepted' LIMIT 1",
                           (user_id,)):  # fmt: skip
             return {}
-        out: dict[str, tuple[str, list[str]]] = {}
+        out: dict[str, tuple[str, list[str], list[str]]] = {}
         now = time.time()
         rows = self._read(f"SELECT {FACT_COLS} FROM {FACT_FROM} WHERE f.user_id = ? AND f.id IN ("
                           "SELECT g.id FROM facts g JOIN facts h ON h.user_id = g.user_id"
                           " AND h.subject_id = g.subject_id AND h.relation_id = g.relation_id"
                           " WHERE g.user_id = ? AND h.status != 'accepted')", (user_id, user_id))  # fmt: skip
+        with self._lock:
+            eps = episodes_of(self._conn, [r[0] for r in rows])
         for r in rows:
-            f = fact_from_row(r)
+            f = fact_from_row(r, eps.get(r[0], ()))
             slot = f"{f.subject} {f.relation}".casefold()
-            cur, losers = out.get(slot, ("", []))
+            cur, losers, ids = out.get(slot, ("", [], []))
             if (
                 f.status == "accepted"
                 and f.expired_at is None
                 and (f.invalid_at is None or f.invalid_at > now)
             ):
-                cur = f.object
+                cur, ids = f.object, list(f.episode_ids)
             elif f.status != "accepted":
                 losers = [*losers, f.object]
-            out[slot] = (cur, losers)
+            out[slot] = (cur, losers, ids)
         return {k: v for k, v in out.items() if v[0]}
 
     def relation_stats(self) -> list[dict[str, Any]]:

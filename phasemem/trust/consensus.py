@@ -94,7 +94,8 @@ def settle(
     return holder or ""
 
 
-def _mentions(text: str, value: str) -> bool:
+def mentions(text: str, value: str) -> bool:
+    """Whether ``text`` names ``value`` as whole words (case aside)."""
     return re.search(rf"(?<!\w){re.escape(value.casefold())}(?!\w)", text.casefold()) is not None
 
 
@@ -102,14 +103,17 @@ def arrange(
     hits: Sequence[HitView],
     policy: TrustPolicy,
     trust: Callable[[str], float],
-    contested: dict[str, tuple[str, list[str]]] | None = None,
+    contested: dict[str, tuple[str, list[str], list[str]]] | None = None,
+    focus: str | None = None,
 ) -> tuple[list[int], list[Dispute], dict[str, dict[str, Any]]]:
     """The hits' new order (indices), the disputes among them, and per hit id
     what trust did to it.
 
     ``contested``: slot -> (its current object, objects contested or
-    rejected in it), from the store; hits that mention a losing object rank
-    below the slot's current version, like hits backing superseded ones."""
+    rejected in it, ...), from the store; hits that mention a losing object
+    rank below the slot's current version, like hits backing superseded ones.
+    ``focus``: the slot the query asks about (its best fact's): when it has
+    versions that lost, its current version goes first."""
     why: dict[str, dict[str, Any]] = {}
     adj = []
     for h in hits:
@@ -129,13 +133,13 @@ def arrange(
             ]
             lose = [i for i in order if i not in win and (
                 any(s == slot and st != "current" for s, _, st in hits[i].facts)
-                or any(_mentions(hits[i].text, o) for o in losers))]  # fmt: skip
+                or any(mentions(hits[i].text, o) for o in losers))]  # fmt: skip
             if win and lose:
-                order = _lift(order, win[0], lose[0])
+                order = _lift(order, win[0], order[0] if slot == focus else lose[0])
                 why[hits[win[0]].id]["lifted"] = slot
                 sides = [{"value": cur_obj, "sources": sorted({hits[i].source for i in win})}]
                 for o in losers:
-                    srcs = sorted({hits[i].source for i in lose if _mentions(hits[i].text, o)})
+                    srcs = sorted({hits[i].source for i in lose if mentions(hits[i].text, o)})
                     if srcs:
                         sides.append({"value": o, "sources": srcs})
                 if len(sides) > 1:
@@ -147,7 +151,7 @@ def arrange(
 
 
 def _fact_slots(
-    hits: Sequence[HitView], contested: dict[str, tuple[str, list[str]]]
+    hits: Sequence[HitView], contested: dict[str, tuple[str, list[str], list[str]]]
 ) -> list[tuple[str, str, list[str]]]:
     """Slots with a current version among the hits and something to lose to it."""
     out = []
@@ -208,4 +212,4 @@ def _lift(order: list[int], item: int, above: int) -> list[int]:
     return rest[:k] + [item] + rest[k:]
 
 
-__all__ = ["STALE", "Dispute", "HitView", "arrange", "settle", "values_in"]
+__all__ = ["STALE", "Dispute", "HitView", "arrange", "mentions", "settle", "values_in"]
