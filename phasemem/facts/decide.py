@@ -65,16 +65,21 @@ class Standing:
     ``support``: combined trust of the new claim's supporters (this source,
     the contested version's, the user's announced plan), one vote per group;
     ``rival``: a contested version of the same object; ``lesson``: a version
-    of the same object from the same source that was rejected."""
+    of the same object from the same source that was rejected; ``add_bar``:
+    the trust an addition to a multi-valued slot needs (it ends nothing, so
+    it need not outweigh the holders, only be trusted enough on its own)."""
 
     holders: dict[str, float]
     support: float
     rival: str | None = None
     lesson: str | None = None
+    add_bar: float = 0.75
 
-    def holds(self, versions: Sequence[Version]) -> bool:
+    def holds(self, versions: Sequence[Version], *, adding: bool = False) -> bool:
         """True when the holders of ``versions`` outweigh the new claim."""
         held = max((self.holders.get(v.id, 0.0) for v in versions), default=0.0)
+        if adding:
+            held = min(held, self.add_bar)
         return self.support < held - 1e-9
 
 
@@ -161,7 +166,7 @@ def decide(
     # a single-valued claim against the versions it would end; a multi-valued
     # one ("allergic to", "have dog") against the slot's current holders
     rivals = [c.version for c in closes] if new.single_valued else list(current)
-    if standing is not None and rivals and standing.holds(rivals):
+    if standing is not None and rivals and standing.holds(rivals, adding=not new.single_valued):
         if standing.rival is not None:  # one more voice for the contested claim, not enough
             return Decision("CONTEST", confirm=standing.rival, contested=True,
                             reason="not enough independent support")  # fmt: skip

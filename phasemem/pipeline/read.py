@@ -199,11 +199,10 @@ class ReadPipeline:
         now = time.time()
         views = [HitView(h.episode.id, h.score, h.episode.source_label, trust(h.episode.source_label),
                          h.episode.occurred_at, h.episode.text,
-                         [(f"{f.subject} {f.relation}".casefold(), f.object, _state(f, now))
+                         [(f"{f.subject} {f.relation}".casefold(), f.object, _state(f, now), f.valid_at)
                           for f in standing.get(h.episode.id, ())]) for h in hits]  # fmt: skip
-        order, disputes, why = arrange(
-            views, p, trust, self.store.disputed_slots(user) if now_ish else {}
-        )
+        slot = f"{focus.subject} {focus.relation}".casefold() if focus is not None else None
+        order, disputes, why = arrange(views, p, trust, disputed, slot if now_ish else None)
         out = [hits[i] for i in order]
         if tr is not None:
             tr["trust"] = {"order": [h.episode.id for h in out], "hits": why,

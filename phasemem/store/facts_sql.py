@@ -245,7 +245,9 @@ def _standing(
             (user_id, sid, oid, rid, since, plan[0] if plan else -1),
         ):
             labels.add(label)
-    return Standing(holders, trust_sql.combined(c, user_id, labels, policy), rival, lesson)
+    return Standing(
+        holders, trust_sql.combined(c, user_id, labels, policy), rival, lesson, policy.add_bar
+    )
 
 
 def _absorb(

@@ -53,9 +53,9 @@ class HitView:
     trust: float
     at: float
     text: str
-    #: (slot, object, state) of each fact the episode supports; state is
-    #: "current", "stale" (superseded or ended), "contested" or "rejected"
-    facts: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (slot, object, state, valid_at) of each fact the episode supports; state
+    #: is "current", "stale" (superseded or ended), "contested" or "rejected"
+    facts: list[tuple[str, str, str, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -118,7 +118,7 @@ def arrange(
     adj = []
     for h in hits:
         w = policy.rank_floor + (1.0 - policy.rank_floor) * h.trust if policy.rank else 1.0
-        states = {st for _, _, st in h.facts}
+        states = {st for _, _, st, _ in h.facts}
         stale = bool(states) and "current" not in states
         if policy.rank and stale:
             w *= STALE
@@ -127,19 +127,24 @@ def arrange(
     order = sorted(range(len(hits)), key=lambda i: -adj[i])
     disputes: list[Dispute] = []
     if policy.rank:  # a slot's current version above its superseded and contested ones
-        for slot, cur_obj, losers in _fact_slots(hits, contested or {}):
-            win = [
-                i for i in order if any(s == slot and st == "current" for s, _, st in hits[i].facts)
-            ]
-            lose = [i for i in order if i not in win and (
-                any(s == slot and st != "current" for s, _, st in hits[i].facts)
+        for slot, cur_obj, losers, disputed in _fact_slots(hits, contested or {}):
+            newest: dict[int, float] = {}
+            for i in order:
+                ts = [t for s, _, st, t in hits[i].facts if s == slot and st == "current"]
+                if ts:
+                    newest[i] = max(ts)
+            win = sorted(newest, key=lambda i: (-newest[i], order.index(i)))
+            lose = [i for i in order if i not in newest and (
+                any(s == slot and st != "current" for s, _, st, _ in hits[i].facts)
                 or any(mentions(hits[i].text, o) for o in losers))]  # fmt: skip
             if win and lose:
                 order = _lift(order, win[0], order[0] if slot == focus else lose[0])
                 why[hits[win[0]].id]["lifted"] = slot
+            if win and disputed:  # a claim that lost to the current value: say so
                 sides = [{"value": cur_obj, "sources": sorted({hits[i].source for i in win})}]
-                for o in losers:
-                    srcs = sorted({hits[i].source for i in lose if mentions(hits[i].text, o)})
+                for o in disputed:
+                    srcs = sorted({hits[i].source for i in lose if mentions(hits[i].text, o)
+                                   or any(s == slot and ob == o for s, ob, _, _ in hits[i].facts)})  # fmt: skip
                     if srcs:
                         sides.append({"value": o, "sources": srcs})
                 if len(sides) > 1:
@@ -152,25 +157,31 @@ def arrange(
 
 def _fact_slots(
     hits: Sequence[HitView], contested: dict[str, tuple[str, list[str], list[str]]]
-) -> list[tuple[str, str, list[str]]]:
-    """Slots with a current version among the hits and something to lose to it."""
+) -> list[tuple[str, str, list[str], list[str]]]:
+    """Slots with a current version among the hits and versions that lost to
+    it: ``(slot, current object, every losing object, the contested or
+    rejected ones among them)``. A superseded version lost to time; a
+    contested or rejected one lost a dispute."""
     out = []
     seen: set[str] = set()
     for h in hits:
-        for slot, obj, st in h.facts:
+        for slot, obj, st, _ in h.facts:
             if st != "current" or slot in seen:
                 continue
             seen.add(slot)
-            losers = [
-                o for o in contested.get(slot, (obj, []))[1] if o.casefold() != obj.casefold()
-            ]
+            same = obj.casefold()
+            disputed = [o for o in contested.get(slot, (obj, [], []))[1] if o.casefold() != same]
+            losers = list(disputed)
             for g in hits:
-                for s2, o2, st2 in g.facts:
-                    if (s2 == slot and st2 != "current" and o2.casefold() != obj.casefold()
-                            and o2 not in losers):  # fmt: skip
+                for s2, o2, st2, _ in g.facts:
+                    if s2 != slot or st2 == "current" or o2.casefold() == same:
+                        continue
+                    if o2 not in losers:
                         losers.append(o2)
+                    if st2 in ("contested", "rejected") and o2 not in disputed:
+                        disputed.append(o2)
             if losers:
-                out.append((slot, obj, losers))
+                out.append((slot, obj, losers, disputed))
     return out
 
 
@@ -205,7 +216,7 @@ def _settle_values(
 
 def _lift(order: list[int], item: int, above: int) -> list[int]:
     """``order`` with ``item`` moved just above ``above`` (when it is below it)."""
-    if order.index(item) < order.index(above):
+    if order.index(item) <= order.index(above):
         return order
     rest = [i for i in order if i != item]
     k = rest.index(above)

@@ -64,6 +64,9 @@ class TrustPolicy:
     independence: str = "kind"
     quarantine_at: Mapping[str, float] = field(default_factory=lambda: {"user": 0.8})
     quarantine_default: float = 0.5
+    #: trust an addition to a multi-valued slot ("allergic to", "have dog")
+    #: needs when the slot already has values: a tool the user set up, not a web page
+    add_bar: float = 0.75
     #: ranking: a hit's score is multiplied by ``rank_floor + (1 - rank_floor) * trust``
     rank_floor: float = 0.4
     contest: bool = True  # a weaker source cannot supersede a stronger holder alone
