@@ -143,7 +143,7 @@ def apply_fact(
         ).fetchone()[0] if nf.single_valued else None  # fmt: skip
     standing = None
     if policy is not None and policy.contest and current:
-        standing = _standing(c, user_id, sid, rid, rel, oid, current, source, policy)
+        standing = _standing(c, user_id, sid, rid, rel, oid, current, source, policy, nf.negated)
     d = decide(nf, oid, current, later, standing)
     for days, changed in d.observations:
         observe(c, rid, user_id, days, changed)
@@ -211,7 +211,7 @@ def apply_fact(
 
 def _standing(
     c: sqlite3.Connection, user_id: str, sid: int, rid: int, rel: str, oid: int | None,
-    current: Sequence[Version], source: str, policy: TrustPolicy,
+    current: Sequence[Version], source: str, policy: TrustPolicy, negated: bool = False,
 ) -> Standing:  # fmt: skip
     """The slot's trust for :func:`decide`: the holders' combined trust, and
     the new claim's (this source, the contested version of the same object,
@@ -220,7 +220,7 @@ def _standing(
     holders = {v.id: trust_sql.combined(c, user_id, sup[v.id], policy) for v in current}
     labels = {source}
     rival = lesson = None
-    if oid is not None:
+    if oid is not None and not negated:
         rows = c.execute(
             "SELECT id, status, source FROM facts WHERE user_id = ? AND subject_id = ?"
             " AND relation_id = ? AND object_id = ? AND status != 'accepted'"

@@ -126,6 +126,15 @@ def arrange(
         why[h.id] = {"source": h.source, "trust": round(h.trust, 4), "weight": round(w, 4)}
     order = sorted(range(len(hits)), key=lambda i: -adj[i])
     disputes: list[Dispute] = []
+    # the slot asked about; a plan ("plan to work at") speaks for its relation too
+    focus_slots = {focus, focus.replace(" plan to ", " ", 1)} if focus else set()
+    if policy.rank and focus:  # several current values: the newest first
+        cur = [(t, o, i) for i in order for s, o, st, t in hits[i].facts
+               if s in focus_slots and st == "current"]  # fmt: skip
+        if len({o.casefold() for _, o, _ in cur}) > 1:
+            best = max(cur, key=lambda c: (c[0], -order.index(c[2])))[2]
+            order = _lift(order, best, order[0])
+            why[hits[best].id]["lifted"] = focus
     if policy.rank:  # a slot's current version above its superseded and contested ones
         for slot, cur_obj, losers, disputed in _fact_slots(hits, contested or {}):
             newest: dict[int, float] = {}
@@ -138,7 +147,7 @@ def arrange(
                 any(s == slot and st != "current" for s, _, st, _ in hits[i].facts)
                 or any(mentions(hits[i].text, o) for o in losers))]  # fmt: skip
             if win and lose:
-                order = _lift(order, win[0], order[0] if slot == focus else lose[0])
+                order = _lift(order, win[0], order[0] if slot in focus_slots else lose[0])
                 why[hits[win[0]].id]["lifted"] = slot
             if win and disputed:  # a claim that lost to the current value: say so
                 sides = [{"value": cur_obj, "sources": sorted({hits[i].source for i in win})}]
