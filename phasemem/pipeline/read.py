@@ -31,6 +31,7 @@ from phasemem.embed.base import Embedder
 from phasemem.errors import NotFoundError
 from phasemem.facts.model import Fact, FactHit
 from phasemem.facts.rank import FactRanker
+from phasemem.facts.resolve import norm_relation
 from phasemem.mirror import Mirror
 from phasemem.models import SearchHit, SearchResults
 from phasemem.retrieval.config import RetrievalConfig
@@ -40,6 +41,9 @@ from phasemem.scope import EpisodeFilter
 from phasemem.store.base import FactStore, TrustStore
 from phasemem.timeutil import TimeLike, from_ts
 from phasemem.trust.policy import TrustPolicy, mean
+
+#: fact hits within this share of the best one are candidates for the query's topic
+FOCUS_SHARE = 0.8
 
 
 class ReadSource(EpisodeSource, FactStore, TrustStore, Protocol):
@@ -160,7 +164,8 @@ class ReadPipeline:
                 version=self.mirror.head,
                 keep=self.fact_gate(flt),
             )
-        focus = fact_hits[0].fact if fact_hits else None
+        top = fact_hits[0].score if fact_hits else 0.0
+        focus = [h.fact for h in fact_hits if h.score >= FOCUS_SHARE * top]
         hits, disputes = self.arrange(hits, flt, t_query, tr, focus)
         fact_hits = fact_hits[:n_facts]
         if tr is not None:
@@ -169,13 +174,13 @@ class ReadPipeline:
 
     def arrange(
         self, hits: list[SearchHit], flt: EpisodeFilter, t_query: float,
-        tr: dict[str, Any] | None, focus: Fact | None = None,
+        tr: dict[str, Any] | None, focus: Sequence[Fact] = (),
     ) -> tuple[list[SearchHit], list[dict[str, Any]]]:  # fmt: skip
         """Trust's say in the order (:func:`phasemem.trust.consensus.arrange`):
         each hit weighed by its source's trust, a slot's current version
         lifted above versions that lost (first, when it is the slot the query
-        asks about: ``focus``, its best fact; only when the query asks about
-        now), disagreeing contact values settled; the disputes found.
+        asks about: one of ``focus``, its best facts; only when the query asks
+        about now), disagreeing contact values settled; the disputes found.
 
         A disputed slot whose losing value the hits mention, while no hit
         backs its current version (a flood pushed it out), gets that
@@ -201,8 +206,8 @@ class ReadPipeline:
                          h.episode.occurred_at, h.episode.text,
                          [(f"{f.subject} {f.relation}".casefold(), f.object, _state(f, now), f.valid_at)
                           for f in standing.get(h.episode.id, ())]) for h in hits]  # fmt: skip
-        slot = f"{focus.subject} {focus.relation}".casefold() if focus is not None else None
-        order, disputes, why = arrange(views, p, trust, disputed, slot if now_ish else None)
+        slots = list(dict.fromkeys(_slot(f) for f in focus)) if now_ish else []
+        order, disputes, why = arrange(views, p, trust, disputed, slots)
         out = [hits[i] for i in order]
         if tr is not None:
             tr["trust"] = {"order": [h.episode.id for h in out], "hits": why,
@@ -292,6 +297,14 @@ class ReadPipeline:
                     have.add(ep.id)
                     break
         return out
+
+
+def _slot(f: Fact) -> str:
+    """The slot a fact answers; a plan ("plan to work as") answers its relation's."""
+    rel = f.relation
+    if rel.startswith("plan to "):
+        rel = norm_relation(rel[len("plan to ") :])
+    return f"{f.subject} {rel}".casefold()
 
 
 def _state(f: Fact, now: float) -> str:

@@ -232,7 +232,8 @@ def _standing(
                 lesson = fid
             elif status == "contested" and rival is None:
                 rival = fid
-        plan = c.execute("SELECT id FROM relations WHERE text = ?", (f"plan to {rel}",)).fetchone()
+        plans = [r[0] for r in c.execute("SELECT id, text FROM relations WHERE text LIKE 'plan to %'")
+                 if norm_relation(r[1][len("plan to "):]) == rel] or [-1]  # fmt: skip
         since = min(v.valid_at for v in current)
         # who else said it: the same object in this slot (contested, or told
         # after the holders began), or announced as the user's plan
@@ -241,8 +242,8 @@ def _standing(
             " FROM facts f JOIN fact_episodes fe ON fe.fact_id = f.id JOIN episodes e ON e.id = fe.episode_id"
             " WHERE f.user_id = ? AND f.subject_id = ? AND f.object_id = ? AND f.status != 'rejected'"
             " AND (f.relation_id = ? AND (f.status = 'contested' OR e.occurred_at > ?)"
-            "      OR f.relation_id = ? AND f.status = 'accepted')",
-            (user_id, sid, oid, rid, since, plan[0] if plan else -1),
+            f"      OR f.relation_id IN ({','.join('?' * len(plans))}) AND f.status = 'accepted')",
+            (user_id, sid, oid, rid, since, *plans),
         ):
             labels.add(label)
     return Standing(

@@ -104,7 +104,7 @@ def arrange(
     policy: TrustPolicy,
     trust: Callable[[str], float],
     contested: dict[str, tuple[str, list[str], list[str]]] | None = None,
-    focus: str | None = None,
+    focus: Sequence[str] = (),
 ) -> tuple[list[int], list[Dispute], dict[str, dict[str, Any]]]:
     """The hits' new order (indices), the disputes among them, and per hit id
     what trust did to it.
@@ -112,8 +112,9 @@ def arrange(
     ``contested``: slot -> (its current object, objects contested or
     rejected in it, ...), from the store; hits that mention a losing object
     rank below the slot's current version, like hits backing superseded ones.
-    ``focus``: the slot the query asks about (its best fact's): when it has
-    versions that lost, its current version goes first."""
+    ``focus``: the slots the query may ask about (its best facts', best
+    first); the first of them with versions that lost, or with several
+    current values, has its current (newest) version put first."""
     why: dict[str, dict[str, Any]] = {}
     adj = []
     for h in hits:
@@ -126,15 +127,18 @@ def arrange(
         why[h.id] = {"source": h.source, "trust": round(h.trust, 4), "weight": round(w, 4)}
     order = sorted(range(len(hits)), key=lambda i: -adj[i])
     disputes: list[Dispute] = []
-    # the slot asked about; a plan ("plan to work at") speaks for its relation too
-    focus_slots = {focus, focus.replace(" plan to ", " ", 1)} if focus else set()
-    if policy.rank and focus:  # several current values: the newest first
-        cur = [(t, o, i) for i in order for s, o, st, t in hits[i].facts
-               if s in focus_slots and st == "current"]  # fmt: skip
+    topic = _topic(hits, focus)
+    if policy.rank and topic:  # several current values: the newest first
+        cur = [
+            (t, o, i)
+            for i in order
+            for s, o, st, t in hits[i].facts
+            if s == topic and st == "current"
+        ]
         if len({o.casefold() for _, o, _ in cur}) > 1:
             best = max(cur, key=lambda c: (c[0], -order.index(c[2])))[2]
             order = _lift(order, best, order[0])
-            why[hits[best].id]["lifted"] = focus
+            why[hits[best].id]["lifted"] = topic
     if policy.rank:  # a slot's current version above its superseded and contested ones
         for slot, cur_obj, losers, disputed in _fact_slots(hits, contested or {}):
             newest: dict[int, float] = {}
@@ -147,7 +151,7 @@ def arrange(
                 any(s == slot and st != "current" for s, _, st, _ in hits[i].facts)
                 or any(mentions(hits[i].text, o) for o in losers))]  # fmt: skip
             if win and lose:
-                order = _lift(order, win[0], order[0] if slot in focus_slots else lose[0])
+                order = _lift(order, win[0], order[0] if slot == topic else lose[0])
                 why[hits[win[0]].id]["lifted"] = slot
             if win and disputed:  # a claim that lost to the current value: say so
                 sides = [{"value": cur_obj, "sources": sorted({hits[i].source for i in win})}]
@@ -162,6 +166,19 @@ def arrange(
         order, found = _settle_values(hits, order, policy, trust, why)
         disputes += found
     return order, disputes, why
+
+
+def _topic(hits: Sequence[HitView], focus: Sequence[str]) -> str | None:
+    """The slot the query asks about: the first of ``focus`` that the hits
+    show changing (a version that is not current) or holding several values."""
+    for slot in focus:
+        states = [(o.casefold(), st) for h in hits for s, o, st, _ in h.facts if s == slot]
+        if (
+            any(st != "current" for _, st in states)
+            or len({o for o, st in states if st == "current"}) > 1
+        ):
+            return slot
+    return None
 
 
 def _fact_slots(
