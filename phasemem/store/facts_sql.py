@@ -6,6 +6,7 @@ concurrent writers cannot interleave a decision."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 import uuid
@@ -246,9 +247,40 @@ def _standing(
             (user_id, sid, oid, rid, since, *plans),
         ):
             labels.add(label)
+        if label_kind(source) != "user" and _user_announced(c, user_id, oid, since):
+            labels.add("user:announced")
     return Standing(
         holders, trust_sql.combined(c, user_id, labels, policy), rival, lesson, policy.add_bar
     )
+
+
+#: words by which the user announces a change before it happens ("I'm going to
+#: become a vet", "switching to espresso next month"), when no plan fact was drawn
+_CHANGE_CUE = re.compile(
+    r"\b(?:going to|gonna|will|'ll|about to|plan(?:ning)? to|soon|next (?:week|month|year)|"
+    r"switch(?:ing)?|mov(?:e|ing)|becom(?:e|ing)|start(?:ing)?|new)\b",
+    re.I,
+)
+
+
+def _user_announced(c: sqlite3.Connection, user_id: str, oid: int, since: float) -> bool:
+    """Whether the user, in their own channel and after the holder began, named
+    this object in words that announce a change: the user's announcement
+    supports a later report of it (the extractor keeps no plan for every
+    phrasing). A mention alone is not enough ("my friend moved to X")."""
+    name = c.execute("SELECT name FROM entities WHERE id = ?", (oid,)).fetchone()
+    if not name or len(name[0]) < 3:
+        return False
+    word = re.compile(rf"(?<!\w){re.escape(name[0])}(?!\w)", re.I)
+    for (text,) in c.execute(
+        "SELECT text FROM episodes WHERE user_id = ? AND COALESCE(source_kind, 'user') = 'user'"
+        " AND occurred_at > ? AND instr(lower(text), lower(?)) > 0 ORDER BY occurred_at DESC LIMIT 20",
+        (user_id, since, name[0]),
+    ):
+        m = word.search(text)
+        if m and _CHANGE_CUE.search(text[: m.start()]):
+            return True
+    return False
 
 
 def _absorb(
