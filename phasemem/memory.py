@@ -423,10 +423,13 @@ class Memory:
         return fact
 
     def timeline(self, entity: str, *, user_id: str) -> list[Fact]:
-        """Every version of every fact about ``entity``, oldest first."""
+        """Every version of every fact about ``entity``, oldest first: superseded,
+        contested and rejected ones too (each says its source and status)."""
         check_scope_value("user_id", user_id, required=True)
         check_name("entity", entity, required=True)
-        return self.store.facts(user_id, entity=entity, include_expired=True)
+        return self.store.facts(
+            user_id, entity=entity, include_expired=True, include_contested=True
+        )
 
     def get(self, memory_id: str, *, user_id: str | None = None) -> Episode:
         """One memory by id, or by a unique prefix of it (at least 4 hex digits)."""

@@ -702,11 +702,11 @@ class SQLiteStore:
         parts.append(f"f.status IN ({','.join('?' * len(statuses))})")
         params.extend(statuses)
         if source is not None:
-            kind, sep, name = source.partition(":")
+            kind, sep, src_name = source.partition(":")
             parts.append("EXISTS (SELECT 1 FROM fact_episodes fe JOIN episodes e ON e.id = fe.episode_id"
-                         " WHERE fe.fact_id = f.id AND e.source_kind = ?"
-                         + (" AND e.source_name = ?)" if sep else ")"))  # fmt: skip
-            params.extend([kind, name] if sep else [kind])
+                         " WHERE fe.fact_id = f.id AND COALESCE(e.source_kind, 'user') = ?"
+                         + (" AND COALESCE(e.source_name, 'default') = ?)" if sep else ")"))  # fmt: skip
+            params.extend([kind, src_name] if sep else [kind])
         with self._lock:
             for name, col in ((subject, "f.subject_id"), (entity, None)):
                 if name is None:

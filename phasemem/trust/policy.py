@@ -105,7 +105,11 @@ class TrustPolicy:
         for d in defences:
             if d not in ("contest", "rank", "quarantine", "consensus"):
                 raise InvalidInputError(f"unknown defence {d!r}", field="defence")
-        return replace(self, **{d: False for d in defences})
+        off = set(defences)
+        return replace(self, contest=self.contest and "contest" not in off,
+                       rank=self.rank and "rank" not in off,
+                       quarantine=self.quarantine and "quarantine" not in off,
+                       consensus=self.consensus and "consensus" not in off)  # fmt: skip
 
 
 def mean(ab: tuple[float, float]) -> float:

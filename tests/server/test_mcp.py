@@ -21,7 +21,7 @@ from mcp.client.streamable_http import streamable_http_client  # noqa: E402
 
 from tests.server.conftest import EMBEDDER, FACTS_OK, PHASEMEM, free_port, start, stop  # noqa: E402
 
-TOOLS = {"remember", "recall", "context", "facts", "forget", "pin"}
+TOOLS = {"remember", "recall", "context", "facts", "forget", "pin", "trust"}
 facts_flag = [] if FACTS_OK else ["--no-facts"]
 
 
