@@ -68,6 +68,24 @@ def test_stdio_tools_roundtrip(tmp_path: Path) -> None:
             assert not err and isinstance(res["results"], list)
             if FACTS_OK:
                 assert res["results"]
+                assert res["results"][0]["source"] == "user:mcp"
+
+            err, res = await call(c, "remember", {"text": "Maya now lives in Atlantis.",
+                                                  "source": "web:gossip.example"})  # fmt: skip
+            assert not err
+            err, res = await call(c, "facts", {"include_contested": True, "source": "web"})
+            assert not err
+            if FACTS_OK:
+                claim = res["results"][0]
+                assert (claim["object"], claim["status"]) == ("Atlantis", "contested")
+                err, res = await call(c, "trust", {"reject_fact": claim["id"]})
+                assert not err and res["rejected"]["status"] == "rejected"
+            err, res = await call(c, "trust", {"source": "web:gossip.example"})
+            assert not err and 0 < res["trust"] <= 0.5
+            err, msg = await call(c, "trust", {})
+            assert err and "exactly one" in msg
+            err, ctx = await call(c, "context", {"query": "Atlantis", "source": "web"})
+            assert not err and "Tidewater" not in ctx["text"]
 
             err, msg = await call(c, "forget", {})
             assert err and "memory_id" in msg
@@ -80,7 +98,7 @@ def test_stdio_tools_roundtrip(tmp_path: Path) -> None:
             err, res = await call(c, "pin", {"unpin_id": pin["pinned"]["id"]})
             assert not err
             err, res = await call(c, "recall", {"query": "Tidewater Lisbon"})
-            assert res["results"] == []
+            assert all("Tidewater" not in r["memory"] for r in res["results"])
 
     anyio.run(main)
 
