@@ -364,6 +364,14 @@ def test_two_tenants_never_see_each_other(server: Server) -> None:
                              ("/v1/graph", {"user_id": user})):  # fmt: skip
             body = b_call("GET", path, (200,), params=params).json()
             assert body.get("results", []) == [] and body.get("edges", []) == []
+        a_facts = a.get("/v1/facts", params={"user_id": user, "include_expired": True}).json()[
+            "results"
+        ]
+        fid = a_facts[0]["id"] if a_facts else "0" * 8
+        for verdict in ("confirm", "reject"):  # A's fact ids are unknown to B
+            b_call("POST", f"/v1/facts/{fid}/{verdict}", (404,), json={"user_id": user})
+        assert b_call("GET", "/v1/trust", (200,), params={"user_id": user, "source": "user:default"}
+                      ).json()["events"] == []  # fmt: skip
         b_call("GET", "/v1/export", (200,))  # B's whole tenant: checked for A's texts
         exported = b_call("GET", "/v1/export", (200,), params={"user_id": user}).text.splitlines()
         assert all(json.loads(x)["kind"] == "header" for x in exported)
@@ -380,7 +388,8 @@ def test_two_tenants_never_see_each_other(server: Server) -> None:
 
     spec = httpx.get(server.url + "/openapi.json").json()
     routes = {p for p in spec["paths"] if p != "/v1/healthz"}
-    norm = {p.replace(mid, "{memory_id}").replace(pin_id, "{pin_id}") for p in seen}
+    norm = {p.replace(mid, "{memory_id}").replace(pin_id, "{pin_id}").replace(fid, "{fact_id}")
+            for p in seen}  # fmt: skip
     assert routes <= norm, f"isolation test misses {routes - norm}"
 
 
