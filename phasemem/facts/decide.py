@@ -156,6 +156,20 @@ def decide(
     if standing is not None and standing.lesson is not None:
         return Decision("NOOP", confirm=standing.lesson, reason="rejected before, same source")
     invalid_at = new.invalid_at
+    if (standing is not None and new.single_valued and later_start is not None
+            and invalid_at is None and current):  # fmt: skip
+        # an open-ended claim that began before the holder ("has been living in
+        # Brno since last spring"): it disputes the holder now, not only the past
+        if standing.holds(current):
+            return Decision("CONTEST", insert=True, contested=True,
+                            reason="weaker source than the holder (told late)")  # fmt: skip
+        if standing.rival is not None:  # carried by independent sources: it holds now
+            closes = tuple(
+                Close(v, max(v.valid_at, new.valid_at), superseded=True) for v in current
+            )
+            return Decision("UPDATE", close=closes, insert=True, absorb=(standing.rival,),
+                            reason="consensus",
+                            observations=tuple((0.0, True) for _ in closes))  # fmt: skip
     closes_list: list[Close] = []
     if new.single_valued:
         if later_start is not None and (invalid_at is None or invalid_at > later_start):

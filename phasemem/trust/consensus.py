@@ -140,7 +140,9 @@ def arrange(
             order = _lift(order, best, order[0])
             why[hits[best].id]["lifted"] = topic
     if policy.rank:  # a slot's current version above its superseded and contested ones
-        for slot, cur_obj, losers, disputed in _fact_slots(hits, contested or {}):
+        slots = _fact_slots(hits, contested or {})
+        slots.sort(key=lambda x: x[0] == topic)  # the topic's lift last: it stays on top
+        for slot, cur_obj, losers, disputed in slots:
             newest: dict[int, float] = {}
             for i in order:
                 ts = [t for s, _, st, t in hits[i].facts if s == slot and st == "current"]

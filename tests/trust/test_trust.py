@@ -101,6 +101,17 @@ def test_decide_keeps_a_weaker_claim_contested_and_lets_consensus_through() -> N
     assert decide(_nf("Atlantis"), 2, held, None).op == "UPDATE"  # no standing: no trust
 
 
+def test_an_open_claim_told_late_is_contested_or_carried_by_consensus() -> None:
+    held = [Version("v1", 1, "Juniper", 20.0, None)]  # began after the claim's "since"
+    weak = decide(_nf("Wildflower"), 2, held, 20.0, Standing({"v1": 0.95}, 0.5))
+    assert weak.op == "CONTEST" and weak.insert and not weak.close
+    carried = decide(_nf("Wildflower"), 2, held, 20.0, Standing({"v1": 0.95}, 1.0, rival="c1"))
+    assert carried.op == "UPDATE" and carried.absorb == ("c1",) and carried.invalid_at is None
+    assert carried.close[0].invalid_at == 20.0
+    own = decide(_nf("Wildflower"), 2, held, 20.0, Standing({"v1": 0.95}, 0.95))
+    assert own.op == "ADD" and own.invalid_at == 20.0  # the user's own past, told late
+
+
 def test_repetition_counts_once_and_independent_kinds_add_up() -> None:
     p = TrustPolicy()
     t = {"web:a": 0.5, "web:b": 0.5, "email:c": 0.5, "user:chat": 0.95}.__getitem__
