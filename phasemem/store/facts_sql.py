@@ -28,6 +28,10 @@ FACT_FROM = (
     "JOIN relations r ON r.id = f.relation_id"
 )
 
+#: key, in a FACT_DELETE event's payload, of the episode whose negation ended
+#: the fact; deleting that episode reopens the fact (see ``sqlite_erase``)
+ENDED_BY = "ended_by"
+
 
 def fact_from_row(row: Sequence[Any], episodes: tuple[str, ...] = ()) -> Fact:
     return Fact(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[11],
@@ -159,7 +163,8 @@ def apply_fact(
         else:  # ended by a negation: this episode is evidence of the end
             c.execute("INSERT OR IGNORE INTO fact_episodes VALUES (?, ?)", (v.id, episode_id))
             log(c, "FACT_DELETE", v.id, user_id, actor,
-                _snap(nf.subject, rel, v.object, v.valid_at, None), after, at=now)  # fmt: skip
+                _snap(nf.subject, rel, v.object, v.valid_at, None),
+                after | {ENDED_BY: episode_id}, at=now)  # fmt: skip
     closed = tuple(cl.version.id for cl in d.close)
     if fid is None:
         return FactOp(d.op, None, shown, closed)
