@@ -1095,3 +1095,21 @@ def test_memory_context_and_forget_on_any_store(mem: Memory) -> None:
     assert mem.get_all(user_id="maya") == [] and mem.facts(user_id="maya") == []
     assert mem.search("Oslo", user_id="tom")[0].episode.text == "I live in Oslo."
     assert mem.doctor()["integrity"] == "ok"
+
+
+def test_the_cli_opens_memory_urls_without_touching_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from phasemem.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner().invoke(cli, ["--db", "memory://", "--embedder", "hash-test", "add",
+                                   "--user", "u", "hello there", "--json"])  # fmt: skip
+    assert run.exit_code == 0, run.output
+    monkeypatch.setenv("PHASEMEM_DB", "memory://")
+    run = CliRunner().invoke(cli, ["--embedder", "hash-test", "list", "--user", "u", "--json"])
+    assert run.exit_code == 0, run.output
+    assert json.loads(run.output) == {"results": []}  # a new process-local store each time
+    assert list(tmp_path.iterdir()) == []  # no "memory:" folder, no file
