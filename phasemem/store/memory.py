@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -144,10 +144,10 @@ class InMemoryStore:
                     content_hash=it.content_hash, code=code, vscale=scale,
                     time_mentions=int(it.time_mentions),
                 )  # fmt: skip
+                s.next_seq += 1  # a duplicate uses up its seq too, as SQLite's AUTOINCREMENT does
                 if row.id in s.episodes or row.dedupe in s.dedupe:
                     results.append(AddResult(s.dedupe.get(row.dedupe, it.id), "NOOP", it.text))
                     continue
-                s.next_seq += 1
                 s.episodes[row.id] = row.indexed()
                 s.seqs[row.seq] = row.id
                 s.dedupe[row.dedupe] = row.id
@@ -209,11 +209,11 @@ class InMemoryStore:
         self, flt: EpisodeFilter, *, actor: str | None, purge: bool = False, pins: bool = False
     ) -> int:
         """Every episode ``flt`` allows (``pins``: the user's pins too), a few
-        hundred per transaction, in seq order."""
+        hundred per transaction, by time (the order SQLite's scope index gives)."""
         n = 0
         while True:
             with self._write() as s:
-                rows = [ep for ep in s.episodes.values() if flt.matches(ep)][:_ERASE_CHUNK]
+                rows = _by_time(ep for ep in s.episodes.values() if flt.matches(ep))[:_ERASE_CHUNK]
                 for row in rows:
                     self._remove(s, row)
                     s.log("DELETE", row.id, row.user_id, actor,
@@ -227,8 +227,9 @@ class InMemoryStore:
                 break
         if pins:
             with self._write() as s:
+                # by id: the order SQLite's (user_id, id) index hands them over
                 mine = sorted((p for p in s.pins.values() if p.user_id == flt.user_id),
-                              key=lambda p: (p.created_at, p.id))  # fmt: skip
+                              key=lambda p: p.id)  # fmt: skip
                 for pin in mine:
                     del s.pins[pin.id]
                     s.log("UNPIN", pin.id, flt.user_id, actor,
@@ -243,7 +244,7 @@ class InMemoryStore:
         pins, relation observations and relations only they used, and the
         payload, user id and actor of every event of theirs."""
         with self._write() as s:
-            mine = [ep for ep in s.episodes.values() if ep.user_id == user_id]
+            mine = _by_time(ep for ep in s.episodes.values() if ep.user_id == user_id)
             for row in mine:
                 self._remove(s, row)
                 s.log("DELETE", row.id, None, None, None, None)
@@ -570,8 +571,6 @@ class InMemoryStore:
             return {
                 "path": self.path,
                 "backend": "memory",
-                "schema_version": None,
-                "journal_mode": None,
                 "integrity": "ok" if not problems else "; ".join(problems),
                 "fts_integrity": "ok",  # derived from the rows at each read: cannot drift
                 "episodes": len(s.episodes),
@@ -590,9 +589,14 @@ class InMemoryStore:
     def list(self, flt: EpisodeFilter, limit: int, offset: int) -> list[Episode]:
         """By occurred_at, then seq (a negative limit: no limit, as SQL's)."""
         with self._lock:
-            rows = sorted(self._matching(flt), key=lambda ep: (ep.occurred_at, ep.seq))
+            rows = _by_time(self._matching(flt))
         end = None if limit < 0 else offset + limit
         return [ep.episode() for ep in rows[offset:end]]
+
+
+def _by_time(rows: Iterable[EpRow]) -> list[EpRow]:
+    """By occurred_at, then seq: ``list``'s order, and the order erasures go in."""
+    return sorted(rows, key=lambda ep: (ep.occurred_at, ep.seq))
 
 
 def _strings(s: State) -> Iterator[str]:

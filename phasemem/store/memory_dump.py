@@ -154,9 +154,9 @@ class _Importer:
             content_hash=row["content_hash"], code=_vector(row, self.dim),
             vscale=_real(row.get("vscale")), time_mentions=int(row.get("time_mentions") or 0),
         )  # fmt: skip
+        s.next_seq += 1  # used up even by a duplicate, as SQLite's AUTOINCREMENT does
         if ep.id in s.episodes or ep.dedupe in s.dedupe:  # ON CONFLICT DO NOTHING
             return
-        s.next_seq += 1
         s.episodes[ep.id] = ep.indexed()
         s.seqs[ep.seq] = ep.id
         s.dedupe[ep.dedupe] = ep.id

@@ -16,6 +16,7 @@ import base64
 import hashlib
 import itertools
 import json
+import re
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -268,7 +269,7 @@ def random_filter(draw: st.DrawFn) -> EpisodeFilter:
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(eps=st.lists(random_episode, min_size=1, max_size=20), flt=random_filter())
 def test_list_and_count_agree_with_matches(
     kind: str, eps: list[dict[str, Any]], flt: EpisodeFilter
@@ -1113,3 +1114,143 @@ def test_the_cli_opens_memory_urls_without_touching_disk(
     assert run.exit_code == 0, run.output
     assert json.loads(run.output) == {"results": []}  # a new process-local store each time
     assert list(tmp_path.iterdir()) == []  # no "memory:" folder, no file
+
+
+# == the same writes, the same answers, on every backend ===========================================
+WORDS = ["I live in Lisbon", "I live in Porto", "Tom lives in Porto", "I like jazz", "I like tea",
+         "I work at Acme", "jazz and tea again"]  # fmt: skip
+SUBJECTS, OBJECTS = ["Maya", "Maya Smith", "Tom"], ["Lisbon", "Porto", "Acme", "Jazz", "*"]
+RELATIONS = ["live in", "move to", "like", "work at"]
+op_add = st.tuples(st.just("add"), st.sampled_from(["u", "v"]), st.sampled_from([None, "s1", "s2"]),
+                   st.integers(0, len(WORDS) - 1), st.integers(0, 12),
+                   st.none() | st.tuples(st.sampled_from(SUBJECTS), st.sampled_from(RELATIONS),
+                                         st.sampled_from(OBJECTS), st.booleans(),
+                                         st.none() | st.integers(0, 12)))  # fmt: skip
+op_update = st.tuples(st.just("update"), st.integers(0, 30), st.integers(0, len(WORDS) - 1))
+op_delete = st.tuples(st.just("delete"), st.integers(0, 30), st.booleans())
+op_scope = st.tuples(st.just("delete_scope"), st.sampled_from(["u", "v"]),
+                     st.sampled_from([None, "s1"]), st.booleans())  # fmt: skip
+op_other = st.tuples(st.sampled_from(["forget", "pin", "unpin", "read"]), st.sampled_from(["u", "v"]),
+                     st.integers(0, 30))  # fmt: skip
+operations = st.lists(st.one_of(op_add, op_add, op_add, op_update, op_delete, op_scope, op_other),
+                      min_size=1, max_size=25)  # fmt: skip
+
+
+_UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
+def _run(store: Store, ops: list[tuple[Any, ...]]) -> None:
+    """Apply ``ops``; every error a backend raises must be the one the others raise."""
+    added: list[str] = []
+    pins: list[str] = []
+    for n, op in enumerate(ops):
+        try:
+            if op[0] == "add":
+                _, user, session, w, t, spec = op
+                facts = None
+                if spec is not None:
+                    subject, rel, obj, negated, end = spec
+                    if obj == "*" and not negated:
+                        obj = "Jazz"
+                    facts = [[fact(subject, rel, obj, T0 + t * DAY, negated=negated,
+                                   invalid_at=None if end is None else T0 + end * DAY)]]  # fmt: skip
+                new = ep(n, WORDS[w], user=user, session=session, speaker="Maya", t=T0 + t * DAY)
+                added.append(add(store, new, facts=facts)[0].id)
+            elif op[0] == "update" and added:
+                _, i, w = op
+                store.update_text(added[i % len(added)], WORDS[w] + " (edited)", f"h{w}",
+                                  vec(WORDS[w]), user_id=None, actor="ed")  # fmt: skip
+            elif op[0] == "delete" and added:
+                store.delete(added[op[1] % len(added)], user_id=None, actor=None, purge=op[2])
+            elif op[0] == "delete_scope":
+                _, user, session, purge = op
+                store.delete_scope(EpisodeFilter.build(user, session_id=session), actor="x",
+                                   purge=purge, pins=session is None)  # fmt: skip
+            elif op[0] == "forget":
+                store.forget_user(op[1], actor="dpo")
+            elif op[0] == "pin":
+                pins.append(store.add_pin(Pin(uid(1000 + n), op[1], f"pin {op[2]}", T0 + op[2]),
+                                          actor=None).id)  # fmt: skip
+            elif op[0] == "unpin" and pins:
+                store.remove_pin(pins[op[2] % len(pins)], user_id=op[1], actor=None)
+            elif op[0] == "read":
+                store.facts(op[1], subject="Maya")  # may learn a first name
+        except (NotFoundError, InvalidInputError) as exc:
+            store.meta_set(f"error {n}", type(exc).__name__)  # compared with the rest
+
+
+def _observed(store: Store) -> dict[str, Any]:
+    """Everything a caller can see, with what is random by design (fact ids, the
+    clock's times, observation keys) replaced by stable stand-ins."""
+    rows = _dump(store)
+    fids: dict[str, str] = {}  # fact ids (uuid4), by first appearance
+
+    def norm(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: norm(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [norm(v) for v in value]
+        if isinstance(value, str) and _UUID4.fullmatch(value):
+            return fids.setdefault(value, f"fact{len(fids)}")
+        return value
+
+    clock = {"entity": "created_at", "event": "at", "episode": "updated_at", "observation": "key"}
+    for r in rows:
+        r.pop(clock.get(r["kind"], ""), None)
+    users = ("u", "v")
+    seq_ids = {s: e.id for s, e in store.by_seq(range(1, 1000)).items()}
+    return {
+        "dump": norm(rows),
+        "seqs": seq_ids,
+        "facts": {
+            u: [
+                norm(
+                    [
+                        f.id,
+                        f.subject,
+                        f.relation,
+                        f.object,
+                        f.valid_at,
+                        f.invalid_at,
+                        f.superseded_by,
+                        f.confidence,
+                        f.alpha,
+                        list(f.episode_ids),
+                    ]
+                )
+                for f in store.facts(u, include_expired=True)
+            ]
+            for u in users
+        },  # fmt: skip
+        "now": {u: [f.object for f in store.facts(u)] for u in users},
+        "then": {u: [f.object for f in store.facts(u, as_of=T0 + 5 * DAY)] for u in users},
+        "relations": store.relation_stats(),
+        "pins": {u: store.pins(u) for u in users},
+        "errors": {k: store.meta_get(f"error {k}") for k in range(30)},
+        "counts": store.term_counts(["lisbon", "porto", "jazz", "tea", "edited", "lives"]),
+        "search": {
+            w: sorted(seq_ids[s] for s, _ in store.search_text([w], None, 50))
+            for w in ("lisbon", "live", "jazz")
+        },  # fmt: skip
+        "head": store.head(),
+        "changes": store.changes_since(0),
+        "health": store.health()["integrity"],
+    }
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=operations)
+def test_the_same_writes_give_the_same_answers_on_every_backend(ops: list[tuple[Any, ...]]) -> None:
+    seen = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in BACKENDS:
+            store = open_backend(kind, Path(tmp))
+            try:
+                _run(store, ops)
+                seen[kind] = _observed(store)
+            finally:
+                store.close()
+    first = seen[BACKENDS[0]]
+    for kind in BACKENDS[1:]:
+        for key in first:
+            assert seen[kind][key] == first[key], (kind, key)
