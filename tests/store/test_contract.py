@@ -6,8 +6,10 @@ backend (PostgreSQL) is one more entry there and in :func:`open_backend`.
 What a backend may legitimately lack is named as a capability (``SCANS``,
 :func:`other_handle`), never tested through its internals.
 
-The second group at the end runs ``Memory`` end to end on each location:
-the facade works on any store.
+Two groups compare backends instead: the same random writes must give the
+same answers on every backend (ids and clock times aside), and a dump moves
+from any backend to any other unchanged. The last group runs ``Memory`` end
+to end on each location: the facade works on any store.
 """
 
 from __future__ import annotations
@@ -776,6 +778,14 @@ def test_facts_by_subject_relation_forms_entity_and_user(store: Store) -> None:
         "Porto"]  # fmt: skip
 
 
+def test_a_first_name_two_people_share_names_neither(store: Store) -> None:
+    said(store, 1, "I live in Lisbon.", fact("Maya Smith", "live in", "Lisbon", T0), t=T0)
+    said(store, 2, "I live in Porto.", fact("Maya Jones", "live in", "Porto", T0), t=T0)
+    assert store.facts("u", subject="Maya") == []  # which Maya? neither
+    said(store, 3, "I live in Faro.", fact("Maya", "live in", "Faro", T0 + DAY), t=T0 + DAY)
+    assert sorted(f.subject for f in store.facts("u")) == ["Maya", "Maya Jones", "Maya Smith"]
+
+
 def test_an_entity_timeline_holds_every_version(store: Store) -> None:
     said(store, 1, "I live in Lisbon.", fact("Maya", "live in", "Lisbon", T0), t=T0)
     said(store, 2, "I moved to Porto.", fact("Maya", "move to", "Porto", T0 + 100 * DAY),
@@ -1037,67 +1047,6 @@ def test_the_location_chooses_the_backend(tmp_path: Path) -> None:
     assert b.count() == 0  # each memory:// is its own store
 
 
-# == Memory, end to end, on every location =========================================================
-LOCATIONS = {"sqlite-file": "{tmp}/e2e.db", "sqlite-memory": ":memory:", "memory": "memory://"}
-
-
-@pytest.fixture(params=BACKENDS)
-def mem(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Memory]:
-    m = Memory(LOCATIONS[request.param].format(tmp=tmp_path), embedder="hash-test")
-    yield m
-    m.close()
-
-
-def _conversation(m: Memory) -> None:
-    m.add([{"role": "user", "name": "Maya", "content": "I just moved to Lisbon for a job at Tidewater."},
-           {"role": "assistant", "content": "Congratulations on the move!"}],
-          user_id="maya", session_id="s1", occurred_at="2024-03-02T18:30:00Z")  # fmt: skip
-    m.add({"role": "user", "name": "Maya", "content": "We moved to Porto last month."},
-          user_id="maya", session_id="s2", occurred_at="2025-01-20")  # fmt: skip
-    m.add({"role": "user", "name": "Tom", "content": "I live in Oslo."}, user_id="tom",
-          occurred_at="2024-05-05")  # fmt: skip
-
-
-def test_memory_adds_searches_and_answers_facts_on_any_store(mem: Memory) -> None:
-    _conversation(mem)
-    hits = mem.search("where does Maya live", user_id="maya", limit=5)
-    assert hits and {h.episode.user_id for h in hits} == {"maya"}
-    assert "Porto" in hits[0].episode.text or "Lisbon" in hits[0].episode.text
-    assert [f.object for f in mem.facts(user_id="maya", relation="live in")] == ["Porto"]
-    assert [f.object for f in mem.facts(user_id="maya", relation="lives in",
-                                        as_of="2024-06-01")] == ["Lisbon"]  # fmt: skip
-    timeline = [f.object for f in mem.timeline("Maya", user_id="maya")]
-    assert timeline.index("Lisbon") < timeline.index("Porto")
-    first = mem.get_all(user_id="maya")[0]
-    assert mem.get(first.id[:8], user_id="maya") == first
-    mem.update(first.id[:8], "I just moved to Lisbon for a job at Tidewater, in spring.")
-    assert [h.op for h in mem.history(first.id)] == ["ADD", "UPDATE"]
-    assert mem.search("spring", user_id="maya")[0].episode.id == first.id
-
-
-def test_memory_as_of_never_shows_a_later_episode_on_any_store(mem: Memory) -> None:
-    _conversation(mem)
-    cut = "2024-06-01"
-    res = mem.search("where does Maya live now", user_id="maya", as_of=cut, limit=10)
-    from phasemem.timeutil import to_ts
-
-    assert res and all(h.episode.occurred_at <= to_ts(cut) for h in res)
-    assert all(f.fact.valid_at <= to_ts(cut) for f in res.facts)
-    assert "Porto" not in {f.fact.object for f in res.facts}
-
-
-def test_memory_context_and_forget_on_any_store(mem: Memory) -> None:
-    _conversation(mem)
-    mem.pin("Answer in one sentence.", user_id="maya")
-    ctx = mem.context("Where does Maya live?", user_id="maya", budget_tokens=400)
-    assert "Answer in one sentence." in ctx.text and "Porto" in ctx.text
-    report = mem.forget(user_id="maya")
-    assert report["verified"] and report["episodes"] == 3 and report["pins"] == 1
-    assert mem.get_all(user_id="maya") == [] and mem.facts(user_id="maya") == []
-    assert mem.search("Oslo", user_id="tom")[0].episode.text == "I live in Oslo."
-    assert mem.doctor()["integrity"] == "ok"
-
-
 def test_the_cli_opens_memory_urls_without_touching_disk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1254,3 +1203,64 @@ def test_the_same_writes_give_the_same_answers_on_every_backend(ops: list[tuple[
     for kind in BACKENDS[1:]:
         for key in first:
             assert seen[kind][key] == first[key], (kind, key)
+
+
+# == Memory, end to end, on every location =========================================================
+LOCATIONS = {"sqlite-file": "{tmp}/e2e.db", "sqlite-memory": ":memory:", "memory": "memory://"}
+
+
+@pytest.fixture(params=BACKENDS)
+def mem(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Memory]:
+    m = Memory(LOCATIONS[request.param].format(tmp=tmp_path), embedder="hash-test")
+    yield m
+    m.close()
+
+
+def _conversation(m: Memory) -> None:
+    m.add([{"role": "user", "name": "Maya", "content": "I just moved to Lisbon for a job at Tidewater."},
+           {"role": "assistant", "content": "Congratulations on the move!"}],
+          user_id="maya", session_id="s1", occurred_at="2024-03-02T18:30:00Z")  # fmt: skip
+    m.add({"role": "user", "name": "Maya", "content": "We moved to Porto last month."},
+          user_id="maya", session_id="s2", occurred_at="2025-01-20")  # fmt: skip
+    m.add({"role": "user", "name": "Tom", "content": "I live in Oslo."}, user_id="tom",
+          occurred_at="2024-05-05")  # fmt: skip
+
+
+def test_memory_adds_searches_and_answers_facts_on_any_store(mem: Memory) -> None:
+    _conversation(mem)
+    hits = mem.search("where does Maya live", user_id="maya", limit=5)
+    assert hits and {h.episode.user_id for h in hits} == {"maya"}
+    assert "Porto" in hits[0].episode.text or "Lisbon" in hits[0].episode.text
+    assert [f.object for f in mem.facts(user_id="maya", relation="live in")] == ["Porto"]
+    assert [f.object for f in mem.facts(user_id="maya", relation="lives in",
+                                        as_of="2024-06-01")] == ["Lisbon"]  # fmt: skip
+    timeline = [f.object for f in mem.timeline("Maya", user_id="maya")]
+    assert timeline.index("Lisbon") < timeline.index("Porto")
+    first = mem.get_all(user_id="maya")[0]
+    assert mem.get(first.id[:8], user_id="maya") == first
+    mem.update(first.id[:8], "I just moved to Lisbon for a job at Tidewater, in spring.")
+    assert [h.op for h in mem.history(first.id)] == ["ADD", "UPDATE"]
+    assert mem.search("spring", user_id="maya")[0].episode.id == first.id
+
+
+def test_memory_as_of_never_shows_a_later_episode_on_any_store(mem: Memory) -> None:
+    _conversation(mem)
+    cut = "2024-06-01"
+    res = mem.search("where does Maya live now", user_id="maya", as_of=cut, limit=10)
+    from phasemem.timeutil import to_ts
+
+    assert res and all(h.episode.occurred_at <= to_ts(cut) for h in res)
+    assert all(f.fact.valid_at <= to_ts(cut) for f in res.facts)
+    assert "Porto" not in {f.fact.object for f in res.facts}
+
+
+def test_memory_context_and_forget_on_any_store(mem: Memory) -> None:
+    _conversation(mem)
+    mem.pin("Answer in one sentence.", user_id="maya")
+    ctx = mem.context("Where does Maya live?", user_id="maya", budget_tokens=400)
+    assert "Answer in one sentence." in ctx.text and "Porto" in ctx.text
+    report = mem.forget(user_id="maya")
+    assert report["verified"] and report["episodes"] == 3 and report["pins"] == 1
+    assert mem.get_all(user_id="maya") == [] and mem.facts(user_id="maya") == []
+    assert mem.search("Oslo", user_id="tom")[0].episode.text == "I live in Oslo."
+    assert mem.doctor()["integrity"] == "ok"
