@@ -1247,3 +1247,27 @@ def test_memory_context_and_forget_on_any_store(mem: Memory) -> None:
     assert mem.get_all(user_id="maya") == [] and mem.facts(user_id="maya") == []
     assert mem.search("Oslo", user_id="tom")[0].episode.text == "I live in Oslo."
     assert mem.doctor()["integrity"] == "ok"
+
+
+def test_memory_erasure_strengths_on_any_store(mem: Memory, backend: Backend) -> None:
+    """docs/erasure.md through the facade: a tombstone, a purge, a scope, a whole user."""
+    _conversation(mem)
+    pin = mem.pin("Always answer in French please.", user_id="maya")
+    lisbon, congrats = mem.get_all(user_id="maya")[:2]
+    assert [f.object for f in mem.facts(user_id="maya", relation="live in")] == ["Porto"]
+    mem.delete(mem.get_all(user_id="maya")[2].id, user_id="maya")  # the Porto turn
+    assert [f.object for f in mem.facts(user_id="maya", relation="live in")] == ["Lisbon"]
+    assert mem.history(lisbon.id)[0].after is not None  # a kept memory's log is untouched
+    mem.delete(congrats.id, user_id="maya", purge=True)
+    *earlier, last = mem.history(congrats.id)
+    assert earlier and all(h.before is None and h.after is None for h in earlier)
+    assert (last.op, last.before, last.after) == ("DELETE", None, {"purged": True})
+    if backend.scans:
+        assert mem.store.residue(["Congratulations on the move!"]) == []
+    assert mem.delete_all(user_id="maya", session_id="s1") == 1  # Lisbon
+    assert mem.get_all(user_id="maya") == [] and [p.id for p in mem.pins(user_id="maya")] == [
+        pin.id
+    ]
+    assert mem.history(lisbon.id)[-1].op == "DELETE" and mem.history(lisbon.id)[-1].before
+    assert mem.delete_all(user_id="maya") == 0 and mem.pins(user_id="maya") == []
+    assert [e.text for e in mem.get_all(user_id="tom")] == ["I live in Oslo."]
