@@ -59,17 +59,17 @@ class Ctx:
     embedder: str | None
 
     def db_path(self) -> str:
-        """The SQLite file to open, checked (a URL this build cannot serve is
-        refused here, before a folder is made for it)."""
-        from phasemem.store.url import sqlite_path
+        """The SQLite file to open, or ``memory://``, checked (a URL this build
+        cannot serve is refused here, before a folder is made for it)."""
+        from phasemem.store.url import MEMORY_URL, store_location
 
         if self.db:
-            path = sqlite_path(self.db)
+            path = store_location(self.db)
         else:
             from phasemem.memory import default_db_path
 
             path = str(default_db_path())
-        if path != ":memory:":
+        if path not in (":memory:", MEMORY_URL):
             path = str(Path(path).expanduser())
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return path
