@@ -16,6 +16,7 @@ from phasemem.embed.quant import quantize, to_blob
 from phasemem.facts.decide import Version, decide, ended_at
 from phasemem.facts.model import Fact, FactOp, NewFact
 from phasemem.facts.resolve import norm_entity, norm_relation
+from phasemem.store.base import ENDED_BY
 
 Logger = Callable[..., None]
 
@@ -27,10 +28,6 @@ FACT_FROM = (
     "facts f JOIN entities s ON s.id = f.subject_id JOIN entities o ON o.id = f.object_id "
     "JOIN relations r ON r.id = f.relation_id"
 )
-
-#: key, in a FACT_DELETE event's payload, of the episode whose negation ended
-#: the fact; deleting that episode reopens the fact (see ``sqlite_erase``)
-ENDED_BY = "ended_by"
 
 
 def fact_from_row(row: Sequence[Any], episodes: tuple[str, ...] = ()) -> Fact:

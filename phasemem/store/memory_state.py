@@ -31,6 +31,7 @@ from phasemem.facts.decide import Version, decide, ended_at
 from phasemem.facts.model import Fact, FactOp, NewFact
 from phasemem.facts.resolve import norm_entity, norm_relation
 from phasemem.models import EPISODE_FIELDS, EPISODE_STORED_EXTRA, Episode, HistoryEvent, Pin
+from phasemem.store.base import ENDED_BY
 from phasemem.store.memory_text import tokens
 from phasemem.temporal.gate import load_gate
 from phasemem.temporal.online import refine_alpha
@@ -374,7 +375,8 @@ class State:
             else:  # ended by a negation: this episode is evidence of the end
                 self.link(v.id, episode_id)
                 self.log("FACT_DELETE", v.id, user_id, actor,
-                         _snap(nf.subject, rel, v.object, v.valid_at, None), after, at=now)  # fmt: skip
+                         _snap(nf.subject, rel, v.object, v.valid_at, None),
+                         after | {ENDED_BY: episode_id}, at=now)  # fmt: skip
         closed = tuple(cl.version.id for cl in d.close)
         if fid is None:
             return FactOp(d.op, None, shown, closed)
@@ -417,6 +419,10 @@ class State:
         users: set[str] = set()
         for fid in fids:
             row = self.facts.get(fid)
+            if row is not None and self.ended_by(row, gone):
+                # a negation in a deleted episode ended it: nothing says so any more
+                row = self.facts[fid] = replace(row, invalid_at=None, expired_at=None)
+                self.log("FACT_REOPEN", fid, row.user_id, actor, None, None)
             if fid in still or row is None:
                 continue  # another episode still says it
             f = self.fact(row)
@@ -433,6 +439,17 @@ class State:
         for user in users:
             self.drop_orphan_entities(user)
         return dropped
+
+    def ended_by(self, f: FactRow, episode_ids: set[str]) -> bool:
+        """Whether a negation in one of these episodes closed the fact: its latest
+        FACT_DELETE event names that episode (:data:`phasemem.store.base.ENDED_BY`)."""
+        if f.superseded_by is not None or f.invalid_at is None:
+            return False
+        for ev in reversed(self.events):
+            if ev.target_id == f.id and ev.op == "FACT_DELETE":
+                after = json.loads(ev.after) if ev.after else {}
+                return after.get(ENDED_BY) in episode_ids
+        return False
 
     def drop_orphan_entities(self, user_id: str) -> int:
         named = {f.subject_id for f in self.facts.values()}

@@ -24,6 +24,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 
+from phasemem.store.base import ENDED_BY
+
 Logger = Callable[..., None]
 
 _CHUNK = 500
@@ -88,8 +90,6 @@ def drop_orphans(
 def _ended_by(c: sqlite3.Connection, fact_id: str, episode_ids: set[str]) -> str | None:
     """The fact's user when the fact is closed by a negation (not superseded)
     whose latest FACT_DELETE event names one of these episodes as its ender."""
-    from phasemem.store.facts_sql import ENDED_BY
-
     row = c.execute(
         "SELECT user_id FROM facts WHERE id = ? AND superseded_by IS NULL"
         " AND invalid_at IS NOT NULL",

@@ -358,6 +358,19 @@ def test_delete_drops_facts_only_it_supported_and_reopens_what_it_superseded(sto
     assert entities == {"Maya", "Lisbon"}
 
 
+def test_deleting_the_negation_that_ended_a_fact_reopens_it(store: Store) -> None:
+    said(store, 1, "I live in Lisbon.", fact("Maya", "live in", "Lisbon", T0), t=T0)
+    ended = said(store, 2, "I no longer live in Lisbon.",
+                 fact("Maya", "live in", "Lisbon", T0 + 100 * DAY, negated=True),
+                 t=T0 + 100 * DAY)  # fmt: skip
+    assert objects(store) == []
+    store.delete(ended, user_id="u", actor=None)
+    lisbon = store.facts("u")
+    assert [f.object for f in lisbon] == ["Lisbon"]
+    assert lisbon[0].invalid_at is None and lisbon[0].expired_at is None
+    assert [h.op for h in store.history(lisbon[0].id)][-1] == "FACT_REOPEN"
+
+
 def test_a_fact_two_episodes_said_stays_until_both_are_gone(store: Store) -> None:
     said(store, 1, "I live in Lisbon.", fact("Maya", "live in", "Lisbon", T0), t=T0)
     said(store, 2, "Still in Lisbon!", fact("Maya", "live in", "Lisbon", T0 + 9 * DAY),
