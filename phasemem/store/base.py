@@ -165,7 +165,13 @@ class EpisodeWriter(Protocol):
     def update_text(
         self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
         *, user_id: str | None, actor: str | None, time_mentions: int = 0,
-    ) -> Episode: ...  # fmt: skip
+        facts: Sequence[NewFact] | None = None,
+    ) -> Episode:  # fmt: skip
+        """Replace the text. ``facts`` (what the new text says; None: no extractor,
+        leave the graph alone) re-derive the episode's facts in the same
+        transaction: what only the old text supported goes (as in ``delete``),
+        then the new facts are decided as for an add."""
+        ...
 
     def delete(
         self, episode_id: str, *, user_id: str | None, actor: str | None, purge: bool = False

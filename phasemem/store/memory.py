@@ -156,7 +156,8 @@ class InMemoryStore:
         return results
 
     def update_text(self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
-                    *, user_id: str | None, actor: str | None, time_mentions: int = 0) -> Episode:  # fmt: skip
+                    *, user_id: str | None, actor: str | None, time_mentions: int = 0,
+                    facts: Sequence[NewFact] | None = None) -> Episode:  # fmt: skip
         with self._write() as s:
             old = self._get_in(s, episode_id, user_id)
             code, scale = frozen_code(vector)
@@ -179,6 +180,10 @@ class InMemoryStore:
             s.dedupe[new.dedupe] = episode_id
             s.episodes[episode_id] = new
             s.log("UPDATE", episode_id, old.user_id, actor, old.snapshot(), new.snapshot(), at=now)
+            if facts is not None:  # the facts follow the text
+                s.drop_orphans([episode_id], actor=actor, purge=False)
+                for nf in facts:
+                    s.apply_fact(old.user_id, episode_id, nf, actor=actor, now=now)
         return new.episode()
 
     def _remove(self, s: State, row: EpRow) -> None:

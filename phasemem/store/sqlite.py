@@ -257,7 +257,8 @@ class SQLiteStore:
         return results
 
     def update_text(self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
-                    *, user_id: str | None, actor: str | None, time_mentions: int = 0) -> Episode:  # fmt: skip
+                    *, user_id: str | None, actor: str | None, time_mentions: int = 0,
+                    facts: Sequence[NewFact] | None = None) -> Episode:  # fmt: skip
         with self._write() as c:
             old = self._get_in(c, episode_id, user_id)
             blob, scale = None, None
@@ -281,6 +282,11 @@ class SQLiteStore:
             self._log(
                 c, "UPDATE", episode_id, old.user_id, actor, _snapshot(old), _snapshot(new), at=now
             )
+            if facts is not None:  # the facts follow the text
+                erase.drop_orphans(c, [episode_id], actor=actor, log=self._log, purge=False)
+                for nf in facts:
+                    apply_fact(c, self._log, old.user_id, episode_id, nf, actor=actor, now=now,
+                               observe=self._observe)  # fmt: skip
         return new
 
     def delete(

@@ -371,6 +371,19 @@ def test_deleting_the_negation_that_ended_a_fact_reopens_it(store: Store) -> Non
     assert [h.op for h in store.history(lisbon[0].id)][-1] == "FACT_REOPEN"
 
 
+def test_an_update_with_facts_re_derives_them(store: Store) -> None:
+    said(store, 1, "I live in Lisbon.", fact("Maya", "live in", "Lisbon", T0), t=T0)
+    store.update_text(uid(1), "I live in Porto.", "h-porto", vec("I live in Porto."),
+                      user_id="u", actor=None, facts=[fact("Maya", "live in", "Porto", T0)])  # fmt: skip
+    assert objects(store, include_expired=True) == ["Porto"]
+    store.update_text(uid(1), "Nice weather.", "h-weather", vec("Nice weather."),
+                      user_id="u", actor=None)  # fmt: skip
+    assert objects(store) == ["Porto"]  # no facts given: the graph is left alone
+    store.update_text(uid(1), "Nicer weather.", "h-nicer", vec("Nicer weather."),
+                      user_id="u", actor=None, facts=[])  # fmt: skip
+    assert objects(store, include_expired=True) == []
+
+
 def test_a_fact_two_episodes_said_stays_until_both_are_gone(store: Store) -> None:
     said(store, 1, "I live in Lisbon.", fact("Maya", "live in", "Lisbon", T0), t=T0)
     said(store, 2, "Still in Lisbon!", fact("Maya", "live in", "Lisbon", T0 + 9 * DAY),
