@@ -189,7 +189,8 @@ class ReadPipeline:
             top = facts[0].fact
             slot = self.store.facts(top.user_id, subject=top.subject, relation=top.relation,
                                     include_expired=True)  # fmt: skip
-            hits, moved = demote_stale(hits, top, slot, t_query)
+            hits, moved = demote_stale(hits, top, slot, t_query,
+                                       lift=cfg.stale_placement == "lift")  # fmt: skip
         if tr is not None:
             rank = {h.episode.id: i for i, h in enumerate(hits)}
             tr["agree"] = {

@@ -14,7 +14,8 @@ check each other:
   query's time, an episode that supports only a version of the same slot that
   does not hold then (a superseded job for a current question, a later one
   for an as-of question) is moved to just below the top fact's evidence
-  episode. Nothing is dropped; only that order changes.
+  episode (or, ``lift``, that evidence episode moves up above the first of
+  them). Nothing is dropped; only that order changes.
 
 Pure functions over the two lists (the slot's versions come in as data).
 """
@@ -56,12 +57,18 @@ def rerank_facts(
 
 
 def demote_stale(
-    hits: Sequence[SearchHit], top: Fact, slot: Sequence[Fact], t_query: float
+    hits: Sequence[SearchHit],
+    top: Fact,
+    slot: Sequence[Fact],
+    t_query: float,
+    *,
+    lift: bool = False,
 ) -> tuple[list[SearchHit], list[str]]:
     """``hits`` with the episodes that support only versions of ``top``'s slot
     not holding at ``t_query`` moved to just after ``top``'s evidence episode
-    (when ``top`` holds then and its evidence is among the hits). Returns the
-    new order and the ids moved."""
+    (when ``top`` holds then and its evidence is among the hits); ``lift``:
+    the evidence episode moves up to just before the first of them instead.
+    Returns the new order and the ids of the stale episodes it passed."""
     if not top.holds_at(t_query):
         return list(hits), []
     rank = {h.episode.id: i for i, h in enumerate(hits)}
@@ -77,6 +84,10 @@ def demote_stale(
     if not moved:
         return list(hits), []
     ids = {h.episode.id for h in moved}
+    if lift:
+        first = next(i for i, h in enumerate(hits) if h.episode.id in ids)
+        rest = [h for i, h in enumerate(hits) if i != r_top]
+        return rest[:first] + [hits[r_top]] + rest[first:], [h.episode.id for h in moved]
     head = [h for h in hits[: r_top + 1] if h.episode.id not in ids]
     return head + moved + list(hits[r_top + 1 :]), [h.episode.id for h in moved]
 

@@ -56,6 +56,7 @@ class RetrievalConfig:
     fact_evidence_weight: float = 0.5
     # ... and episodes of a version the top fact's slot no longer holds go below its evidence
     demote_stale: bool = True
+    stale_placement: str = "lift"  # "lift": the evidence goes above them (dev current@1 +1); "sink"
 
     def __post_init__(self) -> None:
         if self.fusion_norm not in ("share", "minmax"):

@@ -44,6 +44,9 @@ def test_episodes_of_a_superseded_value_go_below_the_current_facts_evidence() ->
     hits = [ep("e1", 0), ep("e2", 50 * DAY), ep("e3", 100 * DAY), ep("e4", 150 * DAY)]
     out, moved = demote_stale(hits, NEW, [OLD, NEW], NOW)
     assert [h.episode.id for h in out] == ["e2", "e3", "e1", "e4"] and moved == ["e1"]
+    # lift: the evidence episode moves up above the first stale one instead
+    out, moved = demote_stale(hits, NEW, [OLD, NEW], NOW, lift=True)
+    assert [h.episode.id for h in out] == ["e3", "e1", "e2", "e4"] and moved == ["e1"]
     # as of a time the old value held, the old fact is the top one: its episode stays first
     out, moved = demote_stale(hits, OLD, [OLD, NEW], 50 * DAY)
     assert [h.episode.id for h in out] == ["e1", "e2", "e3", "e4"] and moved == []
