@@ -40,6 +40,8 @@ from phasemem.timeutil import TimeLike, from_ts
 DAY = 86400.0
 #: how many facts the ranker returns for the evidence agreement to re-order
 AGREE_POOL = 10
+#: how many episodes the agreement looks at (the caller's limit when larger)
+AGREE_HITS = 25
 
 
 class ReadSource(EpisodeSource, FactStore, Protocol):
@@ -142,8 +144,11 @@ class ReadPipeline:
             if intent is not None and cfg.episode_time and _time_matters(intent, cfg)
             else intent
         )
+        # the agreement looks a little deeper than the caller's limit, so the
+        # current fact's evidence can be lifted into a short list
+        deep = max(limit, AGREE_HITS) if n_facts and cfg.demote_stale else limit
         hits, tr = self.retriever.search(
-            text, flt, limit, cfg, query_vector=qv_future, trace=trace, intent=alpha_future
+            text, flt, deep, cfg, query_vector=qv_future, trace=trace, intent=alpha_future
         )
         qv = qv_future.result()
         fact_hits: list[FactHit] = []
@@ -163,7 +168,7 @@ class ReadPipeline:
             fact_hits = fact_hits[:want]
         if tr is not None:
             tr["query_time"] = from_ts(t_query).isoformat()
-        return SearchResults(query=query, hits=hits, trace=tr, facts=fact_hits)
+        return SearchResults(query=query, hits=hits[:limit], trace=tr, facts=fact_hits)
 
     def _agree(
         self,
