@@ -28,13 +28,20 @@ from phasemem.errors import NotFoundError
 from phasemem.facts.model import Fact, FactHit
 from phasemem.facts.rank import FactRanker
 from phasemem.mirror import Mirror
-from phasemem.models import SearchResults
+from phasemem.models import Episode, SearchHit, SearchResults
+from phasemem.retrieval.agree import demote_stale, evidence_of, rerank_facts
 from phasemem.retrieval.config import RetrievalConfig
 from phasemem.retrieval.intent import Intent, parse_intent, with_alpha
 from phasemem.retrieval.search import EpisodeSource, Retriever
 from phasemem.scope import EpisodeFilter
 from phasemem.store.base import FactStore
 from phasemem.timeutil import TimeLike, from_ts
+
+DAY = 86400.0
+#: how many facts the ranker returns for the evidence agreement to re-order
+AGREE_POOL = 10
+#: how many episodes the agreement looks at (the caller's limit when larger)
+AGREE_HITS = 25
 
 
 class ReadSource(EpisodeSource, FactStore, Protocol):
@@ -137,25 +144,66 @@ class ReadPipeline:
             if intent is not None and cfg.episode_time and _time_matters(intent, cfg)
             else intent
         )
+        # the agreement looks a little deeper than the caller's limit, so the
+        # current fact's evidence can be lifted into a short list
+        deep = max(limit, AGREE_HITS) if n_facts and cfg.demote_stale else limit
         hits, tr = self.retriever.search(
-            text, flt, limit, cfg, query_vector=qv_future, trace=trace, intent=alpha_future
+            text, flt, deep, cfg, query_vector=qv_future, trace=trace, intent=alpha_future
         )
         qv = qv_future.result()
         fact_hits: list[FactHit] = []
         if n_facts and self.facts is not None:
+            want = min(n_facts, limit)
             fact_hits = self.facts.rank(  # ranked at t_query, with the query's words
                 self.store,
                 flt.user_id,
                 qv,
                 t_query,
-                min(n_facts, limit),
+                max(want, AGREE_POOL) if cfg.fact_evidence_weight else want,
                 query_text=text,
                 version=self.mirror.head,
                 keep=self.fact_gate(flt),
             )
+            hits, fact_hits = self._agree(hits, fact_hits, t_query, cfg, tr)
+            fact_hits = fact_hits[:want]
         if tr is not None:
             tr["query_time"] = from_ts(t_query).isoformat()
-        return SearchResults(query=query, hits=hits, trace=tr, facts=fact_hits)
+        return SearchResults(query=query, hits=hits[:limit], trace=tr, facts=fact_hits)
+
+    def _agree(
+        self,
+        hits: list[SearchHit],
+        facts: list[FactHit],
+        t_query: float,
+        cfg: RetrievalConfig,
+        tr: dict[str, Any] | None,
+    ) -> tuple[list[SearchHit], list[FactHit]]:
+        """Facts and episodes that agree (:mod:`phasemem.retrieval.agree`): facts
+        re-scored by their evidence episode's rank, then, for a question about
+        now, the episodes of versions the top fact's slot no longer holds put
+        below its evidence."""
+        if not facts:
+            return hits, facts
+        if cfg.fact_evidence_weight:
+            facts = rerank_facts(facts, hits, cfg.fact_evidence_weight)
+        moved: list[str] = []
+        # for a question about now only: as of a past time the filter and the
+        # episode time stage already keep later turns out (measured: dev as_of@1
+        # lost a question when the top fact was wrong, current gained)
+        if cfg.demote_stale and t_query >= time.time() - DAY:
+            top = facts[0].fact
+            slot = self.store.facts(top.user_id, subject=top.subject, relation=top.relation,
+                                    include_expired=True)  # fmt: skip
+            hits, moved = demote_stale(hits, top, slot, t_query,
+                                       lift=cfg.stale_placement == "lift")  # fmt: skip
+        if tr is not None:
+            rank = {h.episode.id: i for i, h in enumerate(hits)}
+            tr["agree"] = {
+                "top_fact": facts[0].fact.text,
+                "evidence": evidence_of(facts[0].fact, rank)[0],
+                "demoted": moved,
+            }
+        return hits, facts
 
     def intent(self, query: str, flt: EpisodeFilter, cfg: RetrievalConfig) -> Intent | None:
         """The query's temporal intent (:mod:`phasemem.retrieval.intent`) when
@@ -196,6 +244,18 @@ class ReadPipeline:
         keep = self.fact_gate(flt)
         rows = self.store.facts(flt.user_id, as_of=flt.as_of)
         return rows if keep is None else [f for f in rows if keep(f)]
+
+    def visible_episodes(self, ids: Sequence[str], flt: EpisodeFilter) -> list[Episode]:
+        """The episodes among ``ids`` that a read under ``flt`` may see."""
+        out = []
+        for ep_id in ids:
+            try:
+                ep = self.store.get(ep_id, flt.user_id)
+            except NotFoundError:
+                continue
+            if flt.matches(ep):
+                out.append(ep)
+        return out
 
     def _episodes_visible(self, ids: list[str], flt: EpisodeFilter) -> dict[str, bool]:
         """Whether each episode id passes ``flt``: from the mirror when it can
