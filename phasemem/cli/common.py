@@ -61,8 +61,10 @@ class Ctx:
     def db_path(self) -> str:
         """The SQLite file to open, checked (a URL this build cannot serve is
         refused here, before a folder is made for it)."""
-        from phasemem.store.url import sqlite_path
+        from phasemem.store.url import is_postgres, sqlite_path
 
+        if self.db and is_postgres(self.db):
+            return self.db
         if self.db:
             path = sqlite_path(self.db)
         else:

@@ -1,10 +1,10 @@
 """From a database argument (path or URL) to a store.
 
 Why one function: ``--db``, ``$PHASEMEM_DB`` and ``Memory(path)`` all take
-"where the memory lives". A URL this build cannot serve (PostgreSQL is planned,
-not built) must be refused before anything touches the file system: read as a
-path, ``postgresql://user@host/db`` became a SQLite file in a folder named
-``postgresql:``, and the user's writes went there without a word.
+"where the memory lives". A URL is told apart from a path before anything
+touches the file system: read as a path, ``postgresql://user@host/db`` once
+became a SQLite file in a folder named ``postgresql:``, and the user's writes
+went there without a word.
 """
 
 from __future__ import annotations
@@ -49,8 +49,7 @@ def sqlite_path(location: str | os.PathLike[str]) -> str:
         return rest[1:]
     if scheme.split("+", 1)[0] in _POSTGRES:
         raise InvalidInputError(
-            f"{scheme}:// URLs (PostgreSQL) are not supported by this build; PostgreSQL "
-            "support is planned. Give a SQLite file path instead (e.g. --db memory.db).",
+            f"{scheme}:// is a PostgreSQL database, not a SQLite file",
             field="db", scheme=scheme,
         )  # fmt: skip
     raise InvalidInputError(
@@ -60,8 +59,19 @@ def sqlite_path(location: str | os.PathLike[str]) -> str:
     )  # fmt: skip
 
 
+def is_postgres(location: str | os.PathLike[str]) -> bool:
+    """Whether ``location`` is a PostgreSQL URL (``postgresql://``, ``postgres://``)."""
+    m = _URL_RE.match(os.fspath(location)) if isinstance(os.fspath(location), str) else None
+    return m is not None and m["scheme"].lower().split("+", 1)[0] in _POSTGRES
+
+
 def open_store(location: str | os.PathLike[str], *, embedder_name: str, dim: int) -> Store:
-    """The store for a path or URL (today: SQLite for every location it accepts)."""
+    """The store for a path or URL: PostgreSQL for a ``postgresql://`` URL
+    (:mod:`phasemem.store.postgres`, the ``[postgres]`` extra), else SQLite."""
+    if is_postgres(location):
+        from phasemem.store.postgres import PostgresStore
+
+        return PostgresStore(os.fspath(location), embedder_name=embedder_name, dim=dim)
     from phasemem.store.sqlite import SQLiteStore
 
     return SQLiteStore(sqlite_path(location), embedder_name=embedder_name, dim=dim)
