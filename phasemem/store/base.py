@@ -22,6 +22,11 @@ from phasemem.scope import EpisodeFilter
 #: prints always qualify; 4 keeps a typo from matching half a small store.
 MIN_ID_PREFIX = 4
 
+#: Key, in a FACT_DELETE event's ``after`` payload, of the episode whose negation
+#: ended the fact ("I no longer live in Lisbon"); deleting that episode reopens
+#: the fact. Every backend writes and reads it the same way.
+ENDED_BY = "ended_by"
+
 
 @dataclass(frozen=True, slots=True)
 class NewEpisode(Episode):

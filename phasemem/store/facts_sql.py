@@ -16,6 +16,7 @@ from phasemem.embed.quant import quantize, to_blob
 from phasemem.facts.decide import Version, decide, ended_at
 from phasemem.facts.model import Fact, FactOp, NewFact
 from phasemem.facts.resolve import norm_entity, norm_relation
+from phasemem.store.base import ENDED_BY
 
 Logger = Callable[..., None]
 
@@ -159,7 +160,8 @@ def apply_fact(
         else:  # ended by a negation: this episode is evidence of the end
             c.execute("INSERT OR IGNORE INTO fact_episodes VALUES (?, ?)", (v.id, episode_id))
             log(c, "FACT_DELETE", v.id, user_id, actor,
-                _snap(nf.subject, rel, v.object, v.valid_at, None), after, at=now)  # fmt: skip
+                _snap(nf.subject, rel, v.object, v.valid_at, None),
+                after | {ENDED_BY: episode_id}, at=now)  # fmt: skip
     closed = tuple(cl.version.id for cl in d.close)
     if fid is None:
         return FactOp(d.op, None, shown, closed)

@@ -14,6 +14,7 @@ SQLite                         PostgreSQL
 ``x IS ?``                     ``x IS NOT DISTINCT FROM %s``
 ``IFNULL(``                    ``COALESCE(``
 ``MIN(a, b)`` (two arguments)  ``LEAST(a, b)``
+``json_extract(col, ?)``       ``jsonb_path_query_first(col::jsonb, ?)``
 ``cursor.lastrowid``           ``RETURNING id`` on tables with a serial id
 =============================  ==========================================
 
@@ -37,6 +38,7 @@ _OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
 _IS_PARAM = re.compile(r"\bIS\s+\?", re.I)
 _IFNULL = re.compile(r"\bIFNULL\(", re.I)
 _MIN2 = re.compile(r"\bMIN\(([^(),]+),([^(),]+)\)", re.I)
+_JSON_EXTRACT = re.compile(r"\bjson_extract\((\w+(?:\.\w+)?),\s*\?\)", re.I)
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.I)
 
 
@@ -50,6 +52,8 @@ def render(sql: str) -> tuple[str, str | None]:
         out = _OR_IGNORE.sub("INSERT INTO", out, count=1)
     out = _IS_PARAM.sub("IS NOT DISTINCT FROM ?", out)
     out = _IFNULL.sub("COALESCE(", out)
+    # SQLite's '$.key' paths are valid SQL/JSON paths too
+    out = _JSON_EXTRACT.sub(r"(jsonb_path_query_first(\1::jsonb, ?::jsonpath) #>> '{}')", out)
     out = _MIN2.sub(r"LEAST(\1,\2)", out)
     out = out.replace("?", "%s")
     if ignore and "ON CONFLICT" not in out.upper():

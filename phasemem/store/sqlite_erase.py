@@ -24,6 +24,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 
+from phasemem.store.base import ENDED_BY
+
 Logger = Callable[..., None]
 
 _CHUNK = 500
@@ -52,6 +54,12 @@ def drop_orphans(
             f"SELECT DISTINCT fact_id FROM fact_episodes WHERE episode_id IN ({marks})", chunk)]  # fmt: skip
         c.execute(f"DELETE FROM fact_episodes WHERE episode_id IN ({marks})", chunk)
         for fid in fids:
+            owner = _ended_by(c, fid, set(chunk))
+            if owner is not None:
+                # a negation in a deleted episode ended it: nothing says so any more
+                c.execute("UPDATE facts SET invalid_at = NULL, expired_at = NULL WHERE id = ?",
+                          (fid,))  # fmt: skip
+                log(c, "FACT_REOPEN", fid, owner, actor, None, None)
             if c.execute(
                 "SELECT 1 FROM fact_episodes WHERE fact_id = ? LIMIT 1", (fid,)
             ).fetchone():
@@ -77,6 +85,24 @@ def drop_orphans(
     for user in users:
         drop_orphan_entities(c, user)
     return dropped
+
+
+def _ended_by(c: sqlite3.Connection, fact_id: str, episode_ids: set[str]) -> str | None:
+    """The fact's user when the fact is closed by a negation (not superseded)
+    whose latest FACT_DELETE event names one of these episodes as its ender."""
+    row = c.execute(
+        "SELECT user_id FROM facts WHERE id = ? AND superseded_by IS NULL"
+        " AND invalid_at IS NOT NULL",
+        (fact_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    ev = c.execute(
+        "SELECT json_extract(after, ?) FROM events WHERE target_id = ? AND op = 'FACT_DELETE'"
+        " ORDER BY id DESC LIMIT 1",
+        (f"$.{ENDED_BY}", fact_id),
+    ).fetchone()
+    return str(row[0]) if ev is not None and ev[0] in episode_ids else None
 
 
 def drop_orphan_entities(c: sqlite3.Connection, user_id: str) -> int:

@@ -178,3 +178,15 @@ def test_find_any_across_chunks_and_alignments(
     found = find_any([tmp_path / "f"], needles)
     assert found == {i for i in placed if needles[i] in filler}
     assert placed <= found
+
+
+def test_deleting_a_negation_reopens_the_fact_it_ended(db_path: str) -> None:
+    with Memory(db_path, embedder="hash-test") as m:
+        m.add({"role": "user", "name": "Maya", "content": "I live in Lisbon."},
+              user_id="maya", occurred_at="2024-01-01")  # fmt: skip
+        ended = m.add({"role": "user", "name": "Maya", "content": "I no longer live in Lisbon."},
+                      user_id="maya", occurred_at="2024-06-01")[0].id  # fmt: skip
+        assert m.facts(user_id="maya") == []  # the negation ended it
+        m.delete(ended)
+        # the memory that ended it is gone: nothing says it ended any more
+        assert [f.object for f in m.facts(user_id="maya")] == ["Lisbon"]
