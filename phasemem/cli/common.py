@@ -59,10 +59,13 @@ class Ctx:
     embedder: str | None
 
     def db_path(self) -> str:
-        """The SQLite file to open, or ``memory://``, checked (a URL this build
-        cannot serve is refused here, before a folder is made for it)."""
-        from phasemem.store.url import MEMORY_URL, store_location
+        """The SQLite file to open, ``memory://`` or a ``postgresql://`` URL,
+        checked (a URL this build cannot serve is refused here, before a folder
+        is made for it)."""
+        from phasemem.store.url import MEMORY_URL, is_postgres, store_location
 
+        if self.db and is_postgres(self.db):
+            return self.db
         if self.db:
             path = store_location(self.db)
         else:

@@ -117,6 +117,29 @@ class TextSearch(Protocol):
 
 
 @runtime_checkable
+class VectorSearch(Protocol):
+    """A store that ranks its own vectors (an ANN index inside the database).
+
+    Why a capability, not part of :class:`Store`: SQLite has no vector index
+    and the in-process mirror scores its vectors faster than SQL could; a
+    database shared by many processes (PostgreSQL + pgvector) answers from one
+    index instead of each process scanning a copy. Retrieval asks
+    :meth:`dense_in_store` once and then uses one or the other, with the same
+    fusion after."""
+
+    def dense_in_store(self) -> bool:
+        """Whether :meth:`search_vectors` is to be used for this store."""
+        ...
+
+    def search_vectors(
+        self, vector: np.ndarray, flt: EpisodeFilter, limit: int
+    ) -> list[tuple[int, float]]:
+        """``(seq, inner product with the stored int8 vector times its scale)``,
+        best first, among the episodes ``flt`` allows (metadata included)."""
+        ...
+
+
+@runtime_checkable
 class EpisodeReader(Protocol):
     def get(self, episode_id: str, user_id: str | None = None) -> Episode: ...
 

@@ -1,14 +1,15 @@
 """From a database argument (path or URL) to a store.
 
 Why one function: ``--db``, ``$PHASEMEM_DB`` and ``Memory(path)`` all take
-"where the memory lives". A URL this build cannot serve (PostgreSQL is planned,
-not built) must be refused before anything touches the file system: read as a
-path, ``postgresql://user@host/db`` became a SQLite file in a folder named
-``postgresql:``, and the user's writes went there without a word.
+"where the memory lives". A URL is told apart from a path before anything
+touches the file system: read as a path, ``postgresql://user@host/db`` once
+became a SQLite file in a folder named ``postgresql:``, and the user's writes
+went there without a word.
 
 Locations:
 
 * a file path, ``:memory:``, ``sqlite:///path``: the SQLite store;
+* ``postgresql://...``: the PostgreSQL store (:mod:`phasemem.store.postgres`);
 * ``memory://``: the pure-Python store (:mod:`phasemem.store.memory`), for
   tests and experiments; nothing is written anywhere and it is gone when the
   process ends (each ``memory://`` opened is a new, empty store).
@@ -79,8 +80,7 @@ def sqlite_path(location: str | os.PathLike[str]) -> str:
         return rest[1:]
     if scheme.split("+", 1)[0] in _POSTGRES:
         raise InvalidInputError(
-            f"{scheme}:// URLs (PostgreSQL) are not supported by this build; PostgreSQL "
-            "support is planned. Give a SQLite file path instead (e.g. --db memory.db).",
+            f"{scheme}:// is a PostgreSQL database, not a SQLite file",
             field="db", scheme=scheme,
         )  # fmt: skip
     if scheme == "memory":
@@ -95,9 +95,21 @@ def sqlite_path(location: str | os.PathLike[str]) -> str:
     )  # fmt: skip
 
 
+def is_postgres(location: str | os.PathLike[str]) -> bool:
+    """Whether ``location`` is a PostgreSQL URL (``postgresql://``, ``postgres://``)."""
+    text = os.fspath(location)
+    m = _URL_RE.match(text) if isinstance(text, str) else None
+    return m is not None and m["scheme"].lower().split("+", 1)[0] in _POSTGRES
+
+
 def open_store(location: str | os.PathLike[str], *, embedder_name: str, dim: int) -> Store:
-    """The store for a path or URL: ``memory://`` the in-memory store, every
-    other location :func:`sqlite_path` accepts a SQLite store."""
+    """The store for a path or URL: ``postgresql://`` the PostgreSQL store (the
+    ``[postgres]`` extra), ``memory://`` the in-memory store, every other
+    location :func:`sqlite_path` accepts a SQLite store."""
+    if is_postgres(location):
+        from phasemem.store.postgres import PostgresStore
+
+        return PostgresStore(os.fspath(location), embedder_name=embedder_name, dim=dim)
     where = store_location(location)
     if where == MEMORY_URL:
         from phasemem.store.memory import InMemoryStore

@@ -83,3 +83,30 @@ def available() -> list[Backend]:
 register(Backend("sqlite-file", lambda folder: str(folder / "store.db"), shared=True))
 register(Backend("sqlite-memory", lambda folder: ":memory:", scans=False))
 register(Backend("memory", lambda folder: "memory://"))
+
+
+def _pg_location(folder: Path) -> str:
+    """A schema per test folder: the same folder, the same (shared) store."""
+    import hashlib
+    from urllib.parse import urlencode
+
+    from tests.conftest import _PG, postgres_url
+
+    base = postgres_url()
+    opts = {"schema": "c_" + hashlib.sha256(str(folder).encode()).hexdigest()[:20]}
+    if not _PG.get("vector_ok"):
+        opts["dense"] = "mirror"
+    return base + ("&" if "?" in base else "?") + urlencode(opts)
+
+
+def _pg_unavailable() -> str | None:
+    try:
+        from tests.conftest import postgres_url
+
+        postgres_url()
+    except pytest.skip.Exception as exc:
+        return str(exc)
+    return None
+
+
+register(Backend("postgres", _pg_location, shared=True, unavailable=_pg_unavailable))
