@@ -434,7 +434,7 @@ def _apply_time(
         scores["relevance"] = scores["fused"]
         scores["fused"] = scores["fused"] * scale
     for r in ranked:
-        scores = per[r.key]  # type: ignore[index]
+        scores = per[r.key]
         scores["s_time"] = r.parts["s_time"]
         scores["fused"] = r.score
     return trace_of(ranked, {s: rows[s].id for s in seqs if s in rows})

@@ -6,19 +6,21 @@ concurrent writers cannot interleave a decision."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from phasemem.embed.quant import quantize, to_blob
 from phasemem.facts.decide import Version, decide, ended_at
 from phasemem.facts.model import Fact, FactOp, NewFact
 from phasemem.facts.resolve import norm_entity, norm_relation
 from phasemem.store.base import ENDED_BY
+from phasemem.store.sqlconn import SqlConn
 
 Logger = Callable[..., None]
+#: the caller's connection type, handed back to its callbacks
+C = TypeVar("C", bound=SqlConn)
 
 FACT_COLS = (
     "f.id, f.user_id, s.name, r.text, o.name, f.valid_at, f.invalid_at, f.recorded_at, f.expired_at, "
@@ -36,7 +38,7 @@ def fact_from_row(row: Sequence[Any], episodes: tuple[str, ...] = ()) -> Fact:
 
 
 def resolve_entity(
-    c: sqlite3.Connection, user_id: str, name: str, etype: str, *, create: bool = True
+    c: SqlConn, user_id: str, name: str, etype: str, *, create: bool = True
 ) -> int | None:
     n = norm_entity(name)
     if not n:
@@ -67,7 +69,7 @@ def resolve_entity(
     return eid
 
 
-def relation_id(c: sqlite3.Connection, text: str, alpha_prior: float) -> int:
+def relation_id(c: SqlConn, text: str, alpha_prior: float) -> int:
     rel = norm_relation(text)
     row = c.execute("SELECT id FROM relations WHERE text = ?", (rel,)).fetchone()
     if row:
@@ -92,7 +94,7 @@ def _snap(
 
 
 def apply_fact(
-    c: sqlite3.Connection,
+    c: C,
     log: Logger,
     user_id: str,
     episode_id: str,
@@ -100,7 +102,7 @@ def apply_fact(
     *,
     actor: str | None,
     now: float,
-    observe: Callable[[sqlite3.Connection, int, str, float, bool], None],
+    observe: Callable[[C, int, str, float, bool], None],
 ) -> FactOp:
     """Load the slot, let :func:`phasemem.facts.decide.decide` choose, persist
     what it chose; returns what was done. Runs in the caller's transaction, so
@@ -181,7 +183,7 @@ def apply_fact(
     return FactOp(d.op, fid, text, closed)
 
 
-def episodes_of(c: sqlite3.Connection, fact_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+def episodes_of(c: SqlConn, fact_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     for i in range(0, len(fact_ids), 500):
         chunk = list(fact_ids[i : i + 500])

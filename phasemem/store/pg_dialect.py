@@ -25,7 +25,7 @@ a column of that name (:mod:`.pg_schema`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -85,7 +85,7 @@ class Cursor:
     def fetchall(self) -> list[Any]:
         return self._cur.fetchall()
 
-    def fetchmany(self, size: int) -> list[Any]:
+    def fetchmany(self, size: int = 100, /) -> list[Any]:
         return self._cur.fetchmany(size)
 
     def __iter__(self) -> Iterator[Any]:
@@ -98,13 +98,13 @@ class Conn:
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.raw = conn
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+    def execute(self, sql: str, params: Sequence[Any] = (), /) -> Cursor:
         text, returning = render(sql)
         cur = self.raw.cursor()
         cur.execute(text, list(params))
         return Cursor(cur, returning is not None)
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> None:
         text, _ = render(sql)
         with self.raw.cursor() as cur:
-            cur.executemany(text, rows)
+            cur.executemany(text, list(rows))

@@ -338,8 +338,8 @@ class PostgresStore:
                     self._log(c, "ADD", it.id, it.user_id, actor, None, _snapshot(it),
                               at=it.recorded_at)  # fmt: skip
                     ops = tuple(
-                        apply_fact(c, self._log, it.user_id, it.id, nf, actor=actor,  # type: ignore[arg-type]
-                                   now=it.recorded_at, observe=self._observe)  # type: ignore[arg-type]
+                        apply_fact(c, self._log, it.user_id, it.id, nf, actor=actor,
+                                   now=it.recorded_at, observe=self._observe)
                         for nf in (facts[i] if facts else ())
                     )  # fmt: skip
                     results.append(AddResult(it.id, "ADD", it.text, ops))
@@ -354,7 +354,8 @@ class PostgresStore:
         return results
 
     def update_text(self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
-                    *, user_id: str | None, actor: str | None, time_mentions: int = 0) -> Episode:  # fmt: skip
+                    *, user_id: str | None, actor: str | None, time_mentions: int = 0,
+                    facts: Sequence[NewFact] | None = None) -> Episode:  # fmt: skip
         with self._write() as c:
             old = self._get_in(c, episode_id, user_id)
             blob, scale = None, None
@@ -379,6 +380,11 @@ class PostgresStore:
             new = self._get_in(c, episode_id, user_id)
             self._log(c, "UPDATE", episode_id, old.user_id, actor, _snapshot(old),
                       _snapshot(new), at=now)  # fmt: skip
+            if facts is not None:  # the facts follow the text
+                erase.drop_orphans(c, [episode_id], actor=actor, log=self._log, purge=False)
+                for nf in facts:
+                    apply_fact(c, self._log, old.user_id, episode_id, nf, actor=actor, now=now,
+                               observe=self._observe)  # fmt: skip
         return new
 
     def delete(
@@ -387,9 +393,9 @@ class PostgresStore:
         with self._write() as c:
             old = self._get_in(c, episode_id, user_id)
             c.execute("DELETE FROM episodes WHERE id = ?", (episode_id,))
-            facts = erase.drop_orphans(c, [episode_id], actor=actor, log=self._log, purge=purge)  # type: ignore[arg-type]
+            facts = erase.drop_orphans(c, [episode_id], actor=actor, log=self._log, purge=purge)
             if purge:
-                erase.scrub_events(c, [episode_id, *facts])  # type: ignore[arg-type]
+                erase.scrub_events(c, [episode_id, *facts])
             self._log(c, "DELETE", episode_id, old.user_id, actor,
                       None if purge else _snapshot(old), {"purged": True} if purge else None)  # fmt: skip
         if purge:
@@ -411,9 +417,9 @@ class PostgresStore:
                     self._log(c, "DELETE", ep.id, ep.user_id, actor,
                               None if purge else _snapshot(ep), None)  # fmt: skip
                 ids = [r[1] for r in rows]
-                facts = erase.drop_orphans(c, ids, actor=actor, log=self._log, purge=purge)  # type: ignore[arg-type]
+                facts = erase.drop_orphans(c, ids, actor=actor, log=self._log, purge=purge)
                 if purge:
-                    erase.scrub_events(c, [*ids, *facts])  # type: ignore[arg-type]
+                    erase.scrub_events(c, [*ids, *facts])
             n += len(rows)
             if len(rows) < _ERASE_CHUNK:
                 break
@@ -425,7 +431,7 @@ class PostgresStore:
                     self._log(c, "UNPIN", pid, flt.user_id, actor,
                               None if purge else {"text": text}, None)  # fmt: skip
                     if purge:
-                        erase.scrub_events(c, [pid])  # type: ignore[arg-type]
+                        erase.scrub_events(c, [pid])
         if purge:
             self.compact()
         return n
@@ -685,7 +691,7 @@ class PostgresStore:
         with self._conn() as c:
             c.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             try:
-                yield from dump_rows(c, user_id)  # type: ignore[arg-type]
+                yield from dump_rows(c, user_id)
             finally:
                 c.raw.execute("ROLLBACK")
 
@@ -695,7 +701,7 @@ class PostgresStore:
         state = state if state is not None else ImportState()
         before = state.episodes
         with self._write() as c:
-            dump_import(c, rows, state, dim=self.dim, log=self._log)  # type: ignore[arg-type]
+            dump_import(c, rows, state, dim=self.dim, log=self._log)
             for rid in state.touched:
                 self._refresh_alpha(c, rid)
             state.touched.clear()
@@ -737,7 +743,7 @@ class PostgresStore:
             for name, col in ((subject, "f.subject_id"), (entity, None)):
                 if name is None:
                     continue
-                eid = resolve_entity(c, user_id, name, "PERSON", create=False)  # type: ignore[arg-type]
+                eid = resolve_entity(c, user_id, name, "PERSON", create=False)
                 if eid is None:
                     return []
                 if col:
@@ -758,7 +764,7 @@ class PostgresStore:
                 params.append(time.time())
             rows = c.execute(f"SELECT {FACT_COLS} FROM {FACT_FROM} WHERE {' AND '.join(parts)}"
                              " ORDER BY f.valid_at, f.rowid", params).fetchall()  # fmt: skip
-            eps = episodes_of(c, [r[0] for r in rows])  # type: ignore[arg-type]
+            eps = episodes_of(c, [r[0] for r in rows])
         return [fact_from_row(r, eps.get(r[0], ())) for r in rows]
 
     def fact_vectors(self, user_id: str) -> tuple[list[Fact], np.ndarray, np.ndarray]:
@@ -766,7 +772,7 @@ class PostgresStore:
             rows = c.execute(f"SELECT {FACT_COLS}, f.vector, f.vscale FROM {FACT_FROM} WHERE"
                              " f.user_id = ? AND f.vector IS NOT NULL ORDER BY f.rowid",
                              (user_id,)).fetchall()  # fmt: skip
-            eps = episodes_of(c, [r[0] for r in rows])  # type: ignore[arg-type]
+            eps = episodes_of(c, [r[0] for r in rows])
         codes = np.empty((len(rows), self.dim), dtype=np.int8)
         for i, r in enumerate(rows):
             codes[i] = from_blob(bytes(r[12]), self.dim)
@@ -826,11 +832,11 @@ class PostgresStore:
             if len(ids) < _ERASE_CHUNK * 4:
                 break
         with self._write() as w:
-            graph = erase.drop_user_graph(w, user_id, self._refresh_alpha)  # type: ignore[arg-type]
+            graph = erase.drop_user_graph(w, user_id, self._refresh_alpha)
         n_ev = 0
         while True:
             with self._write() as w:
-                k = erase.scrub_user_events(w, user_id, _ERASE_CHUNK * 4)  # type: ignore[arg-type]
+                k = erase.scrub_user_events(w, user_id, _ERASE_CHUNK * 4)
             n_ev += k
             if k < _ERASE_CHUNK * 4:
                 break

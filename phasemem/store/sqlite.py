@@ -50,6 +50,7 @@ from phasemem.store.facts_sql import (
 )
 from phasemem.store.schema import BM25_WEIGHTS, MIGRATIONS, SCHEMA_VERSION
 from phasemem.store.sql import filter_where
+from phasemem.store.sqlconn import SqlConn
 from phasemem.store.sqlite_dump import ImportState
 from phasemem.store.sqlite_dump import export_rows as dump_rows
 from phasemem.store.sqlite_dump import import_rows as dump_import
@@ -199,7 +200,7 @@ class SQLiteStore:
                 stored=stored["name"], requested=name,
             )  # fmt: skip
 
-    def _log(self, c: sqlite3.Connection, op: str, target: str | None, user: str | None,
+    def _log(self, c: SqlConn, op: str, target: str | None, user: str | None,
              actor: str | None, before: dict[str, Any] | None, after: dict[str, Any] | None,
              at: float | None = None) -> None:  # fmt: skip
         c.execute(
@@ -643,7 +644,7 @@ class SQLiteStore:
     # -- facts -----------------------------------------------------------------
 
     def _observe(
-        self, c: sqlite3.Connection, rid: int, user_id: str, delta_days: float, changed: bool
+        self, c: SqlConn, rid: int, user_id: str, delta_days: float, changed: bool
     ) -> None:
         """Record one transition of a relation's slot (by ``user_id``) and refine
         its alpha. Two observations at the same moment say nothing about a rate,
@@ -658,7 +659,7 @@ class SQLiteStore:
         )
         self._refresh_alpha(c, rid)
 
-    def _refresh_alpha(self, c: sqlite3.Connection, rid: int) -> None:
+    def _refresh_alpha(self, c: SqlConn, rid: int) -> None:
         """A relation's alpha from its prior and every observation now stored:
         a function of the rows, so an import or an erasure gives the same
         alpha as the history that led to those rows."""
