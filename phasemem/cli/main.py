@@ -36,6 +36,7 @@ _LAZY: dict[str, tuple[str, str, str]] = {
     "bench": ("phasemem.cli.bench", "bench", "Run benchmarks (LoCoMo recall, scale, temporal, load)."),
     "keys": ("phasemem.cli.serve", "keys", "Manage API keys of the REST and MCP servers."),
     "mcp": ("phasemem.cli.serve", "mcp", "Run the MCP server (needs: pip install 'phasemem[mcp]')."),
+    "migrate": ("phasemem.cli.migrate", "migrate", "Move a memory between databases (SQLite <-> PostgreSQL)."),
     "serve": ("phasemem.cli.serve", "serve", "Run the REST API and the web page (needs 'phasemem[server]')."),
     "tkg": ("phasemem.research.tkg.cli", "tkg", "Temporal knowledge-graph completion (needs 'phasemem[tkg]')."),
 }  # fmt: skip

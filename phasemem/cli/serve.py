@@ -77,6 +77,9 @@ def _guard(fn: Any) -> Any:
               help="Threads per process that run searches (more fight over Python's lock).")  # fmt: skip
 @click.option("--fast-search/--no-fast-search", default=True, show_default=True,
               help="Answer valid searches without FastAPI's per-request layers (same results).")  # fmt: skip
+@click.option("--db", "tenant_db", default=None, metavar="URL",
+              help="A PostgreSQL URL shared by every server: each tenant is a schema of its own "
+                   "(default: a SQLite file per tenant under the data dir).")  # fmt: skip
 @lexical_option
 @facts_option
 @embedder_option
@@ -84,10 +87,17 @@ def _guard(fn: Any) -> Any:
 @_guard
 def serve(ctx: click.Context, data_dir: str | None, host: str, port: int, max_body: int,
           log_level: str, readers: int, workers: int, search_threads: int, fast_search: bool,
-          lexical_index: bool, facts: bool, embedder: str | None) -> None:  # fmt: skip
+          tenant_db: str | None, lexical_index: bool, facts: bool, embedder: str | None) -> None:  # fmt: skip
     """Run the REST API and the web page (needs: pip install 'phasemem[server]')."""
-    from phasemem.server import serve as run
+    import os
 
+    from phasemem.server import serve as run
+    from phasemem.store.url import is_postgres
+
+    if tenant_db is not None:
+        if not is_postgres(tenant_db):
+            raise click.BadParameter("--db takes a postgresql:// URL", param_hint="--db")
+        os.environ["PHASEMEM_TENANT_DB"] = tenant_db  # every worker process inherits it
     d = _data_dir(data_dir)
     console.print(f"phasemem serving http://{host}:{port}/  (data: {d}; keys: phasemem keys create)",
                   highlight=False)  # fmt: skip

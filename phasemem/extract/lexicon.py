@@ -212,6 +212,15 @@ CLUB_WORDS = {
     "guild", "association", "circle", "community",
 }  # fmt: skip
 
+#: A turn that talks about a sport: there, joining or leaving a named outfit is a team
+#: ("I've joined Salthill Sharks for this season", "they needed a goal defence"), not a job.
+SPORT_RE = re.compile(
+    r"\b(?:season|coach|league|fixtures?|squad|netball|rugby|football|soccer|hockey|cricket"
+    r"|basketball|volleyball|handball|baseball|lacrosse|striker|goalkeeper|goalie|defender"
+    r"|midfielder|winger|flanker|scrum|goal (?:defence|defense|attack|shooter|keeper))\b",
+    re.IGNORECASE,
+)
+
 # Kin and pets: relation used for "my <noun> <Name>", and normal form for subjects.
 KIN = {
     "mother": "mother", "mom": "mother", "mum": "mother", "mommy": "mother", "mama": "mother",
@@ -313,6 +322,7 @@ JUNK_OBJECTS = {
     "best", "part", "rest", "trip", "break", "plan", "plans", "sense", "look", "job",
     "more", "less", "most", "ones", "guys", "folks", "people", "everyone", "everybody",
     "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours",
+    "beginning", "middle", "end",  # "started at X at the beginning of the month"
     "minute", "minutes", "ages", "while", "moments", "times", "own", "favorite", "favorites",
     "ok", "okay", "cheers", "great", "well", "fine", "alright", "work", "service", "blast",
     "other",  # "engaged to each other"

@@ -644,7 +644,7 @@ def _born_obj(prep: str, o: Token, ctx: SentenceContext, places: list, dates: li
             t.granularity, f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
         )
         dates.append((f"be born {prep}", "event", iso))
-    elif text := object_text(o, ctx):
+    elif _kin_norm(o) is None and (text := object_text(o, ctx)):  # not "... and my wife"
         places.append(("be born in", "event", text))
 
 
@@ -686,11 +686,14 @@ def _typed_object(
             return None  # "quit the hotel kitchen", but not "quit smoking"
     elif kind in ("place", "person") and d.pos_ != "PROPN":
         return None
-    if kind == "org" and d.pos_ == "PROPN":
+    team = relation == "work at" and d.pos_ == "PROPN" and lx.SPORT_RE.search(d.doc.text)
+    if kind == "org" and d.pos_ == "PROPN" and not team:
         words = {w.lower() for w in _proper(d).split()}
         if words & lx.CLUB_WORDS:
             return None  # "joined Kelvin Netball Club": a club, not an employer
     text = object_text(d, ctx)
+    if text and team:  # "joined Salthill Sharks for this season", "left Corrib": a team
+        return "play for", text
     return (relation, text) if text else None
 
 

@@ -10,14 +10,18 @@ phase (a read's own filter, ``keep``, is another matter).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import cast
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from phasemem.facts.focus import focus_weights, slot_shadow
 from phasemem.facts.model import Fact, FactHit
 from phasemem.store.base import FactStore
 from phasemem.text import stems as _stems
+
+if TYPE_CHECKING:
+    from phasemem.temporal.phase import FactCandidate
 
 
 class FactRanker:
@@ -27,6 +31,10 @@ class FactRanker:
     def __init__(self, *, beta: float | None = None) -> None:
         self.beta = beta
         self.lexical_weight = 0.5
+        #: the question's subject and what it already names (facts.focus)
+        self.focus = True
+        #: newer in-force versions of a slot shadow older ones (facts.focus)
+        self.slot_shadow = True
         self._cache: dict[str, tuple[int, list[Fact], np.ndarray, list[set[str]]]] = {}
 
     def _index(
@@ -82,6 +90,8 @@ class FactRanker:
                 sem = sem + self.lexical_weight * np.array(
                     [len(q & stems[i]) / len(q) for i in pool]
                 )
+        if query_text and self.focus:
+            sem = sem * focus_weights(query_text, facts, [int(k) for k in pool])
         order = np.argsort(-sem)[: max(50, 4 * limit)]
         cands = [
             FactCandidate(
@@ -97,7 +107,35 @@ class FactRanker:
         ]
         ranked = rank_facts(cands, t_query) if self.beta is None else rank_facts(
             cands, t_query, beta=self.beta)  # fmt: skip
+        if self.slot_shadow and use_time:
+            ranked = _shadow_slots(ranked, facts, t_query)
         return [
             FactHit(facts[cast(int, c.key)], float(score), {"sem": c.s_sem, **parts})
             for c, score, parts in ranked[:limit]
         ]
+
+
+def _pet_family(fact: Fact) -> str:
+    """ "have dog Mabli", "have ginger cat", "have tabby Mia" fill one slot: the pets."""
+    from phasemem.extract.lexicon import PET_BREEDS, PETS
+
+    words = fact.relation.split()
+    if words[:1] == ["have"]:
+        kind = (words[1:] or fact.object.split() or [""])[-1].casefold()
+        if kind in PETS or kind in PET_BREEDS:
+            return "have pet"
+    return fact.relation
+
+
+def _shadow_slots(
+    ranked: list[tuple[FactCandidate, float, dict[str, float]]],
+    facts: Sequence[Fact],
+    t_query: float,
+) -> list[tuple[FactCandidate, float, dict[str, float]]]:
+    """Re-weight by :func:`~phasemem.facts.focus.slot_shadow` among the ranked
+    candidates and re-sort (stable: ties keep the fused order)."""
+    mine = [facts[cast(int, c.key)] for c, _, _ in ranked]
+    weights = slot_shadow(mine, t_query, family=_pet_family)
+    out = [(c, s * float(w), {**p, "slot": float(w)})
+           for (c, s, p), w in zip(ranked, weights, strict=True)]  # fmt: skip
+    return sorted(out, key=lambda x: -x[1])

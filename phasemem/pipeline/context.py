@@ -52,6 +52,7 @@ from phasemem.facts.model import Fact
 from phasemem.ingest import clean_text
 from phasemem.models import Pin, SearchResults
 from phasemem.pipeline.read import ReadPipeline
+from phasemem.retrieval.agree import evidence_of
 from phasemem.scope import EpisodeFilter, check_scope_value
 from phasemem.text import terms
 from phasemem.timeutil import TimeLike, iso
@@ -64,6 +65,8 @@ MAX_BUDGET = 32_000
 #: episodes (what they leave goes to episodes; what episodes leave goes back
 #: to the other facts).
 RELEVANT_FACT_SHARE = 0.5
+#: how many of the most relevant facts are cited to their evidence episode
+EVIDENCE_FOR = 8
 _SELF_WORDS = {"user", "me", "i", "myself", "the user"}
 _VOCAB = Path(__file__).parent.parent / "embed" / "data" / "minilm_vocab.txt"
 _counter_lock = threading.Lock()
@@ -242,6 +245,9 @@ def assemble_context(
     def section(f: Fact) -> str:
         return "user" if _norm(f.subject) in self_names else "facts"
 
+    packer.evidence = _evidence(reader, flt, hits, relevant[:EVIDENCE_FOR])
+    if relevant:  # the answer leads: its section is shown first
+        packer.lead = section(relevant[0])
     cap = packer.used + int(packer.left * RELEVANT_FACT_SHARE)
     for i, f in enumerate(relevant):  # what answers the query, before episodes
         packer.fill(section(f), [f], cap_total=None if i == 0 else cap)  # the best one always
@@ -305,6 +311,27 @@ def _facts(
     return [(f, order[f.id]) for f in ranked]
 
 
+def _evidence(
+    reader: ReadPipeline, flt: EpisodeFilter, hits: SearchResults, facts: Sequence[Fact]
+) -> dict[str, tuple[str, float]]:
+    """Fact id -> (episode id, date) of the episode each fact is cited to: the
+    best-ranked search hit it came from (the episode search agrees with), else
+    the latest of its source episodes the read may see."""
+    by_id = {h.episode.id: h.episode for h in hits}
+    rank = {h.episode.id: i for i, h in enumerate(hits)}
+    out: dict[str, tuple[str, float]] = {}
+    for f in facts:
+        ep_id, _ = evidence_of(f, rank)
+        if ep_id is not None:
+            out[f.id] = (ep_id, by_id[ep_id].occurred_at)
+            continue
+        seen = reader.visible_episodes(list(f.episode_ids), flt)
+        if seen:
+            best = max(seen, key=lambda e: (e.occurred_at, e.id))
+            out[f.id] = (best.id, best.occurred_at)
+    return out
+
+
 def _self_names(reader: ReadPipeline, user_id: str) -> set[str]:
     """Who "the user" is: the user id, and the speakers of the user's own
     (role=user) turns, since extraction resolves "I" to the speaker's name."""
@@ -334,12 +361,15 @@ def _day(ts: float) -> str:
     return f"{d.day} {d.strftime('%B')} {d.year}"
 
 
-def _fact_line(f: Any) -> str:
+def _fact_line(f: Any, evidence: tuple[str, float] | None = None, cite: str = "ref") -> str:
+    """ "Ann work at Globex (since 3 May 2022; said 3 May 2022 in 1a2b3c4d)": the
+    fact, when it began, and the episode it is cited to (date and id prefix)."""
     line = f"{f.subject} {f.relation} {f.object}"
     valid = getattr(f, "valid_at", None)
-    if valid is not None:
-        line += f" (since {_day(_ts(valid))})"
-    return line + _via(getattr(f, "source", None))
+    notes = [f"since {_day(_ts(valid))}"] if valid is not None else []
+    if evidence is not None:
+        notes.append(f"said {_day(evidence[1])} in {evidence[0].replace('-', '')[:8]}")
+    return (f"{line} ({'; '.join(notes)})" if notes else line) + _via(getattr(f, "source", None))
 
 
 class _Packer:
@@ -359,6 +389,10 @@ class _Packer:
         self.day_cost: dict[str, int] = {}
         self.days: set[str] = set()
         self.n_refs = 0
+        #: fact id -> (episode id, date) it is cited to
+        self.evidence: dict[str, tuple[str, float]] = {}
+        #: the fact section shown first (the one holding the best answer)
+        self.lead = "user"
 
     @property
     def left(self) -> int:
@@ -403,7 +437,10 @@ class _Packer:
                     "valid_at": iso(f.valid_at), "invalid_at": iso(f.invalid_at),
                     "episode_ids": list(f.episode_ids), "source": getattr(f, "source", None),
                     "status": getattr(f, "status", "accepted")}  # fmt: skip
-            self.offer(section, "fact", f.id, _fact_line(f), data, f, cap_total=cap_total)
+            ev = self.evidence.get(f.id)
+            if ev is not None:
+                data["evidence"] = {"episode_id": ev[0], "occurred_at": iso(ev[1])}
+            self.offer(section, "fact", f.id, _fact_line(f, ev), data, f, cap_total=cap_total)
 
     def dispute(self, d: dict[str, Any]) -> None:
         """The losing side of a disagreement, quoted and attributed."""
@@ -448,17 +485,23 @@ class _Packer:
         if self.cite != "ref":
             return
         n = 0
-        for name in ("user", "facts", "episodes", "untrusted"):
+        for name in self._order()[1:]:
             for it in self.sections[name]:
                 n += 1
                 it.ref = str(n)
                 it.line = f"{it.line.rsplit(' [', 1)[0]} [{n}]"
                 it.tokens = self.count(it.line)
 
+    def _order(self) -> list[str]:
+        """Sections as shown: pins, the fact section with the best answer, the
+        other fact section, episodes, then the quoted untrusted content."""
+        facts = ["facts", "user"] if self.lead == "facts" else ["user", "facts"]
+        return ["pinned", *facts, "episodes", "untrusted"]
+
     def render(self) -> str:
         out: list[str] = []
-        for name, title in self.titles.items():
-            items = self.sections[name]
+        for name in self._order():
+            title, items = self.titles[name], self.sections[name]
             if not items:
                 continue
             if out:
@@ -486,9 +529,7 @@ class _Packer:
             items.pop(worst)
             text = self.render()
             tokens = self.count(text)
-        parts = [
-            ContextSection(n, self.titles[n], list(items)) for n, items in self.sections.items()
-        ]
+        parts = [ContextSection(n, self.titles[n], list(self.sections[n])) for n in self._order()]
         return Context(q, user_id, at, self.budget, tokens, text, parts)
 
 

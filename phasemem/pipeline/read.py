@@ -33,7 +33,8 @@ from phasemem.facts.model import Fact, FactHit
 from phasemem.facts.rank import FactRanker
 from phasemem.facts.resolve import norm_relation
 from phasemem.mirror import Mirror
-from phasemem.models import SearchHit, SearchResults
+from phasemem.models import Episode, SearchHit, SearchResults
+from phasemem.retrieval.agree import demote_stale, evidence_of, rerank_facts
 from phasemem.retrieval.config import RetrievalConfig
 from phasemem.retrieval.intent import Intent, parse_intent, with_alpha
 from phasemem.retrieval.search import EpisodeSource, Retriever
@@ -44,6 +45,12 @@ from phasemem.trust.policy import TrustPolicy, mean
 
 #: fact hits within this share of the best one are candidates for the query's topic
 FOCUS_SHARE = 0.8
+
+DAY = 86400.0
+#: how many facts the ranker returns for the evidence agreement to re-order
+AGREE_POOL = 10
+#: how many episodes the agreement looks at (the caller's limit when larger)
+AGREE_HITS = 25
 
 
 class ReadSource(EpisodeSource, FactStore, TrustStore, Protocol):
@@ -148,29 +155,70 @@ class ReadPipeline:
             if intent is not None and cfg.episode_time and _time_matters(intent, cfg)
             else intent
         )
+        # the agreement looks a little deeper than the caller's limit, so the
+        # current fact's evidence can be lifted into a short list
+        deep = max(limit, AGREE_HITS) if n_facts and cfg.demote_stale else limit
         hits, tr = self.retriever.search(
-            text, flt, limit, cfg, query_vector=qv_future, trace=trace, intent=alpha_future
+            text, flt, deep, cfg, query_vector=qv_future, trace=trace, intent=alpha_future
         )
         qv = qv_future.result()
         fact_hits: list[FactHit] = []
         if (n_facts or self.policy.rank) and self.facts is not None:
+            want = min(max(n_facts, 1), limit)  # trust's topic needs the best fact
             fact_hits = self.facts.rank(  # ranked at t_query, with the query's words
                 self.store,
                 flt.user_id,
                 qv,
                 t_query,
-                min(max(n_facts, 1), limit),
+                max(want, AGREE_POOL) if cfg.fact_evidence_weight else want,
                 query_text=text,
                 version=self.mirror.head,
                 keep=self.fact_gate(flt),
             )
+            if n_facts:
+                hits, fact_hits = self._agree(hits, fact_hits, t_query, cfg, tr)
         top = fact_hits[0].score if fact_hits else 0.0
         focus = [h.fact for h in fact_hits if h.score >= FOCUS_SHARE * top]
         hits, disputes = self.arrange(hits, flt, t_query, tr, focus)
-        fact_hits = fact_hits[:n_facts]
         if tr is not None:
             tr["query_time"] = from_ts(t_query).isoformat()
-        return SearchResults(query=query, hits=hits, trace=tr, facts=fact_hits, disputes=disputes)
+        return SearchResults(query=query, hits=hits[:limit], trace=tr,
+                             facts=fact_hits[: min(n_facts, limit)], disputes=disputes)  # fmt: skip
+
+    def _agree(
+        self,
+        hits: list[SearchHit],
+        facts: list[FactHit],
+        t_query: float,
+        cfg: RetrievalConfig,
+        tr: dict[str, Any] | None,
+    ) -> tuple[list[SearchHit], list[FactHit]]:
+        """Facts and episodes that agree (:mod:`phasemem.retrieval.agree`): facts
+        re-scored by their evidence episode's rank, then, for a question about
+        now, the episodes of versions the top fact's slot no longer holds put
+        below its evidence."""
+        if not facts:
+            return hits, facts
+        if cfg.fact_evidence_weight:
+            facts = rerank_facts(facts, hits, cfg.fact_evidence_weight)
+        moved: list[str] = []
+        # for a question about now only: as of a past time the filter and the
+        # episode time stage already keep later turns out (measured: dev as_of@1
+        # lost a question when the top fact was wrong, current gained)
+        if cfg.demote_stale and t_query >= time.time() - DAY:
+            top = facts[0].fact
+            slot = self.store.facts(top.user_id, subject=top.subject, relation=top.relation,
+                                    include_expired=True)  # fmt: skip
+            hits, moved = demote_stale(hits, top, slot, t_query,
+                                       lift=cfg.stale_placement == "lift")  # fmt: skip
+        if tr is not None:
+            rank = {h.episode.id: i for i, h in enumerate(hits)}
+            tr["agree"] = {
+                "top_fact": facts[0].fact.text,
+                "evidence": evidence_of(facts[0].fact, rank)[0],
+                "demoted": moved,
+            }
+        return hits, facts
 
     def arrange(
         self, hits: list[SearchHit], flt: EpisodeFilter, t_query: float,
@@ -253,6 +301,18 @@ class ReadPipeline:
         keep = self.fact_gate(flt)
         rows = self.store.facts(flt.user_id, as_of=flt.as_of)
         return rows if keep is None else [f for f in rows if keep(f)]
+
+    def visible_episodes(self, ids: Sequence[str], flt: EpisodeFilter) -> list[Episode]:
+        """The episodes among ``ids`` that a read under ``flt`` may see."""
+        out = []
+        for ep_id in ids:
+            try:
+                ep = self.store.get(ep_id, flt.user_id)
+            except NotFoundError:
+                continue
+            if flt.matches(ep):
+                out.append(ep)
+        return out
 
     def _episodes_visible(self, ids: list[str], flt: EpisodeFilter) -> dict[str, bool]:
         """Whether each episode id passes ``flt``: from the mirror when it can

@@ -177,19 +177,20 @@ class WritePipeline:
         return facts, [t + vague_time_cues(d.text) for t, d in zip(times, drafts, strict=True)]
 
     def update(self, episode: Episode, new_text: str, *, user_id: str | None) -> Episode:
-        """Replace an episode's text (validated); its vector and time mentions follow."""
+        """Replace an episode's text (validated); its vector, time mentions and
+        facts follow (the facts only the old text said go, the new text's come)."""
         d = Draft(new_text, episode.role, episode.speaker, episode.occurred_at, episode.metadata)
         prev = (
             self.store.previous_turn(episode.user_id, episode.session_id, episode.occurred_at)
-            if episode.session_id and self.embed_context
+            if episode.session_id and (self.embed_context or self.facts is not None)
             else None
         )
-        vec: np.ndarray = self.embedder.embed([embed_text(new_text, episode.speaker, prev)])[0]
-        from phasemem.extract.temporal import resolve_temporal
-
-        times = len(resolve_temporal(new_text, episode.occurred)) + vague_time_cues(new_text)
+        own = embed_text(new_text, episode.speaker, prev if self.embed_context else None)
+        vec: np.ndarray = self.embedder.embed([own])[0]
+        facts, times = self._extract([d], [episode.occurred_at], prev)
         return self.store.update_text(episode.id, new_text, content_hash(d), vec,
-                                      user_id=user_id, actor=self.actor, time_mentions=times)  # fmt: skip
+                                      user_id=user_id, actor=self.actor, time_mentions=times[0],
+                                      facts=facts[0] if facts is not None else None)  # fmt: skip
 
 
 __all__ = ["Scope", "WritePipeline", "WriteTarget", "embed_text"]

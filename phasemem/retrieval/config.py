@@ -51,6 +51,12 @@ class RetrievalConfig:
         "after"  # "after": a shadowed turn goes just after its shadower; "scale"
     )
     match_without_time: bool = True  # match the query without its time phrase and cue words
+    # facts and episodes agree (retrieval/agree.py): a fact gains weight / (1 + rank) of its
+    # score from where its evidence episode ranks (0: off) ...
+    fact_evidence_weight: float = 0.5
+    # ... and episodes of a version the top fact's slot no longer holds go below its evidence
+    demote_stale: bool = True
+    stale_placement: str = "lift"  # "lift": the evidence goes above them (dev current@1 +1); "sink"
 
     def __post_init__(self) -> None:
         if self.fusion_norm not in ("share", "minmax"):
@@ -82,6 +88,8 @@ PRESETS: dict[str, RetrievalConfig] = {
     "lexical": RetrievalConfig(dense=False),
     "dense": RetrievalConfig(lexical=False),
     "rrf": RetrievalConfig(
+        fact_evidence_weight=0.0,
+        demote_stale=False,
         fusion="rrf",
         w_dense=1.0,
         speaker_boost=0.0,
@@ -95,6 +103,8 @@ PRESETS: dict[str, RetrievalConfig] = {
     ),
     # the engine before the temporal_chat work, for before/after runs in one process
     "legacy": RetrievalConfig(
+        fact_evidence_weight=0.0,
+        demote_stale=False,
         episode_time=False,
         match_without_time=False,
         fusion_norm="minmax",

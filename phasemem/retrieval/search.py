@@ -2,7 +2,8 @@
 
 Stages (each recorded in the hit's ``scores`` and, on request, in a trace):
 1. ``bm25``: FTS5 over episode text and speaker, safe OR-query of terms;
-2. ``dense``: cosine over the in-memory int8 vectors, same filters;
+2. ``dense``: cosine over the in-memory int8 vectors, same filters (or the
+   store's own vector index, :class:`~phasemem.store.base.VectorSearch`);
 3. ``fused``: min-max normalised weighted sum (or RRF) of the two lists,
    times ``1 + speaker_boost`` for turns by a speaker the query names, and
    ``1 + time_boost`` for turns that mention a time when the query asks "when";
@@ -37,7 +38,7 @@ from phasemem.retrieval.config import RetrievalConfig
 from phasemem.retrieval.intent import Intent
 from phasemem.retrieval.query import asks_when, prune_terms
 from phasemem.scope import EpisodeFilter
-from phasemem.store.base import EpisodeReader, TextSearch
+from phasemem.store.base import EpisodeReader, TextSearch, VectorSearch
 from phasemem.text import unique_terms
 
 #: (embedder name, dim, speaker) -> the "Speaker:" embedding, shared by every Retriever
@@ -60,6 +61,11 @@ class Retriever:
         self.store = store
         self.mirror = mirror
         self.embedder = embedder
+        #: the dense stage's source: the store's own index when it has one
+        #: (PostgreSQL + pgvector), else the mirror's vectors
+        self.vector_search: VectorSearch | None = (
+            store if isinstance(store, VectorSearch) and store.dense_in_store() else None
+        )
 
     def _term_counts(self, words: list[str]) -> dict[str, int]:
         lexical = self.mirror.lexical
@@ -242,7 +248,10 @@ class Retriever:
             else:
                 qv = query_vector if query_vector is not None else self.embedder.embed_query(query)
             t_embed = time.perf_counter()
-            dense = self.mirror.vectors.search(qv, flt, pool * (4 if needs_post else 1))
+            if self.vector_search is not None:  # the filter (metadata too) runs in SQL
+                dense = self.vector_search.search_vectors(qv, flt, pool)
+            else:
+                dense = self.mirror.vectors.search(qv, flt, pool * (4 if needs_post else 1))
             if cfg.dense_debias and dense:
                 dense = self._debias(dense, qv, query, flt)
             for rank, (seq, s) in enumerate(dense, 1):
@@ -425,7 +434,7 @@ def _apply_time(
         scores["relevance"] = scores["fused"]
         scores["fused"] = scores["fused"] * scale
     for r in ranked:
-        scores = per[r.key]  # type: ignore[index]
+        scores = per[r.key]
         scores["s_time"] = r.parts["s_time"]
         scores["fused"] = r.score
     return trace_of(ranked, {s: rows[s].id for s in seqs if s in rows})

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -47,11 +47,15 @@ from phasemem.temporal.phase import DEFAULT_S, _normalise_sem, fuse, phase_agree
 SECONDS_PER_DAY = 86_400.0
 
 
+#: what identifies a candidate to the caller (a store seq, an id), handed back
+K = TypeVar("K", bound=Hashable)
+
+
 @dataclass(frozen=True, slots=True)
-class EpisodeCandidate:
+class EpisodeCandidate(Generic[K]):
     """One retrieved episode as the time model sees it."""
 
-    key: Hashable
+    key: K
     relevance: float  # fused relevance (>= 0 in practice), before time
     occurred_at: float  # epoch seconds
     #: says that something changed (evidence.announces_change): such an episode
@@ -79,11 +83,11 @@ class ShadowParams:
 
 
 @dataclass(frozen=True, slots=True)
-class Shadowed:
-    key: Hashable
+class Shadowed(Generic[K]):
+    key: K
     score: float
     parts: dict[str, float]
-    shadowed_by: Hashable | None = None
+    shadowed_by: K | None = None
 
 
 def _place_after(
@@ -115,12 +119,12 @@ def topical(relevance: np.ndarray, tau: float, width: float) -> np.ndarray:
 
 
 def shadow_rank(
-    candidates: Sequence[EpisodeCandidate],
+    candidates: Sequence[EpisodeCandidate[K]],
     mode: str,
     t_query: float | tuple[float, float],
     alpha: float,
     params: ShadowParams = ShadowParams(),  # noqa: B008 - frozen
-) -> list[Shadowed]:
+) -> list[Shadowed[K]]:
     """Candidates re-ranked by relevance and time, best first (ties keep the
     input order), each with its parts and the candidate that shadowed it most.
 
@@ -171,7 +175,7 @@ def shadow_rank(
     if params.placement == "after" and a > 0.0:
         score = _place_after(r, score, own, culprit, t)
     order = sorted(range(n), key=lambda i: -score[i])
-    out: list[Shadowed] = []
+    out: list[Shadowed[K]] = []
     for i in order:
         parts = {"relevance": float(r[i]), "topical": float(w[i]), "s_time": float(s_time[i]),
                  "score": float(score[i])}  # fmt: skip
@@ -180,7 +184,7 @@ def shadow_rank(
     return out
 
 
-def trace_of(ranked: Sequence[Shadowed], names: dict[Any, str] | None = None,
+def trace_of(ranked: Sequence[Shadowed[Any]], names: dict[Any, str] | None = None,
              limit: int = 20) -> list[dict[str, Any]]:  # fmt: skip
     """The shadowed candidates among the first ``limit``, for a search trace."""
     label = (lambda k: names.get(k, str(k))) if names else str

@@ -11,8 +11,10 @@ in-memory vector index per active tenant and one embedder shared by all.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -46,7 +48,12 @@ class TenantPool:
     memories; FTS5 answers meanwhile)."""
 
     def __init__(self, data_dir: str | Path, *, embedder: str | Embedder | None = None,
-                 facts: bool = True, readers: int = 1, lexical_index: bool = True) -> None:  # fmt: skip
+                 facts: bool = True, readers: int = 1, lexical_index: bool = True,
+                 db: str | None = None) -> None:  # fmt: skip
+        #: a PostgreSQL URL: each tenant is a schema ``t_<tenant>`` owned by a role
+        #: of its own (``isolate=1``), shared by every server on every host
+        #: (``$PHASEMEM_TENANT_DB`` when not given, so ``--workers`` inherit it)
+        self.db = db or os.environ.get("PHASEMEM_TENANT_DB") or None
         self.facts = facts
         self.lexical_index = lexical_index
         self.readers = max(1, int(readers))
@@ -84,8 +91,19 @@ class TenantPool:
     def path_of(self, tenant: str) -> Path:
         return self.data_dir / "tenants" / f"{check_tenant(tenant)}.db"
 
+    def location_of(self, tenant: str) -> str | Path:
+        """The tenant's file, or its schema in the shared PostgreSQL database."""
+        if self.db is None:
+            return self.path_of(tenant)
+        name = check_tenant(tenant).lower()
+        safe = "".join(ch if ch.isalnum() else "_" for ch in name)
+        # a digest keeps tenants apart that differ only in case or punctuation
+        digest = hashlib.sha256(tenant.encode()).hexdigest()[:8]
+        sep = "&" if "?" in self.db else "?"
+        return f"{self.db}{sep}schema=t_{safe[:30]}_{digest}&isolate=1"
+
     def _memory(self, tenant: str) -> Memory:
-        return Memory(self.path_of(tenant), embedder=self.embedder, actor=f"tenant:{tenant}",
+        return Memory(self.location_of(tenant), embedder=self.embedder, actor=f"tenant:{tenant}",
                       extractor="default" if self.facts else None,
                       lexical_index=self.lexical_index)  # fmt: skip
 

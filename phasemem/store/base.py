@@ -22,6 +22,11 @@ from phasemem.scope import EpisodeFilter
 #: prints always qualify; 4 keeps a typo from matching half a small store.
 MIN_ID_PREFIX = 4
 
+#: Key, in a FACT_DELETE event's ``after`` payload, of the episode whose negation
+#: ended the fact ("I no longer live in Lisbon"); deleting that episode reopens
+#: the fact. Every backend writes and reads it the same way.
+ENDED_BY = "ended_by"
+
 
 @dataclass(frozen=True, slots=True)
 class NewEpisode(Episode):
@@ -112,6 +117,29 @@ class TextSearch(Protocol):
 
 
 @runtime_checkable
+class VectorSearch(Protocol):
+    """A store that ranks its own vectors (an ANN index inside the database).
+
+    Why a capability, not part of :class:`Store`: SQLite has no vector index
+    and the in-process mirror scores its vectors faster than SQL could; a
+    database shared by many processes (PostgreSQL + pgvector) answers from one
+    index instead of each process scanning a copy. Retrieval asks
+    :meth:`dense_in_store` once and then uses one or the other, with the same
+    fusion after."""
+
+    def dense_in_store(self) -> bool:
+        """Whether :meth:`search_vectors` is to be used for this store."""
+        ...
+
+    def search_vectors(
+        self, vector: np.ndarray, flt: EpisodeFilter, limit: int
+    ) -> list[tuple[int, float]]:
+        """``(seq, inner product with the stored int8 vector times its scale)``,
+        best first, among the episodes ``flt`` allows (metadata included)."""
+        ...
+
+
+@runtime_checkable
 class EpisodeReader(Protocol):
     def get(self, episode_id: str, user_id: str | None = None) -> Episode: ...
 
@@ -160,7 +188,13 @@ class EpisodeWriter(Protocol):
     def update_text(
         self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
         *, user_id: str | None, actor: str | None, time_mentions: int = 0,
-    ) -> Episode: ...  # fmt: skip
+        facts: Sequence[NewFact] | None = None,
+    ) -> Episode:  # fmt: skip
+        """Replace the text. ``facts`` (what the new text says; None: no extractor,
+        leave the graph alone) re-derive the episode's facts in the same
+        transaction: what only the old text supported goes (as in ``delete``),
+        then the new facts are decided as for an add."""
+        ...
 
     def delete(
         self, episode_id: str, *, user_id: str | None, actor: str | None, purge: bool = False

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from phasemem.embed.quant import quantize, to_blob
 from phasemem.facts.decide import Standing, Version, decide, ended_at
@@ -19,9 +18,13 @@ from phasemem.facts.model import Fact, FactOp, NewFact
 from phasemem.facts.resolve import norm_entity, norm_relation
 from phasemem.provenance import label_kind
 from phasemem.store import trust_sql
+from phasemem.store.base import ENDED_BY
+from phasemem.store.sqlconn import SqlConn
 from phasemem.trust.policy import TrustPolicy
 
 Logger = Callable[..., None]
+#: the caller's connection type, handed back to its callbacks
+C = TypeVar("C", bound=SqlConn)
 
 FACT_COLS = (
     "f.id, f.user_id, s.name, r.text, o.name, f.valid_at, f.invalid_at, f.recorded_at, f.expired_at, "
@@ -39,7 +42,7 @@ def fact_from_row(row: Sequence[Any], episodes: tuple[str, ...] = ()) -> Fact:
 
 
 def resolve_entity(
-    c: sqlite3.Connection, user_id: str, name: str, etype: str, *, create: bool = True
+    c: SqlConn, user_id: str, name: str, etype: str, *, create: bool = True
 ) -> int | None:
     n = norm_entity(name)
     if not n:
@@ -70,7 +73,7 @@ def resolve_entity(
     return eid
 
 
-def relation_id(c: sqlite3.Connection, text: str, alpha_prior: float) -> int:
+def relation_id(c: SqlConn, text: str, alpha_prior: float) -> int:
     rel = norm_relation(text)
     row = c.execute("SELECT id FROM relations WHERE text = ?", (rel,)).fetchone()
     if row:
@@ -95,7 +98,7 @@ def _snap(
 
 
 def apply_fact(
-    c: sqlite3.Connection,
+    c: C,
     log: Logger,
     user_id: str,
     episode_id: str,
@@ -103,7 +106,7 @@ def apply_fact(
     *,
     actor: str | None,
     now: float,
-    observe: Callable[[sqlite3.Connection, int, str, float, bool], None],
+    observe: Callable[[C, int, str, float, bool], None],
     source: str = "user:default",
     policy: TrustPolicy | None = None,
 ) -> FactOp:
@@ -184,7 +187,8 @@ def apply_fact(
         else:  # ended by a negation: this episode is evidence of the end
             c.execute("INSERT OR IGNORE INTO fact_episodes VALUES (?, ?)", (v.id, episode_id))
             log(c, "FACT_DELETE", v.id, user_id, actor,
-                _snap(nf.subject, rel, v.object, v.valid_at, None), after, at=now)  # fmt: skip
+                _snap(nf.subject, rel, v.object, v.valid_at, None),
+                after | {ENDED_BY: episode_id}, at=now)  # fmt: skip
     closed = tuple(cl.version.id for cl in d.close)
     if fid is None:
         return FactOp(d.op, None, shown, closed)
@@ -211,7 +215,7 @@ def apply_fact(
 
 
 def _standing(
-    c: sqlite3.Connection, user_id: str, sid: int, rid: int, rel: str, oid: int | None,
+    c: SqlConn, user_id: str, sid: int, rid: int, rel: str, oid: int | None,
     current: Sequence[Version], source: str, policy: TrustPolicy, negated: bool = False,
 ) -> Standing:  # fmt: skip
     """The slot's trust for :func:`decide`: the holders' combined trust, and
@@ -263,7 +267,7 @@ _CHANGE_CUE = re.compile(
 )
 
 
-def _user_announced(c: sqlite3.Connection, user_id: str, oid: int, since: float) -> bool:
+def _user_announced(c: SqlConn, user_id: str, oid: int, since: float) -> bool:
     """Whether the user, in their own channel and after the holder began, named
     this object in words that announce a change: the user's announcement
     supports a later report of it (the extractor keeps no plan for every
@@ -274,8 +278,8 @@ def _user_announced(c: sqlite3.Connection, user_id: str, oid: int, since: float)
     word = re.compile(rf"(?<!\w){re.escape(name[0])}(?!\w)", re.I)
     for (text,) in c.execute(
         "SELECT text FROM episodes WHERE user_id = ? AND COALESCE(source_kind, 'user') = 'user'"
-        " AND occurred_at > ? AND instr(lower(text), lower(?)) > 0 ORDER BY occurred_at DESC LIMIT 20",
-        (user_id, since, name[0]),
+        " AND occurred_at > ? AND lower(text) LIKE ? ORDER BY occurred_at DESC LIMIT 20",
+        (user_id, since, f"%{name[0].lower()}%"),
     ):
         m = word.search(text)
         if m and _CHANGE_CUE.search(text[: m.start()]):
@@ -284,7 +288,7 @@ def _user_announced(c: sqlite3.Connection, user_id: str, oid: int, since: float)
 
 
 def _absorb(
-    c: sqlite3.Connection, log: Logger, user_id: str, fid: str, rivals: Sequence[str],
+    c: SqlConn, log: Logger, user_id: str, fid: str, rivals: Sequence[str],
     policy: TrustPolicy, *, actor: str | None, now: float,
 ) -> None:  # fmt: skip
     """Consensus reached: the contested versions' episodes now support the new
@@ -302,7 +306,7 @@ def _absorb(
 
 
 def _user_contradicts(
-    c: sqlite3.Connection, log: Logger, user_id: str, sid: int, rid: int, oid: int,
+    c: SqlConn, log: Logger, user_id: str, sid: int, rid: int, oid: int,
     policy: TrustPolicy, *, actor: str | None, now: float,
 ) -> None:  # fmt: skip
     """The user stated a value: contested claims of another value in the slot
@@ -317,7 +321,7 @@ def _user_contradicts(
 
 
 def reject_fact(
-    c: sqlite3.Connection, log: Logger, user_id: str, fid: str, policy: TrustPolicy,
+    c: SqlConn, log: Logger, user_id: str, fid: str, policy: TrustPolicy,
     *, actor: str | None, now: float, event: str = "rejected",
 ) -> None:  # fmt: skip
     """Mark a fact rejected (kept as a lesson) and lower its sources' trust.
@@ -337,7 +341,7 @@ def reject_fact(
 
 
 def confirm_fact(
-    c: sqlite3.Connection, log: Logger, user_id: str, fid: str, policy: TrustPolicy,
+    c: SqlConn, log: Logger, user_id: str, fid: str, policy: TrustPolicy,
     *, actor: str | None, now: float,
 ) -> None:  # fmt: skip
     """The user confirms a fact: it becomes the slot's current version (the
@@ -354,8 +358,9 @@ def confirm_fact(
             " AND object_id != ? AND expired_at IS NULL AND status = 'accepted'",
             (user_id, sid, rid, oid),
         ).fetchall():
-            c.execute("UPDATE facts SET invalid_at = MAX(valid_at, ?), expired_at = ?, superseded_by = ?"
-                      " WHERE id = ?", (valid_at, now, fid, other))  # fmt: skip
+            (began,) = c.execute("SELECT valid_at FROM facts WHERE id = ?", (other,)).fetchone()
+            c.execute("UPDATE facts SET invalid_at = ?, expired_at = ?, superseded_by = ? WHERE id = ?",
+                      (max(began, valid_at), now, fid, other))  # fmt: skip
             log(c, "FACT_UPDATE", other, user_id, actor, None, {"superseded_by": fid}, at=now)
     c.execute("UPDATE facts SET status = 'accepted', expired_at = NULL, superseded_by = NULL,"
               " confidence = 1.0 WHERE id = ?", (fid,))  # fmt: skip
@@ -366,7 +371,7 @@ def confirm_fact(
                            why={"fact_id": fid})  # fmt: skip
 
 
-def episodes_of(c: sqlite3.Connection, fact_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+def episodes_of(c: SqlConn, fact_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     for i in range(0, len(fact_ids), 500):
         chunk = list(fact_ids[i : i + 500])

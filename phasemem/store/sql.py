@@ -6,6 +6,7 @@ random stores); a store passes the parameter marker its driver uses.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from phasemem.scope import EpisodeFilter
@@ -37,4 +38,32 @@ def filter_where(flt: EpisodeFilter, alias: str = "e", mark: str = "?") -> tuple
             f" AND json_extract({alias}.metadata, {path}) IS {mark}"
         )
         params.append(v)
+    return " AND ".join(parts), params
+
+
+def filter_where_pg(flt: EpisodeFilter, alias: str = "e", mark: str = "?") -> tuple[str, list[Any]]:
+    """The same filter for PostgreSQL, metadata read from ``jsonb``. Equality
+    is Python's (``EpisodeFilter.matches``): ``True == 1 == 1.0``, a string
+    equals only a JSON string, ``None`` matches a missing key or JSON null,
+    and an object or array equals no scalar."""
+    where, params = filter_where(replace(flt, metadata={}), alias, mark)
+    parts = [where]
+    for k, v in flt.metadata.items():
+        val = f"{alias}.metadata -> {mark}"
+        if v is None:
+            parts.append(f"({val} IS NULL OR {val} = 'null'::jsonb)")
+            params += [k, k]
+        elif isinstance(v, str):
+            parts.append(
+                f"(jsonb_typeof({val}) = 'string' AND {alias}.metadata ->> {mark} = {mark})"
+            )
+            params += [k, k, v]
+        else:  # bool, int or float: compared as numbers, a JSON true/false as 1/0
+            num = float(v) if isinstance(v, float) else int(v)
+            cond = f"(jsonb_typeof({val}) = 'number' AND ({alias}.metadata ->> {mark})::numeric = {mark}::numeric)"
+            params += [k, k, str(num)]
+            if num in (0, 1):
+                cond = f"({cond} OR {val} = {mark}::jsonb)"
+                params += [k, "true" if num == 1 else "false"]
+            parts.append(cond)
     return " AND ".join(parts), params

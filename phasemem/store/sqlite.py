@@ -38,7 +38,7 @@ from phasemem.models import (
 )
 from phasemem.scope import EpisodeFilter
 from phasemem.store import sqlite_erase as erase
-from phasemem.store import trust_sql
+from phasemem.store import trust_read, trust_sql
 from phasemem.store.base import MIN_ID_PREFIX, LexRow, NewEpisode, VectorRows
 from phasemem.store.bytescan import find_any
 from phasemem.store.facts_sql import (
@@ -53,6 +53,7 @@ from phasemem.store.facts_sql import (
 )
 from phasemem.store.schema import BM25_WEIGHTS, MIGRATIONS, SCHEMA_VERSION
 from phasemem.store.sql import filter_where
+from phasemem.store.sqlconn import SqlConn
 from phasemem.store.sqlite_dump import ImportState
 from phasemem.store.sqlite_dump import export_rows as dump_rows
 from phasemem.store.sqlite_dump import import_rows as dump_import
@@ -209,7 +210,7 @@ class SQLiteStore:
                 stored=stored["name"], requested=name,
             )  # fmt: skip
 
-    def _log(self, c: sqlite3.Connection, op: str, target: str | None, user: str | None,
+    def _log(self, c: SqlConn, op: str, target: str | None, user: str | None,
              actor: str | None, before: dict[str, Any] | None, after: dict[str, Any] | None,
              at: float | None = None) -> None:  # fmt: skip
         c.execute(
@@ -269,7 +270,8 @@ class SQLiteStore:
         return results
 
     def update_text(self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
-                    *, user_id: str | None, actor: str | None, time_mentions: int = 0) -> Episode:  # fmt: skip
+                    *, user_id: str | None, actor: str | None, time_mentions: int = 0,
+                    facts: Sequence[NewFact] | None = None) -> Episode:  # fmt: skip
         with self._write() as c:
             old = self._get_in(c, episode_id, user_id)
             blob, scale = None, None
@@ -293,6 +295,11 @@ class SQLiteStore:
             self._log(
                 c, "UPDATE", episode_id, old.user_id, actor, _snapshot(old), _snapshot(new), at=now
             )
+            if facts is not None:  # the facts follow the text
+                erase.drop_orphans(c, [episode_id], actor=actor, log=self._log, purge=False)
+                for nf in facts:
+                    apply_fact(c, self._log, old.user_id, episode_id, nf, actor=actor, now=now,
+                               observe=self._observe)  # fmt: skip
         return new
 
     def delete(
@@ -649,7 +656,7 @@ class SQLiteStore:
     # -- facts -----------------------------------------------------------------
 
     def _observe(
-        self, c: sqlite3.Connection, rid: int, user_id: str, delta_days: float, changed: bool
+        self, c: SqlConn, rid: int, user_id: str, delta_days: float, changed: bool
     ) -> None:
         """Record one transition of a relation's slot (by ``user_id``) and refine
         its alpha. Two observations at the same moment say nothing about a rate,
@@ -664,7 +671,7 @@ class SQLiteStore:
         )
         self._refresh_alpha(c, rid)
 
-    def _refresh_alpha(self, c: sqlite3.Connection, rid: int) -> None:
+    def _refresh_alpha(self, c: SqlConn, rid: int) -> None:
         """A relation's alpha from its prior and every observation now stored:
         a function of the rows, so an import or an erasure gives the same
         alpha as the history that led to those rows."""
@@ -696,17 +703,9 @@ class SQLiteStore:
         source asserted or supports ("web:example.com", or a kind: "web")."""
         parts: list[str] = ["f.user_id = ?"]
         params: list[Any] = [user_id]
-        statuses = ["accepted"] + (["contested"] if include_contested else [])
-        if include_expired:
-            statuses.append("rejected")
-        parts.append(f"f.status IN ({','.join('?' * len(statuses))})")
-        params.extend(statuses)
-        if source is not None:
-            kind, sep, src_name = source.partition(":")
-            parts.append("EXISTS (SELECT 1 FROM fact_episodes fe JOIN episodes e ON e.id = fe.episode_id"
-                         " WHERE fe.fact_id = f.id AND COALESCE(e.source_kind, 'user') = ?"
-                         + (" AND COALESCE(e.source_name, 'default') = ?)" if sep else ")"))  # fmt: skip
-            params.extend([kind, src_name] if sep else [kind])
+        more, more_params = trust_read.fact_filters(include_contested, include_expired, source)
+        parts += more
+        params += more_params
         with self._lock:
             for name, col in ((subject, "f.subject_id"), (entity, None)):
                 if name is None:
@@ -752,12 +751,13 @@ class SQLiteStore:
         scales = np.array([r[15] for r in rows], dtype=np.float32)
         return [fact_from_row(r, eps.get(r[0], ())) for r in rows], codes, scales
 
-    # -- trust ------------------------------------------------------------------
+    # -- trust (shared SQL: phasemem.store.trust_sql, phasemem.store.trust_read) ---
     def source_trust(self, user_id: str, label: str) -> tuple[float, float]:
         """A source's Beta posterior for a user (its prior when never updated)."""
-        policy = self.trust_policy or TrustPolicy()
         with self._lock:
-            return trust_sql.posterior(self._conn, user_id, label, policy)
+            return trust_sql.posterior(
+                self._conn, user_id, label, self.trust_policy or TrustPolicy()
+            )
 
     def trust_table(self, user_id: str) -> dict[str, tuple[float, float]]:
         """Every stored posterior of a user."""
@@ -766,20 +766,12 @@ class SQLiteStore:
 
     def trust_events(self, user_id: str, label: str) -> list[HistoryEvent]:
         """The log of a source's trust changes, oldest first."""
-        rows = self._read("SELECT id, op, target_id, user_id, at, actor, before, after FROM events"
-                          " WHERE target_id = ? AND user_id = ? AND op = 'TRUST' ORDER BY id",
-                          (label, user_id))  # fmt: skip
-        return [HistoryEvent(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else None,
-                             json.loads(r[7]) if r[7] else None) for r in rows]  # fmt: skip
+        with self._lock:
+            return trust_read.events(self._conn, user_id, label)
 
     def fact(self, fact_id: str, user_id: str) -> Fact:
-        rows = self._read(f"SELECT {FACT_COLS} FROM {FACT_FROM} WHERE f.id = ? AND f.user_id = ?",
-                          (fact_id, user_id))  # fmt: skip
-        if not rows:
-            raise NotFoundError(f"no fact {fact_id} for this user", id=fact_id)
         with self._lock:
-            eps = episodes_of(self._conn, [fact_id])
-        return fact_from_row(rows[0], eps.get(fact_id, ()))
+            return trust_read.fact_by_id(self._conn, fact_id, user_id)
 
     def judge_fact(self, fact_id: str, user_id: str, verdict: str, *, actor: str | None) -> Fact:
         """The user's verdict on a fact: ``confirm`` (it becomes current, its
@@ -793,50 +785,14 @@ class SQLiteStore:
         return self.fact(fact_id, user_id)
 
     def fact_standing(self, user_id: str, episode_ids: Sequence[str]) -> dict[str, list[Fact]]:
-        """Episode id -> the facts it supports (every status and version), for
-        trust-aware ranking and the read-time consensus check."""
-        if not episode_ids:
-            return {}
-        out: dict[str, list[Fact]] = {}
-        ids = list(dict.fromkeys(episode_ids))
-        rows = self._read(
-            f"SELECT fe.episode_id, {FACT_COLS} FROM {FACT_FROM}"
-            f" JOIN fact_episodes fe ON fe.fact_id = f.id WHERE f.user_id = ? AND fe.episode_id IN ({','.join('?' * len(ids))})",
-            (user_id, *ids),
-        )  # fmt: skip
-        for r in rows:
-            out.setdefault(r[0], []).append(fact_from_row(r[1:]))
-        return out
+        """Episode id -> the facts it supports (every status and version)."""
+        with self._lock:
+            return trust_read.standing(self._conn, user_id, episode_ids)
 
     def disputed_slots(self, user_id: str) -> dict[str, tuple[str, list[str], list[str]]]:
-        """Slot ("subject relation", casefolded) -> (its current object, the
-        objects contested or rejected in it, the current version's episode
-        ids); empty (one indexed probe) when no source was ever overruled."""
-        if not self._read("SELECT 1 FROM facts WHERE user_id = ? AND status != 'accepted' LIMIT 1",
-                          (user_id,)):  # fmt: skip
-            return {}
-        out: dict[str, tuple[str, list[str], list[str]]] = {}
-        now = time.time()
-        rows = self._read(f"SELECT {FACT_COLS} FROM {FACT_FROM} WHERE f.user_id = ? AND f.id IN ("
-                          "SELECT g.id FROM facts g JOIN facts h ON h.user_id = g.user_id"
-                          " AND h.subject_id = g.subject_id AND h.relation_id = g.relation_id"
-                          " WHERE g.user_id = ? AND h.status != 'accepted')", (user_id, user_id))  # fmt: skip
+        """Slots where a source was overruled (:func:`trust_read.disputed`)."""
         with self._lock:
-            eps = episodes_of(self._conn, [r[0] for r in rows])
-        for r in rows:
-            f = fact_from_row(r, eps.get(r[0], ()))
-            slot = f"{f.subject} {f.relation}".casefold()
-            cur, losers, ids = out.get(slot, ("", [], []))
-            if (
-                f.status == "accepted"
-                and f.expired_at is None
-                and (f.invalid_at is None or f.invalid_at > now)
-            ):
-                cur, ids = f.object, list(f.episode_ids)
-            elif f.status != "accepted":
-                losers = [*losers, f.object]
-            out[slot] = (cur, losers, ids)
-        return {k: v for k, v in out.items() if v[0]}
+            return trust_read.disputed(self._conn, user_id)
 
     def relation_stats(self) -> list[dict[str, Any]]:
         rows = self._read(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from phasemem.errors import ImportFormatError
 from phasemem.models import EPISODE_FIELDS, EPISODE_STORED_EXTRA
 from phasemem.store.dump import ImportState
+from phasemem.store.sqlconn import SqlConn
 
 _PAGE = 500
 
@@ -34,7 +34,7 @@ def _b64(blob: bytes | None) -> str | None:
     return base64.b64encode(blob).decode() if blob is not None else None
 
 
-def _pages(c: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+def _pages(c: SqlConn, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
     cur = c.execute(sql, params)
     while True:
         rows = cur.fetchmany(_PAGE)
@@ -43,7 +43,7 @@ def _pages(c: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> Itera
         yield from rows
 
 
-def export_rows(c: sqlite3.Connection, user_id: str | None) -> Iterator[dict[str, Any]]:
+def export_rows(c: SqlConn, user_id: str | None) -> Iterator[dict[str, Any]]:
     """Every row of the dump (header excluded) from connection ``c``, which the
     caller holds in one read transaction. ``user_id`` limits it to one user."""
     mine = "" if user_id is None else " WHERE user_id = ?"
@@ -127,7 +127,7 @@ Logger = Callable[..., None]
 
 
 def import_rows(
-    c: sqlite3.Connection, rows: Sequence[dict[str, Any]], state: ImportState, *, dim: int,
+    c: SqlConn, rows: Sequence[dict[str, Any]], state: ImportState, *, dim: int,
     log: Logger,
 ) -> None:  # fmt: skip
     """Write validated dump rows inside the caller's transaction."""
@@ -151,7 +151,7 @@ def _vector(row: dict[str, Any], dim: int) -> bytes | None:
     return vec
 
 
-def _episode(c: sqlite3.Connection, row: dict[str, Any], state: ImportState, dim: int,
+def _episode(c: SqlConn, row: dict[str, Any], state: ImportState, dim: int,
              log: Logger) -> None:  # fmt: skip
     values = {key: row.get(key) for key in _EPISODE_KEYS}
     values.update(occurred_at=float(row["occurred_at"]), recorded_at=float(row["recorded_at"]),
@@ -166,13 +166,13 @@ def _episode(c: sqlite3.Connection, row: dict[str, Any], state: ImportState, dim
     state.episodes += cur.rowcount
 
 
-def _pin(c: sqlite3.Connection, row: dict[str, Any], state: ImportState, dim: int,
+def _pin(c: SqlConn, row: dict[str, Any], state: ImportState, dim: int,
          log: Logger) -> None:  # fmt: skip
     c.execute("INSERT OR IGNORE INTO pins (id, user_id, text, created_at) VALUES (?,?,?,?)",
               (row["id"], row["user_id"], row["text"], float(row["created_at"])))  # fmt: skip
 
 
-def _relation_id(c: sqlite3.Connection, text: str, state: ImportState) -> int:
+def _relation_id(c: SqlConn, text: str, state: ImportState) -> int:
     found = c.execute("SELECT id FROM relations WHERE text = ?", (text,)).fetchone()
     if found:
         return int(found[0])
@@ -184,13 +184,13 @@ def _relation_id(c: sqlite3.Connection, text: str, state: ImportState) -> int:
     return int(cur.lastrowid or 0)
 
 
-def _relation(c: sqlite3.Connection, row: dict[str, Any], state: ImportState, dim: int,
+def _relation(c: SqlConn, row: dict[str, Any], state: ImportState, dim: int,
               log: Logger) -> None:  # fmt: skip
     state.relations[row["text"]] = float(row["alpha_prior"])
     _relation_id(c, row["text"], state)  # created now, so a relation without facts survives too
 
 
-def _observation(c: sqlite3.Connection, row: dict[str, Any], state: ImportState, dim: int,
+def _observation(c: SqlConn, row: dict[str, Any], state: ImportState, dim: int,
                  log: Logger) -> None:  # fmt: skip
     rid = _relation_id(c, row["relation"], state)
     cur = c.execute(
@@ -203,7 +203,7 @@ def _observation(c: sqlite3.Connection, row: dict[str, Any], state: ImportState,
         state.touched.add(rid)
 
 
-def _entity(c: sqlite3.Connection, row: dict[str, Any], state: ImportState, dim: int,
+def _entity(c: SqlConn, row: dict[str, Any], state: ImportState, dim: int,
             log: Logger) -> None:  # fmt: skip
     user, norm = row["user_id"], row["norm"]
     found = c.execute(
@@ -222,7 +222,7 @@ def _entity(c: sqlite3.Connection, row: dict[str, Any], state: ImportState, dim:
     state.entities[int(row["ref"])] = eid
 
 
-def _fact(c: sqlite3.Connection, row: dict[str, Any], state: ImportState, dim: int,
+def _fact(c: SqlConn, row: dict[str, Any], state: ImportState, dim: int,
           log: Logger) -> None:  # fmt: skip
     try:
         sid, oid = state.entities[row["subject_ref"]], state.entities[row["object_ref"]]
@@ -244,7 +244,7 @@ def _fact(c: sqlite3.Connection, row: dict[str, Any], state: ImportState, dim: i
         c.execute("INSERT OR IGNORE INTO fact_episodes VALUES (?, ?)", (row["id"], ep))
 
 
-def _trust(c: sqlite3.Connection, row: dict[str, Any], state: ImportState, dim: int,
+def _trust(c: SqlConn, row: dict[str, Any], state: ImportState, dim: int,
            log: Logger) -> None:  # fmt: skip
     """A source's posterior: the newer of the stored and the imported one wins."""
     c.execute(
@@ -262,7 +262,7 @@ def _confidence(row: dict[str, Any]) -> float:
     return 1.0 if value is None else float(value)
 
 
-def _event(c: sqlite3.Connection, row: dict[str, Any], state: ImportState, dim: int,
+def _event(c: SqlConn, row: dict[str, Any], state: ImportState, dim: int,
            log: Logger) -> None:  # fmt: skip
     before = json.dumps(row["before"]) if row.get("before") is not None else None
     after = json.dumps(row["after"]) if row.get("after") is not None else None

@@ -23,8 +23,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from phasemem.store.base import ENDED_BY
+from phasemem.store.sqlconn import SqlConn
 
 Logger = Callable[..., None]
+C = TypeVar("C", bound=SqlConn)
 
 _CHUNK = 500
 
@@ -34,7 +39,7 @@ def _marks(n: int) -> str:
 
 
 def drop_orphans(
-    c: sqlite3.Connection, episode_ids: Sequence[str], *, actor: str | None, log: Logger,
+    c: SqlConn, episode_ids: Sequence[str], *, actor: str | None, log: Logger,
     purge: bool,
 ) -> list[str]:  # fmt: skip
     """Remove what only these (already deleted) episodes supported: facts whose
@@ -52,6 +57,12 @@ def drop_orphans(
             f"SELECT DISTINCT fact_id FROM fact_episodes WHERE episode_id IN ({marks})", chunk)]  # fmt: skip
         c.execute(f"DELETE FROM fact_episodes WHERE episode_id IN ({marks})", chunk)
         for fid in fids:
+            owner = _ended_by(c, fid, set(chunk))
+            if owner is not None:
+                # a negation in a deleted episode ended it: nothing says so any more
+                c.execute("UPDATE facts SET invalid_at = NULL, expired_at = NULL WHERE id = ?",
+                          (fid,))  # fmt: skip
+                log(c, "FACT_REOPEN", fid, owner, actor, None, None)
             if c.execute(
                 "SELECT 1 FROM fact_episodes WHERE fact_id = ? LIMIT 1", (fid,)
             ).fetchone():
@@ -79,7 +90,25 @@ def drop_orphans(
     return dropped
 
 
-def drop_orphan_entities(c: sqlite3.Connection, user_id: str) -> int:
+def _ended_by(c: SqlConn, fact_id: str, episode_ids: set[str]) -> str | None:
+    """The fact's user when the fact is closed by a negation (not superseded)
+    whose latest FACT_DELETE event names one of these episodes as its ender."""
+    row = c.execute(
+        "SELECT user_id FROM facts WHERE id = ? AND superseded_by IS NULL"
+        " AND invalid_at IS NOT NULL",
+        (fact_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    ev = c.execute(
+        "SELECT json_extract(after, ?) FROM events WHERE target_id = ? AND op = 'FACT_DELETE'"
+        " ORDER BY id DESC LIMIT 1",
+        (f"$.{ENDED_BY}", fact_id),
+    ).fetchone()
+    return str(row[0]) if ev is not None and ev[0] in episode_ids else None
+
+
+def drop_orphan_entities(c: SqlConn, user_id: str) -> int:
     """Entities of a user that no fact names any more (their aliases cascade)."""
     return c.execute(
         "DELETE FROM entities WHERE user_id = ? AND NOT EXISTS (SELECT 1 FROM facts f"
@@ -88,7 +117,7 @@ def drop_orphan_entities(c: sqlite3.Connection, user_id: str) -> int:
     ).rowcount
 
 
-def scrub_events(c: sqlite3.Connection, target_ids: Sequence[str]) -> int:
+def scrub_events(c: SqlConn, target_ids: Sequence[str]) -> int:
     """Empty the payloads of every event about these ids (the op and time stay)."""
     n = 0
     for i in range(0, len(target_ids), _CHUNK):
@@ -101,7 +130,7 @@ def scrub_events(c: sqlite3.Connection, target_ids: Sequence[str]) -> int:
     return n
 
 
-def scrub_user_events(c: sqlite3.Connection, user_id: str, limit: int) -> int:
+def scrub_user_events(c: SqlConn, user_id: str, limit: int) -> int:
     """Empty up to ``limit`` events of a user: payload, user id and actor."""
     return c.execute(
         "UPDATE events SET before = NULL, after = NULL, user_id = NULL, actor = NULL"
@@ -110,9 +139,7 @@ def scrub_user_events(c: sqlite3.Connection, user_id: str, limit: int) -> int:
     ).rowcount
 
 
-def drop_user_graph(
-    c: sqlite3.Connection, user_id: str, refresh_alpha: Callable[[sqlite3.Connection, int], None]
-) -> dict[str, int]:
+def drop_user_graph(c: C, user_id: str, refresh_alpha: Callable[[C, int], None]) -> dict[str, int]:
     """Facts, entities, aliases, pins and relation observations of a user; the
     speeds of the relations they fed are recomputed from what remains, and a
     relation no one uses any more is removed (its phrase came from the user)."""
@@ -130,7 +157,7 @@ def drop_user_graph(
     return {"facts": n_facts, "pins": n_pins, "relations_removed": n_rel}
 
 
-def drop_unused_relations(c: sqlite3.Connection) -> int:
+def drop_unused_relations(c: SqlConn) -> int:
     return c.execute(
         "DELETE FROM relations WHERE NOT EXISTS (SELECT 1 FROM facts f WHERE f.relation_id ="
         " relations.id) AND NOT EXISTS (SELECT 1 FROM relation_observations o WHERE"

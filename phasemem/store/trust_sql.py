@@ -8,25 +8,23 @@ is the source label, which is what ``Memory.trust(source)`` reads back.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from phasemem.store.sqlconn import SqlConn
 from phasemem.trust.policy import TrustPolicy, mean, support, updated
 
 Logger = Callable[..., None]
 
 
-def posterior(
-    c: sqlite3.Connection, user_id: str, label: str, policy: TrustPolicy
-) -> tuple[float, float]:
+def posterior(c: SqlConn, user_id: str, label: str, policy: TrustPolicy) -> tuple[float, float]:
     """The source's Beta(a, b): stored, else the policy's prior for it."""
     row = c.execute("SELECT alpha, beta FROM source_trust WHERE user_id = ? AND source = ?",
                     (user_id, label)).fetchone()  # fmt: skip
     return (float(row[0]), float(row[1])) if row else policy.prior(label)
 
 
-def trust_fn(c: sqlite3.Connection, user_id: str, policy: TrustPolicy) -> Callable[[str], float]:
+def trust_fn(c: SqlConn, user_id: str, policy: TrustPolicy) -> Callable[[str], float]:
     """``label -> trust`` for one user, memoised for one decision."""
     memo: dict[str, float] = {}
 
@@ -39,7 +37,7 @@ def trust_fn(c: sqlite3.Connection, user_id: str, policy: TrustPolicy) -> Callab
 
 
 def bump(
-    c: sqlite3.Connection, log: Logger, user_id: str, label: str, event: str,
+    c: SqlConn, log: Logger, user_id: str, label: str, event: str,
     policy: TrustPolicy, *, actor: str | None, now: float, why: dict[str, Any],
 ) -> None:  # fmt: skip
     """Apply one event to a source's posterior and log the change."""
@@ -58,7 +56,7 @@ def bump(
         at=now)  # fmt: skip
 
 
-def supporters(c: sqlite3.Connection, fact_ids: Sequence[str]) -> dict[str, set[str]]:
+def supporters(c: SqlConn, fact_ids: Sequence[str]) -> dict[str, set[str]]:
     """Fact id -> the source labels of the episodes it came from."""
     out: dict[str, set[str]] = {f: set() for f in fact_ids}
     for i in range(0, len(fact_ids), 500):
@@ -72,13 +70,11 @@ def supporters(c: sqlite3.Connection, fact_ids: Sequence[str]) -> dict[str, set[
     return out
 
 
-def combined(
-    c: sqlite3.Connection, user_id: str, labels: Iterable[str], policy: TrustPolicy
-) -> float:
+def combined(c: SqlConn, user_id: str, labels: Iterable[str], policy: TrustPolicy) -> float:
     return support(labels, trust_fn(c, user_id, policy), policy)
 
 
-def table(c: sqlite3.Connection, user_id: str) -> dict[str, tuple[float, float]]:
+def table(c: SqlConn, user_id: str) -> dict[str, tuple[float, float]]:
     """Every stored posterior of a user (sources never updated are at their prior)."""
     return {r[0]: (float(r[1]), float(r[2])) for r in c.execute(
         "SELECT source, alpha, beta FROM source_trust WHERE user_id = ?", (user_id,))}  # fmt: skip

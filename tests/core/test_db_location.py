@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from phasemem import InvalidInputError, Memory
+from phasemem.errors import StoreError
 from phasemem.memory import default_db_path
 from phasemem.store import open_store, sqlite_path
 
@@ -34,9 +35,9 @@ def test_paths_and_sqlite_urls(given: str | Path, path: str) -> None:
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        ("postgresql://maya:s3cret@db.example:5432/mem", "not supported by this build"),
-        ("postgres://db/mem", "PostgreSQL support is planned"),
-        ("postgresql+psycopg://db/mem", "not supported by this build"),
+        ("postgresql://maya:s3cret@db.example:5432/mem", "is a PostgreSQL database"),
+        ("postgres://db/mem", "not a SQLite file"),
+        ("postgresql+psycopg://db/mem", "is a PostgreSQL database"),
         ("mysql://db/mem", "not supported"),
         ("https://example.com/memory.db", "not supported"),
         ("sqlite://host/memory.db", "sqlite:///relative/path.db"),
@@ -50,14 +51,17 @@ def test_other_urls_are_refused_without_their_password(url: str, says: str) -> N
     assert exc.value.context["field"] == "db"
 
 
-def test_memory_refuses_a_postgres_url_before_touching_disk(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_postgres_url_is_never_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A URL goes to the PostgreSQL backend (here: no server, so a StoreError
+    without the password), never to a SQLite file in a folder named 'postgresql:'."""
+    pytest.importorskip("psycopg")
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(InvalidInputError, match="not supported by this build"):
-        Memory("postgresql://user@host/db", embedder="hash-test", extractor=None)
-    with pytest.raises(InvalidInputError):
-        open_store("postgresql://user@host/db", embedder_name="hash-test-64", dim=64)
+    url = "postgresql://maya:s3cret@127.0.0.1:1/db?connect_timeout=2"
+    with pytest.raises(StoreError) as exc:
+        Memory(url, embedder="hash-test", extractor=None)
+    assert "s3cret" not in exc.value.message
+    with pytest.raises(StoreError):
+        open_store(url, embedder_name="hash-test-64", dim=64)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -178,3 +178,28 @@ def test_find_any_across_chunks_and_alignments(
     found = find_any([tmp_path / "f"], needles)
     assert found == {i for i in placed if needles[i] in filler}
     assert placed <= found
+
+
+def test_deleting_a_negation_reopens_the_fact_it_ended(db_path: str) -> None:
+    with Memory(db_path, embedder="hash-test") as m:
+        m.add({"role": "user", "name": "Maya", "content": "I live in Lisbon."},
+              user_id="maya", occurred_at="2024-01-01")  # fmt: skip
+        ended = m.add({"role": "user", "name": "Maya", "content": "I no longer live in Lisbon."},
+                      user_id="maya", occurred_at="2024-06-01")[0].id  # fmt: skip
+        assert m.facts(user_id="maya") == []  # the negation ended it
+        m.delete(ended)
+        # the memory that ended it is gone: nothing says it ended any more
+        assert [f.object for f in m.facts(user_id="maya")] == ["Lisbon"]
+
+
+def test_update_re_derives_the_facts_of_the_new_text(db_path: str) -> None:
+    with Memory(db_path, embedder="hash-test") as m:
+        first = m.add({"role": "user", "name": "Maya", "content": "I live in Lisbon."},
+                      user_id="maya", occurred_at="2024-01-01")[0].id  # fmt: skip
+        assert [f.object for f in m.facts(user_id="maya")] == ["Lisbon"]
+        m.update(first, "I live in Porto.")
+        # the episode no longer says Lisbon: its fact goes, the new text's fact comes
+        assert [f.object for f in m.facts(user_id="maya")] == ["Porto"]
+        assert "Lisbon" not in [f.object for f in m.facts(user_id="maya", include_expired=True)]
+        m.update(first, "Nice weather today.")
+        assert m.facts(user_id="maya", include_expired=True) == []

@@ -83,6 +83,15 @@ CASES: list[tuple[str, set[Fact]]] = [
     ("Our hamster is asleep again.", {("Ruth", "have", "hamster", False)}),
     ("We adopted a whippet called Dot.", {("Ruth", "have whippet", "Dot", False)}),
     ("My old bike went to my nephew.", {("Ruth", "have", "bike", True)}),
+    # a team, not an employer, when the turn talks sport; objects that are not places
+    ("I've signed up with Harbour Hawks for the new season, the coach wanted a winger.",
+     set()),
+    ("Good news, I joined Dockside Falcons in May, they were short of a goal attack.",
+     {("Ruth", "play for", "Dockside Falcons", False)}),
+    ("I was born in Namur and my husband, who's from Ypres, says our fries are better.",
+     {("Ruth", "be born in", "Namur", False), ("Ruth's husband", "be from", "Ypres", False)}),
+    ("I started at Siemens Energy at the beginning of the year.",
+     {("Ruth", "work at", "Siemens Energy", False)}),
 ]  # fmt: skip
 
 

@@ -172,7 +172,7 @@ def run(
                 if progress:
                     progress("ingest", n, total_turns)
             ingest_s, ingest_cpu = time.perf_counter() - t, time.process_time() - cpu
-            out: dict[str, Any] = {"machine": machine(), "data": str(path), "embedder": mem.embedder.name,
+            out: dict[str, Any] = {"machine": machine(), "data": str(path), "embedder": mem.embedder.name, "db": mem.path if db else "sqlite (temporary file)",
                                    "turns": turns, "captions": captions, "embed_context": embed_context}  # fmt: skip
             n_q = sum(1 for s in data for qa in s.get("qa", []) if evidence_ids(qa)) * len(configs)
             for name, cfg in configs.items():

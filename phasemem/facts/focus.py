@@ -1,0 +1,126 @@
+"""Which facts a question is about: its subject, what it already says, and the slot's latest value.
+
+Three weights the fact ranker multiplies into its scores, each a pure function
+of the query text, the user's facts and the query's moment:
+
+* **subject focus** (:func:`target_subject`): in "Where does Kwame's brother
+  Kofi work now?" the facts asked about are Kofi's, not Kwame's. The target is
+  the last person the question names who is the subject of some fact and is
+  not followed by "'s" (a possessor introduces; the named head is asked
+  about); failing that, the last possessor ("What's Grace's job title?").
+  Facts about someone else are weighed down, not removed.
+* **already said** (:func:`focus_weights`): a fact whose object the question
+  itself names ("Kwame have brother Kofi" for a question that says "Kofi")
+  cannot be the answer the question is looking for; it is weighed down.
+* **slot shadowing** (:func:`slot_shadow`): of the versions of one (subject,
+  relation family) slot in force at the query's moment, the one that began
+  last shadows the older ones in proportion to the relation's speed
+  ``alpha``. A single-valued slot is already closed by the store's decision
+  (:mod:`phasemem.facts.decide`); this covers the multi-valued volatile ones
+  ("have hobby", pets) where an older value is never explicitly ended: a new
+  "main hobby" usually replaces the old, a new sister does not.
+
+Why weights and not filters: each is a guess from surface text, so a fact the
+guess gets wrong must still be reachable further down the list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from phasemem.facts.model import Fact
+
+#: weight of a fact about someone other than the question's subject
+OTHER_SUBJECT = 0.7
+#: weight of a fact whose object the question already names
+ALREADY_SAID = 0.6
+#: how much a newer in-force version of a slot shadows an older one, times alpha
+SLOT_SHADOW = 0.5
+
+_POSSESSIVE = re.compile(r"\s*['’]s?\b")
+
+
+def base_name(subject: str) -> str:
+    """A subject as a name: "Carla's" -> "Carla" (extraction leaves a possessive on
+    some subjects); casefolded for comparison."""
+    return _POSSESSIVE.sub("", subject.strip()).casefold() if subject else ""
+
+
+def _mentions(query: str, name: str) -> list[tuple[int, bool]]:
+    """Where ``name`` occurs in ``query`` as whole words: (position, possessive)."""
+    out = []
+    for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", query, flags=re.IGNORECASE):
+        tail = query[m.end() : m.end() + 2]
+        quote = tail[:1] in ("'", "’")
+        out.append((m.start(), quote and (tail[1:2].casefold() == "s" or not tail[1:2].isalnum())))
+    return out
+
+
+def target_subject(query: str, subjects: Sequence[str]) -> str | None:
+    """The (casefolded) subject a question asks about, or None when it names none."""
+    names = {base_name(s) for s in subjects if s and s.strip()[:1].isupper()}
+    plain: list[tuple[int, str]] = []
+    owners: list[tuple[int, str]] = []
+    for name in names:
+        if not name:
+            continue
+        for pos, possessive in _mentions(query, name):
+            (owners if possessive else plain).append((pos, name))
+    if plain:
+        return max(plain)[1]
+    if owners:
+        return max(owners)[1]
+    return None
+
+
+def focus_weights(query: str, facts: Sequence[Fact], keys: Sequence[int]) -> np.ndarray:
+    """A weight in (0, 1] for each of ``facts[k]``, ``k`` in ``keys``: lower for a
+    fact about another subject than the question's, and for one whose object
+    the question already names."""
+    target = target_subject(query, [facts[k].subject for k in keys])
+    low = query.casefold()
+    out = np.ones(len(keys))
+    for i, k in enumerate(keys):
+        f = facts[k]
+        if target is not None and base_name(f.subject) != target:
+            out[i] *= OTHER_SUBJECT
+        obj = f.object.strip().casefold()
+        if len(obj) > 2 and _mentions(low, obj):
+            out[i] *= ALREADY_SAID
+    return out
+
+
+def slot_shadow(
+    facts: Sequence[Fact],
+    t_query: float,
+    family: Callable[[Fact], str] = lambda f: f.relation,
+    strength: float = SLOT_SHADOW,
+) -> np.ndarray:
+    """A weight in (0, 1] for each fact: ``1 - strength * alpha`` for a version in
+    force at ``t_query`` when another version of its slot (same subject, same
+    ``family(fact)``, by default its relation) began after it and by ``t_query``; else 1."""
+    latest: dict[tuple[str, str], float] = {}
+    live = [f.holds_at(t_query) for f in facts]
+    for f, ok in zip(facts, live, strict=True):
+        if ok:
+            key = (base_name(f.subject), family(f))
+            latest[key] = max(latest.get(key, f.valid_at), f.valid_at)
+    out = np.ones(len(facts))
+    for i, (f, ok) in enumerate(zip(facts, live, strict=True)):
+        if ok and latest[(base_name(f.subject), family(f))] > f.valid_at:
+            out[i] = 1.0 - strength * f.alpha
+    return out
+
+
+__all__ = [
+    "ALREADY_SAID",
+    "OTHER_SUBJECT",
+    "SLOT_SHADOW",
+    "base_name",
+    "focus_weights",
+    "slot_shadow",
+    "target_subject",
+]

@@ -1,0 +1,86 @@
+"""facts.focus: the question's subject, what it already names, and slot shadowing
+(pure functions, no store), plus the ranker using them end to end."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from phasemem import Memory
+from phasemem.facts.focus import (
+    ALREADY_SAID,
+    OTHER_SUBJECT,
+    base_name,
+    focus_weights,
+    slot_shadow,
+    target_subject,
+)
+from phasemem.facts.model import Fact
+
+DAY = 86400.0
+
+
+def fact(subject: str, relation: str, obj: str, start: float, end: float | None = None,
+         alpha: float = 0.9) -> Fact:  # fmt: skip
+    return Fact(f"{subject}-{relation}-{obj}", "u", subject, relation, obj, start, end, start,
+                None, None, alpha, 0.8)  # fmt: skip
+
+
+def test_target_is_the_named_head_not_the_possessor() -> None:
+    subjects = ["Kwame", "Kofi", "Kwame's cousin"]
+    assert target_subject("Where does Kwame's brother Kofi work now?", subjects) == "kofi"
+    assert target_subject("Who is Kwame's employer at the moment?", subjects) == "kwame"
+    assert target_subject("Where was Kwame working in 2022?", subjects) == "kwame"
+    assert target_subject("Where does she work?", subjects) is None
+    assert base_name("Carla's") == "carla" and base_name("Carla’s") == "carla"
+
+
+def test_facts_about_others_and_facts_the_question_states_weigh_less() -> None:
+    facts = [
+        fact("Kwame", "have brother", "Kofi", 0),
+        fact("Kofi", "work at", "Ecobank", 0),
+        fact("Kwame", "work at", "Deloitte", 0),
+    ]
+    w = focus_weights("Where does Kwame's brother Kofi work now?", facts, [0, 1, 2])
+    assert np.allclose(w, [OTHER_SUBJECT * ALREADY_SAID, 1.0, OTHER_SUBJECT])
+    # no one named: only the "already said" weight applies
+    w = focus_weights("who works at deloitte?", facts, [0, 1, 2])
+    assert np.allclose(w, [1.0, 1.0, ALREADY_SAID])
+
+
+def test_the_latest_version_of_a_slot_shadows_older_ones_by_alpha() -> None:
+    facts = [
+        fact("Isla", "have hobby", "paddleboarding", 0 * DAY, alpha=0.99),
+        fact("Isla", "have hobby", "wild swimming", 100 * DAY, alpha=0.99),
+        fact("Isla", "have sister", "Morag", 0 * DAY, alpha=0.1),
+        fact("Isla", "have sister", "Eilidh", 50 * DAY, alpha=0.1),
+        fact("Isla", "live in", "Oban", 0 * DAY, 80 * DAY, alpha=0.3),  # closed: no shadow
+        fact("Rory", "have hobby", "golf", 0 * DAY),  # another subject's slot
+    ]
+    now = 200 * DAY
+    w = slot_shadow(facts, now, strength=0.5)
+    assert np.allclose(w, [1 - 0.5 * 0.99, 1, 1 - 0.5 * 0.1, 1, 1, 1])
+    # as of a time before the newer hobby began, the older one is not shadowed
+    assert slot_shadow(facts, 50 * DAY)[0] == 1.0
+    # a family groups relations into one slot
+    pets = [fact("Owen", "have dog", "Mabli", 0), fact("Owen", "have", "ginger cat", 10 * DAY)]
+    assert slot_shadow(pets, now)[0] == 1.0
+    grouped = slot_shadow(pets, now, family=lambda f: "pet" if "dog" in f.text or "cat" in f.text
+                          else f.relation)  # fmt: skip
+    assert grouped[0] < 1.0 and grouped[1] == 1.0
+
+
+def test_ranked_facts_follow_the_question_subject_and_the_newest_hobby() -> None:
+    with Memory(":memory:", embedder="hash-test") as m:
+        for text, when in (("My brother Tendai works at Old Mutual now.", "2022-01-10"),
+                           ("I work at Econet.", "2022-01-10"),
+                           ("I took up pottery.", "2021-01-10"),
+                           ("I took up archery.", "2023-01-10")):  # fmt: skip
+            m.add([{"role": "user", "name": "Rudo", "content": text}], user_id="u",
+                  occurred_at=when)  # fmt: skip
+        texts = [f.text for f in m.facts(user_id="u")]
+        assert "Tendai work at Old Mutual" in texts and "Rudo have hobby archery" in texts
+        top = m.search("Where does Rudo's brother Tendai work now?", user_id="u").facts
+        assert top[0].fact.text == "Tendai work at Old Mutual"
+        top = m.search("What is Rudo's main hobby now?", user_id="u").facts
+        assert top[0].fact.text == "Rudo have hobby archery"
+        assert top[1].scores["slot"] < 1.0

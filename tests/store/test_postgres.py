@@ -1,0 +1,162 @@
+"""PostgreSQL backend: what the contract suite cannot see (SQL dialect,
+schemas and roles, several processes, the database's own search)."""
+
+from __future__ import annotations
+
+import pytest
+
+from phasemem import Memory
+from phasemem.store.pg_dialect import render
+
+pytest.importorskip("psycopg", reason="needs the [postgres] extra")
+
+
+def test_render_rewrites_only_the_sqlite_spellings() -> None:
+    assert render("SELECT a FROM t WHERE b = ? AND c LIKE 'x%'") == (
+        "SELECT a FROM t WHERE b = %s AND c LIKE 'x%%'", None)  # fmt: skip
+    sql, table = render("INSERT OR IGNORE INTO entity_aliases VALUES (?,?,?)")
+    assert sql == "INSERT INTO entity_aliases VALUES (%s,%s,%s) ON CONFLICT DO NOTHING"
+    assert table is None
+    assert render("INSERT INTO entities (a) VALUES (?)")[0].endswith("RETURNING id")
+    assert "IS NOT DISTINCT FROM %s" in render("SELECT 1 WHERE x IS ? AND y IS NULL")[0]
+    assert "LEAST(1.0, confidence + 0.1)" in render("SET c = MIN(1.0, confidence + 0.1)")[0]
+    assert "MIN(valid_at)" in render("SELECT MIN(valid_at) FROM facts")[0]
+    assert render("SELECT IFNULL(a, '')")[0] == "SELECT COALESCE(a, '')"
+
+
+def test_add_search_update_delete(pg_url: str) -> None:
+    with Memory(pg_url, embedder="hash-test", extractor=None) as m:
+        out = m.add("I moved to Lisbon in 2021", user_id="maya")
+        m.add("The cat is called Pixel", user_id="maya")
+        m.add("Nothing about cats here", user_id="other")
+        hits = m.search("Lisbon", user_id="maya")
+        assert hits and "Lisbon" in hits[0].episode.text
+        mid = out[0].id if hasattr(out[0], "id") else out["results"][0]["id"]
+        assert m.get(mid, user_id="maya").text.startswith("I moved")
+        assert all(h.episode.user_id == "maya" for h in m.search("cat", user_id="maya"))
+        m.update(mid, "I moved to Porto in 2021", user_id="maya")
+        assert "Porto" in m.search("Porto", user_id="maya")[0].episode.text
+        m.delete(mid, user_id="maya")
+        assert [e.op for e in m.history(mid, user_id="maya")] == ["ADD", "UPDATE", "DELETE"]
+        assert m.store.count() == 2
+
+
+def test_a_write_in_another_process_is_seen_by_the_next_search(pg_url: str) -> None:
+    """No per-process state others cannot see: the mirror of this process
+    catches up with a commit made by another process before its next search."""
+    import subprocess
+    import sys
+    import time
+
+    with Memory(pg_url, embedder="hash-test", extractor=None) as reader:
+        reader.add("the first memory", user_id="u")
+        assert not [
+            h for h in reader.search("zebra crossing", user_id="u") if "zebra" in h.episode.text
+        ]
+        code = (
+            "import sys; from phasemem import Memory\n"
+            "with Memory(sys.argv[1], embedder='hash-test', extractor=None) as m:\n"
+            "    m.add('a zebra crossing at noon', user_id='u')\n"
+        )
+        subprocess.run([sys.executable, "-c", code, pg_url], check=True, timeout=120)
+        t0 = time.monotonic()
+        hits = reader.search("zebra crossing", user_id="u")
+        assert time.monotonic() - t0 < 1.0
+        assert hits and "zebra" in hits[0].episode.text
+
+
+def test_the_database_refuses_another_tenants_rows() -> None:
+    """Schema per tenant, each owned by a role of its own: a deliberately
+    wrong query naming the other tenant's table is refused by PostgreSQL."""
+    from phasemem.errors import StoreError
+    from tests.conftest import fresh_pg_url
+
+    a_url, b_url = fresh_pg_url(isolate="1"), fresh_pg_url(isolate="1")
+    with Memory(a_url, embedder="hash-test", extractor=None) as a, \
+            Memory(b_url, embedder="hash-test", extractor=None) as b:  # fmt: skip
+        a.add("tenant a's secret", user_id="u")
+        b.add("tenant b's secret", user_id="u")
+        other = b.store.schema  # type: ignore[attr-defined]
+        with pytest.raises(StoreError, match="permission denied"):
+            a.store._read(f'SELECT text FROM "{other}".episodes')  # type: ignore[attr-defined]
+        with pytest.raises(StoreError, match="permission denied"):
+            a.store._read(f'SELECT before, after FROM "{other}".events')  # type: ignore[attr-defined]
+        # the unqualified table is this tenant's own, whatever the query forgets to filter
+        texts = [r[0] for r in a.store._read("SELECT text FROM episodes")]  # type: ignore[attr-defined]
+        assert texts == ["tenant a's secret"]
+        assert [h.episode.text for h in a.search("secret", user_id="u")] == ["tenant a's secret"]
+
+
+def test_dump_moves_losslessly_between_sqlite_and_postgres(tmp_path, pg_url: str) -> None:
+    """SQLite -> PostgreSQL -> SQLite gives the same dump, byte for byte, and
+    importing the same dump twice adds nothing."""
+    with Memory(str(tmp_path / "a.db"), embedder="hash-test", extractor=None) as m:
+        m.add([{"role": "user", "name": "Maya", "content": "I live in Porto", "occurred_at": "2020-01-05"},
+               {"role": "assistant", "content": "Nice city", "metadata": {"k": 1, "s": "x"}}],
+              user_id="maya", session_id="s1")  # fmt: skip
+        m.pin("Answer in Portuguese", user_id="maya")
+        gone = m.add("to be deleted", user_id="maya")
+        m.delete(gone[0].id, user_id="maya")
+        m.export(tmp_path / "first.jsonl")
+    with Memory(pg_url, embedder="hash-test", extractor=None) as p:
+        assert p.import_(tmp_path / "first.jsonl") == 2
+        p.export(tmp_path / "mid.jsonl")
+        assert p.import_(tmp_path / "first.jsonl") == 0
+        p.export(tmp_path / "mid2.jsonl")
+    with Memory(str(tmp_path / "b.db"), embedder="hash-test", extractor=None) as back:
+        back.import_(tmp_path / "mid.jsonl")
+        back.export(tmp_path / "last.jsonl")
+    first = (tmp_path / "first.jsonl").read_bytes()
+    assert first == (tmp_path / "mid.jsonl").read_bytes() == (tmp_path / "mid2.jsonl").read_bytes()
+    assert first == (tmp_path / "last.jsonl").read_bytes()
+
+
+def test_forget_leaves_no_live_byte_of_the_user(pg_url: str) -> None:
+    with Memory(pg_url, embedder="hash-test", extractor=None) as m:
+        m.add("my passport number is XK-99812377", user_id="gone")
+        m.pin("always mention the passport XK-99812377", user_id="gone")
+        m.add("someone else entirely", user_id="stays")
+        assert m.store.residue(["XK-99812377"]) == ["XK-99812377"]
+        report = m.forget(user_id="gone")
+        assert report["verified"] and report["episodes"] == 1
+        assert m.store.residue(["XK-99812377"]) == []
+        assert m.store.count() == 1
+
+
+def test_metadata_filters_agree_with_matches(pg_url: str) -> None:
+    """filter_where_pg means what EpisodeFilter.matches means (True == 1, a
+    string only equals a JSON string, None matches a missing key)."""
+    from phasemem.scope import EpisodeFilter
+
+    metas = [{"k": 1}, {"k": True}, {"k": "1"}, {"k": 1.0}, {"k": None}, {}, {"k": [1]},
+             {"k": {"a": 1}}, {"k": 0}, {"k": False}, {"k": 2.5}]  # fmt: skip
+    with Memory(pg_url, embedder="hash-test", extractor=None) as m:
+        for i, md in enumerate(metas):
+            m.add(f"row {i}", user_id="u", metadata=md)
+        eps = m.store.episodes(EpisodeFilter("u"), 100, 0)
+        for want in (1, True, "1", 1.0, None, 0, False, 2.5, "x"):
+            flt = EpisodeFilter("u", metadata={"k": want})
+            got = {e.id for e in m.store.episodes(flt, 100, 0)}
+            assert got == {e.id for e in eps if flt.matches(e)}, want
+
+
+def test_migrate_command_both_ways(tmp_path, pg_url: str) -> None:
+    from click.testing import CliRunner
+
+    from phasemem.cli import cli
+
+    src = tmp_path / "src.db"
+    with Memory(str(src), embedder="hash-test", extractor=None) as m:
+        for i in range(30):
+            m.add(f"memory number {i}", user_id=f"u{i % 3}")
+        m.export(tmp_path / "a.jsonl")
+    run = CliRunner().invoke
+    r = run(cli, ["--embedder", "hash-test", "migrate", "--from", str(src), "--to", pg_url])
+    assert r.exit_code == 0, r.output
+    assert "30 memories added" in r.output
+    back = tmp_path / "back.db"
+    r = run(cli, ["--embedder", "hash-test", "migrate", "--from", pg_url, "--to", str(back)])
+    assert r.exit_code == 0, r.output
+    with Memory(str(back), embedder="hash-test", extractor=None) as m:
+        m.export(tmp_path / "b.jsonl")
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
