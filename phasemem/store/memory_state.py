@@ -332,6 +332,8 @@ class State:
             return FactOp("NOOP", None, text)
         rid = self.relation_id(norm_relation(rel), nf.alpha_prior)  # as facts_sql does
         at = ended_at(nf)
+        ep = self.episodes.get(episode_id)
+        source = ep.source_label if ep is not None else "user:default"  # logged as SQLite does
         slot = [f for f in self.facts.values()
                 if f.user_id == user_id and f.subject_id == sid and f.relation_id == rid]  # fmt: skip
         current = [
@@ -363,7 +365,13 @@ class State:
             f = self.facts[d.confirm]
             self.facts[f.id] = replace(f, confidence=min(1.0, f.confidence + 0.1))
             self.log(
-                "FACT_NOOP", d.confirm, user_id, actor, None, {"episode_id": episode_id}, at=now
+                "FACT_NOOP",
+                d.confirm,
+                user_id,
+                actor,
+                None,
+                {"episode_id": episode_id, "source": source},
+                at=now,
             )
             return FactOp("NOOP", d.confirm, text)
         fid = str(uuid.uuid4()) if d.insert else None
@@ -387,14 +395,12 @@ class State:
         assert oid is not None
         code, scale = frozen_code(nf.vector)
         invalid = float(d.invalid_at) if d.invalid_at is not None else None
-        ep = self.episodes.get(episode_id)
         self.facts[fid] = FactRow(fid, user_id, sid, rid, oid, float(nf.valid_at), invalid, now,
-                                  None, None, float(nf.confidence), code, scale,
-                                  ep.source_label if ep is not None else None)  # fmt: skip
+                                  None, None, float(nf.confidence), code, scale, source)  # fmt: skip
         self.link(fid, episode_id)
         self.log(f"FACT_{d.op}", fid, user_id, actor, None,
                  _snap(nf.subject, rel, nf.object, nf.valid_at, d.invalid_at)
-                 | {"episode_id": episode_id}, at=now)  # fmt: skip
+                 | {"episode_id": episode_id, "source": source}, at=now)  # fmt: skip
         return FactOp(d.op, fid, text, closed)
 
     def fact(self, f: FactRow, episodes: tuple[str, ...] = ()) -> Fact:
