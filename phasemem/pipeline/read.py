@@ -44,7 +44,7 @@ from phasemem.timeutil import TimeLike, from_ts
 from phasemem.trust.policy import TrustPolicy, mean
 
 #: fact hits within this share of the best one are candidates for the query's topic
-FOCUS_SHARE = 0.8
+FOCUS_SHARE = 0.75
 
 DAY = 86400.0
 #: how many facts the ranker returns for the evidence agreement to re-order
@@ -248,6 +248,10 @@ class ReadPipeline:
         disputed = self.store.disputed_slots(user) if now_ish else {}
         if disputed:
             hits = hits + self._missing_truth(hits, disputed, flt)
+        if not disputed and len({trust(h.episode.source_label) for h in hits}) <= 1:
+            # equally trusted sources and no overruled claim: trust has nothing to
+            # add (the agreement stage already orders the asked slot's versions)
+            return hits, []
         standing = self.store.fact_standing(user, [h.episode.id for h in hits]) if now_ish else {}
         now = time.time()
         views = [HitView(h.episode.id, h.score, h.episode.source_label, trust(h.episode.source_label),
