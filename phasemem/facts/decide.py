@@ -26,7 +26,9 @@ The rules (measured against the temporal benchmarks in docs/temporal.md):
   object already there: a later independent supporter can then carry it
   (consensus: the contested version is absorbed into the new current one).
   A claim the user already rejected, from the same source, is recognised
-  (a lesson: NOOP, linked to the rejected version).
+  (a lesson: NOOP, linked to the rejected version). A claim in an empty slot
+  needs ``add_bar`` of support on its own (a source the user set up, or two
+  independent ones), else it is contested too.
 
 Each closed or confirmed version is also an observation of how fast the
 relation changes (``(days since it began, changed?)``), which refines the
@@ -180,6 +182,14 @@ def decide(
     # a single-valued claim against the versions it would end; a multi-valued
     # one ("allergic to", "have dog") against the slot's current holders
     rivals = [c.version for c in closes] if new.single_valued else list(current)
+    if standing is not None and not rivals and standing.support < standing.add_bar - 1e-9:
+        # nobody holds the slot, and the claim is not trusted enough to hold it
+        # alone (a web page, an email): contested until someone corroborates it
+        if standing.rival is not None:
+            return Decision("CONTEST", confirm=standing.rival, contested=True,
+                            reason="not enough independent support")  # fmt: skip
+        return Decision("CONTEST", insert=True, invalid_at=invalid_at, contested=True,
+                        reason="not trusted enough on its own")  # fmt: skip
     if standing is not None and rivals and standing.holds(rivals, adding=not new.single_valued):
         if standing.rival is not None:  # one more voice for the contested claim, not enough
             return Decision("CONTEST", confirm=standing.rival, contested=True,

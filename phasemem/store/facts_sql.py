@@ -146,7 +146,8 @@ def apply_fact(
             (user_id, sid, rid, nf.valid_at),
         ).fetchone()[0] if nf.single_valued else None  # fmt: skip
     standing = None
-    if policy is not None and policy.contest and current:
+    if policy is not None and policy.contest and (current or (
+            not nf.negated and trust_sql.trust_fn(c, user_id, policy)(source) < policy.add_bar)):  # fmt: skip
         standing = _standing(c, user_id, sid, rid, rel, oid, current, source, policy, nf.negated)
     d = decide(nf, oid, current, later, standing)
     for days, changed in d.observations:
@@ -239,7 +240,7 @@ def _standing(
                 rival = fid
         plans = [r[0] for r in c.execute("SELECT id, text FROM relations WHERE text LIKE 'plan to %'")
                  if norm_relation(r[1][len("plan to "):]) == rel] or [-1]  # fmt: skip
-        since = min(v.valid_at for v in current)
+        since = min((v.valid_at for v in current), default=-1e18)
         # who else said it: the same object in this slot (contested, or told
         # after the holders began), or announced as the user's plan
         for (label,) in c.execute(

@@ -195,8 +195,21 @@ def test_facts_filter_by_source() -> None:
     with _mem() as m:
         m.add([{**USER, "content": "I live in Lisbon."}], user_id="maya", source="chat")
         _says(m, "Maya works at Tidewater.", source="tool:crm")
-        assert [f.object for f in m.facts(user_id="maya", source="tool:crm")] == ["Tidewater"]
         assert [f.object for f in m.facts(user_id="maya", source="user")] == ["Lisbon"]
+        # a tool nobody set up fills an empty slot only as a contested claim
+        assert m.facts(user_id="maya", source="tool:crm") == []
+        crm = m.facts(user_id="maya", source="tool:crm", include_contested=True)
+        assert [(f.object, f.status) for f in crm] == [("Tidewater", "contested")]
+
+
+def test_an_empty_slot_is_filled_by_a_trusted_or_corroborated_claim_only() -> None:
+    with _mem(TrustPolicy(configured=frozenset({"tool:hr"}))) as m:
+        _says(m, "Maya works at Tidewater.", source="web:gossip.example")
+        assert m.facts(user_id="maya", relation="work at") == []
+        _says(m, "Maya works at Tidewater.", source="email:hr@x.example", at="2024-01-05")
+        assert [f.object for f in m.facts(user_id="maya", relation="work at")] == ["Tidewater"]
+        _says(m, "Maya lives in Porto.", source="tool:hr")  # set up by the user: enough alone
+        assert [f.object for f in m.facts(user_id="maya", relation="live in")] == ["Porto"]
 
 
 # -- ranking and read-time consensus ------------------------------------------------------------
