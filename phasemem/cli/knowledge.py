@@ -19,15 +19,22 @@ def _day(iso: str | None) -> str:
 def fact_table(rows: Sequence[Any], title: str) -> None:
     """Facts (``Fact``) or ranked facts (``FactHit``, which add a score column)."""
     ranked = bool(rows) and hasattr(rows[0], "fact")
+    facts = [r.fact if ranked else r for r in rows]
+    # where facts came from, when any did not come from the user's own channel
+    # or is not accepted (a plain personal memory keeps its narrower table)
+    provenance = any(not (f.source or "user:").startswith("user:") or f.status != "accepted"
+                     for f in facts)  # fmt: skip
     cols = [("subject", "short"), ("relation", "short"), ("object", "text"), ("valid", "when"),
-            ("until", "when"), ("superseded", "when"), ("alpha", "num"), ("source", "short"),
-            ("status", "short")]  # fmt: skip
+            ("until", "when"), ("superseded", "when"), ("alpha", "num")]  # fmt: skip
+    if provenance:
+        cols += [("source", "short"), ("status", "short")]
     t = table([*cols, ("score", "num")] if ranked else cols, title=title)
-    for r in rows:
-        f = r.fact if ranked else r
+    for r, f in zip(rows, facts, strict=True):
         d = f.to_dict()
         values = [f.subject, f.relation, f.object, _day(d["valid_at"]), _day(d["invalid_at"]),
-                  _day(d["expired_at"]), f"{f.alpha:.2f}", f.source or "", f.status]  # fmt: skip
+                  _day(d["expired_at"]), f"{f.alpha:.2f}"]  # fmt: skip
+        if provenance:
+            values += [f.source or "", f.status]
         row(t, *values, *([f"{r.score:.3f}"] if ranked else []))
     console.print(t)
 
