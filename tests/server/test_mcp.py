@@ -152,6 +152,7 @@ def test_http_two_tenants_every_tool(mcp_http: tuple[str, str, str]) -> None:
                 ("pin", {"unpin_id": pin["pinned"]["id"]}),
                 ("remember", {"text": "B's own note"}),
                 ("pin", {"text": "B's pin"}),
+                ("trust", {"source": "user:mcp"}),  # B's own posterior, none of A's changes
                 ("forget", {"everything": True}),
             ]:
                 err, res = await call(b, tool, args)
@@ -165,6 +166,7 @@ def test_http_two_tenants_every_tool(mcp_http: tuple[str, str, str]) -> None:
             assert err and "not_found" in msg
             err, msg = by[("pin", str({"unpin_id": pin["pinned"]["id"]}))]
             assert err and "not_found" in msg
+            assert by[("trust", str({"source": "user:mcp"}))][1]["events"] == []
             assert {t for t, *_ in outputs} == TOOLS
 
         async with _client(url, key_a) as a:  # A's memory and pin are untouched
