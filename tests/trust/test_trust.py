@@ -325,3 +325,28 @@ def test_each_defence_stops_its_attack_and_fails_when_switched_off(defence: str)
 
     assert not attack(base)
     assert attack(base.without(defence))
+
+
+def test_the_trust_model_runs_on_postgresql_too(pg_url: str, tmp_path: Path) -> None:
+    """The shared trust SQL (facts_sql, trust_sql, trust_read) as PostgreSQL renders it."""
+    pytest.importorskip("psycopg", reason="needs the [postgres] extra")
+    with Memory(pg_url, embedder="hash-test") as m:
+        _says(m, "I live in Lisbon.")
+        _says(m, "Maya now lives in Atlantis.", source="web:gossip.example", at="2024-02-01")
+        assert _objects(m) == [("Lisbon", "accepted")]
+        claim = next(
+            f for f in m.facts(user_id="maya", include_contested=True) if f.status == "contested"
+        )
+        assert claim.source == "web:gossip.example"
+        assert m.facts(user_id="maya", source="web", include_contested=True)[0].id == claim.id
+        m.reject(claim.id, user_id="maya")
+        rep = m.trust("web:gossip.example", user_id="maya")
+        assert rep.trust < 0.5 and rep.events[-1].after["event"] == "rejected"
+        _says(m, "Maya lives in Porto.", source="web:alumni.example", at="2024-03-01")
+        _says(m, "Maya lives in Porto now.", source="email:bank@bank.example", at="2024-03-05")
+        assert _objects(m) == [("Porto", "accepted")]  # consensus of two kinds
+        m.add(ATTACK, user_id="maya", source="email:x@evil.example")
+        assert m.get_all(user_id="maya")[-1].quarantine is not None
+        m.export(tmp_path / "pg.jsonl")
+    kinds = {json.loads(line)["kind"] for line in (tmp_path / "pg.jsonl").read_text().splitlines()}
+    assert {"trust", "fact", "episode"} <= kinds
