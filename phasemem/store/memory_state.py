@@ -236,11 +236,14 @@ class State:
         return n
 
     def scrub_user_events(self, user_id: str) -> int:
-        """Empty every event of a user: payload, user id and actor."""
+        """Empty every event of a user: payload, user id and actor, and the
+        target of a trust change (a source label can name a sender address)."""
         n = 0
         for i, ev in enumerate(self.events):
             if ev.user_id == user_id:
-                self.events[i] = replace(ev, before=None, after=None, user_id=None, actor=None)
+                target = None if ev.op == "TRUST" else ev.target_id
+                self.events[i] = replace(ev, before=None, after=None, user_id=None, actor=None,
+                                         target_id=target)  # fmt: skip
                 n += 1
         return n
 

@@ -131,9 +131,11 @@ def scrub_events(c: SqlConn, target_ids: Sequence[str]) -> int:
 
 
 def scrub_user_events(c: SqlConn, user_id: str, limit: int) -> int:
-    """Empty up to ``limit`` events of a user: payload, user id and actor."""
+    """Empty up to ``limit`` events of a user: payload, user id and actor, and
+    the target of a trust change (a source label can name a sender address)."""
     return c.execute(
-        "UPDATE events SET before = NULL, after = NULL, user_id = NULL, actor = NULL"
+        "UPDATE events SET before = NULL, after = NULL, user_id = NULL, actor = NULL,"
+        " target_id = CASE WHEN op = 'TRUST' THEN NULL ELSE target_id END"
         " WHERE id IN (SELECT id FROM events WHERE user_id = ? LIMIT ?)",
         (user_id, limit),
     ).rowcount

@@ -191,6 +191,21 @@ def test_the_user_contradicting_a_claim_rejects_it_and_lowers_its_source() -> No
         assert ("Porto", "rejected") in _objects(m, include_expired=True)
 
 
+def test_forget_erases_a_users_trust_and_its_log(tmp_path: Path) -> None:
+    with _mem(path=str(tmp_path / "f.db")) as m:
+        _says(m, "I live in Lisbon.")
+        _says(
+            m, "Maya now lives in Porto.", source="email:maya.private@mail.example", at="2024-02-01"
+        )
+        _says(m, "I still live in Lisbon, nothing changed.", at="2024-02-05")
+        assert m.trust("email:maya.private@mail.example", user_id="maya").events
+        report = m.forget(user_id="maya")
+        assert report["verified"]
+        rep = m.trust("email:maya.private@mail.example", user_id="maya")
+        assert rep.events == [] and (rep.alpha, rep.beta) == (2.0, 2.0)
+        assert m.store.residue(["maya.private@mail.example"]) == []
+
+
 def test_facts_filter_by_source() -> None:
     with _mem() as m:
         m.add([{**USER, "content": "I live in Lisbon."}], user_id="maya", source="chat")
