@@ -420,7 +420,8 @@ class PostgresStore:
         n = 0
         while True:
             with self._write() as c:
-                rows = c.execute(f"SELECT {_EP_COLS} FROM episodes e WHERE {where} LIMIT ?",
+                rows = c.execute(f"SELECT {_EP_COLS} FROM episodes e WHERE {where}"
+                                 " ORDER BY e.occurred_at, e.seq LIMIT ?",
                                  [*params, _ERASE_CHUNK]).fetchall()  # fmt: skip
                 for row in rows:
                     ep = _episode(row)
@@ -436,7 +437,7 @@ class PostgresStore:
                 break
         if pins:
             with self._write() as c:
-                for pid, text in c.execute("SELECT id, text FROM pins WHERE user_id = ?",
+                for pid, text in c.execute("SELECT id, text FROM pins WHERE user_id = ? ORDER BY id",
                                            (flt.user_id,)).fetchall():  # fmt: skip
                     c.execute("DELETE FROM pins WHERE id = ?", (pid,))
                     self._log(c, "UNPIN", pid, flt.user_id, actor,
@@ -867,7 +868,8 @@ class PostgresStore:
         while True:
             with self._write() as w:
                 ids = [r[0] for r in w.execute(
-                    "SELECT id FROM episodes WHERE user_id = ? LIMIT ?", (user_id, _ERASE_CHUNK * 4))]  # fmt: skip
+                    "SELECT id FROM episodes WHERE user_id = ? ORDER BY occurred_at, seq LIMIT ?",
+                    (user_id, _ERASE_CHUNK * 4))]  # fmt: skip
                 if ids:
                     w.execute("DELETE FROM episodes WHERE id = ANY(?)", (ids,))
                     now = time.time()
