@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 import tempfile
 import threading
@@ -89,6 +90,11 @@ _ID_CHARS = _HEX | {"-"}
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,47}$")
 #: URL query options phasemem reads itself (the rest go to libpq)
 _OWN_OPTIONS = ("schema", "isolate", "pool", "vtype", "dense")
+#: pgvector release that brought ``halfvec``
+HALFVEC_SINCE = (0, 7)
+#: a dense search over at most this many rows is exact, not HNSW (a few ms)
+EXACT_SCOPE = 20_000
+_log = logging.getLogger(__name__)
 
 
 def parse_url(url: str) -> tuple[str, dict[str, str]]:
@@ -124,6 +130,16 @@ def _snapshot(ep: Episode) -> dict[str, Any]:
     return {"text": ep.text, "speaker": ep.speaker, "role": ep.role, "hash": ep.content_hash}
 
 
+def _version(text: str) -> tuple[int, ...]:
+    """``"0.8.2"`` -> ``(0, 8, 2)`` (a non-numeric part ends the tuple)."""
+    out: list[int] = []
+    for part in text.split("."):
+        if not part.isdigit():
+            break
+        out.append(int(part))
+    return tuple(out)
+
+
 def _lock_key(schema: str) -> int:
     """A stable 63-bit advisory lock key for a schema's writers."""
     return int.from_bytes(uuid.uuid5(uuid.NAMESPACE_URL, "phasemem:" + schema).bytes[:8]) >> 1
@@ -134,8 +150,9 @@ class PostgresStore:
 
     ``url``: ``postgresql://user:pass@host:5432/db?schema=phasemem``; options
     ``isolate=1`` (the schema belongs to a role of its own, see the module
-    docstring), ``pool=N`` (most connections, default 8), ``vtype`` (``halfvec``
-    default, or ``vector``; fixed when the dense index is created), ``dense``
+    docstring), ``pool=N`` (most connections, default 8), ``vtype`` (``halfvec``,
+    the default where pgvector has it, or ``vector``; fixed when the dense index
+    is created), ``dense``
     (``db``: vectors searched by an HNSW index in the database, the default;
     ``mirror``: only by the in-process index, no pgvector operator runs)."""
 
@@ -157,13 +174,14 @@ class PostgresStore:
                 "schema must be lower-case letters, digits and _ (at most 48)",
                 field="db", schema=self.schema,
             )  # fmt: skip
-        self.vtype = opts.get("vtype") or "halfvec"
-        if self.vtype not in VECTOR_TYPES:
+        self.vtype = opts.get("vtype") or ""
+        if self.vtype and self.vtype not in VECTOR_TYPES:
             raise InvalidInputError(f"vtype must be one of {VECTOR_TYPES}", field="db")
         self.dense = opts.get("dense") or "db"
         if self.dense not in ("db", "mirror"):
             raise InvalidInputError("dense must be db or mirror", field="db")
         self.role = f"pm_{self.schema}" if opts.get("isolate") in ("1", "true", "yes") else None
+        self.pgvector: tuple[int, ...] = (0,)
         self._key = _lock_key(self.schema)
         self._conninfo = conninfo
         self._psycopg = psycopg
@@ -193,6 +211,10 @@ class PostgresStore:
             c.execute("SELECT pg_advisory_lock(%s)", [_lock_key("bootstrap")])
             try:
                 c.execute("CREATE EXTENSION IF NOT EXISTS vector")
+                row = c.execute(
+                    "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
+                ).fetchone()
+                self.pgvector = _version(row[0]) if row else (0,)
                 if self.role is not None:
                     exists = c.execute(
                         "SELECT 1 FROM pg_roles WHERE rolname = %s", [self.role]
@@ -206,6 +228,25 @@ class PostgresStore:
                     c.execute(f'CREATE SCHEMA IF NOT EXISTS "{sch}"')
             finally:
                 c.execute("SELECT pg_advisory_unlock(%s)", [_lock_key("bootstrap")])
+        self._choose_vtype()
+
+    def _choose_vtype(self) -> None:
+        """``halfvec`` (half the bytes of ``vector``, same recall at int8 codes)
+        where pgvector has it (0.7+); ``vector`` on older ones, saying so once.
+        Asking for ``halfvec`` where it is missing is an error, not a fallback."""
+        has_half = self.pgvector >= HALFVEC_SINCE
+        if self.vtype == "halfvec" and not has_half:
+            raise InvalidInputError(
+                f"vtype=halfvec needs pgvector {'.'.join(map(str, HALFVEC_SINCE))}+; this"
+                f" server has {'.'.join(map(str, self.pgvector))}: use vtype=vector",
+                field="db",
+            )
+        if not self.vtype:
+            self.vtype = "halfvec" if has_half else "vector"
+            if not has_half:
+                _log.warning(
+                    "pgvector %s has no halfvec (0.7+): dense vectors are stored as vector"
+                    " (twice the bytes)", ".".join(map(str, self.pgvector)))  # fmt: skip
 
     def _configure(self, conn: Any) -> None:
         """Each pooled connection: the tenant's role and schema, jsonb as text
@@ -587,17 +628,40 @@ class PostgresStore:
         self, vector: np.ndarray, flt: EpisodeFilter, limit: int
     ) -> list[tuple[int, float]]:
         """Top-``limit`` ``(seq, inner product)`` among the episodes ``flt``
-        allows, by the HNSW index (iterative scans keep reading until enough
-        rows pass the filter). A small scope is scored exactly: the planner
-        then reads the user's rows by their index instead."""
+        allows, best first, ties by the older seq.
+
+        A scope of at most :data:`EXACT_SCOPE` rows is scored exactly (the
+        ``+ 0`` keeps the planner off the HNSW index: it reads the scope by its
+        btree and sorts), so a user's search returns what the in-process index
+        returns. A larger scope goes through HNSW with ``ef_search`` sized to
+        ``limit``; where pgvector has no iterative scans (< 0.8) a filtered
+        scan can come back short, and the query is then answered exactly."""
         where, params = filter_where_pg(flt, "e")
         lit = "[" + ",".join(f"{x:.6g}" for x in np.asarray(vector, dtype=np.float32)) + "]"
-        rows = self._read(
-            f"SELECT e.seq, -(e.emb <#> ?::{self.vtype}) FROM episodes e WHERE {where}"
-            f" AND e.emb IS NOT NULL ORDER BY e.emb <#> ?::{self.vtype} LIMIT ?",
-            [lit, *params, lit, limit],
+        q = f"?::{self.vtype}"
+        exact = (
+            f"SELECT e.seq, -(e.emb <#> {q}) AS s FROM episodes e WHERE {where}"
+            f" AND e.emb IS NOT NULL ORDER BY (e.emb <#> {q}) + 0, e.seq LIMIT ?"
         )
-        return [(int(r[0]), float(r[1])) for r in rows]
+        with self._conn() as c:
+            n = c.execute(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM episodes e WHERE {where} LIMIT ?) x",
+                [*params, EXACT_SCOPE + 1],
+            ).fetchone()[0]
+            rows: list[Any] = []
+            if n > EXACT_SCOPE:
+                with c.raw.transaction():
+                    c.raw.execute(f"SET LOCAL hnsw.ef_search = {min(1000, max(100, 2 * limit))}")
+                    rows = c.execute(
+                        f"SELECT e.seq, -(e.emb <#> {q}) FROM episodes e WHERE {where}"
+                        f" AND e.emb IS NOT NULL ORDER BY e.emb <#> {q} LIMIT ?",
+                        [lit, *params, lit, limit],
+                    ).fetchall()
+            if len(rows) < min(limit, n):
+                rows = c.execute(exact, [lit, *params, lit, limit]).fetchall()
+        found = [(int(r[0]), float(r[1])) for r in rows]
+        found.sort(key=lambda r: (-r[1], r[0]))  # iterative scans return nearly in order
+        return found
 
     # -- the mirror's feed --------------------------------------------------------
     def lexical_rows(self, after_seq: int = 0, limit: int | None = None) -> list[LexRow]:

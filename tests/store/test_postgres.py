@@ -3,12 +3,17 @@ schemas and roles, several processes, the database's own search)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from phasemem import Memory
+from phasemem.errors import InvalidInputError
+from phasemem.scope import EpisodeFilter
 from phasemem.store.pg_dialect import render
 
 pytest.importorskip("psycopg", reason="needs the [postgres] extra")
+
+from phasemem.store.postgres import HALFVEC_SINCE, PostgresStore  # noqa: E402
 
 
 def test_render_rewrites_only_the_sqlite_spellings() -> None:
@@ -160,3 +165,74 @@ def test_migrate_command_both_ways(tmp_path, pg_url: str) -> None:
     with Memory(str(back), embedder="hash-test", extractor=None) as m:
         m.export(tmp_path / "b.jsonl")
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+def _dense_store(**opts: str) -> PostgresStore:
+    from tests.conftest import fresh_pg_url, pgvector_ok
+
+    if not pgvector_ok():
+        pytest.skip("pgvector's code does not run on this CPU (dense=mirror only)")
+    return PostgresStore(fresh_pg_url(**opts), embedder_name="contract-test", dim=16)
+
+
+def test_vector_type_follows_the_pgvector_release() -> None:
+    store = _dense_store()
+    try:
+        has_half = store.pgvector >= HALFVEC_SINCE
+        assert store.vtype == ("halfvec" if has_half else "vector")
+        assert store.health()["vector_type"] == store.vtype
+    finally:
+        store.close()
+    if not has_half:  # asked for explicitly where it is missing: refused, never downgraded
+        with pytest.raises(InvalidInputError, match="halfvec needs pgvector"):
+            _dense_store(vtype="halfvec")
+
+
+@pytest.mark.parametrize("exact_scope", [20_000, 0])  # exact scan; HNSW with ef_search
+def test_dense_in_the_database_ranks_as_the_mirror_does(
+    monkeypatch: pytest.MonkeyPatch, exact_scope: int
+) -> None:
+    """Same top-k and scores as the in-process index over the same int8 codes
+    (HNSW at 120 rows and ef_search >= 100 visits them all)."""
+    import phasemem.store.postgres as pg
+    from phasemem.mirror import Mirror
+    from phasemem.store.base import NewEpisode
+
+    monkeypatch.setattr(pg, "EXACT_SCOPE", exact_scope)
+    store = _dense_store()
+    try:
+        assert store.dense_in_store()
+        rng = np.random.default_rng(7)
+        vecs = rng.standard_normal((120, 16)).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        items = [
+            NewEpisode(
+                id=f"{i:032x}",
+                text=f"turn {i}",
+                user_id="u" if i % 3 else "v",
+                agent_id=None,
+                session_id=None,
+                role="user",
+                speaker=None,
+                occurred_at=1e9 + i,
+                recorded_at=1e9 + i,
+                updated_at=None,
+                source=None,
+                metadata={},
+                content_hash=f"h{i}",
+                vector=vecs[i],
+            )
+            for i in range(120)
+        ]
+        store.add_episodes(items, actor=None)
+        mirror = Mirror(store, 16)
+        mirror.sync()
+        q = vecs[5] + 0.3 * rng.standard_normal(16).astype(np.float32)
+        flt = EpisodeFilter(user_id="u")
+        got = store.search_vectors(q, flt, 10)
+        want = mirror.vectors.search(q, flt, 10)
+        assert [s for s, _ in got] == [s for s, _ in want]
+        tol = 2e-3 if store.vtype == "halfvec" else 1e-5
+        assert np.allclose([v for _, v in got], [v for _, v in want], atol=tol)
+    finally:
+        store.close()
