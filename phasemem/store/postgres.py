@@ -70,8 +70,9 @@ from phasemem.store.facts_sql import (
     fact_from_row,
     resolve_entity,
 )
+from phasemem.store.fts5_tokens import K1, B, Fts5Tokenizer
 from phasemem.store.pg_dialect import Conn
-from phasemem.store.pg_schema import DENSE_DDL, MIGRATIONS, SCHEMA_VERSION, TS_CONFIG, VECTOR_TYPES
+from phasemem.store.pg_schema import DENSE_DDL, MIGRATIONS, SCHEMA_VERSION, VECTOR_TYPES
 from phasemem.store.sql import filter_where_pg
 from phasemem.store.sqlite_dump import export_rows as dump_rows
 from phasemem.store.sqlite_dump import import_rows as dump_import
@@ -79,7 +80,7 @@ from phasemem.temporal.gate import load_gate
 from phasemem.temporal.online import refine_alpha
 
 _EP_COLS = ", ".join(("seq", *EPISODE_FIELDS))
-_INSERT_COLS = (*EPISODE_FIELDS, *EPISODE_STORED_EXTRA)
+_INSERT_COLS = (*EPISODE_FIELDS, *EPISODE_STORED_EXTRA, "dlen")
 _INSERT_EPISODE = (
     f"INSERT INTO episodes ({', '.join(_INSERT_COLS)}) VALUES"
     f" ({', '.join('?' * len(_INSERT_COLS))}) ON CONFLICT DO NOTHING RETURNING seq"
@@ -196,8 +197,8 @@ class PostgresStore:
             self._pool.wait(timeout=30)
         except psycopg.Error as exc:
             raise StoreError(f"cannot open {self.path}: {exc}", path=self.path) from exc
-        self._df_cache: dict[str, int] = {}
-        self._df_version = -1
+        self._tokenizer = Fts5Tokenizer()
+        self._word_tokens: dict[str, list[str]] = {}
         self._lock = threading.RLock()
         self._migrate()
         self._check_embedder(embedder_name, dim)
@@ -276,7 +277,6 @@ class PostgresStore:
             yield c
             v = c.execute("UPDATE write_version SET v = v + 1 RETURNING v").fetchone()[0]
             c.execute("SELECT pg_notify(?, ?)", (f"phasemem_{self.schema}", str(v)))
-        self._df_cache.clear()
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._conn() as c:
@@ -316,6 +316,9 @@ class PostgresStore:
                 elif has_emb is not None:
                     self.vtype = has_emb[0]
                     self.dense = "db"  # the index exists: keep it used (and in step)
+                while c.execute("SELECT 1 FROM episodes WHERE dlen IS NULL LIMIT 1").fetchone():
+                    with c.raw.transaction():  # rows of a schema from before v2
+                        self._index_pending(c, 2000)
             finally:
                 c.execute("SELECT pg_advisory_unlock(?)", (self._key,))
 
@@ -369,13 +372,17 @@ class PostgresStore:
                     blobs[i] = (to_blob(codes[vi]), float(scales[vi]))
                     vi += 1
         results: list[AddResult] = []
+        tokens, lengths = self._tokens_of([(it.text, it.speaker) for it in items])
+        postings: list[tuple[str, int, float]] = []
         with self._write() as c:
             for i, it in enumerate(items):
                 rec = it.record()
                 rec["metadata"] = json.dumps(rec["metadata"])
-                row = (*rec.values(), *blobs[i], it.time_mentions)
-                added = c.execute(_INSERT_EPISODE, row).fetchone() is not None
+                row = (*rec.values(), *blobs[i], it.time_mentions, lengths[i])
+                got = c.execute(_INSERT_EPISODE, row).fetchone()
+                added = got is not None
                 if added:
+                    postings += [(term, int(got[0]), wtf) for term, wtf in tokens[i]]
                     self._log(c, "ADD", it.id, it.user_id, actor, None, _snapshot(it),
                               at=it.recorded_at)  # fmt: skip
                     ops = tuple(
@@ -392,6 +399,7 @@ class PostgresStore:
                         (it.user_id, it.agent_id, it.session_id, it.content_hash),
                     ).fetchone()
                     results.append(AddResult(existing[0] if existing else it.id, "NOOP", it.text))
+            self._add_postings(c, postings)
         return results
 
     def update_text(self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
@@ -415,9 +423,12 @@ class PostgresStore:
                 )
             c.execute(
                 "UPDATE episodes SET text = ?, content_hash = ?, vector = ?, vscale = ?,"
-                " updated_at = ?, time_mentions = ? WHERE id = ?",
+                " updated_at = ?, time_mentions = ?, dlen = NULL WHERE id = ?",
                 (text, content_hash, blob, scale, now, time_mentions, episode_id),
             )
+            c.execute("DELETE FROM postings WHERE seq = (SELECT seq FROM episodes WHERE id = ?)",
+                      (episode_id,))  # fmt: skip
+            self._index_pending(c)
             new = self._get_in(c, episode_id, user_id)
             self._log(c, "UPDATE", episode_id, old.user_id, actor, _snapshot(old),
                       _snapshot(new), at=now)  # fmt: skip
@@ -581,47 +592,105 @@ class PostgresStore:
             for r in rows
         ]  # fmt: skip
 
-    # -- full-text and dense search in the database ---------------------------
-    _TSV = f"to_tsvector('{TS_CONFIG}', e.text || ' ' || COALESCE(e.speaker, ''))"
+    # -- BM25 and dense search in the database ------------------------------
+    def _tokens_of(
+        self, docs: Sequence[tuple[str, str | None]]
+    ) -> tuple[list[list[tuple[str, float]]], list[int]]:
+        """FTS5's tokens of each ``(text, speaker)``: ``(term, weighted tf)``
+        per document, and each document's length in tokens (all columns)."""
+        per: list[list[tuple[str, float]]] = [[] for _ in docs]
+        lengths = [0] * len(docs)
+        for term, doc, wtf, count in self._tokenizer.documents(
+            [(i + 1, text, speaker) for i, (text, speaker) in enumerate(docs)]
+        ):
+            per[doc - 1].append((term, float(wtf)))
+            lengths[doc - 1] += int(count)
+        return per, lengths
 
     @staticmethod
-    def _tsquery(terms: Sequence[str]) -> tuple[str, list[str]]:
-        """An OR of the terms, each through ``plainto_tsquery`` (so no word is
-        read as query syntax); stop words drop out as they do from the index."""
-        parts = " || ".join(f"plainto_tsquery('{TS_CONFIG}', ?)" for _ in terms)
-        return f"({parts})", list(terms)
+    def _add_postings(c: Conn, postings: Sequence[tuple[str, int, float]]) -> None:
+        """One statement for a batch (the document-frequency trigger fires once)."""
+        if postings:
+            c.execute(
+                "INSERT INTO postings (term, seq, wtf) SELECT * FROM"
+                " unnest(?::text[], ?::bigint[], ?::real[])",
+                ([p[0] for p in postings], [p[1] for p in postings], [p[2] for p in postings]),
+            )
+
+    def _index_pending(self, c: Conn, limit: int | None = None) -> None:
+        """Postings and lengths for rows written without them (an import, an
+        update, a schema from before v2): the rows whose ``dlen`` is NULL."""
+        sql = "SELECT seq, text, speaker FROM episodes WHERE dlen IS NULL ORDER BY seq"
+        rows = c.execute(sql + (f" LIMIT {int(limit)}" if limit else "")).fetchall()
+        if not rows:
+            return
+        tokens, lengths = self._tokens_of([(r[1], r[2]) for r in rows])
+        self._add_postings(
+            c, [(t, int(r[0]), w) for r, toks in zip(rows, tokens, strict=True) for t, w in toks]
+        )
+        c.execute(
+            "UPDATE episodes e SET dlen = u.n FROM unnest(?::bigint[], ?::integer[]) AS u(seq, n)"
+            " WHERE e.seq = u.seq",
+            ([int(r[0]) for r in rows], lengths),
+        )
+
+    def _word_groups(self, words: Sequence[str]) -> list[list[str]]:
+        """FTS5's tokens of each query word (a word FTS5 splits, "col*star", is
+        a phrase to it: here all its tokens must occur, in any order, as no
+        positions are kept); words without a token drop out."""
+        todo = [w for w in words if w not in self._word_tokens]
+        if todo:
+            if len(self._word_tokens) > 50_000:
+                self._word_tokens.clear()
+            for w, toks in zip(todo, self._tokenizer.words(todo), strict=True):
+                self._word_tokens[w] = sorted(set(toks))
+        return [self._word_tokens[w] for w in words if self._word_tokens[w]]
 
     def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
-        """Episodes (all users) whose index holds each term, cached until a write."""
-        dv = self.version()
-        if dv != self._df_version:
-            self._df_cache.clear()
-            self._df_version = dv
-        out: dict[str, int] = {}
-        for t in terms:
-            if t not in self._df_cache:
-                q, p = self._tsquery([t])
-                self._df_cache[t] = int(self._read(
-                    f"SELECT COUNT(*) FROM episodes e WHERE {self._TSV} @@ {q}", p)[0][0])  # fmt: skip
-            out[t] = self._df_cache[t]
-        return out
+        """Episodes (all users) holding each word, from the ``term_df`` table
+        (a many-token word: its rarest token's count, an upper bound)."""
+        per = {w: (self._word_groups([w]) or [[]])[0] for w in terms}
+        wanted = sorted({t for toks in per.values() for t in toks})
+        rows = (
+            self._read("SELECT term, df FROM term_df WHERE term = ANY(?)", (wanted,))
+            if wanted
+            else []
+        )
+        df = {r[0]: int(r[1]) for r in rows}
+        return {w: min((df.get(t, 0) for t in toks), default=0) for w, toks in per.items()}
 
     def search_text(
         self, terms: Sequence[str], flt: EpisodeFilter | None, limit: int
     ) -> list[tuple[int, float]]:
-        """PostgreSQL full-text search (GIN index) ranked by ``ts_rank_cd`` with
-        length normalisation; higher is better. Not FTS5's BM25: the scores are
-        on another scale, which min-max fusion absorbs."""
-        terms = [t for t in terms if t and t.strip()]
-        if not terms:
+        """FTS5's BM25 (``k1 = 1.2``, ``b = 0.75``, text 1.0, speaker 0.5, IDF
+        floored at 1e-6; higher is better), from the postings and the kept
+        statistics: the row count, token total and document frequencies over
+        every user, as FTS5 counts them. Same tokens, same scores as SQLite for
+        one-token words; a many-token word scores as its rarest token, with the
+        smallest weighted tf of its tokens (an approximation of FTS5's phrase)."""
+        groups = self._word_groups([t for t in terms if t and t.strip()])
+        if not groups:
             return []
-        q, qp = self._tsquery(terms)
         where, params = ("TRUE", []) if flt is None else filter_where_pg(flt, "e")
         rows = self._read(
-            f"SELECT e.seq, ts_rank_cd({self._TSV}, {q}, 1) AS s FROM episodes e"
-            f" WHERE {self._TSV} @@ {q} AND {where} ORDER BY s DESC, e.seq LIMIT ?",
-            [*qp, *qp, *params, limit],
-        )
+            "WITH tot AS (SELECT n::float8 AS n, GREATEST(tokens, 1)::float8 / GREATEST(n, 1)"
+            " AS avgdl FROM lex_totals),"
+            " w AS (SELECT * FROM unnest(?::text[], ?::int[]) AS w(term, grp)),"
+            " k AS (SELECT grp, COUNT(*) AS k FROM w GROUP BY grp),"
+            " q AS (SELECT w.grp, w.term, d.df FROM w JOIN term_df d ON d.term = w.term),"
+            " g AS (SELECT q.grp, ln((tot.n - MIN(q.df) + 0.5) / (MIN(q.df) + 0.5)) AS idf"
+            " FROM q JOIN k ON k.grp = q.grp, tot GROUP BY q.grp, k.k, tot.n"
+            " HAVING COUNT(*) = k.k),"
+            " per AS (SELECT q.grp, p.seq, MIN(p.wtf) AS wtf, COUNT(*) AS hit FROM q"
+            " JOIN postings p ON p.term = q.term GROUP BY q.grp, p.seq)"
+            " SELECT per.seq, SUM(CASE WHEN g.idf > 0 THEN g.idf ELSE 1e-6 END * per.wtf * ?"
+            " / (per.wtf + ? * (1 - ? + ? * e.dlen / tot.avgdl))) AS s"
+            " FROM per JOIN g ON g.grp = per.grp JOIN k ON k.grp = per.grp"
+            " JOIN episodes e ON e.seq = per.seq, tot"
+            f" WHERE per.hit = k.k AND {where} GROUP BY per.seq ORDER BY s DESC, per.seq LIMIT ?",
+            [[t for grp in groups for t in grp], [i for i, grp in enumerate(groups) for _ in grp],
+             K1 + 1.0, K1, B, B, *params, limit],
+        )  # fmt: skip
         return [(int(r[0]), float(r[1])) for r in rows]
 
     def search_vectors(
@@ -766,6 +835,7 @@ class PostgresStore:
         before = state.episodes
         with self._write() as c:
             dump_import(c, rows, state, dim=self.dim, log=self._log)
+            self._index_pending(c)
             for rid in state.touched:
                 self._refresh_alpha(c, rid)
             state.touched.clear()
