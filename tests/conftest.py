@@ -124,6 +124,15 @@ def pgvector_ok() -> bool:
 _SCHEMAS = iter(range(1, 1_000_000))
 
 
+def pg_base_url() -> str:
+    """This session's server URL with ``dense=mirror`` where pgvector cannot
+    run (for code that adds its own schema, as a tenant pool does)."""
+    base = postgres_url()
+    if _PG.get("vector_ok"):
+        return base
+    return base + ("&" if "?" in base else "?") + "dense=mirror"
+
+
 def fresh_pg_url(**options: str) -> str:
     """A URL naming a schema no test has used yet (a fresh, empty store)."""
     from urllib.parse import urlencode
