@@ -72,7 +72,13 @@ from phasemem.store.facts_sql import (
 )
 from phasemem.store.fts5_tokens import K1, B, Fts5Tokenizer
 from phasemem.store.pg_dialect import Conn
-from phasemem.store.pg_schema import DENSE_DDL, MIGRATIONS, SCHEMA_VERSION, VECTOR_TYPES
+from phasemem.store.pg_schema import (
+    DENSE_DDL,
+    EPISODE_COLUMN_TYPES,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    VECTOR_TYPES,
+)
 from phasemem.store.sql import filter_where_pg
 from phasemem.store.sqlite_dump import export_rows as dump_rows
 from phasemem.store.sqlite_dump import import_rows as dump_import
@@ -84,6 +90,26 @@ _INSERT_COLS = (*EPISODE_FIELDS, *EPISODE_STORED_EXTRA, "dlen")
 _INSERT_EPISODE = (
     f"INSERT INTO episodes ({', '.join(_INSERT_COLS)}) VALUES"
     f" ({', '.join('?' * len(_INSERT_COLS))}) ON CONFLICT DO NOTHING RETURNING seq"
+)
+
+
+def _sql_type(column: str) -> str:
+    """The bare type of an episode column (``DOUBLE PRECISION NOT NULL`` -> ``double precision``)."""
+    decl = EPISODE_COLUMN_TYPES.get(column, "INTEGER")  # dlen: the v2 column
+    for cut in (" NOT NULL", " UNIQUE", " DEFAULT"):
+        decl = decl.split(cut)[0]
+    return decl.lower()
+
+
+#: one INSERT for a batch: a typed array per column, unnested in batch order
+#: (metadata travels as text and becomes jsonb in the select list)
+_INSERT_BATCH = (
+    f"INSERT INTO episodes ({', '.join(_INSERT_COLS)}) SELECT"
+    f" {', '.join(f'u.{c}::jsonb' if _sql_type(c) == 'jsonb' else f'u.{c}' for c in _INSERT_COLS)}"
+    " FROM unnest("
+    + ", ".join(f"?::{'text' if _sql_type(c) == 'jsonb' else _sql_type(c)}[]" for c in _INSERT_COLS)
+    + f", ?::integer[]) AS u({', '.join(_INSERT_COLS)}, ord) ORDER BY u.ord"
+    " ON CONFLICT DO NOTHING RETURNING seq, id"
 )
 _ERASE_CHUNK = 500
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -359,9 +385,9 @@ class PostgresStore:
         actor: str | None,
         facts: Sequence[Sequence[NewFact]] | None = None,
     ) -> list[AddResult]:
-        """Episodes and their facts in one transaction. Without facts the rows
-        and their events go in as two pipelined batches (the ingest path of a
-        bulk load); with facts each row is decided in order, as in SQLite."""
+        """Episodes and their facts in one transaction. Without facts the batch
+        goes in as a few statements (:meth:`_add_batch`); with facts each row
+        is decided in order, as in SQLite."""
         vectors = [it.vector for it in items]
         blobs: list[tuple[bytes | None, float | None]] = [(None, None)] * len(items)
         if any(v is not None for v in vectors):
@@ -373,6 +399,8 @@ class PostgresStore:
                     vi += 1
         results: list[AddResult] = []
         tokens, lengths = self._tokens_of([(it.text, it.speaker) for it in items])
+        if not facts or not any(facts):
+            return self._add_batch(items, blobs, tokens, lengths, actor)
         postings: list[tuple[str, int, float]] = []
         with self._write() as c:
             for i, it in enumerate(items):
@@ -400,6 +428,54 @@ class PostgresStore:
                     ).fetchone()
                     results.append(AddResult(existing[0] if existing else it.id, "NOOP", it.text))
             self._add_postings(c, postings)
+        return results
+
+    def _add_batch(
+        self,
+        items: Sequence[NewEpisode],
+        blobs: Sequence[tuple[bytes | None, float | None]],
+        tokens: Sequence[Sequence[tuple[str, float]]],
+        lengths: Sequence[int],
+        actor: str | None,
+    ) -> list[AddResult]:
+        """Episodes without facts: the rows, their events and their postings as
+        three statements, whatever the batch size (the bulk-ingest path: a row
+        at a time cost a round trip each). Rows go in in order, so seqs follow
+        the batch; a row whose content is already in its scope, in the table or
+        earlier in the batch, is a NOOP naming the kept row."""
+        cols: list[list[Any]] = [[] for _ in _INSERT_COLS]
+        for i, it in enumerate(items):
+            rec = it.record()
+            rec["metadata"] = json.dumps(rec["metadata"])
+            for k, v in enumerate((*rec.values(), *blobs[i], it.time_mentions, lengths[i])):
+                cols[k].append(v)
+        with self._write() as c:
+            added = {
+                r[1]: int(r[0])
+                for r in c.execute(_INSERT_BATCH, [*cols, list(range(len(items)))]).fetchall()
+            }
+            new = [it for it in items if it.id in added]
+            if new:
+                c.executemany(
+                    "INSERT INTO events (op, target_id, user_id, at, actor, before, after)"
+                    " VALUES ('ADD', ?, ?, ?, ?, NULL, ?)",
+                    [(it.id, it.user_id, it.recorded_at, actor, json.dumps(_snapshot(it)))
+                     for it in new],
+                )  # fmt: skip
+            self._add_postings(c, [(t, added[it.id], w) for it, toks in zip(items, tokens, strict=True)
+                                   if it.id in added for t, w in toks])  # fmt: skip
+            results: list[AddResult] = []
+            for it in items:
+                if it.id in added:
+                    results.append(AddResult(it.id, "ADD", it.text))
+                    continue
+                existing = c.execute(
+                    "SELECT id FROM episodes WHERE user_id = ? AND COALESCE(agent_id,'') ="
+                    " COALESCE(?, '') AND COALESCE(session_id,'') = COALESCE(?, '')"
+                    " AND content_hash = ?",
+                    (it.user_id, it.agent_id, it.session_id, it.content_hash),
+                ).fetchone()
+                results.append(AddResult(existing[0] if existing else it.id, "NOOP", it.text))
         return results
 
     def update_text(self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
