@@ -106,13 +106,21 @@ def _pgvector_works(url: str) -> bool:
             raise RuntimeError(f"the pgvector probe read {row} rows, not 5")
         return True
     except psycopg.OperationalError:  # the backend died (SIGILL): wait for recovery
-        for _ in range(100):
+        # The postmaster resets every backend after the crash, a moment after
+        # this connection saw it close: a connection made before the reset
+        # would succeed and then die. Wait, then ask for two good answers in a row.
+        time.sleep(1.0)
+        good = 0
+        for _ in range(200):
             try:
                 with psycopg.connect(url, autocommit=True) as c:
                     c.execute("SELECT 1")
-                break
+                good += 1
+                if good == 2:
+                    break
             except psycopg.Error:
-                time.sleep(0.2)
+                good = 0
+            time.sleep(0.5 if good else 0.2)
         return False
 
 
