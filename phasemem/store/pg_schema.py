@@ -160,16 +160,18 @@ MIGRATIONS: list[str] = [
     # ts_rank_cd ranked LoCoMo 0.06 R@10 below FTS5). FTS5's tokens of each
     # episode (text weight 1.0, speaker 0.5) are postings; term document
     # frequencies, the row count and the token total are kept in step by
-    # statement triggers, so a query reads only its terms' rows.
+    # statement triggers. Postings carry the user, so a search reads only its
+    # terms' rows of its own user (the index's prefix), never every user's.
     """
     DROP INDEX episodes_fts;
     ALTER TABLE episodes ADD COLUMN dlen INTEGER;
     CREATE INDEX episodes_untokenized ON episodes (seq) WHERE dlen IS NULL;
     CREATE TABLE postings (
-        term TEXT NOT NULL,
-        seq  BIGINT NOT NULL REFERENCES episodes (seq) ON DELETE CASCADE,
-        wtf  REAL NOT NULL,
-        PRIMARY KEY (term, seq)
+        term    TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        seq     BIGINT NOT NULL REFERENCES episodes (seq) ON DELETE CASCADE,
+        wtf     REAL NOT NULL,
+        PRIMARY KEY (term, user_id, seq)
     );
     CREATE INDEX postings_seq ON postings (seq);
     CREATE TABLE term_df (

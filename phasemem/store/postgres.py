@@ -348,6 +348,11 @@ class PostgresStore:
             finally:
                 c.execute("SELECT pg_advisory_unlock(?)", (self._key,))
 
+    def text_search_scoped(self) -> bool:
+        """Postings are read by (term, user): a scoped search costs the user's
+        rows only, so retrieval never tries an unscoped one first."""
+        return True
+
     def dense_in_store(self) -> bool:
         """Whether :meth:`search_vectors` may be used (``dense=db``)."""
         return self.dense == "db"
@@ -401,7 +406,7 @@ class PostgresStore:
         tokens, lengths = self._tokens_of([(it.text, it.speaker) for it in items])
         if not facts or not any(facts):
             return self._add_batch(items, blobs, tokens, lengths, actor)
-        postings: list[tuple[str, int, float]] = []
+        postings: list[tuple[str, int, float, str]] = []
         with self._write() as c:
             for i, it in enumerate(items):
                 rec = it.record()
@@ -410,7 +415,7 @@ class PostgresStore:
                 got = c.execute(_INSERT_EPISODE, row).fetchone()
                 added = got is not None
                 if added:
-                    postings += [(term, int(got[0]), wtf) for term, wtf in tokens[i]]
+                    postings += [(term, int(got[0]), wtf, it.user_id) for term, wtf in tokens[i]]
                     self._log(c, "ADD", it.id, it.user_id, actor, None, _snapshot(it),
                               at=it.recorded_at)  # fmt: skip
                     ops = tuple(
@@ -462,7 +467,8 @@ class PostgresStore:
                     [(it.id, it.user_id, it.recorded_at, actor, json.dumps(_snapshot(it)))
                      for it in new],
                 )  # fmt: skip
-            self._add_postings(c, [(t, added[it.id], w) for it, toks in zip(items, tokens, strict=True)
+            self._add_postings(c, [(t, added[it.id], w, it.user_id)
+                                   for it, toks in zip(items, tokens, strict=True)
                                    if it.id in added for t, w in toks])  # fmt: skip
             results: list[AddResult] = []
             for it in items:
@@ -684,25 +690,31 @@ class PostgresStore:
         return per, lengths
 
     @staticmethod
-    def _add_postings(c: Conn, postings: Sequence[tuple[str, int, float]]) -> None:
-        """One statement for a batch (the document-frequency trigger fires once)."""
+    def _add_postings(c: Conn, postings: Sequence[tuple[str, int, float, str]]) -> None:
+        """``(term, seq, wtf, user)`` rows in one statement for a batch (the
+        document-frequency trigger fires once)."""
         if postings:
             c.execute(
-                "INSERT INTO postings (term, seq, wtf) SELECT * FROM"
-                " unnest(?::text[], ?::bigint[], ?::real[])",
-                ([p[0] for p in postings], [p[1] for p in postings], [p[2] for p in postings]),
+                "INSERT INTO postings (term, seq, wtf, user_id) SELECT * FROM"
+                " unnest(?::text[], ?::bigint[], ?::real[], ?::text[])",
+                [[p[k] for p in postings] for k in range(4)],
             )
 
     def _index_pending(self, c: Conn, limit: int | None = None) -> None:
         """Postings and lengths for rows written without them (an import, an
         update, a schema from before v2): the rows whose ``dlen`` is NULL."""
-        sql = "SELECT seq, text, speaker FROM episodes WHERE dlen IS NULL ORDER BY seq"
+        sql = "SELECT seq, text, speaker, user_id FROM episodes WHERE dlen IS NULL ORDER BY seq"
         rows = c.execute(sql + (f" LIMIT {int(limit)}" if limit else "")).fetchall()
         if not rows:
             return
         tokens, lengths = self._tokens_of([(r[1], r[2]) for r in rows])
         self._add_postings(
-            c, [(t, int(r[0]), w) for r, toks in zip(rows, tokens, strict=True) for t, w in toks]
+            c,
+            [
+                (t, int(r[0]), w, r[3])
+                for r, toks in zip(rows, tokens, strict=True)
+                for t, w in toks
+            ],
         )
         c.execute(
             "UPDATE episodes e SET dlen = u.n FROM unnest(?::bigint[], ?::integer[]) AS u(seq, n)"
@@ -748,6 +760,7 @@ class PostgresStore:
         if not groups:
             return []
         where, params = ("TRUE", []) if flt is None else filter_where_pg(flt, "e")
+        mine, user = ("", []) if flt is None else (" AND p.user_id = ?", [flt.user_id])
         rows = self._read(
             "WITH tot AS (SELECT n::float8 AS n, GREATEST(tokens, 1)::float8 / GREATEST(n, 1)"
             " AS avgdl FROM lex_totals),"
@@ -758,14 +771,14 @@ class PostgresStore:
             " FROM q JOIN k ON k.grp = q.grp, tot GROUP BY q.grp, k.k, tot.n"
             " HAVING COUNT(*) = k.k),"
             " per AS (SELECT q.grp, p.seq, MIN(p.wtf) AS wtf, COUNT(*) AS hit FROM q"
-            " JOIN postings p ON p.term = q.term GROUP BY q.grp, p.seq)"
+            f" JOIN postings p ON p.term = q.term{mine} GROUP BY q.grp, p.seq)"
             " SELECT per.seq, SUM(CASE WHEN g.idf > 0 THEN g.idf ELSE 1e-6 END * per.wtf * ?"
             " / (per.wtf + ? * (1 - ? + ? * e.dlen / tot.avgdl))) AS s"
             " FROM per JOIN g ON g.grp = per.grp JOIN k ON k.grp = per.grp"
             " JOIN episodes e ON e.seq = per.seq, tot"
             f" WHERE per.hit = k.k AND {where} GROUP BY per.seq ORDER BY s DESC, per.seq LIMIT ?",
             [[t for grp in groups for t in grp], [i for i, grp in enumerate(groups) for _ in grp],
-             K1 + 1.0, K1, B, B, *params, limit],
+             *user, K1 + 1.0, K1, B, B, *params, limit],
         )  # fmt: skip
         return [(int(r[0]), float(r[1])) for r in rows]
 
