@@ -794,7 +794,7 @@ _slot(
 _slot(
     Slot(
         "diet",
-        "be",
+        "follow diet",  # the extractor's relation since commit 8bdf6c5 ("be" before)
         ["vegan", "vegetarian", "pescatarian"],
         [
             "What does {n} eat?",

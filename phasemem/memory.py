@@ -36,15 +36,17 @@ from phasemem.facts.prepare import FactPreparer
 from phasemem.facts.rank import FactRanker
 from phasemem.ingest import clean_text, drafts_from
 from phasemem.mirror import Mirror
-from phasemem.models import AddResult, Episode, HistoryEvent, Pin, SearchResults
+from phasemem.models import AddResult, Episode, HistoryEvent, Pin, SearchResults, TrustReport
 from phasemem.pipeline import transfer
 from phasemem.pipeline.context import Context, TokenCounter, assemble_context
 from phasemem.pipeline.read import ReadPipeline
 from phasemem.pipeline.write import Scope, WritePipeline
+from phasemem.provenance import parse_source
 from phasemem.retrieval.config import RetrievalConfig, preset
 from phasemem.scope import EpisodeFilter, check_scope_value
 from phasemem.store import Store, open_store, sqlite_path
 from phasemem.timeutil import TimeLike, to_ts
+from phasemem.trust.policy import TrustPolicy
 from phasemem.validate import check_flag, check_id, check_int, check_name
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ class Memory:
         extractor: BatchExtractor | str | None = "default",
         embed_context: bool = False,
         lexical_index: bool = False,
+        trust: TrustPolicy | None = None,
     ) -> None:
         """``path``: a SQLite file, ``":memory:"``, or ``sqlite:///path``;
         ``memory://`` for the pure-Python store (tests, experiments; gone with
@@ -92,7 +95,10 @@ class Memory:
         (:mod:`phasemem.mirror.lexical`): searches on large stores cost a few ms
         less CPU. It is built in a background thread (about 2.5 s per 100K
         episodes) while FTS5 answers, so opening does not wait; long-lived
-        processes (the servers) want it, one-shot CLI calls do not."""
+        processes (the servers) want it, one-shot CLI calls do not.
+        ``trust``: the :class:`~phasemem.trust.policy.TrustPolicy` (priors per
+        source kind, sources the user set up, independence, which defences
+        are on); see docs/trust.md."""
         _check_path(path)
         if embedder is not None and not isinstance(embedder, (Embedder, str)):
             raise InvalidInputError(
@@ -109,6 +115,9 @@ class Memory:
         check_scope_value("actor", actor)
         check_flag("embed_context", embed_context)
         check_flag("lexical_index", lexical_index)
+        if trust is not None and not isinstance(trust, TrustPolicy):
+            raise InvalidInputError("trust must be a TrustPolicy or None", field="trust")
+        self.trust_policy = trust or TrustPolicy()
         self.embedder = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
         self.config = _check_config(config) or RetrievalConfig()
         self.actor = actor
@@ -116,6 +125,7 @@ class Memory:
             path, embedder_name=self.embedder.name, dim=self.embedder.dim
         )
         self.path = getattr(self.store, "path", str(path))
+        self.store.trust_policy = self.trust_policy
         self.extractor: BatchExtractor | None = None
         if extractor == "default":  # imported on the first add, not to open a store
             from phasemem.extract import DeferredExtractor
@@ -126,11 +136,12 @@ class Memory:
         self.mirror = Mirror(self.store, self.embedder.dim)
         facts = self.extractor is not None
         self.reader = ReadPipeline(self.store, self.mirror, self.embedder,
-                                   FactRanker() if facts else None, self.config)  # fmt: skip
+                                   FactRanker() if facts else None, self.config,
+                                   self.trust_policy)  # fmt: skip
         self.writer = WritePipeline(
             self.store, self.embedder,
             FactPreparer(self.embedder, self.extractor) if self.extractor is not None else None,
-            embed_context=embed_context, actor=actor,
+            embed_context=embed_context, actor=actor, policy=self.trust_policy,
         )  # fmt: skip
         if lexical_index:
             self.mirror.build_lexical()
@@ -193,15 +204,26 @@ class Memory:
         occurred_at: TimeLike | None = None,
         metadata: dict[str, Any] | None = None,
         source: str | None = None,
+        source_kind: str | None = None,
+        actor: str | None = None,
     ) -> list[AddResult]:
         """Store each message as an episode, in one transaction; identical
-        messages in the same scope are NOOPs (idempotent retries)."""
+        messages in the same scope are NOOPs (idempotent retries).
+
+        Provenance: ``source="web:example.com"`` (kind and name; kinds in
+        :data:`phasemem.provenance.SOURCE_KINDS`), or ``source="crm"`` with
+        ``source_kind="tool"``; ``actor``: who wrote it into memory (default:
+        the handle's actor). No source: the user's own channel. The source
+        decides how far the memory is trusted (docs/trust.md)."""
         check_scope_value("user_id", user_id, required=True)
         check_scope_value("agent_id", agent_id)
         check_scope_value("session_id", session_id)
         check_scope_value("source", source)
+        check_scope_value("source_kind", source_kind)
+        check_scope_value("actor", actor)
+        prov = parse_source(source, kind=source_kind, actor=actor or self.actor)
         drafts = drafts_from(messages, occurred_at=occurred_at, metadata=metadata)
-        results = self.writer.add(drafts, Scope(user_id, agent_id, session_id, source))
+        results = self.writer.add(drafts, Scope(user_id, agent_id, session_id, source, prov))
         self._after_write()
         return results
 
@@ -333,13 +355,16 @@ class Memory:
         count_tokens: TokenCounter | None = None,
         cite: str = "ref",
         candidates: int | None = None,
+        source: str | None = None,
     ) -> Context:
         """A prompt-ready block within ``budget_tokens``: pinned instructions,
-        the user's facts, other relevant facts, then dated episodes, each cited
-        (see :mod:`phasemem.pipeline.context`)."""
+        the user's facts, other relevant facts, dated episodes, each cited,
+        then quoted untrusted content (see :mod:`phasemem.pipeline.context`).
+        ``source``: only memories from that source or kind."""
         return assemble_context(self.reader, self.store, query, user_id=user_id,
                                 budget_tokens=budget_tokens, as_of=as_of,
-                                count_tokens=count_tokens, cite=cite, candidates=candidates)  # fmt: skip
+                                count_tokens=count_tokens, cite=cite, candidates=candidates,
+                                source=source)  # fmt: skip
 
     def facts(
         self,
@@ -349,22 +374,64 @@ class Memory:
         relation: str | None = None,
         as_of: TimeLike | None = None,
         include_expired: bool = False,
+        include_contested: bool = False,
+        source: str | None = None,
     ) -> list[Fact]:
         """Facts true now (default), true at ``as_of`` (valid time, with what is
-        known now), or every version."""
+        known now), or every version. ``include_contested``: also the claims
+        of weaker sources that wait for consensus (``status="contested"``);
+        ``source``: only facts a source supports (``"web:example.com"`` or a
+        kind, ``"web"``). Each fact says which source asserted it."""
         check_scope_value("user_id", user_id, required=True)
         check_name("subject", subject)
         check_name("relation", relation)
         check_flag("include_expired", include_expired)
+        check_flag("include_contested", include_contested)
+        check_scope_value("source", source)
         ts = to_ts(as_of, field="as_of") if as_of is not None else None
         return self.store.facts(user_id, subject=subject, relation=relation, as_of=ts,
-                                include_expired=include_expired)  # fmt: skip
+                                include_expired=include_expired,
+                                include_contested=include_contested, source=source)  # fmt: skip
+
+    # -- trust ------------------------------------------------------------------------
+    def trust(self, source: str, *, user_id: str) -> TrustReport:
+        """How far ``source`` ("web:example.com", "user:chat") is trusted for
+        ``user_id``: its Beta posterior, its mean, its independence group, and
+        the log of every change."""
+        check_scope_value("source", source, required=True)
+        check_scope_value("user_id", user_id, required=True)
+        label = parse_source(source).label
+        a, b = self.store.source_trust(user_id, label)
+        return TrustReport(label, a, b, self.trust_policy.group(label),
+                           self.store.trust_events(user_id, label))  # fmt: skip
+
+    def confirm(self, fact_id: str, *, user_id: str) -> Fact:
+        """The user confirms a fact: it becomes current (replacing what it
+        contradicts) and the sources that said it gain trust."""
+        check_id("fact_id", fact_id)
+        check_scope_value("user_id", user_id, required=True)
+        fact = self.store.judge_fact(fact_id, user_id, "confirm", actor=self.actor)
+        self._after_write()
+        return fact
+
+    def reject(self, fact_id: str, *, user_id: str) -> Fact:
+        """The user rejects a fact: it is kept as a lesson (the same claim from
+        the same source is recognised), its sources lose trust, and a version it
+        had replaced becomes current again."""
+        check_id("fact_id", fact_id)
+        check_scope_value("user_id", user_id, required=True)
+        fact = self.store.judge_fact(fact_id, user_id, "reject", actor=self.actor)
+        self._after_write()
+        return fact
 
     def timeline(self, entity: str, *, user_id: str) -> list[Fact]:
-        """Every version of every fact about ``entity``, oldest first."""
+        """Every version of every fact about ``entity``, oldest first: superseded,
+        contested and rejected ones too (each says its source and status)."""
         check_scope_value("user_id", user_id, required=True)
         check_name("entity", entity, required=True)
-        return self.store.facts(user_id, entity=entity, include_expired=True)
+        return self.store.facts(
+            user_id, entity=entity, include_expired=True, include_contested=True
+        )
 
     def get(self, memory_id: str, *, user_id: str | None = None) -> Episode:
         """One memory by id, or by a unique prefix of it (at least 4 hex digits)."""

@@ -33,6 +33,17 @@ class Episode:
     source: str | None
     metadata: dict[str, Any]
     content_hash: str
+    #: provenance (phasemem.provenance): kind and name of the source, who wrote it
+    source_kind: str | None = None
+    source_name: str | None = None
+    actor: str | None = None
+    #: the injection finding when the text addresses the model (quarantined), else None
+    quarantine: dict[str, Any] | None = None
+
+    @property
+    def source_label(self) -> str:
+        """The trust key ``"kind:name"`` (the user's own channel when unknown)."""
+        return f"{self.source_kind or 'user'}:{self.source_name or 'default'}"
 
     @property
     def occurred(self) -> datetime:
@@ -115,6 +126,9 @@ class SearchResults:
     hits: list[SearchHit]
     trace: dict[str, Any] | None = None
     facts: list[Any] = field(default_factory=list)
+    #: where the retrieved memories disagree: the slot, the value that stands,
+    #: and the sources on each side (phasemem.trust.consensus)
+    disputes: list[dict[str, Any]] = field(default_factory=list)
 
     def __iter__(self):
         return iter(self.hits)
@@ -129,6 +143,8 @@ class SearchResults:
         out: dict[str, Any] = {"results": [h.to_dict() for h in self.hits]}
         if self.facts:
             out["facts"] = [f.to_dict() for f in self.facts]
+        if self.disputes:
+            out["disputes"] = self.disputes
         if self.trace is not None:
             out["trace"] = self.trace
         return out
@@ -176,3 +192,24 @@ class Pin:
             "text": self.text,
             "created_at": iso(self.created_at),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class TrustReport:
+    """How far one source is trusted for one user: Beta(alpha, beta), its mean,
+    the independence group it votes in, and every change (``TRUST`` events)."""
+
+    source: str
+    alpha: float
+    beta: float
+    group: str
+    events: list[HistoryEvent] = field(default_factory=list)
+
+    @property
+    def trust(self) -> float:
+        return self.alpha / (self.alpha + self.beta)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "trust": round(self.trust, 4), "alpha": self.alpha,
+                "beta": self.beta, "group": self.group,
+                "events": [e.to_dict() for e in self.events]}  # fmt: skip

@@ -32,6 +32,7 @@ from typing import Any
 
 from phasemem.errors import ImportFormatError, InvalidInputError, brief_repr
 from phasemem.ingest import check_metadata, clean_text
+from phasemem.provenance import FACT_STATUSES, SOURCE_KINDS
 from phasemem.scope import check_scope_value
 
 #: Entity, subject and relation names: longer ones are never stored (the
@@ -163,14 +164,31 @@ def _check_fact_row(row: dict[str, Any]) -> None:
     conf = row.get("confidence")
     if conf is not None and not 0.0 <= conf <= 1.0:
         raise InvalidInputError("confidence must lie in 0..1", field="confidence")
+    check_scope_value("source", row.get("source"))
+    if row.get("status") not in (None, *FACT_STATUSES):
+        raise InvalidInputError(f"status must be one of {FACT_STATUSES}", field="status")
+
+
+def _check_trust_row(row: dict[str, Any]) -> None:
+    check_scope_value("user_id", row["user_id"], required=True)
+    check_scope_value("source", row["source"], required=True)
+    if row["source_kind"] not in SOURCE_KINDS:
+        raise InvalidInputError(f"source_kind must be one of {SOURCE_KINDS}", field="source_kind")
+    check_scope_value("name", row["name"], required=True)
+    for key in ("alpha", "beta"):
+        v = row[key]
+        if isinstance(v, bool) or not math.isfinite(v) or not 0 < v < 1e9:
+            raise InvalidInputError(f"{key} must be a positive finite number", field=key)
 
 
 def _check_episode_row(row: dict[str, Any]) -> None:
     check_id("id", row["id"])
     check_id("content_hash", row["content_hash"])
     check_scope_value("user_id", row["user_id"], required=True)
-    for key in ("agent_id", "session_id", "source"):
+    for key in ("agent_id", "session_id", "source", "source_name", "actor"):
         check_scope_value(key, row.get(key))
+    if row.get("source_kind") not in (None, *SOURCE_KINDS):
+        raise InvalidInputError(f"source_kind must be one of {SOURCE_KINDS}", field="source_kind")
     clean_text(row["text"])
     if row.get("speaker") is not None:
         clean_text(row["speaker"], field="speaker", max_chars=200)
@@ -217,5 +235,5 @@ __all__ = [
 _ROW_CHECKS = {
     "episode": _check_episode_row, "event": _check_event_row, "pin": _check_pin_row,
     "relation": _check_relation_row, "observation": _check_observation_row,
-    "entity": _check_entity_row, "fact": _check_fact_row,
+    "entity": _check_entity_row, "fact": _check_fact_row, "trust": _check_trust_row,
 }  # fmt: skip

@@ -115,14 +115,16 @@ def _when(ep: Any) -> str:
 @click.option("--speaker", default=None, help="Who said it (a name).")
 @click.option("--at", "occurred_at", default=None,
               help="When it happened (ISO date/time or e.g. '8 May 2023').")  # fmt: skip
-@click.option("--source", default=None, help="Which agent or tool wrote it.")
+@click.option("--source", default=None,
+              help="Where it came from: kind:name (web:example.com, email:a@b.org, tool:crm).")  # fmt: skip
+@click.option("--actor", default=None, help="Who wrote it into memory (an app, an agent).")
 @click.option("--meta", "metadata", default=None, help="Metadata as a JSON object.")
 @click.option("--no-facts", is_flag=True, help="Store the episode only; extract no facts.")
 @json_option
 @pass_ctx
 def add(c: Ctx, text: str, user_id: str, agent_id: str | None, session_id: str | None,
         role: str | None, speaker: str | None, occurred_at: str | None, source: str | None,
-        metadata: str | None, no_facts: bool, as_json: bool) -> None:  # fmt: skip
+        actor: str | None, metadata: str | None, no_facts: bool, as_json: bool) -> None:  # fmt: skip
     """Store TEXT as a memory ('-' reads standard input)."""
     import json
 
@@ -147,7 +149,7 @@ def add(c: Ctx, text: str, user_id: str, agent_id: str | None, session_id: str |
     )
     with c.memory(**kw) as mem:
         res = mem.add(msg, user_id=user_id, agent_id=agent_id, session_id=session_id,
-                      occurred_at=occurred_at, metadata=meta, source=source)  # fmt: skip
+                      occurred_at=occurred_at, metadata=meta, source=source, actor=actor)  # fmt: skip
     if as_json:
         emit_json({"results": [r.to_dict() for r in res]})
         return
@@ -183,11 +185,15 @@ def search(c: Ctx, query: str, user_id: str, agent_id: str | None, session_id: s
         return
     title = f"search: {query}" + (f"  (as of {as_of})" if as_of else "")
     t = table([("#", "num"), ("score", "num"), ("when", "when"), ("who", "short"),
-               ("memory", "text"), ("id", "id")], title=title)  # fmt: skip
+               ("source", "short"), ("memory", "text"), ("id", "id")], title=title)  # fmt: skip
     for i, h in enumerate(res, 1):
         ep = h.episode
-        row(t, i, f"{h.score:.4f}", _when(ep), ep.speaker or ep.role or "", ep.text, ep.id[:8])
+        row(t, i, f"{h.score:.4f}", _when(ep), ep.speaker or ep.role or "", ep.source_label,
+            ep.text, ep.id[:8])  # fmt: skip
     console.print(t)
+    for d in res.disputes:
+        sides = "; ".join(f"{s['value']} ({', '.join(s['sources'])})" for s in d["sides"])
+        console.print(f"disputed {d['slot']}: {sides} -> {d['value']}", markup=False)
     if res.facts:
         from phasemem.cli.knowledge import fact_table
 

@@ -17,7 +17,18 @@ The rules (measured against the temporal benchmarks in docs/temporal.md):
 * **a new object** for a single-valued relation ("live in", "work at")
   supersedes the versions that began at or before it (UPDATE); a fact told
   late, older than a version already known, ends when that version began;
-* **a new object** for a multi-valued relation ("like", "have sister") is added.
+* **a new object** for a multi-valued relation ("like", "have sister") is added;
+* **trust** (issue 15, when the store passes a :class:`Standing`): a new
+  object, or a negation, replaces the current versions only when the combined
+  trust of its supporters (one vote per independent source, see
+  :mod:`phasemem.trust.policy`) reaches the holders'. Otherwise it is stored
+  as **contested** (CONTEST), or linked to the contested version of the same
+  object already there: a later independent supporter can then carry it
+  (consensus: the contested version is absorbed into the new current one).
+  A claim the user already rejected, from the same source, is recognised
+  (a lesson: NOOP, linked to the rejected version). A claim in an empty slot
+  needs ``add_bar`` of support on its own (a source the user set up, or two
+  independent ones), else it is contested too.
 
 Each closed or confirmed version is also an observation of how fast the
 relation changes (``(days since it began, changed?)``), which refines the
@@ -34,7 +45,7 @@ from phasemem.facts.model import NewFact
 
 DAY = 86400.0
 
-Op = Literal["ADD", "UPDATE", "DELETE", "NOOP"]
+Op = Literal["ADD", "UPDATE", "DELETE", "NOOP", "CONTEST"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +57,32 @@ class Version:
     object: str
     valid_at: float
     invalid_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """The slot's trust, as the store computed it with the trust policy.
+
+    ``holders``: current version id -> combined trust of its supporters;
+    ``support``: combined trust of the new claim's supporters (this source,
+    the contested version's, the user's announced plan), one vote per group;
+    ``rival``: a contested version of the same object; ``lesson``: a version
+    of the same object from the same source that was rejected; ``add_bar``:
+    the trust an addition to a multi-valued slot needs (it ends nothing, so
+    it need not outweigh the holders, only be trusted enough on its own)."""
+
+    holders: dict[str, float]
+    support: float
+    rival: str | None = None
+    lesson: str | None = None
+    add_bar: float = 0.75
+
+    def holds(self, versions: Sequence[Version], *, adding: bool = False) -> bool:
+        """True when the holders of ``versions`` outweigh the new claim."""
+        held = max((self.holders.get(v.id, 0.0) for v in versions), default=0.0)
+        if adding:
+            held = min(held, self.add_bar)
+        return self.support < held - 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +106,12 @@ class Decision:
     invalid_at: float | None = None
     #: ``(days, changed)`` transitions observed for the relation's speed
     observations: tuple[tuple[float, bool], ...] = ()
+    #: the inserted fact is contested (CONTEST): kept, shown as such, not current
+    contested: bool = False
+    #: contested versions of the same object that the new current fact absorbs
+    absorb: tuple[str, ...] = ()
+    #: why a trust rule chose this (for the log and the trace)
+    reason: str | None = None
 
 
 def ended_at(new: NewFact) -> float:
@@ -82,17 +125,21 @@ def decide(
     object_id: int | None,
     current: Sequence[Version],
     later_start: float | None = None,
+    standing: Standing | None = None,
 ) -> Decision:
     """The decision for ``new`` given the slot's ``current`` versions (those not
     superseded in the store and not ended by ``new.valid_at``).
 
     ``object_id``: the store's id for ``new.object`` (None when unknown: for a
     negation, nothing of that name is known). ``later_start``: the earliest
-    start of a version that began after ``new.valid_at`` (a fact told late)."""
+    start of a version that began after ``new.valid_at`` (a fact told late).
+    ``standing``: the slot's trust (None: trust plays no part)."""
     if new.negated:
         targets = [v for v in current if new.object == "*" or v.object_id == object_id]
         if not targets:
             return Decision("NOOP")
+        if standing is not None and standing.holds(targets):
+            return Decision("CONTEST", contested=True, reason="weaker source cannot end it")
         end = ended_at(new)  # "I left Acme last month": it ended last month, not today
         closes = tuple(Close(v, max(end, v.valid_at), superseded=False) for v in targets)
         return Decision(
@@ -108,7 +155,23 @@ def decide(
             confirm=first.id,
             observations=((max(0.0, (new.valid_at - first.valid_at) / DAY), False),),
         )
+    if standing is not None and standing.lesson is not None:
+        return Decision("NOOP", confirm=standing.lesson, reason="rejected before, same source")
     invalid_at = new.invalid_at
+    if (standing is not None and new.single_valued and later_start is not None
+            and invalid_at is None and current):  # fmt: skip
+        # an open-ended claim that began before the holder ("has been living in
+        # Brno since last spring"): it disputes the holder now, not only the past
+        if standing.holds(current):
+            return Decision("CONTEST", insert=True, contested=True,
+                            reason="weaker source than the holder (told late)")  # fmt: skip
+        if standing.rival is not None:  # carried by independent sources: it holds now
+            closes = tuple(
+                Close(v, max(v.valid_at, new.valid_at), superseded=True) for v in current
+            )
+            return Decision("UPDATE", close=closes, insert=True, absorb=(standing.rival,),
+                            reason="consensus",
+                            observations=tuple((0.0, True) for _ in closes))  # fmt: skip
     closes_list: list[Close] = []
     if new.single_valued:
         if later_start is not None and (invalid_at is None or invalid_at > later_start):
@@ -116,13 +179,33 @@ def decide(
         closes_list = [Close(v, new.valid_at, superseded=True) for v in current
                        if v.valid_at <= new.valid_at]  # fmt: skip
     closes = tuple(closes_list)
+    # a single-valued claim against the versions it would end; a multi-valued
+    # one ("allergic to", "have dog") against the slot's current holders
+    rivals = [c.version for c in closes] if new.single_valued else list(current)
+    if standing is not None and not rivals and standing.support < standing.add_bar - 1e-9:
+        # nobody holds the slot, and the claim is not trusted enough to hold it
+        # alone (a web page, an email): contested until someone corroborates it
+        if standing.rival is not None:
+            return Decision("CONTEST", confirm=standing.rival, contested=True,
+                            reason="not enough independent support")  # fmt: skip
+        return Decision("CONTEST", insert=True, invalid_at=invalid_at, contested=True,
+                        reason="not trusted enough on its own")  # fmt: skip
+    if standing is not None and rivals and standing.holds(rivals, adding=not new.single_valued):
+        if standing.rival is not None:  # one more voice for the contested claim, not enough
+            return Decision("CONTEST", confirm=standing.rival, contested=True,
+                            reason="not enough independent support")  # fmt: skip
+        return Decision("CONTEST", insert=True, invalid_at=invalid_at, contested=True,
+                        reason="weaker source than the holder")  # fmt: skip
+    absorb = (standing.rival,) if standing is not None and standing.rival else ()
     return Decision(
         "UPDATE" if closes else "ADD",
         close=closes,
         insert=True,
         invalid_at=invalid_at,
         observations=tuple(((new.valid_at - c.version.valid_at) / DAY, True) for c in closes),
+        absorb=absorb,
+        reason="consensus" if absorb and closes else None,
     )
 
 
-__all__ = ["Close", "Decision", "Version", "decide", "ended_at"]
+__all__ = ["Close", "Decision", "Standing", "Version", "decide", "ended_at"]

@@ -31,6 +31,11 @@ class Fact:
     alpha: float
     confidence: float
     episode_ids: tuple[str, ...] = ()
+    #: the source label that asserted it ("web:example.com"), None for old rows
+    source: str | None = None
+    #: accepted (decided current or superseded in time), contested (a weaker
+    #: source's claim waiting for consensus) or rejected (kept as a lesson)
+    status: str = "accepted"
 
     def holds_at(self, t: float) -> bool:
         """True in the world at time ``t`` (as far as the store knows now)."""
@@ -54,6 +59,8 @@ class Fact:
             "alpha": round(self.alpha, 4),
             "confidence": round(self.confidence, 4),
             "episode_ids": list(self.episode_ids),
+            "source": self.source,
+            "status": self.status,
         }
 
 

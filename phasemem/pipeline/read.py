@@ -10,7 +10,11 @@ One place owns what a read may see and when it is asked about:
 * **episodes**: :class:`~phasemem.retrieval.search.Retriever` over the store and
   its mirror, every stage held to the filter;
 * **facts**: :class:`~phasemem.facts.rank.FactRanker` at the query's time, shown
-  only through a source episode the same filter allows.
+  only through a source episode the same filter allows;
+* **trust** (:meth:`ReadPipeline.arrange`): hits from less trusted sources
+  rank below equally relevant trusted ones, a slot's current version above
+  its superseded and contested ones, and disagreeing memories are reported
+  (:mod:`phasemem.trust.consensus`).
 
 ``Memory.search``, ``context`` (:mod:`phasemem.pipeline.context`), REST and
 MCP all read through here, so none can see more than another.
@@ -27,6 +31,7 @@ from phasemem.embed.base import Embedder
 from phasemem.errors import NotFoundError
 from phasemem.facts.model import Fact, FactHit
 from phasemem.facts.rank import FactRanker
+from phasemem.facts.resolve import norm_relation
 from phasemem.mirror import Mirror
 from phasemem.models import Episode, SearchHit, SearchResults
 from phasemem.retrieval.agree import demote_stale, evidence_of, rerank_facts
@@ -34,8 +39,12 @@ from phasemem.retrieval.config import RetrievalConfig
 from phasemem.retrieval.intent import Intent, parse_intent, with_alpha
 from phasemem.retrieval.search import EpisodeSource, Retriever
 from phasemem.scope import EpisodeFilter
-from phasemem.store.base import FactStore
+from phasemem.store.base import FactStore, TrustStore
 from phasemem.timeutil import TimeLike, from_ts
+from phasemem.trust.policy import TrustPolicy, mean
+
+#: fact hits within this share of the best one are candidates for the query's topic
+FOCUS_SHARE = 0.75
 
 DAY = 86400.0
 #: how many facts the ranker returns for the evidence agreement to re-order
@@ -44,7 +53,7 @@ AGREE_POOL = 10
 AGREE_HITS = 25
 
 
-class ReadSource(EpisodeSource, FactStore, Protocol):
+class ReadSource(EpisodeSource, FactStore, TrustStore, Protocol):
     """What the read path reads from the store."""
 
 
@@ -56,7 +65,9 @@ class ReadPipeline:
         embedder: Embedder,
         facts: FactRanker | None,
         config: RetrievalConfig,
+        policy: TrustPolicy | None = None,
     ) -> None:
+        self.policy = policy or TrustPolicy()
         self.store = store
         self.mirror = mirror
         self.embedder = embedder
@@ -152,8 +163,8 @@ class ReadPipeline:
         )
         qv = qv_future.result()
         fact_hits: list[FactHit] = []
-        if n_facts and self.facts is not None:
-            want = min(n_facts, limit)
+        if (n_facts or self.policy.rank) and self.facts is not None:
+            want = min(max(n_facts, 1), limit)  # trust's topic needs the best fact
             fact_hits = self.facts.rank(  # ranked at t_query, with the query's words
                 self.store,
                 flt.user_id,
@@ -164,11 +175,15 @@ class ReadPipeline:
                 version=self.mirror.head,
                 keep=self.fact_gate(flt),
             )
-            hits, fact_hits = self._agree(hits, fact_hits, t_query, cfg, tr)
-            fact_hits = fact_hits[:want]
+            if n_facts:
+                hits, fact_hits = self._agree(hits, fact_hits, t_query, cfg, tr)
+        top = fact_hits[0].score if fact_hits else 0.0
+        focus = [h.fact for h in fact_hits if h.score >= FOCUS_SHARE * top]
+        hits, disputes = self.arrange(hits, flt, t_query, tr, focus)
         if tr is not None:
             tr["query_time"] = from_ts(t_query).isoformat()
-        return SearchResults(query=query, hits=hits[:limit], trace=tr, facts=fact_hits)
+        return SearchResults(query=query, hits=hits[:limit], trace=tr,
+                             facts=fact_hits[: min(n_facts, limit)], disputes=disputes)  # fmt: skip
 
     def _agree(
         self,
@@ -204,6 +219,52 @@ class ReadPipeline:
                 "demoted": moved,
             }
         return hits, facts
+
+    def arrange(
+        self, hits: list[SearchHit], flt: EpisodeFilter, t_query: float,
+        tr: dict[str, Any] | None, focus: Sequence[Fact] = (),
+    ) -> tuple[list[SearchHit], list[dict[str, Any]]]:  # fmt: skip
+        """Trust's say in the order (:func:`phasemem.trust.consensus.arrange`):
+        each hit weighed by its source's trust, a slot's current version
+        lifted above versions that lost (first, when it is the slot the query
+        asks about: one of ``focus``, its best facts; only when the query asks
+        about now), disagreeing contact values settled; the disputes found.
+
+        A disputed slot whose losing value the hits mention, while no hit
+        backs its current version (a flood pushed it out), gets that
+        version's episode added, so the truth is there to be lifted."""
+        p = self.policy
+        if not hits or not (p.rank or p.consensus):
+            return hits, []
+        from phasemem.trust.consensus import HitView, arrange
+
+        user = flt.user_id
+        table = self.store.trust_table(user)
+
+        def trust(label: str) -> float:
+            return mean(table.get(label) or p.prior(label))
+
+        now_ish = abs(t_query - time.time()) < 86400.0
+        disputed = self.store.disputed_slots(user) if now_ish else {}
+        if disputed:
+            hits = hits + self._missing_truth(hits, disputed, flt)
+        if not disputed and len({trust(h.episode.source_label) for h in hits}) <= 1:
+            # equally trusted sources and no overruled claim: trust has nothing to
+            # add (the agreement stage already orders the asked slot's versions)
+            return hits, []
+        standing = self.store.fact_standing(user, [h.episode.id for h in hits]) if now_ish else {}
+        now = time.time()
+        views = [HitView(h.episode.id, h.score, h.episode.source_label, trust(h.episode.source_label),
+                         h.episode.occurred_at, h.episode.text,
+                         [(f"{f.subject} {f.relation}".casefold(), f.object, _state(f, now), f.valid_at)
+                          for f in standing.get(h.episode.id, ())]) for h in hits]  # fmt: skip
+        slots = list(dict.fromkeys(_slot(f) for f in focus)) if now_ish else []
+        order, disputes, why = arrange(views, p, trust, disputed, slots)
+        out = [hits[i] for i in order]
+        if tr is not None:
+            tr["trust"] = {"order": [h.episode.id for h in out], "hits": why,
+                           "disputes": [d.to_dict() for d in disputes]}  # fmt: skip
+        return out, [d.to_dict() for d in disputes]
 
     def intent(self, query: str, flt: EpisodeFilter, cfg: RetrievalConfig) -> Intent | None:
         """The query's temporal intent (:mod:`phasemem.retrieval.intent`) when
@@ -273,6 +334,52 @@ class ReadPipeline:
             except NotFoundError:
                 out[ep_id] = False
         return out
+
+    def _missing_truth(
+        self, hits: list[SearchHit], disputed: dict[str, tuple[str, list[str], list[str]]],
+        flt: EpisodeFilter,
+    ) -> list[SearchHit]:  # fmt: skip
+        """Episodes of disputed slots' current versions that the hits lack
+        while mentioning a value that lost there (newest first, filter-checked)."""
+        from phasemem.trust.consensus import mentions
+
+        have = {h.episode.id for h in hits}
+        floor = min((h.score for h in hits), default=0.0)
+        out: list[SearchHit] = []
+        for _cur, losers, ids in disputed.values():
+            if not ids or any(i in have for i in ids):
+                continue
+            if not any(mentions(h.episode.text, o) for h in hits for o in losers):
+                continue
+            for ep_id in reversed(ids):
+                try:
+                    ep = self.store.get(ep_id, flt.user_id)
+                except NotFoundError:
+                    continue
+                if flt.matches(ep):
+                    out.append(SearchHit(ep, floor, {"fused": floor}, "trust"))
+                    have.add(ep.id)
+                    break
+        return out
+
+
+def _slot(f: Fact) -> str:
+    """The slot a fact answers; a plan ("plan to work as") answers its relation's."""
+    rel = f.relation
+    if rel.startswith("plan to "):
+        rel = norm_relation(rel[len("plan to ") :])
+    return f"{f.subject} {rel}".casefold()
+
+
+def _state(f: Fact, now: float) -> str:
+    """A fact's standing for ranking: current, stale (replaced or ended), contested, rejected."""
+    if f.status != "accepted":
+        return f.status
+    return (
+        "current"
+        if f.expired_at is None and (f.invalid_at is None or f.invalid_at > now)
+        else "stale"
+    )
 
 
 def _time_matters(intent: Intent, cfg: RetrievalConfig) -> bool:

@@ -9,7 +9,12 @@ Steps, in the order data flows (nothing here reads back up into ``Memory``):
 3. **extraction** (:class:`~phasemem.facts.prepare.FactPreparer`): facts with
    their relation's speed prior and vector, and how many time expressions
    each turn holds (answers to "when" questions sit in such turns);
-4. **one transaction** in the store: episodes inserted, and each fact's
+4. **provenance and quarantine**: each episode carries its source's kind,
+   name and actor (:mod:`phasemem.provenance`); text that addresses the
+   model (:func:`phasemem.trust.injection.detect`, at the policy's threshold
+   for the source's kind) is quarantined: the finding is stored with it and
+   no facts are drawn from it;
+5. **one transaction** in the store: episodes inserted, and each fact's
    ADD/UPDATE/DELETE/NOOP decided by :func:`phasemem.facts.decide.decide` on
    the slot as it stands inside that transaction.
 
@@ -30,8 +35,10 @@ from phasemem.embed.base import Embedder
 from phasemem.facts.prepare import FactPreparer
 from phasemem.ingest import Draft, content_hash, vague_time_cues
 from phasemem.models import AddResult, Episode
+from phasemem.provenance import Provenance
 from phasemem.store.base import EpisodeReader, EpisodeWriter, NewEpisode
 from phasemem.timeutil import from_ts
+from phasemem.trust.policy import TrustPolicy
 
 
 class WriteTarget(EpisodeReader, EpisodeWriter, Protocol):
@@ -46,6 +53,7 @@ class Scope:
     agent_id: str | None = None
     session_id: str | None = None
     source: str | None = None
+    provenance: Provenance | None = None
 
 
 def embed_text(text: str, speaker: str | None, prev: tuple[str | None, str] | None = None) -> str:
@@ -69,12 +77,14 @@ class WritePipeline:
         *,
         embed_context: bool = False,
         actor: str | None = None,
+        policy: TrustPolicy | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.facts = facts
         self.embed_context = embed_context
         self.actor = actor
+        self.policy = policy or TrustPolicy()
 
     def add(self, drafts: Sequence[Draft], scope: Scope) -> list[AddResult]:
         """Store validated drafts as episodes (with their facts) in one transaction."""
@@ -87,6 +97,10 @@ class WritePipeline:
         )
         vectors = self.embedder.embed(self._embed_texts(drafts, before))
         facts, times = self._extract(drafts, when, before)
+        prov = scope.provenance or Provenance("user", "default", None)
+        found = self._quarantine(drafts, prov)
+        if facts is not None:  # nothing is learnt from text that addresses the model
+            facts = [[] if q is not None else f for f, q in zip(facts, found, strict=True)]
         items = [
             NewEpisode(
                 id=str(uuid.uuid4()),
@@ -104,10 +118,27 @@ class WritePipeline:
                 content_hash=content_hash(d),
                 vector=vectors[i],
                 time_mentions=times[i],
+                source_kind=prov.kind,
+                source_name=prov.name,
+                actor=prov.actor or self.actor,
+                quarantine=found[i],
             )  # fmt: skip
             for i, d in enumerate(drafts)
         ]
         return self.store.add_episodes(items, actor=scope.source or self.actor, facts=facts)
+
+    def _quarantine(self, drafts: Sequence[Draft], prov: Provenance) -> list[dict | None]:
+        """The injection finding of each draft that the policy quarantines."""
+        if not self.policy.quarantine:
+            return [None] * len(drafts)
+        from phasemem.trust.injection import detect
+
+        at = self.policy.quarantine_threshold(prov.kind)
+        out: list[dict | None] = []
+        for d in drafts:
+            f = detect(d.text, threshold=at)
+            out.append(f.to_dict() if f is not None else None)
+        return out
 
     def _embed_texts(
         self, drafts: Sequence[Draft], before: tuple[str | None, str] | None

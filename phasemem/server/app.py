@@ -170,7 +170,8 @@ def create_app(
             else [m.model_dump(exclude_none=True) for m in (msgs if isinstance(msgs, list) else [msgs])]
         )  # fmt: skip
         res = mem.add(payload, user_id=body.user_id, agent_id=body.agent_id, session_id=body.session_id,
-                      occurred_at=body.occurred_at, metadata=body.metadata, source=body.source)  # fmt: skip
+                      occurred_at=body.occurred_at, metadata=body.metadata, source=body.source,
+                      source_kind=body.source_kind, actor=body.actor)  # fmt: skip
         return {"results": [r.to_dict() for r in res]}
 
     @app.get("/v1/memories", response_model=S.Page, tags=["memories"])
@@ -223,8 +224,8 @@ def create_app(
     @app.post("/v1/context", tags=["retrieval"])
     def context(body: S.ContextRequest, mem: Memory = M) -> dict[str, Any]:
         """A prompt-ready block: pins, the user's facts, other facts, dated episodes, cited."""
-        ctx = mem.context(body.query, user_id=body.user_id,
-                               budget_tokens=body.budget_tokens, as_of=body.as_of)  # fmt: skip
+        ctx = mem.context(body.query, user_id=body.user_id, budget_tokens=body.budget_tokens,
+                          as_of=body.as_of, source=body.source)  # fmt: skip
         return ctx.to_dict()
 
     # -- facts ---------------------------------------------------------------------
@@ -241,16 +242,40 @@ def create_app(
         relation: str | None = Query(default=None, min_length=1, max_length=512),
         as_of: str | None = Query(default=None, min_length=1, max_length=64),
         include_expired: bool = False,
+        include_contested: bool = False,
+        source: str | None = Query(
+            default=None, min_length=1, max_length=256, pattern=S.SCOPE_PATTERN
+        ),
         limit: int = Query(default=100, ge=1, le=1000),
         offset: int = Query(default=0, ge=0, le=10**9),
         mem: Memory = M,
     ) -> dict[str, Any]:
-        """Facts (subject, relation, object) with their four times; current ones unless asked."""
+        """Facts (subject, relation, object) with their four times, the source
+        that asserted each and its status; current ones unless asked
+        (`include_contested`: also weaker sources' claims awaiting consensus)."""
         rows = _need(mem, "facts")(user_id=user_id, subject=subject, relation=relation,
-                                   as_of=as_of, include_expired=include_expired)  # fmt: skip
+                                   as_of=as_of, include_expired=include_expired,
+                                   include_contested=include_contested, source=source)  # fmt: skip
         page = rows[offset : offset + limit]
         return {"results": [f.to_dict() for f in page],
                 "next_offset": offset + limit if len(rows) > offset + limit else None}  # fmt: skip
+
+    @app.post("/v1/facts/{fact_id}/confirm", tags=["facts"])
+    def confirm_fact(fact_id: str, body: S.VerdictRequest, mem: Memory = W) -> dict[str, Any]:
+        """The user confirms a fact: it becomes current; its sources gain trust."""
+        return mem.confirm(fact_id, user_id=body.user_id).to_dict()
+
+    @app.post("/v1/facts/{fact_id}/reject", tags=["facts"])
+    def reject_fact(fact_id: str, body: S.VerdictRequest, mem: Memory = W) -> dict[str, Any]:
+        """The user rejects a fact: kept as a lesson; its sources lose trust."""
+        return mem.reject(fact_id, user_id=body.user_id).to_dict()
+
+    @app.get("/v1/trust", tags=["facts"])
+    def trust(user_id: str = Query(min_length=1, max_length=256, pattern=S.SCOPE_PATTERN),
+              source: str = Query(min_length=1, max_length=256, pattern=S.SCOPE_PATTERN),
+              mem: Memory = M) -> dict[str, Any]:  # fmt: skip
+        """How far a source ("web:example.com") is trusted, and every change of it."""
+        return mem.trust(source, user_id=user_id).to_dict()
 
     @app.get("/v1/timeline", response_model=S.Results, tags=["facts"])
     def timeline(user_id: str = Query(min_length=1, max_length=256, pattern=S.SCOPE_PATTERN),

@@ -51,7 +51,14 @@ class AddRequest(_Body):
         default=None, description="ISO date/time or epoch seconds."
     )
     metadata: dict[str, Any] | None = None
-    source: str | None = Field(default=None, min_length=1, max_length=256)
+    source: str | None = Field(
+        default=None, min_length=1, max_length=256,
+        description='Where it came from: "kind:name" ("web:example.com"), a kind, or a channel name.',
+    )  # fmt: skip
+    source_kind: str | None = Field(
+        default=None, description="user, assistant, tool, web, email, agent or import."
+    )
+    actor: str | None = Field(default=None, min_length=1, max_length=256)
 
 
 class UpdateRequest(_Body):
@@ -85,6 +92,11 @@ class ContextRequest(_Body):
     user_id: str = Scope
     budget_tokens: int = Field(default=1500, ge=16, le=32_000)
     as_of: TimeValue | None = None
+    source: str | None = _scope()
+
+
+class VerdictRequest(_Body):
+    user_id: str = Scope
 
 
 class PinRequest(_Body):

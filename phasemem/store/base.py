@@ -233,6 +233,7 @@ class FactStore(Protocol):
     def facts(
         self, user_id: str, *, subject: str | None = None, relation: str | None = None,
         as_of: float | None = None, include_expired: bool = False, entity: str | None = None,
+        include_contested: bool = False, source: str | None = None,
     ) -> list[Fact]: ...  # fmt: skip
 
     def fact_vectors(self, user_id: str) -> tuple[list[Fact], np.ndarray, np.ndarray]:
@@ -240,6 +241,29 @@ class FactStore(Protocol):
         ...
 
     def relation_stats(self) -> list[dict[str, Any]]: ...
+
+
+class TrustStore(Protocol):
+    """Per-source trust and the facts' standing (issue 15; docs/trust.md).
+    ``trust_policy`` is the policy the store's fact decisions use."""
+
+    trust_policy: Any
+
+    def source_trust(self, user_id: str, label: str) -> tuple[float, float]: ...
+
+    def trust_table(self, user_id: str) -> dict[str, tuple[float, float]]: ...
+
+    def trust_events(self, user_id: str, label: str) -> list[HistoryEvent]: ...
+
+    def fact(self, fact_id: str, user_id: str) -> Fact: ...
+
+    def judge_fact(
+        self, fact_id: str, user_id: str, verdict: str, *, actor: str | None
+    ) -> Fact: ...
+
+    def fact_standing(self, user_id: str, episode_ids: Sequence[str]) -> dict[str, list[Fact]]: ...
+
+    def disputed_slots(self, user_id: str) -> dict[str, tuple[str, list[str], list[str]]]: ...
 
 
 @runtime_checkable
@@ -252,7 +276,8 @@ class PinStore(Protocol):
 
 
 @runtime_checkable
-class Store(MirrorFeed, TextSearch, EpisodeReader, EpisodeWriter, FactStore, PinStore, Protocol):
+class Store(MirrorFeed, TextSearch, EpisodeReader, EpisodeWriter, FactStore, TrustStore, PinStore,
+            Protocol):  # fmt: skip
     """Everything a memory needs from its storage. Backends: SQLite (the
     embedded default, :mod:`phasemem.store.sqlite`) and an in-memory fake for
     tests (:mod:`phasemem.store.memory`); one contract test suite runs against

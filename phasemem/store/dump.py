@@ -16,6 +16,7 @@ order an importer can follow without looking ahead::
     entity        ref (the exporting store's id), user, name, type, aliases
     fact          id, user, subject_ref/object_ref (entities above), relation text,
                   the four times, superseded_by, confidence, vector, episode_ids
+    trust         one source's trust posterior for a user (alpha, beta, updated_at)
     event         the append-only log, in order
 
 Version 1 (episodes and events only) is still read. Times are epoch seconds
@@ -35,7 +36,7 @@ from phasemem.timeutil import to_ts
 FORMAT = "phasemem-export"
 DUMP_VERSION = 2
 READABLE_VERSIONS = (1, 2)
-KINDS = ("episode", "pin", "relation", "observation", "entity", "fact", "event")
+KINDS = ("episode", "pin", "relation", "observation", "entity", "fact", "trust", "event")
 
 _STR = (str,)
 _OPT_STR = (str, type(None))
@@ -53,15 +54,18 @@ _FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "fact": {"id": _STR, "user_id": _STR, "subject_ref": (int,), "object_ref": (int,),
              "relation": _STR, "valid_at": _NUM, "recorded_at": _NUM},
     "event": {"op": _STR, "at": _NUM},
+    "trust": {"user_id": _STR, "source": _STR, "source_kind": _STR, "name": _STR,
+              "alpha": _NUM, "beta": _NUM, "updated_at": _NUM},
 }  # fmt: skip
 _OPTIONAL: dict[str, dict[str, tuple[type, ...]]] = {
     "episode": {"agent_id": _OPT_STR, "session_id": _OPT_STR, "role": _OPT_STR,
                 "speaker": _OPT_STR, "source": _OPT_STR, "updated_at": _OPT_NUM,
                 "vector": _OPT_STR, "vscale": _OPT_NUM, "time_mentions": (int, type(None)),
-                "metadata": (dict, type(None))},
+                "metadata": (dict, type(None)), "source_kind": _OPT_STR,
+                "source_name": _OPT_STR, "actor": _OPT_STR, "quarantine": (dict, type(None))},
     "fact": {"invalid_at": _OPT_NUM, "expired_at": _OPT_NUM, "superseded_by": _OPT_STR,
              "confidence": _OPT_NUM, "vector": _OPT_STR, "vscale": _OPT_NUM,
-             "episode_ids": (list,)},
+             "episode_ids": (list,), "source": _OPT_STR, "status": _OPT_STR},
     "observation": {"user_id": _OPT_STR, "key": _OPT_STR},
     "entity": {"type": _OPT_STR, "created_at": _OPT_NUM, "aliases": (list,)},
     "event": {"target_id": _OPT_STR, "user_id": _OPT_STR, "actor": _OPT_STR,
@@ -73,6 +77,7 @@ _TIMES = {
     "entity": ("created_at",),
     "fact": ("valid_at", "invalid_at", "recorded_at", "expired_at"),
     "event": ("at",),
+    "trust": ("updated_at",),
 }
 
 

@@ -6,17 +6,21 @@ concurrent writers cannot interleave a decision."""
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from phasemem.embed.quant import quantize, to_blob
-from phasemem.facts.decide import Version, decide, ended_at
+from phasemem.facts.decide import Standing, Version, decide, ended_at
 from phasemem.facts.model import Fact, FactOp, NewFact
 from phasemem.facts.resolve import norm_entity, norm_relation
+from phasemem.provenance import label_kind
+from phasemem.store import trust_sql
 from phasemem.store.base import ENDED_BY
 from phasemem.store.sqlconn import SqlConn
+from phasemem.trust.policy import TrustPolicy
 
 Logger = Callable[..., None]
 #: the caller's connection type, handed back to its callbacks
@@ -24,7 +28,7 @@ C = TypeVar("C", bound=SqlConn)
 
 FACT_COLS = (
     "f.id, f.user_id, s.name, r.text, o.name, f.valid_at, f.invalid_at, f.recorded_at, f.expired_at, "
-    "f.superseded_by, r.alpha, f.confidence"
+    "f.superseded_by, r.alpha, f.confidence, f.source, f.status"
 )
 FACT_FROM = (
     "facts f JOIN entities s ON s.id = f.subject_id JOIN entities o ON o.id = f.object_id "
@@ -34,7 +38,7 @@ FACT_FROM = (
 
 def fact_from_row(row: Sequence[Any], episodes: tuple[str, ...] = ()) -> Fact:
     return Fact(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[11],
-                episodes)  # fmt: skip
+                episodes, row[12], row[13] or "accepted")  # fmt: skip
 
 
 def resolve_entity(
@@ -103,10 +107,14 @@ def apply_fact(
     actor: str | None,
     now: float,
     observe: Callable[[C, int, str, float, bool], None],
+    source: str = "user:default",
+    policy: TrustPolicy | None = None,
 ) -> FactOp:
     """Load the slot, let :func:`phasemem.facts.decide.decide` choose, persist
     what it chose; returns what was done. Runs in the caller's transaction, so
-    concurrent writers cannot interleave a decision."""
+    concurrent writers cannot interleave a decision. ``source``: the episode's
+    source label; ``policy``: the trust policy (None or ``contest`` off: trust
+    plays no part in the decision)."""
     rel = norm_relation(nf.relation)
     text = f"{nf.subject} {rel} {nf.object}"
     sid = resolve_entity(c, user_id, nf.subject, nf.subject_type)
@@ -119,7 +127,7 @@ def apply_fact(
         for r in c.execute(
             "SELECT f.id, f.object_id, f.valid_at, f.invalid_at, o.name FROM facts f"
             " JOIN entities o ON o.id = f.object_id WHERE f.user_id = ? AND f.subject_id = ?"
-            " AND f.relation_id = ? AND f.expired_at IS NULL"
+            " AND f.relation_id = ? AND f.expired_at IS NULL AND f.status = 'accepted'"
             " AND (f.invalid_at IS NULL OR f.invalid_at > ?) ORDER BY f.valid_at",
             (user_id, sid, rid, at),
         )
@@ -134,21 +142,39 @@ def apply_fact(
             return FactOp("NOOP", None, text)
         later = c.execute(
             "SELECT MIN(valid_at) FROM facts WHERE user_id = ? AND subject_id = ? AND relation_id = ?"
-            " AND expired_at IS NULL AND valid_at > ?",
+            " AND expired_at IS NULL AND status = 'accepted' AND valid_at > ?",
             (user_id, sid, rid, nf.valid_at),
         ).fetchone()[0] if nf.single_valued else None  # fmt: skip
-    d = decide(nf, oid, current, later)
+    standing = None
+    if policy is not None and policy.contest and (current or (
+            not nf.negated and trust_sql.trust_fn(c, user_id, policy)(source) < policy.add_bar)):  # fmt: skip
+        standing = _standing(c, user_id, sid, rid, rel, oid, current, source, policy, nf.negated)
+    d = decide(nf, oid, current, later, standing)
     for days, changed in d.observations:
         observe(c, rid, user_id, days, changed)
     shown = f"not {text}" if nf.negated else text
+    if d.op == "CONTEST" and not d.insert and d.confirm is None:
+        log(c, "FACT_CONTEST", None, user_id, actor, None,
+            {"fact": shown, "episode_id": episode_id, "source": source, "reason": d.reason}, at=now)  # fmt: skip
+        return FactOp("CONTEST", None, shown)
     if d.op == "NOOP" and d.confirm is None:
         return FactOp("NOOP", None, shown)
     if d.confirm is not None:
         c.execute("INSERT OR IGNORE INTO fact_episodes VALUES (?, ?)", (d.confirm, episode_id))
-        c.execute("UPDATE facts SET confidence = MIN(1.0, confidence + 0.1) WHERE id = ?",
-                  (d.confirm,))  # fmt: skip
-        log(c, "FACT_NOOP", d.confirm, user_id, actor, None, {"episode_id": episode_id}, at=now)
-        return FactOp("NOOP", d.confirm, text)
+        if d.op == "NOOP" and d.reason is None:
+            c.execute("UPDATE facts SET confidence = MIN(1.0, confidence + 0.1) WHERE id = ?",
+                      (d.confirm,))  # fmt: skip
+        log(c, "FACT_CONTEST" if d.op == "CONTEST" else "FACT_NOOP", d.confirm, user_id, actor, None,
+            {"episode_id": episode_id, "source": source} | ({"reason": d.reason} if d.reason else {}),
+            at=now)  # fmt: skip
+        if (
+            policy is not None
+            and label_kind(source) == "user"
+            and nf.single_valued
+            and oid is not None
+        ):
+            _user_contradicts(c, log, user_id, sid, rid, oid, policy, actor=actor, now=now)
+        return FactOp(d.op, d.confirm, text)
     fid = str(uuid.uuid4()) if d.insert else None
     for cl in d.close:
         v = cl.version
@@ -173,14 +199,177 @@ def apply_fact(
         blob, scale = to_blob(codes[0]), float(scales[0])
     c.execute(
         "INSERT INTO facts (id, user_id, subject_id, relation_id, object_id, valid_at, invalid_at,"
-        " recorded_at, confidence, vector, vscale) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (fid, user_id, sid, rid, oid, nf.valid_at, d.invalid_at, now, nf.confidence, blob, scale),
-    )
+        " recorded_at, confidence, vector, vscale, source, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (fid, user_id, sid, rid, oid, nf.valid_at, d.invalid_at, now, nf.confidence, blob, scale,
+         source, "contested" if d.contested else "accepted"),
+    )  # fmt: skip
     c.execute("INSERT INTO fact_episodes VALUES (?, ?)", (fid, episode_id))
     log(c, f"FACT_{d.op}", fid, user_id, actor, None,
-        _snap(nf.subject, rel, nf.object, nf.valid_at, d.invalid_at) | {"episode_id": episode_id},
-        at=now)  # fmt: skip
+        _snap(nf.subject, rel, nf.object, nf.valid_at, d.invalid_at)
+        | {"episode_id": episode_id, "source": source}
+        | ({"reason": d.reason} if d.reason else {}), at=now)  # fmt: skip
+    if d.absorb and policy is not None:  # consensus: the contested claim becomes this fact
+        _absorb(c, log, user_id, fid, d.absorb, policy, actor=actor, now=now)
+    if policy is not None and label_kind(source) == "user" and nf.single_valued and oid is not None:
+        _user_contradicts(c, log, user_id, sid, rid, oid, policy, actor=actor, now=now)
     return FactOp(d.op, fid, text, closed)
+
+
+def _standing(
+    c: SqlConn, user_id: str, sid: int, rid: int, rel: str, oid: int | None,
+    current: Sequence[Version], source: str, policy: TrustPolicy, negated: bool = False,
+) -> Standing:  # fmt: skip
+    """The slot's trust for :func:`decide`: the holders' combined trust, and
+    the new claim's (this source, the contested version of the same object,
+    and whoever announced it as a plan: "I'm moving to Vienna next month")."""
+    sup = trust_sql.supporters(c, [v.id for v in current])
+    holders = {v.id: trust_sql.combined(c, user_id, sup[v.id], policy) for v in current}
+    labels = {source}
+    rival = lesson = None
+    if oid is not None and not negated:
+        rows = c.execute(
+            "SELECT id, status, source FROM facts WHERE user_id = ? AND subject_id = ?"
+            " AND relation_id = ? AND object_id = ? AND status != 'accepted'"
+            " AND (expired_at IS NULL OR status = 'rejected') ORDER BY recorded_at",
+            (user_id, sid, rid, oid),
+        ).fetchall()
+        for fid, status, src in rows:
+            if status == "rejected" and src == source:
+                lesson = fid
+            elif status == "contested" and rival is None:
+                rival = fid
+        plans = [r[0] for r in c.execute("SELECT id, text FROM relations WHERE text LIKE 'plan to %'")
+                 if norm_relation(r[1][len("plan to "):]) == rel] or [-1]  # fmt: skip
+        since = min((v.valid_at for v in current), default=-1e18)
+        # who else said it: the same object in this slot (contested, or told
+        # after the holders began), or announced as the user's plan
+        for (label,) in c.execute(
+            "SELECT DISTINCT COALESCE(e.source_kind, 'user') || ':' || COALESCE(e.source_name, 'default')"
+            " FROM facts f JOIN fact_episodes fe ON fe.fact_id = f.id JOIN episodes e ON e.id = fe.episode_id"
+            " WHERE f.user_id = ? AND f.subject_id = ? AND f.object_id = ? AND f.status != 'rejected'"
+            " AND (f.relation_id = ? AND (f.status = 'contested' OR e.occurred_at > ?)"
+            f"      OR f.relation_id IN ({','.join('?' * len(plans))}) AND f.status = 'accepted')",
+            (user_id, sid, oid, rid, since, *plans),
+        ):
+            labels.add(label)
+        if label_kind(source) != "user" and _user_announced(c, user_id, oid, since):
+            labels.add("user:announced")
+    return Standing(
+        holders, trust_sql.combined(c, user_id, labels, policy), rival, lesson, policy.add_bar
+    )
+
+
+#: words by which the user announces a change before it happens ("I'm going to
+#: become a vet", "switching to espresso next month"), when no plan fact was drawn
+_CHANGE_CUE = re.compile(
+    r"\b(?:going to|gonna|will|'ll|about to|plan(?:ning)? to|soon|next (?:week|month|year)|"
+    r"switch(?:ing)?|mov(?:e|ing)|becom(?:e|ing)|start(?:ing)?|new)\b",
+    re.I,
+)
+
+
+def _user_announced(c: SqlConn, user_id: str, oid: int, since: float) -> bool:
+    """Whether the user, in their own channel and after the holder began, named
+    this object in words that announce a change: the user's announcement
+    supports a later report of it (the extractor keeps no plan for every
+    phrasing). A mention alone is not enough ("my friend moved to X")."""
+    name = c.execute("SELECT name FROM entities WHERE id = ?", (oid,)).fetchone()
+    if not name or len(name[0]) < 3:
+        return False
+    word = re.compile(rf"(?<!\w){re.escape(name[0])}(?!\w)", re.I)
+    for (text,) in c.execute(
+        "SELECT text FROM episodes WHERE user_id = ? AND COALESCE(source_kind, 'user') = 'user'"
+        " AND occurred_at > ? AND lower(text) LIKE ? ORDER BY occurred_at DESC LIMIT 20",
+        (user_id, since, f"%{name[0].lower()}%"),
+    ):
+        m = word.search(text)
+        if m and _CHANGE_CUE.search(text[: m.start()]):
+            return True
+    return False
+
+
+def _absorb(
+    c: SqlConn, log: Logger, user_id: str, fid: str, rivals: Sequence[str],
+    policy: TrustPolicy, *, actor: str | None, now: float,
+) -> None:  # fmt: skip
+    """Consensus reached: the contested versions' episodes now support the new
+    current fact, the versions end (superseded by it), and every source that
+    agreed is corroborated."""
+    for rv in rivals:
+        c.execute("INSERT OR IGNORE INTO fact_episodes SELECT ?, episode_id FROM fact_episodes"
+                  " WHERE fact_id = ?", (fid, rv))  # fmt: skip
+        c.execute("UPDATE facts SET expired_at = ?, superseded_by = ? WHERE id = ?", (now, fid, rv))
+        log(c, "FACT_CONSENSUS", rv, user_id, actor, None, {"superseded_by": fid}, at=now)
+    for label in sorted(trust_sql.supporters(c, [fid])[fid]):
+        if label_kind(label) != "user":
+            trust_sql.bump(c, log, user_id, label, "corroborated", policy, actor=actor, now=now,
+                           why={"fact_id": fid})  # fmt: skip
+
+
+def _user_contradicts(
+    c: SqlConn, log: Logger, user_id: str, sid: int, rid: int, oid: int,
+    policy: TrustPolicy, *, actor: str | None, now: float,
+) -> None:  # fmt: skip
+    """The user stated a value: contested claims of another value in the slot
+    are rejected (kept as lessons) and their sources contradicted."""
+    rows = c.execute(
+        "SELECT id FROM facts WHERE user_id = ? AND subject_id = ? AND relation_id = ?"
+        " AND object_id != ? AND status = 'contested' AND expired_at IS NULL",
+        (user_id, sid, rid, oid),
+    ).fetchall()
+    for (fid,) in rows:
+        reject_fact(c, log, user_id, fid, policy, actor=actor, now=now, event="contradicted")
+
+
+def reject_fact(
+    c: SqlConn, log: Logger, user_id: str, fid: str, policy: TrustPolicy,
+    *, actor: str | None, now: float, event: str = "rejected",
+) -> None:  # fmt: skip
+    """Mark a fact rejected (kept as a lesson) and lower its sources' trust.
+    A rejected current version gives its slot back to the version it replaced."""
+    c.execute("UPDATE facts SET status = 'rejected', expired_at = COALESCE(expired_at, ?)"
+              " WHERE id = ?", (now, fid))  # fmt: skip
+    for prev in c.execute("SELECT id FROM facts WHERE superseded_by = ? AND status = 'accepted'",
+                          (fid,)).fetchall():  # fmt: skip
+        c.execute("UPDATE facts SET expired_at = NULL, invalid_at = NULL, superseded_by = NULL"
+                  " WHERE id = ?", (prev[0],))  # fmt: skip
+        log(c, "FACT_RESTORE", prev[0], user_id, actor, None, {"after_reject": fid}, at=now)
+    log(c, "FACT_REJECT", fid, user_id, actor, None, {"event": event}, at=now)
+    for label in sorted(trust_sql.supporters(c, [fid])[fid]):
+        if label_kind(label) != "user":
+            trust_sql.bump(c, log, user_id, label, event, policy, actor=actor, now=now,
+                           why={"fact_id": fid})  # fmt: skip
+
+
+def confirm_fact(
+    c: SqlConn, log: Logger, user_id: str, fid: str, policy: TrustPolicy,
+    *, actor: str | None, now: float,
+) -> None:  # fmt: skip
+    """The user confirms a fact: it becomes the slot's current version (the
+    versions it contradicts end, superseded by it) and its sources gain trust."""
+    row = c.execute("SELECT subject_id, relation_id, object_id, valid_at, status FROM facts"
+                    " WHERE id = ? AND user_id = ?", (fid, user_id)).fetchone()  # fmt: skip
+    sid, rid, oid, valid_at, status = row
+    single = c.execute("SELECT text FROM relations WHERE id = ?", (rid,)).fetchone()[0]
+    from phasemem.facts.resolve import is_single_valued
+
+    if is_single_valued(single):
+        for (other,) in c.execute(
+            "SELECT id FROM facts WHERE user_id = ? AND subject_id = ? AND relation_id = ?"
+            " AND object_id != ? AND expired_at IS NULL AND status = 'accepted'",
+            (user_id, sid, rid, oid),
+        ).fetchall():
+            (began,) = c.execute("SELECT valid_at FROM facts WHERE id = ?", (other,)).fetchone()
+            c.execute("UPDATE facts SET invalid_at = ?, expired_at = ?, superseded_by = ? WHERE id = ?",
+                      (max(began, valid_at), now, fid, other))  # fmt: skip
+            log(c, "FACT_UPDATE", other, user_id, actor, None, {"superseded_by": fid}, at=now)
+    c.execute("UPDATE facts SET status = 'accepted', expired_at = NULL, superseded_by = NULL,"
+              " confidence = 1.0 WHERE id = ?", (fid,))  # fmt: skip
+    log(c, "FACT_CONFIRM", fid, user_id, actor, {"status": status}, {"status": "accepted"}, at=now)
+    for label in sorted(trust_sql.supporters(c, [fid])[fid]):
+        if label_kind(label) != "user":
+            trust_sql.bump(c, log, user_id, label, "confirmed", policy, actor=actor, now=now,
+                           why={"fact_id": fid})  # fmt: skip
 
 
 def episodes_of(c: SqlConn, fact_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:

@@ -54,6 +54,7 @@ from phasemem.store.base import MIN_ID_PREFIX, LexRow, NewEpisode, Store, Vector
 from phasemem.store.dump import ImportState
 from phasemem.store.memory_state import EpRow, State, frozen_code, readonly
 from phasemem.store.memory_text import TextIndex
+from phasemem.trust.policy import TrustPolicy
 
 #: episodes per write when deleting a scope (as the SQLite store: each chunk one transaction)
 _ERASE_CHUNK = 500
@@ -77,6 +78,7 @@ class InMemoryStore:
     across threads)."""
 
     def __init__(self, *, embedder_name: str, dim: int) -> None:
+        self.trust_policy: TrustPolicy | None = TrustPolicy()
         self.path = LOCATION
         self.dim = dim
         self._lock = threading.RLock()
@@ -457,10 +459,16 @@ class InMemoryStore:
         as_of: float | None = None,
         include_expired: bool = False,
         entity: str | None = None,
+        include_contested: bool = False,
+        source: str | None = None,
     ) -> list[Fact]:
         """Current facts (default), those true at ``as_of``, or every version
-        (``include_expired``); by valid time, then as they were stored."""
+        (``include_expired``); by valid time, then as they were stored. This
+        store decides facts without trust (nothing is ever contested here);
+        ``source`` keeps the facts a source (or a kind) supports."""
         now = time.time()
+        statuses = {"accepted", *(["contested"] if include_contested else []),
+                    *(["rejected"] if include_expired else [])}  # fmt: skip
         forms = set(relation_variants(relation)) if relation is not None else None
         with self._lock:
             s = self._state()
@@ -485,6 +493,10 @@ class InMemoryStore:
                     continue
                 if forms is not None and s.relations[f.relation_id].text not in forms:
                     continue
+                if f.status not in statuses or (
+                    source is not None and not self._from(s, f.id, source)
+                ):
+                    continue
                 if as_of is not None:
                     if not (f.valid_at <= as_of and (f.invalid_at is None or f.invalid_at > as_of)):
                         continue
@@ -496,6 +508,60 @@ class InMemoryStore:
             rows.sort(key=lambda f: f.valid_at)  # stable: ties stay in rowid order
             eps = s.episodes_of()
             return [s.fact(f, eps.get(f.id, ())) for f in rows]
+
+    @staticmethod
+    def _from(s: State, fact_id: str, source: str) -> bool:
+        """Whether an episode of the fact came from ``source`` (a label, or a kind)."""
+        for fid, ep_id in s.links:
+            ep = s.episodes.get(ep_id) if fid == fact_id else None
+            if ep is not None and (ep.source_label == source if ":" in source
+                                   else ep.source_label.partition(":")[0] == source):  # fmt: skip
+                return True
+        return False
+
+    # -- trust (issue 15): posteriors are kept and travel in the dump; the fact
+    # decisions of this store do not use them (docs/trust.md)
+    def source_trust(self, user_id: str, label: str) -> tuple[float, float]:
+        with self._lock:
+            held = self._state().trust.get((user_id, label))
+        policy = self.trust_policy or TrustPolicy()
+        return (held[0], held[1]) if held else policy.prior(label)
+
+    def trust_table(self, user_id: str) -> dict[str, tuple[float, float]]:
+        with self._lock:
+            return {k[1]: (v[0], v[1]) for k, v in self._state().trust.items() if k[0] == user_id}
+
+    def trust_events(self, user_id: str, label: str) -> list[HistoryEvent]:
+        with self._lock:
+            return [e.history() for e in self._state().events
+                    if e.op == "TRUST" and e.target_id == label and e.user_id == user_id]  # fmt: skip
+
+    def fact(self, fact_id: str, user_id: str) -> Fact:
+        with self._lock:
+            s = self._state()
+            f = s.facts.get(fact_id)
+            if f is None or f.user_id != user_id:
+                raise NotFoundError(f"no fact {fact_id} for this user", id=fact_id)
+            return s.fact(f, s.episodes_of().get(fact_id, ()))
+
+    def judge_fact(self, fact_id: str, user_id: str, verdict: str, *, actor: str | None) -> Fact:
+        self.fact(fact_id, user_id)
+        raise StoreError("confirm and reject need the SQLite or PostgreSQL store "
+                         "(the in-memory store decides facts without trust)")  # fmt: skip
+
+    def fact_standing(self, user_id: str, episode_ids: Sequence[str]) -> dict[str, list[Fact]]:
+        wanted = set(episode_ids)
+        out: dict[str, list[Fact]] = {}
+        with self._lock:
+            s = self._state()
+            for fid, ep_id in s.links:
+                f = s.facts.get(fid)
+                if ep_id in wanted and f is not None and f.user_id == user_id:
+                    out.setdefault(ep_id, []).append(s.fact(f))
+        return out
+
+    def disputed_slots(self, user_id: str) -> dict[str, tuple[str, list[str], list[str]]]:
+        return {}  # nothing is contested or rejected in this store
 
     def fact_vectors(self, user_id: str) -> tuple[list[Fact], np.ndarray, np.ndarray]:
         """Every fact version of a user (with a vector), in the order stored."""

@@ -76,8 +76,13 @@ def export_rows(s: State, user_id: str | None) -> list[dict[str, Any]]:
                 "valid_at": f.valid_at, "invalid_at": f.invalid_at, "recorded_at": f.recorded_at,
                 "expired_at": f.expired_at, "superseded_by": f.superseded_by,
                 "confidence": f.confidence, "vector": _b64(f.code), "vscale": f.vscale,
-                "episode_ids": links.get(f.id, []),
+                "episode_ids": links.get(f.id, []), "source": f.source, "status": f.status,
             })  # fmt: skip
+    for (user, label), (a, b, at) in sorted(s.trust.items()):
+        if mine(user):
+            kind, _, name = label.partition(":")
+            out.append({"kind": "trust", "user_id": user, "source": label, "source_kind": kind,
+                        "name": name, "alpha": a, "beta": b, "updated_at": at})  # fmt: skip
     for ev in s.events:
         if user_id is None or ev.user_id == user_id:
             out.append({"kind": "event", "op": ev.op, "target_id": ev.target_id,
@@ -121,7 +126,7 @@ class _Importer:
         writers: dict[str, Callable[[dict[str, Any]], None]] = {
             "episode": self.episode, "pin": self.pin, "relation": self.relation,
             "observation": self.observation, "entity": self.entity, "fact": self.fact,
-            "event": self.event,
+            "event": self.event, "trust": self.trust,
         }  # fmt: skip
         for row in rows:
             try:
@@ -192,10 +197,18 @@ class _Importer:
                        real(row.get("invalid_at")), float(row["recorded_at"]),
                        real(row.get("expired_at")), row.get("superseded_by"),
                        float(conf if conf is not None else 1.0), _vector(row, self.dim),
-                       real(row.get("vscale")))  # fmt: skip
+                       real(row.get("vscale")), row.get("source"),
+                       row.get("status") or "accepted")  # fmt: skip
         self.s.facts.setdefault(fact.id, fact)  # ON CONFLICT DO NOTHING
         for ep in row.get("episode_ids", []):
             self.s.link(row["id"], ep)
+
+    def trust(self, row: dict[str, Any]) -> None:
+        """A source's posterior: the newer of the held and the imported one wins."""
+        key = (row["user_id"], row["source"])
+        new = (float(row["alpha"]), float(row["beta"]), float(row["updated_at"]))
+        if key not in self.s.trust or self.s.trust[key][2] < new[2]:
+            self.s.trust[key] = new
 
     def event(self, row: dict[str, Any]) -> None:
         s = self.s

@@ -179,6 +179,8 @@ class FactRow:
     confidence: float
     code: np.ndarray | None
     vscale: float | None
+    source: str | None = None  # the source label that asserted it
+    status: str = "accepted"  # accepted | contested | rejected (phasemem.provenance)
 
 
 def _snap(subject: str, relation: str, obj: str, valid_at: float,
@@ -205,6 +207,8 @@ class State:
     observations: dict[str, ObsRow] = field(default_factory=dict)  # by unique key
     facts: dict[str, FactRow] = field(default_factory=dict)  # by id, in rowid order
     links: dict[tuple[str, str], None] = field(default_factory=dict)  # (fact, episode), ordered
+    #: (user, source label) -> (alpha, beta, updated_at): per-source trust (imported)
+    trust: dict[tuple[str, str], tuple[float, float, float]] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     next_seq: int = 1
     next_entity: int = 1
@@ -232,11 +236,14 @@ class State:
         return n
 
     def scrub_user_events(self, user_id: str) -> int:
-        """Empty every event of a user: payload, user id and actor."""
+        """Empty every event of a user: payload, user id and actor, and the
+        target of a trust change (a source label can name a sender address)."""
         n = 0
         for i, ev in enumerate(self.events):
             if ev.user_id == user_id:
-                self.events[i] = replace(ev, before=None, after=None, user_id=None, actor=None)
+                target = None if ev.op == "TRUST" else ev.target_id
+                self.events[i] = replace(ev, before=None, after=None, user_id=None, actor=None,
+                                         target_id=target)  # fmt: skip
                 n += 1
         return n
 
@@ -328,6 +335,8 @@ class State:
             return FactOp("NOOP", None, text)
         rid = self.relation_id(norm_relation(rel), nf.alpha_prior)  # as facts_sql does
         at = ended_at(nf)
+        ep = self.episodes.get(episode_id)
+        source = ep.source_label if ep is not None else "user:default"  # logged as SQLite does
         slot = [f for f in self.facts.values()
                 if f.user_id == user_id and f.subject_id == sid and f.relation_id == rid]  # fmt: skip
         current = [
@@ -359,7 +368,13 @@ class State:
             f = self.facts[d.confirm]
             self.facts[f.id] = replace(f, confidence=min(1.0, f.confidence + 0.1))
             self.log(
-                "FACT_NOOP", d.confirm, user_id, actor, None, {"episode_id": episode_id}, at=now
+                "FACT_NOOP",
+                d.confirm,
+                user_id,
+                actor,
+                None,
+                {"episode_id": episode_id, "source": source},
+                at=now,
             )
             return FactOp("NOOP", d.confirm, text)
         fid = str(uuid.uuid4()) if d.insert else None
@@ -384,18 +399,19 @@ class State:
         code, scale = frozen_code(nf.vector)
         invalid = float(d.invalid_at) if d.invalid_at is not None else None
         self.facts[fid] = FactRow(fid, user_id, sid, rid, oid, float(nf.valid_at), invalid, now,
-                                  None, None, float(nf.confidence), code, scale)  # fmt: skip
+                                  None, None, float(nf.confidence), code, scale, source)  # fmt: skip
         self.link(fid, episode_id)
         self.log(f"FACT_{d.op}", fid, user_id, actor, None,
                  _snap(nf.subject, rel, nf.object, nf.valid_at, d.invalid_at)
-                 | {"episode_id": episode_id}, at=now)  # fmt: skip
+                 | {"episode_id": episode_id, "source": source}, at=now)  # fmt: skip
         return FactOp(d.op, fid, text, closed)
 
     def fact(self, f: FactRow, episodes: tuple[str, ...] = ()) -> Fact:
         rel = self.relations[f.relation_id]
         return Fact(f.id, f.user_id, self.entities[f.subject_id].name, rel.text,
                     self.entities[f.object_id].name, f.valid_at, f.invalid_at, f.recorded_at,
-                    f.expired_at, f.superseded_by, rel.alpha, f.confidence, episodes)  # fmt: skip
+                    f.expired_at, f.superseded_by, rel.alpha, f.confidence, episodes, f.source,
+                    f.status)  # fmt: skip
 
     def episodes_of(self) -> dict[str, tuple[str, ...]]:
         """Each fact's source episodes, in link order."""
@@ -494,6 +510,8 @@ class State:
             del self.pins[pid]
         for obs_key in [k for k, o in self.observations.items() if o.user_id == user_id]:
             del self.observations[obs_key]
+        for trust_key in [k for k in self.trust if k[0] == user_id]:
+            del self.trust[trust_key]
         for rid in rels:
             self.refresh_alpha(rid)
         return {"facts": len(facts), "pins": len(pins),

@@ -19,6 +19,7 @@ race. ``{dim}`` and ``{vtype}`` are filled in when the store is created.
 from __future__ import annotations
 
 from phasemem.models import EPISODE_FIELDS, EPISODE_STORED_EXTRA
+from phasemem.provenance import EPISODE_COLUMNS, FACT_COLUMNS, TRUST_COLUMNS
 
 #: episode column -> PostgreSQL type (the one place to extend when Episode grows)
 EPISODE_COLUMN_TYPES: dict[str, str] = {
@@ -38,6 +39,9 @@ EPISODE_COLUMN_TYPES: dict[str, str] = {
     "vector": "BYTEA",
     "vscale": "DOUBLE PRECISION",
     "time_mentions": "INTEGER NOT NULL DEFAULT 0",
+    **dict(
+        EPISODE_COLUMNS
+    ),  # provenance (phasemem.provenance): source kind, name, actor, quarantine
 }
 _missing = set(EPISODE_FIELDS + EPISODE_STORED_EXTRA) - set(EPISODE_COLUMN_TYPES)
 if _missing:  # pragma: no cover - a development error, caught by any test import
@@ -155,7 +159,20 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX fact_episodes_episode ON fact_episodes (episode_id);
     """,
-    # v2: the project's BM25 from the database's statistics, in place of
+    # v2: trust and provenance, as SQLite's v5 (columns listed once, in
+    # phasemem.provenance). A v1 schema made before Episode grew these fields
+    # gets them here; a new one already has them (IF NOT EXISTS).
+    "\n".join(
+        [f"ALTER TABLE episodes ADD COLUMN IF NOT EXISTS {n} {t};" for n, t in EPISODE_COLUMNS]
+        + [f"ALTER TABLE facts ADD COLUMN IF NOT EXISTS {n} {t};" for n, t in FACT_COLUMNS]
+        + [
+            "CREATE TABLE source_trust ("
+            + ", ".join(f"{n} {t.replace('REAL', 'DOUBLE PRECISION')}" for n, t in TRUST_COLUMNS)
+            + ", PRIMARY KEY (user_id, source));",
+            "CREATE INDEX facts_status ON facts (user_id, status);",
+        ]
+    ),
+    # v3: the project's BM25 from the database's statistics, in place of
     # PostgreSQL's text search (whose 'english' stop words, stemming and
     # ts_rank_cd ranked LoCoMo 0.06 R@10 below FTS5). FTS5's tokens of each
     # episode (text weight 1.0, speaker 0.5) are postings; term document

@@ -60,14 +60,17 @@ from phasemem.models import (
 )
 from phasemem.scope import EpisodeFilter
 from phasemem.store import sqlite_erase as erase
+from phasemem.store import trust_read, trust_sql
 from phasemem.store.base import MIN_ID_PREFIX, LexRow, NewEpisode, VectorRows
 from phasemem.store.dump import ImportState
 from phasemem.store.facts_sql import (
     FACT_COLS,
     FACT_FROM,
     apply_fact,
+    confirm_fact,
     episodes_of,
     fact_from_row,
+    reject_fact,
     resolve_entity,
 )
 from phasemem.store.fts5_tokens import K1, B, Fts5Tokenizer
@@ -84,6 +87,7 @@ from phasemem.store.sqlite_dump import export_rows as dump_rows
 from phasemem.store.sqlite_dump import import_rows as dump_import
 from phasemem.temporal.gate import load_gate
 from phasemem.temporal.online import refine_alpha
+from phasemem.trust.policy import TrustPolicy
 
 _EP_COLS = ", ".join(("seq", *EPISODE_FIELDS))
 _INSERT_COLS = (*EPISODE_FIELDS, *EPISODE_STORED_EXTRA, "dlen")
@@ -95,7 +99,7 @@ _INSERT_EPISODE = (
 
 def _sql_type(column: str) -> str:
     """The bare type of an episode column (``DOUBLE PRECISION NOT NULL`` -> ``double precision``)."""
-    decl = EPISODE_COLUMN_TYPES.get(column, "INTEGER")  # dlen: the v2 column
+    decl = EPISODE_COLUMN_TYPES.get(column, "INTEGER")  # dlen: the v3 column
     for cut in (" NOT NULL", " UNIQUE", " DEFAULT"):
         decl = decl.split(cut)[0]
     return decl.lower()
@@ -150,6 +154,8 @@ def redact(url: str) -> str:
 def _episode(row: Sequence[Any]) -> Episode:
     values = dict(zip(EPISODE_FIELDS, row[1:], strict=True))
     values["metadata"] = json.loads(values["metadata"])
+    if values["quarantine"] is not None:
+        values["quarantine"] = json.loads(values["quarantine"])
     return Episode(**values)
 
 
@@ -184,6 +190,8 @@ class PostgresStore:
     ``mirror``: only by the in-process index, no pgvector operator runs)."""
 
     def __init__(self, url: str, *, embedder_name: str, dim: int) -> None:
+        #: the trust policy fact decisions use (Memory sets it; None: no trust)
+        self.trust_policy: TrustPolicy | None = TrustPolicy()
         try:
             import psycopg
             from psycopg.types.string import TextLoader
@@ -343,7 +351,7 @@ class PostgresStore:
                     self.vtype = has_emb[0]
                     self.dense = "db"  # the index exists: keep it used (and in step)
                 while c.execute("SELECT 1 FROM episodes WHERE dlen IS NULL LIMIT 1").fetchone():
-                    with c.raw.transaction():  # rows of a schema from before v2
+                    with c.raw.transaction():  # rows of a schema from before v3
                         self._index_pending(c, 2000)
             finally:
                 c.execute("SELECT pg_advisory_unlock(?)", (self._key,))
@@ -411,6 +419,8 @@ class PostgresStore:
             for i, it in enumerate(items):
                 rec = it.record()
                 rec["metadata"] = json.dumps(rec["metadata"])
+                if rec["quarantine"] is not None:
+                    rec["quarantine"] = json.dumps(rec["quarantine"])
                 row = (*rec.values(), *blobs[i], it.time_mentions, lengths[i])
                 got = c.execute(_INSERT_EPISODE, row).fetchone()
                 added = got is not None
@@ -420,7 +430,8 @@ class PostgresStore:
                               at=it.recorded_at)  # fmt: skip
                     ops = tuple(
                         apply_fact(c, self._log, it.user_id, it.id, nf, actor=actor,
-                                   now=it.recorded_at, observe=self._observe)
+                                   now=it.recorded_at, observe=self._observe,
+                                   source=it.source_label, policy=self.trust_policy)
                         for nf in (facts[i] if facts else ())
                     )  # fmt: skip
                     results.append(AddResult(it.id, "ADD", it.text, ops))
@@ -452,6 +463,8 @@ class PostgresStore:
         for i, it in enumerate(items):
             rec = it.record()
             rec["metadata"] = json.dumps(rec["metadata"])
+            if rec["quarantine"] is not None:
+                rec["quarantine"] = json.dumps(rec["quarantine"])
             for k, v in enumerate((*rec.values(), *blobs[i], it.time_mentions, lengths[i])):
                 cols[k].append(v)
         with self._write() as c:
@@ -702,7 +715,7 @@ class PostgresStore:
 
     def _index_pending(self, c: Conn, limit: int | None = None) -> None:
         """Postings and lengths for rows written without them (an import, an
-        update, a schema from before v2): the rows whose ``dlen`` is NULL."""
+        update, a schema from before v3): the rows whose ``dlen`` is NULL."""
         sql = "SELECT seq, text, speaker, user_id FROM episodes WHERE dlen IS NULL ORDER BY seq"
         rows = c.execute(sql + (f" LIMIT {int(limit)}" if limit else "")).fetchall()
         if not rows:
@@ -961,9 +974,12 @@ class PostgresStore:
         as_of: float | None = None,
         include_expired: bool = False,
         entity: str | None = None,
+        include_contested: bool = False,
+        source: str | None = None,
     ) -> list[Fact]:
-        parts: list[str] = ["f.user_id = ?"]
-        params: list[Any] = [user_id]
+        parts, params = trust_read.fact_filters(include_contested, include_expired, source)
+        parts.insert(0, "f.user_id = ?")
+        params.insert(0, user_id)
         with self._conn() as c:
             for name, col in ((subject, "f.subject_id"), (entity, None)):
                 if name is None:
@@ -995,14 +1011,48 @@ class PostgresStore:
     def fact_vectors(self, user_id: str) -> tuple[list[Fact], np.ndarray, np.ndarray]:
         with self._conn() as c:
             rows = c.execute(f"SELECT {FACT_COLS}, f.vector, f.vscale FROM {FACT_FROM} WHERE"
-                             " f.user_id = ? AND f.vector IS NOT NULL ORDER BY f.rowid",
+                             " f.user_id = ? AND f.vector IS NOT NULL AND f.status = 'accepted'"
+                             " ORDER BY f.rowid",
                              (user_id,)).fetchall()  # fmt: skip
             eps = episodes_of(c, [r[0] for r in rows])
         codes = np.empty((len(rows), self.dim), dtype=np.int8)
         for i, r in enumerate(rows):
-            codes[i] = from_blob(bytes(r[12]), self.dim)
-        scales = np.array([r[13] for r in rows], dtype=np.float32)
+            codes[i] = from_blob(bytes(r[14]), self.dim)
+        scales = np.array([r[15] for r in rows], dtype=np.float32)
         return [fact_from_row(r, eps.get(r[0], ())) for r in rows], codes, scales
+
+    # -- trust (the shared SQL of phasemem.store.trust_sql / trust_read) ---------
+    def source_trust(self, user_id: str, label: str) -> tuple[float, float]:
+        with self._conn() as c:
+            return trust_sql.posterior(c, user_id, label, self.trust_policy or TrustPolicy())
+
+    def trust_table(self, user_id: str) -> dict[str, tuple[float, float]]:
+        with self._conn() as c:
+            return trust_sql.table(c, user_id)
+
+    def trust_events(self, user_id: str, label: str) -> list[HistoryEvent]:
+        with self._conn() as c:
+            return trust_read.events(c, user_id, label)
+
+    def fact(self, fact_id: str, user_id: str) -> Fact:
+        with self._conn() as c:
+            return trust_read.fact_by_id(c, fact_id, user_id)
+
+    def judge_fact(self, fact_id: str, user_id: str, verdict: str, *, actor: str | None) -> Fact:
+        self.fact(fact_id, user_id)
+        policy = self.trust_policy or TrustPolicy()
+        with self._write() as c:
+            judge = confirm_fact if verdict == "confirm" else reject_fact
+            judge(c, self._log, user_id, fact_id, policy, actor=actor, now=time.time())
+        return self.fact(fact_id, user_id)
+
+    def fact_standing(self, user_id: str, episode_ids: Sequence[str]) -> dict[str, list[Fact]]:
+        with self._conn() as c:
+            return trust_read.standing(c, user_id, episode_ids)
+
+    def disputed_slots(self, user_id: str) -> dict[str, tuple[str, list[str], list[str]]]:
+        with self._conn() as c:
+            return trust_read.disputed(c, user_id)
 
     def relation_stats(self) -> list[dict[str, Any]]:
         rows = self._read(

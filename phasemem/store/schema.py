@@ -7,6 +7,8 @@ leaves a half-migrated file. A file from a newer phasemem is refused.
 
 from __future__ import annotations
 
+from phasemem.provenance import EPISODE_COLUMNS, FACT_COLUMNS, TRUST_COLUMNS
+
 #: FTS5 tokenizer of ``episodes_fts`` (v1 below spells it out; a test keeps them equal).
 #: :mod:`phasemem.mirror.lexical` tokenizes with it to mirror FTS5 exactly.
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
@@ -162,6 +164,21 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX relation_observations_key ON relation_observations (key);
     CREATE INDEX relation_observations_user ON relation_observations (user_id);
     """,
+    # v5: trust and provenance (issue 15; the columns are listed once, in
+    # phasemem.provenance). Episodes get their source's kind and name, the
+    # actor and the injection finding; facts the source that asserted them and
+    # their standing (current / contested / rejected); one Beta posterior per
+    # user and source. Existing rows are the user's own channel and current.
+    "\n".join(
+        [f"ALTER TABLE episodes ADD COLUMN {n} {t};" for n, t in EPISODE_COLUMNS]
+        + [f"ALTER TABLE facts ADD COLUMN {n} {t};" for n, t in FACT_COLUMNS]
+        + [
+            "CREATE TABLE source_trust ("
+            + ", ".join(f"{n} {t}" for n, t in TRUST_COLUMNS)
+            + ", PRIMARY KEY (user_id, source));",
+            "CREATE INDEX facts_status ON facts (user_id, status);",
+        ]
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -38,14 +38,17 @@ from phasemem.models import (
 )
 from phasemem.scope import EpisodeFilter
 from phasemem.store import sqlite_erase as erase
+from phasemem.store import trust_read, trust_sql
 from phasemem.store.base import MIN_ID_PREFIX, LexRow, NewEpisode, VectorRows
 from phasemem.store.bytescan import find_any
 from phasemem.store.facts_sql import (
     FACT_COLS,
     FACT_FROM,
     apply_fact,
+    confirm_fact,
     episodes_of,
     fact_from_row,
+    reject_fact,
     resolve_entity,
 )
 from phasemem.store.schema import BM25_WEIGHTS, MIGRATIONS, SCHEMA_VERSION
@@ -56,6 +59,7 @@ from phasemem.store.sqlite_dump import export_rows as dump_rows
 from phasemem.store.sqlite_dump import import_rows as dump_import
 from phasemem.temporal.gate import load_gate
 from phasemem.temporal.online import refine_alpha
+from phasemem.trust.policy import TrustPolicy
 
 _BM25 = ", ".join(str(w) for w in BM25_WEIGHTS)
 
@@ -77,6 +81,8 @@ def _episode(row: sqlite3.Row | tuple[Any, ...]) -> Episode:
     """An episode from a ``SELECT {_EP_COLS}`` row (metadata is stored as JSON)."""
     values = dict(zip(EPISODE_FIELDS, row[1:], strict=True))
     values["metadata"] = json.loads(values["metadata"])
+    if values["quarantine"] is not None:
+        values["quarantine"] = json.loads(values["quarantine"])
     return Episode(**values)
 
 
@@ -86,6 +92,8 @@ def _stored(
     """The values of ``_INSERT_EPISODE`` for one episode."""
     rec = ep.record()
     rec["metadata"] = json.dumps(rec["metadata"])
+    if rec["quarantine"] is not None:
+        rec["quarantine"] = json.dumps(rec["quarantine"])
     return (*rec.values(), blob, scale, time_mentions)
 
 
@@ -109,6 +117,8 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}", path=self.path) from exc
         self._lock = threading.RLock()
+        #: the trust policy fact decisions use (Memory sets it; None: no trust)
+        self.trust_policy: TrustPolicy | None = TrustPolicy()
         self._df_cache: dict[str, int] = {}
         self._df_version = -1
         c = self._conn
@@ -244,6 +254,8 @@ class SQLiteStore:
                             actor=actor,
                             now=it.recorded_at,
                             observe=self._observe,
+                            source=it.source_label,
+                            policy=self.trust_policy,
                         )  # fmt: skip
                         for nf in (facts[len(results)] if facts else ())
                     )
@@ -680,12 +692,20 @@ class SQLiteStore:
         as_of: float | None = None,
         include_expired: bool = False,
         entity: str | None = None,
+        include_contested: bool = False,
+        source: str | None = None,
     ) -> list[Fact]:
         """Facts of a user: current ones (default), those true at ``as_of``,
         or every version (``include_expired``); optionally one subject,
-        relation, or any fact touching ``entity``."""
+        relation, or any fact touching ``entity``. Contested claims (a weaker
+        source's, waiting for consensus) only with ``include_contested``;
+        rejected ones only with ``include_expired``. ``source``: facts that
+        source asserted or supports ("web:example.com", or a kind: "web")."""
         parts: list[str] = ["f.user_id = ?"]
         params: list[Any] = [user_id]
+        more, more_params = trust_read.fact_filters(include_contested, include_expired, source)
+        parts += more
+        params += more_params
         with self._lock:
             for name, col in ((subject, "f.subject_id"), (entity, None)):
                 if name is None:
@@ -707,7 +727,10 @@ class SQLiteStore:
             parts.append("f.valid_at <= ? AND (f.invalid_at IS NULL OR f.invalid_at > ?)")
             params += [as_of, as_of]
         elif not include_expired:
-            parts.append("f.expired_at IS NULL AND (f.invalid_at IS NULL OR f.invalid_at > ?)")
+            parts.append(
+                "(f.status = 'contested' OR f.expired_at IS NULL) AND f.expired_at IS NULL"
+                " AND (f.invalid_at IS NULL OR f.invalid_at > ?)"
+            )
             params.append(time.time())
         rows = self._read(f"SELECT {FACT_COLS} FROM {FACT_FROM} WHERE {' AND '.join(parts)} ORDER BY f.valid_at, f.rowid",
                           params)  # fmt: skip
@@ -718,14 +741,58 @@ class SQLiteStore:
     def fact_vectors(self, user_id: str) -> tuple[list[Fact], np.ndarray, np.ndarray]:
         """Every fact of a user (all versions) with its int8 vector and scale."""
         rows = self._read(f"SELECT {FACT_COLS}, f.vector, f.vscale FROM {FACT_FROM} WHERE f.user_id = ?"
-                          " AND f.vector IS NOT NULL ORDER BY f.rowid", (user_id,))  # fmt: skip
+                          " AND f.vector IS NOT NULL AND f.status = 'accepted' ORDER BY f.rowid",
+                          (user_id,))  # fmt: skip
         with self._lock:
             eps = episodes_of(self._conn, [r[0] for r in rows])
         codes = np.empty((len(rows), self.dim), dtype=np.int8)
         for i, r in enumerate(rows):
-            codes[i] = from_blob(r[12], self.dim)
-        scales = np.array([r[13] for r in rows], dtype=np.float32)
+            codes[i] = from_blob(r[14], self.dim)
+        scales = np.array([r[15] for r in rows], dtype=np.float32)
         return [fact_from_row(r, eps.get(r[0], ())) for r in rows], codes, scales
+
+    # -- trust (shared SQL: phasemem.store.trust_sql, phasemem.store.trust_read) ---
+    def source_trust(self, user_id: str, label: str) -> tuple[float, float]:
+        """A source's Beta posterior for a user (its prior when never updated)."""
+        with self._lock:
+            return trust_sql.posterior(
+                self._conn, user_id, label, self.trust_policy or TrustPolicy()
+            )
+
+    def trust_table(self, user_id: str) -> dict[str, tuple[float, float]]:
+        """Every stored posterior of a user."""
+        with self._lock:
+            return trust_sql.table(self._conn, user_id)
+
+    def trust_events(self, user_id: str, label: str) -> list[HistoryEvent]:
+        """The log of a source's trust changes, oldest first."""
+        with self._lock:
+            return trust_read.events(self._conn, user_id, label)
+
+    def fact(self, fact_id: str, user_id: str) -> Fact:
+        with self._lock:
+            return trust_read.fact_by_id(self._conn, fact_id, user_id)
+
+    def judge_fact(self, fact_id: str, user_id: str, verdict: str, *, actor: str | None) -> Fact:
+        """The user's verdict on a fact: ``confirm`` (it becomes current, its
+        sources gain trust) or ``reject`` (kept as a lesson, its sources lose
+        trust, a replaced version comes back)."""
+        self.fact(fact_id, user_id)  # NotFoundError before writing
+        policy = self.trust_policy or TrustPolicy()
+        with self._write() as c:
+            judge = confirm_fact if verdict == "confirm" else reject_fact
+            judge(c, self._log, user_id, fact_id, policy, actor=actor, now=time.time())
+        return self.fact(fact_id, user_id)
+
+    def fact_standing(self, user_id: str, episode_ids: Sequence[str]) -> dict[str, list[Fact]]:
+        """Episode id -> the facts it supports (every status and version)."""
+        with self._lock:
+            return trust_read.standing(self._conn, user_id, episode_ids)
+
+    def disputed_slots(self, user_id: str) -> dict[str, tuple[str, list[str], list[str]]]:
+        """Slots where a source was overruled (:func:`trust_read.disputed`)."""
+        with self._lock:
+            return trust_read.disputed(self._conn, user_id)
 
     def relation_stats(self) -> list[dict[str, Any]]:
         rows = self._read(

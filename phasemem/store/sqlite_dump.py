@@ -51,6 +51,7 @@ def export_rows(c: SqlConn, user_id: str | None) -> Iterator[dict[str, Any]]:
     for r in _pages(c, f"SELECT {_EPISODE_COLS} FROM episodes{mine} ORDER BY seq", args):
         row = dict(zip(_EPISODE_KEYS, r, strict=True))
         row["metadata"] = json.loads(row["metadata"])
+        row["quarantine"] = json.loads(row["quarantine"]) if row["quarantine"] else None
         row["vector"] = _b64(row["vector"])
         yield {"kind": "episode", **row}
     for r in _pages(c, f"SELECT id, user_id, text, created_at FROM pins{mine} ORDER BY created_at, id",
@@ -97,8 +98,8 @@ def export_rows(c: SqlConn, user_id: str | None) -> Iterator[dict[str, Any]]:
     for r in _pages(
         c,
         "SELECT f.id, f.user_id, f.subject_id, r.text, f.object_id, f.valid_at, f.invalid_at,"
-        " f.recorded_at, f.expired_at, f.superseded_by, f.confidence, f.vector, f.vscale"
-        " FROM facts f JOIN relations r ON r.id = f.relation_id"
+        " f.recorded_at, f.expired_at, f.superseded_by, f.confidence, f.vector, f.vscale,"
+        " f.source, f.status FROM facts f JOIN relations r ON r.id = f.relation_id"
         + ("" if user_id is None else " WHERE f.user_id = ?")
         + " ORDER BY f.rowid",
         args,
@@ -107,8 +108,12 @@ def export_rows(c: SqlConn, user_id: str | None) -> Iterator[dict[str, Any]]:
             "kind": "fact", "id": r[0], "user_id": r[1], "subject_ref": r[2], "relation": r[3],
             "object_ref": r[4], "valid_at": r[5], "invalid_at": r[6], "recorded_at": r[7],
             "expired_at": r[8], "superseded_by": r[9], "confidence": r[10], "vector": _b64(r[11]),
-            "vscale": r[12], "episode_ids": links.get(r[0], []),
+            "vscale": r[12], "episode_ids": links.get(r[0], []), "source": r[13], "status": r[14],
         }  # fmt: skip
+    for r in _pages(c, f"SELECT user_id, source, kind, name, alpha, beta, updated_at FROM source_trust{mine}"
+                    " ORDER BY user_id, source", args):  # fmt: skip
+        yield {"kind": "trust", "user_id": r[0], "source": r[1], "source_kind": r[2], "name": r[3],
+               "alpha": r[4], "beta": r[5], "updated_at": r[6]}  # fmt: skip
     for r in _pages(c, "SELECT op, target_id, user_id, at, actor, before, after FROM events"
                     f"{mine} ORDER BY id", args):  # fmt: skip
         yield {
@@ -151,6 +156,7 @@ def _episode(c: SqlConn, row: dict[str, Any], state: ImportState, dim: int,
     values = {key: row.get(key) for key in _EPISODE_KEYS}
     values.update(occurred_at=float(row["occurred_at"]), recorded_at=float(row["recorded_at"]),
                   metadata=json.dumps(row.get("metadata") or {}), vector=_vector(row, dim),
+                  quarantine=json.dumps(row["quarantine"]) if row.get("quarantine") else None,
                   time_mentions=int(row.get("time_mentions") or 0))  # fmt: skip
     cur = c.execute(
         f"INSERT INTO episodes ({_EPISODE_COLS}) VALUES ({', '.join('?' * len(_EPISODE_KEYS))})"
@@ -227,15 +233,28 @@ def _fact(c: SqlConn, row: dict[str, Any], state: ImportState, dim: int,
     rid = _relation_id(c, row["relation"], state)
     c.execute(
         "INSERT INTO facts (id, user_id, subject_id, relation_id, object_id, valid_at, invalid_at,"
-        " recorded_at, expired_at, superseded_by, confidence, vector, vscale)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+        " recorded_at, expired_at, superseded_by, confidence, vector, vscale, source, status)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
         (row["id"], row["user_id"], sid, rid, oid, float(row["valid_at"]), row.get("invalid_at"),
          float(row["recorded_at"]), row.get("expired_at"), row.get("superseded_by"),
          _confidence(row),
-         _vector(row, dim), row.get("vscale")),
+         _vector(row, dim), row.get("vscale"), row.get("source"), row.get("status") or "accepted"),
     )  # fmt: skip
     for ep in row.get("episode_ids", []):
         c.execute("INSERT OR IGNORE INTO fact_episodes VALUES (?, ?)", (row["id"], ep))
+
+
+def _trust(c: SqlConn, row: dict[str, Any], state: ImportState, dim: int,
+           log: Logger) -> None:  # fmt: skip
+    """A source's posterior: the newer of the stored and the imported one wins."""
+    c.execute(
+        "INSERT INTO source_trust (user_id, source, kind, name, alpha, beta, updated_at)"
+        " VALUES (?,?,?,?,?,?,?) ON CONFLICT (user_id, source) DO UPDATE SET alpha = excluded.alpha,"
+        " beta = excluded.beta, updated_at = excluded.updated_at"
+        " WHERE excluded.updated_at > source_trust.updated_at",
+        (row["user_id"], row["source"], row["source_kind"], row["name"], float(row["alpha"]),
+         float(row["beta"]), float(row["updated_at"])),
+    )  # fmt: skip
 
 
 def _confidence(row: dict[str, Any]) -> float:
@@ -261,5 +280,5 @@ def _event(c: SqlConn, row: dict[str, Any], state: ImportState, dim: int,
 
 _WRITERS: dict[str, Callable[..., None]] = {
     "episode": _episode, "pin": _pin, "relation": _relation, "observation": _observation,
-    "entity": _entity, "fact": _fact, "event": _event,
+    "entity": _entity, "fact": _fact, "event": _event, "trust": _trust,
 }  # fmt: skip

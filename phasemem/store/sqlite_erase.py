@@ -131,9 +131,11 @@ def scrub_events(c: SqlConn, target_ids: Sequence[str]) -> int:
 
 
 def scrub_user_events(c: SqlConn, user_id: str, limit: int) -> int:
-    """Empty up to ``limit`` events of a user: payload, user id and actor."""
+    """Empty up to ``limit`` events of a user: payload, user id and actor, and
+    the target of a trust change (a source label can name a sender address)."""
     return c.execute(
-        "UPDATE events SET before = NULL, after = NULL, user_id = NULL, actor = NULL"
+        "UPDATE events SET before = NULL, after = NULL, user_id = NULL, actor = NULL,"
+        " target_id = CASE WHEN op = 'TRUST' THEN NULL ELSE target_id END"
         " WHERE id IN (SELECT id FROM events WHERE user_id = ? LIMIT ?)",
         (user_id, limit),
     ).rowcount
@@ -150,6 +152,7 @@ def drop_user_graph(c: C, user_id: str, refresh_alpha: Callable[[C, int], None])
     c.execute("DELETE FROM entities WHERE user_id = ?", (user_id,))
     n_pins = c.execute("DELETE FROM pins WHERE user_id = ?", (user_id,)).rowcount
     c.execute("DELETE FROM relation_observations WHERE user_id = ?", (user_id,))
+    c.execute("DELETE FROM source_trust WHERE user_id = ?", (user_id,))
     for rid in rels:
         refresh_alpha(c, rid)
     n_rel = drop_unused_relations(c)

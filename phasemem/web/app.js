@@ -86,11 +86,16 @@ async function search(ev) {
       const meta = el("div", "meta");
       meta.appendChild(el("span", "when", day(hit.occurred_at)));
       if (hit.speaker || hit.role) meta.appendChild(el("span", "who", hit.speaker || hit.role));
-      meta.appendChild(el("span", "source", "source: " + (hit.source || "unknown")));
+      meta.appendChild(el("span", "source", "source: " + sourceLabel(hit)));
+      if (hit.quarantine) li.appendChild(el("span", "tag quarantined", "addresses the model: quarantined"));
       if (hit.session_id) meta.appendChild(el("span", "session", hit.session_id));
       meta.appendChild(el("span", "id", hit.id.slice(0, 8)));
       li.appendChild(meta);
       list.appendChild(li);
+    }
+    for (const d of res.disputes || []) {
+      const sides = d.sides.map((s) => s.value + " (" + s.sources.join(", ") + ")").join(" vs ");
+      list.appendChild(el("li", "dispute", "Disputed " + d.slot + ": " + sides + "; standing: " + d.value));
     }
     const facts = (res.facts || []).filter((f) => T.factStatus(f, t) !== "future");
     for (const f of facts) $("search-facts").appendChild(factItem(f, t));
@@ -115,8 +120,16 @@ function factItem(f, t) {
     (end ? day(end) : asOf() ? "then" : "now")));
   meta.appendChild(el("span", null, "recorded " + day(f.recorded_at)));
   if (f.expired_at && end) meta.appendChild(el("span", null, "replaced " + day(f.expired_at)));
+  if (f.source) meta.appendChild(el("span", "source", "source: " + f.source));
+  if (f.status && f.status !== "accepted") li.appendChild(el("span", "tag " + f.status, f.status));
   li.appendChild(meta);
   return li;
+}
+
+// Where a memory came from: "kind:name", and who wrote it into memory.
+function sourceLabel(m) {
+  const label = (m.source_kind || "user") + ":" + (m.source_name || "default");
+  return m.actor ? label + " (by " + m.actor + ")" : label;
 }
 
 async function timeline(entity) {

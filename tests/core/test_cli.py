@@ -373,3 +373,35 @@ def test_demo_shows_facts_timeline_as_of_and_context() -> None:
     for section in ("1. Facts extracted", "2. Timeline of Maya", "3. Where does Maya live?",
                     "as of 2024-09-01 vs now", "4. Questions answered", "5. Context for an agent"):  # fmt: skip
         assert section in text
+
+
+def test_trust_confirm_reject_and_sources(run) -> None:  # type: ignore[no-untyped-def]
+    run("add", "--user", "maya", "--role", "user", "--speaker", "Maya", "--at", "2024-01-05",
+        "I live in Lisbon.")  # fmt: skip
+    r = run("add", "--user", "maya", "--source", "web:gossip.example", "--actor", "crawler",
+            "Maya now lives in Atlantis.")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    plain = json.loads(run("facts", "--user", "maya", "--json").output)["results"]
+    assert [f["object"] for f in plain] == ["Lisbon"]
+    every = json.loads(
+        run("facts", "--user", "maya", "--contested", "--source", "web", "--json").output
+    )
+    claim = every["results"][0]
+    assert (claim["object"], claim["status"], claim["source"]) == (
+        "Atlantis",
+        "contested",
+        "web:gossip.example",
+    )
+    out = json.loads(run("confirm", claim["id"], "--user", "maya", "--json").output)
+    assert out["status"] == "accepted"
+    assert (
+        json.loads(run("facts", "--user", "maya", "--json").output)["results"][0]["object"]
+        == "Atlantis"
+    )
+    rep = json.loads(run("trust", "web:gossip.example", "--user", "maya", "--json").output)
+    assert rep["trust"] > 0.5 and rep["events"][0]["new"]["event"] == "confirmed"
+    out = json.loads(run("reject", claim["id"], "--user", "maya", "--json").output)
+    assert out["status"] == "rejected"
+    assert "web:gossip.example" in run("search", "--user", "maya", "Atlantis").output
+    ctx = run("context", "--user", "maya", "--source", "web", "Atlantis").output
+    assert "I live in Lisbon" not in ctx and "(via web:gossip.example)" in ctx

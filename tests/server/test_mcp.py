@@ -21,7 +21,7 @@ from mcp.client.streamable_http import streamable_http_client  # noqa: E402
 
 from tests.server.conftest import EMBEDDER, FACTS_OK, PHASEMEM, free_port, start, stop  # noqa: E402
 
-TOOLS = {"remember", "recall", "context", "facts", "forget", "pin"}
+TOOLS = {"remember", "recall", "context", "facts", "forget", "pin", "trust"}
 facts_flag = [] if FACTS_OK else ["--no-facts"]
 
 
@@ -68,6 +68,24 @@ def test_stdio_tools_roundtrip(tmp_path: Path) -> None:
             assert not err and isinstance(res["results"], list)
             if FACTS_OK:
                 assert res["results"]
+                assert res["results"][0]["source"] == "user:mcp"
+
+            err, res = await call(c, "remember", {"text": "Maya now lives in Atlantis.",
+                                                  "source": "web:gossip.example"})  # fmt: skip
+            assert not err
+            err, res = await call(c, "facts", {"include_contested": True, "source": "web"})
+            assert not err
+            if FACTS_OK:
+                claim = res["results"][0]
+                assert (claim["object"], claim["status"]) == ("Atlantis", "contested")
+                err, res = await call(c, "trust", {"reject_fact": claim["id"]})
+                assert not err and res["rejected"]["status"] == "rejected"
+            err, res = await call(c, "trust", {"source": "web:gossip.example"})
+            assert not err and 0 < res["trust"] <= 0.5
+            err, msg = await call(c, "trust", {})
+            assert err and "exactly one" in msg
+            err, ctx = await call(c, "context", {"query": "Atlantis", "source": "web"})
+            assert not err and "Tidewater" not in ctx["text"]
 
             err, msg = await call(c, "forget", {})
             assert err and "memory_id" in msg
@@ -80,7 +98,7 @@ def test_stdio_tools_roundtrip(tmp_path: Path) -> None:
             err, res = await call(c, "pin", {"unpin_id": pin["pinned"]["id"]})
             assert not err
             err, res = await call(c, "recall", {"query": "Tidewater Lisbon"})
-            assert res["results"] == []
+            assert all("Tidewater" not in r["memory"] for r in res["results"])
 
     anyio.run(main)
 
@@ -134,6 +152,7 @@ def test_http_two_tenants_every_tool(mcp_http: tuple[str, str, str]) -> None:
                 ("pin", {"unpin_id": pin["pinned"]["id"]}),
                 ("remember", {"text": "B's own note"}),
                 ("pin", {"text": "B's pin"}),
+                ("trust", {"source": "user:mcp"}),  # B's own posterior, none of A's changes
                 ("forget", {"everything": True}),
             ]:
                 err, res = await call(b, tool, args)
@@ -147,6 +166,7 @@ def test_http_two_tenants_every_tool(mcp_http: tuple[str, str, str]) -> None:
             assert err and "not_found" in msg
             err, msg = by[("pin", str({"unpin_id": pin["pinned"]["id"]}))]
             assert err and "not_found" in msg
+            assert by[("trust", str({"source": "user:mcp"}))][1]["events"] == []
             assert {t for t, *_ in outputs} == TOOLS
 
         async with _client(url, key_a) as a:  # A's memory and pin are untouched

@@ -16,16 +16,16 @@ and each probe is asked:
   extractor keeps no fact for phone numbers or emails) and the top search
   result contains it.
 
-Two seams are meant to change when the trust model lands:
+Two seams meet the library:
 
 * :func:`apply_write` is the one place a scenario write meets the library's
-  API. Today ``Memory.add`` takes only ``source: str``, so the write's
-  source becomes ``"kind:name"`` and the full description rides in
-  ``metadata["provenance"]``; switch it to the real provenance API there.
+  API: ``Memory.add(source="kind:name", actor=...)``; the sources the user
+  set up (``configured_by_user``) are declared to the trust policy when the
+  store is opened, as an application would (:func:`policy_for`).
 * :func:`outside_untrusted` decides what text of a ``Context`` is "outside
   the quoted untrusted block": everything except the sections named in
   :data:`UNTRUSTED_SECTIONS` (their heading and lines are cut out of the
-  rendered text). Today there is no such section, so all of it counts.
+  rendered text).
 
 Values are compared after :func:`phasemem.trust.text.fold` (case, accents,
 look-alike letters, invisible characters): facts by whole normalised
@@ -241,8 +241,18 @@ def apply_write(mem: Any, scenario: Scenario, write: Write) -> None:
         session_id=write.session,
         occurred_at=write.occurred_at,
         source=write.source.label,
+        actor=write.source.actor,
         metadata={"provenance": {k: v for k, v in asdict(write.source).items() if v is not None}},
     )
+
+
+def policy_for(scenario: Scenario, base: Any = None) -> Any:
+    """The trust policy an application would open this user's memory with:
+    ``base`` (default policy) plus the sources the user set up themselves."""
+    from phasemem.trust.policy import TrustPolicy
+
+    configured = {w.source.label for w in scenario.writes if w.source.configured_by_user}
+    return (base or TrustPolicy()).with_configured(*sorted(configured))
 
 
 def outside_untrusted(ctx: Any) -> str:
@@ -326,11 +336,14 @@ def _probe(mem: Any, scn: Scenario, probe: Probe) -> ProbeResult:
     return r
 
 
-def run_scenario(scn: Scenario, embedder: Any, extractor: Any = "default") -> dict[str, Any]:
-    """A fresh in-memory store, the writes in order, then the probes."""
+def run_scenario(
+    scn: Scenario, embedder: Any, extractor: Any = "default", policy: Any = None
+) -> dict[str, Any]:
+    """A fresh in-memory store, the writes in order, then the probes.
+    ``policy``: the base trust policy (e.g. with a defence switched off)."""
     from phasemem.memory import Memory
 
-    mem = Memory(":memory:", embedder=embedder, extractor=extractor)
+    mem = Memory(":memory:", embedder=embedder, extractor=extractor, trust=policy_for(scn, policy))
     try:
         for w in scn.writes:
             apply_write(mem, scn, w)
@@ -395,6 +408,7 @@ def run(
     embedder: str | Any | None = None,
     kinds: Iterable[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    policy: Any = None,
 ) -> dict[str, Any]:
     """Run every scenario of the suite file(s); JSON-ready results."""
     from phasemem.embed import Embedder, get_embedder
@@ -409,7 +423,7 @@ def run(
     t0 = time.perf_counter()
     rows = []
     for i, scn in enumerate(scenarios):
-        rows.append(run_scenario(scn, emb))
+        rows.append(run_scenario(scn, emb, policy=policy))
         if progress is not None:
             progress(i + 1, len(scenarios))
     out = summarize(rows)
@@ -439,6 +453,7 @@ __all__ = [
     "instruction_in",
     "load_suite",
     "outside_untrusted",
+    "policy_for",
     "run",
     "run_scenario",
     "summarize",
