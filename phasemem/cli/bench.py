@@ -122,10 +122,15 @@ def locomo(
 )
 @click.option("--queries", default=200, show_default=True)
 @click.option("--no-facts", is_flag=True, help="Episodes only: no fact extraction at ingest.")
+@click.option("--db", default=None, metavar="URL",
+              help="PostgreSQL URL: each N in a fresh schema <schema or scale>_<N> there.")  # fmt: skip
+@click.option("--users", default=1, show_default=True,
+              help="Spread the episodes over this many user scopes; each query asks one.")  # fmt: skip
 @click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
 @pass_ctx
-def scale(c: Ctx, ns: str, queries: int, no_facts: bool, json_out: str | None) -> None:
-    """Ingest rate, search latency, bytes and RSS at each N (one user scope)."""
+def scale(c: Ctx, ns: str, queries: int, no_facts: bool, db: str | None, users: int,
+          json_out: str | None) -> None:  # fmt: skip
+    """Ingest rate, search latency, bytes and RSS at each N (one user scope, or --users)."""
     from phasemem.research.bench import scale as sb
 
     sizes = _ks(ns)
@@ -135,20 +140,23 @@ def scale(c: Ctx, ns: str, queries: int, no_facts: bool, json_out: str | None) -
     with Progress(console=console) as bar:
         task = bar.add_task("scale runs", total=len(sizes))
         for n in sizes:
-            runs.extend(sb.run([n], queries, embedder=c.embedder, facts=not no_facts)["runs"])
+            runs.extend(sb.run([n], queries, embedder=c.embedder, facts=not no_facts, db=db,
+                               users=users)["runs"])  # fmt: skip
             bar.advance(task)
     from phasemem.research.bench.stats import machine
 
     res = {"machine": machine(), "runs": runs}
-    table = Table("n", "facts", "ingest/s", "ingest/cpu-s", "p50 ms", "p95 ms", "cpu p50", "bm25 p50",
+    table = Table("n", "users", "facts", "ingest/s", "ingest/cpu-s", "p50 ms", "p95 ms", "cpu p50", "bm25 p50",
                   "dense p50", "dense R@10 vs exact (ids / scores)", "cpu p50, BM25 in memory",
                   "bytes/ep", "RSS MB", title="scale")  # fmt: skip
     for r in runs:
-        table.add_row(str(r["n"]), "on" if r["facts"] else "off", f"{r['ingest_per_s']:.0f}",
+        recall = (f"{r['dense_recall_at10_vs_exact']:.3f} / {r['dense_score_recall_at10_vs_exact']:.3f}"
+                  if "dense_recall_at10_vs_exact" in r else "-")  # fmt: skip
+        table.add_row(str(r["n"]), str(r.get("users", 1)), "on" if r["facts"] else "off", f"{r['ingest_per_s']:.0f}",
                       f"{r['ingest_per_cpu_s']:.0f}", f"{r['search_ms']['p50']:.2f}", f"{r['search_ms']['p95']:.2f}",
                       f"{r['search_cpu_ms']['p50']:.2f}", f"{r['bm25_only_search_ms']['p50']:.2f}",
                       f"{r['dense_only_search_ms']['p50']:.2f}",
-                      f"{r['dense_recall_at10_vs_exact']:.3f} / {r['dense_score_recall_at10_vs_exact']:.3f}",
+                      recall,
                       f"{r['search_lexical_index_cpu_ms']['p50']:.2f}",
                       f"{r['bytes_per_episode']:.0f}", f"{r['peak_rss_mb']:.0f}")  # fmt: skip
     console.print(table)

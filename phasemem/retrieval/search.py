@@ -38,7 +38,7 @@ from phasemem.retrieval.config import RetrievalConfig
 from phasemem.retrieval.intent import Intent
 from phasemem.retrieval.query import asks_when, prune_terms
 from phasemem.scope import EpisodeFilter
-from phasemem.store.base import EpisodeReader, TextSearch, VectorSearch
+from phasemem.store.base import EpisodeReader, ScopedTextSearch, TextSearch, VectorSearch
 from phasemem.text import unique_terms
 
 #: (embedder name, dim, speaker) -> the "Speaker:" embedding, shared by every Retriever
@@ -66,6 +66,8 @@ class Retriever:
         self.vector_search: VectorSearch | None = (
             store if isinstance(store, VectorSearch) and store.dense_in_store() else None
         )
+        #: the store filters its full-text search by scope in the index itself
+        self.scoped_text = isinstance(store, ScopedTextSearch) and store.text_search_scoped()
 
     def _term_counts(self, words: list[str]) -> dict[str, int]:
         lexical = self.mirror.lexical
@@ -82,7 +84,8 @@ class Retriever:
         built (same scores as FTS5). Fast: the store's full-text search over
         every scope, filtered by the mirror's scope mask (joining the episodes
         table doubles the cost on large scopes); else the store filters
-        itself (a metadata filter, or too few rows survived)."""
+        itself (a metadata filter, too few rows survived, or a store whose
+        index is keyed by scope: :class:`~phasemem.store.base.ScopedTextSearch`)."""
         index = self.mirror.vectors
         if not needs_post:
             lexical = self.mirror.lexical
@@ -97,6 +100,8 @@ class Retriever:
                 found = lexical.search(words, pool, allowed)
                 if found is not None and complete[0]:
                     return found
+            if self.scoped_text:
+                return self.store.search_text(words, flt, pool)
             raw = self.store.search_text(words, None, pool * 4)
             ok = index.allowed([seq for seq, _ in raw], flt)
             kept = [r for r, good in zip(raw, ok, strict=True) if good][:pool]

@@ -117,6 +117,20 @@ class TextSearch(Protocol):
 
 
 @runtime_checkable
+class ScopedTextSearch(Protocol):
+    """A store whose full-text index is keyed by scope (PostgreSQL's postings
+    by term and user). Why a capability: FTS5 indexes words only, so an
+    unscoped search filtered by the mirror's scope mask beats a join with the
+    episodes table there; with a scoped index the scoped query is the cheap one,
+    and the unscoped try first is pure waste (tens of ms over 1,000 users)."""
+
+    def text_search_scoped(self) -> bool:
+        """Whether retrieval should ask :meth:`TextSearch.search_text` with the
+        filter straight away."""
+        ...
+
+
+@runtime_checkable
 class VectorSearch(Protocol):
     """A store that ranks its own vectors (an ANN index inside the database).
 

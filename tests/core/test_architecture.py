@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     # store.facts_sql, store.bytescan) and the pure-Python fake (store.memory*)
     ("storage", ["phasemem.store", "phasemem.store.base", "phasemem.store.memory",
                  "phasemem.store.memory_state", "phasemem.store.memory_dump",
-                 "phasemem.store.memory_text", "phasemem.store.url"]),
+                 "phasemem.store.memory_text", "phasemem.store.url", "phasemem.store.fts5_tokens"]),
     ("derived", ["phasemem.mirror", "phasemem.facts.prepare", "phasemem.facts.rank"]),
     ("retrieval", ["phasemem.retrieval"]),
     ("pipelines", ["phasemem.pipeline"]),

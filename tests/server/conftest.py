@@ -115,3 +115,30 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     proc = start(args, f"http://127.0.0.1:{port}/v1/healthz")
     yield Server(f"http://127.0.0.1:{port}", data, key_a, key_b, proc)
     stop(proc)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``phasemem serve --db postgresql://...``: each tenant a schema owned by a
+    role of its own in this session's PostgreSQL (skipped, saying why, where
+    none can start)."""
+    from tests.conftest import pg_base_url
+
+    db = pg_base_url()
+    data = tmp_path_factory.mktemp("serve-pg")
+    key_a, key_b = _keys(data)
+    port = free_port()
+    args = ["serve", "--data-dir", str(data), "--port", str(port), "--max-body", "65536",
+            "--db", db]  # fmt: skip
+    if not FACTS_OK:
+        args.append("--no-facts")
+    proc = start(args, f"http://127.0.0.1:{port}/v1/healthz")
+    yield Server(f"http://127.0.0.1:{port}", data, key_a, key_b, proc)
+    stop(proc)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_server(request: pytest.FixtureRequest) -> Server:
+    """The SQLite server, then the PostgreSQL one (for the tests both must pass)."""
+    srv: Server = request.getfixturevalue("server" if request.param == "sqlite" else "pg_server")
+    return srv

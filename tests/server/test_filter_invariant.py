@@ -16,6 +16,7 @@ example costs milliseconds, not a server start.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -148,15 +149,17 @@ def allowed(row: Row, ask: Ask) -> bool:
 class World:
     """One tenant pool behind the REST app, the MCP server and the library."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.pool = TenantPool(data_dir, embedder="hash-test", lexical_index=False)
+    def __init__(self, data_dir: Path, db: str | None = None) -> None:
+        self.pool = TenantPool(data_dir, embedder="hash-test", lexical_index=False, db=db)
         self.app = create_app(data_dir, pool=self.pool)
         self.client = TestClient(self.app).__enter__()
         self.n = itertools.count()
+        #: tenant names no other test of the session uses (PostgreSQL schemas outlive a World)
+        self.prefix = f"t{os.getpid()}x{next(_WORLDS)}x"
 
     def tenant(self, rows: list[Row]) -> tuple[str, dict[str, Row], str]:
         """A fresh tenant holding ``rows``; returns (tenant, id -> row, API key)."""
-        tenant = f"t{next(self.n)}"
+        tenant = f"{self.prefix}{next(self.n)}"
         key, _ = self.pool.keys.create(tenant)
         mem = self.pool.get(tenant)
         by_id: dict[str, Row] = {}
@@ -177,9 +180,21 @@ class World:
         self.client.__exit__(None, None, None)
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    w = World(tmp_path_factory.mktemp("invariant"))
+_WORLDS = itertools.count()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """A tenant pool over SQLite files, then over schemas of this session's
+    PostgreSQL (skipped, saying why, where none can start)."""
+    db = None
+    if request.param == "postgres":
+        from tests.conftest import pg_base_url
+
+        db = pg_base_url()
+    w = World(tmp_path_factory.mktemp("invariant"), db)
     yield w
     w.close()
 

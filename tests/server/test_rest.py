@@ -318,7 +318,8 @@ def _a_world(c: httpx.Client, user: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def test_two_tenants_never_see_each_other(server: Server) -> None:
+def test_two_tenants_never_see_each_other(any_server: Server) -> None:
+    server = any_server
     user = "shared-user-name"  # the same user id in both tenants on purpose
     with server.client(server.key_a) as a, server.client(server.key_b) as b:
         made = a.post("/v1/memories", json={"user_id": user, "messages": [
@@ -394,7 +395,8 @@ def test_two_tenants_never_see_each_other(server: Server) -> None:
 
 
 @pytest.mark.parametrize("path", ["/v1/memories", "/v1/search"])
-def test_tenant_comes_from_key_not_body(server: Server, path: str) -> None:
+def test_tenant_comes_from_key_not_body(any_server: Server, path: str) -> None:
+    server = any_server
     with server.client(server.key_b) as b:
         body = {"user_id": "x", "messages": "hi", "tenant": "tenant-a"} if path == "/v1/memories" else \
                {"user_id": "x", "query": "hi", "tenant": "tenant-a"}  # fmt: skip

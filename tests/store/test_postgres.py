@@ -3,12 +3,17 @@ schemas and roles, several processes, the database's own search)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from phasemem import Memory
+from phasemem.errors import InvalidInputError
+from phasemem.scope import EpisodeFilter
 from phasemem.store.pg_dialect import render
 
 pytest.importorskip("psycopg", reason="needs the [postgres] extra")
+
+from phasemem.store.postgres import HALFVEC_SINCE, PostgresStore  # noqa: E402
 
 
 def test_render_rewrites_only_the_sqlite_spellings() -> None:
@@ -160,3 +165,119 @@ def test_migrate_command_both_ways(tmp_path, pg_url: str) -> None:
     with Memory(str(back), embedder="hash-test", extractor=None) as m:
         m.export(tmp_path / "b.jsonl")
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+def _dense_store(**opts: str) -> PostgresStore:
+    from tests.conftest import fresh_pg_url, pgvector_ok
+
+    if not pgvector_ok():
+        pytest.skip("pgvector's code does not run on this CPU (dense=mirror only)")
+    return PostgresStore(fresh_pg_url(**opts), embedder_name="contract-test", dim=16)
+
+
+def test_vector_type_follows_the_pgvector_release() -> None:
+    store = _dense_store()
+    try:
+        has_half = store.pgvector >= HALFVEC_SINCE
+        assert store.vtype == ("halfvec" if has_half else "vector")
+        assert store.health()["vector_type"] == store.vtype
+    finally:
+        store.close()
+    if not has_half:  # asked for explicitly where it is missing: refused, never downgraded
+        with pytest.raises(InvalidInputError, match="halfvec needs pgvector"):
+            _dense_store(vtype="halfvec")
+
+
+@pytest.mark.parametrize("exact_scope", [20_000, 0])  # exact scan; HNSW with ef_search
+def test_dense_in_the_database_ranks_as_the_mirror_does(
+    monkeypatch: pytest.MonkeyPatch, exact_scope: int
+) -> None:
+    """Same top-k and scores as the in-process index over the same int8 codes
+    (HNSW at 120 rows and ef_search >= 100 visits them all)."""
+    import phasemem.store.postgres as pg
+    from phasemem.mirror import Mirror
+    from phasemem.store.base import NewEpisode
+
+    monkeypatch.setattr(pg, "EXACT_SCOPE", exact_scope)
+    store = _dense_store()
+    try:
+        assert store.dense_in_store()
+        rng = np.random.default_rng(7)
+        vecs = rng.standard_normal((120, 16)).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        items = [
+            NewEpisode(
+                id=f"{i:032x}",
+                text=f"turn {i}",
+                user_id="u" if i % 3 else "v",
+                agent_id=None,
+                session_id=None,
+                role="user",
+                speaker=None,
+                occurred_at=1e9 + i,
+                recorded_at=1e9 + i,
+                updated_at=None,
+                source=None,
+                metadata={},
+                content_hash=f"h{i}",
+                vector=vecs[i],
+            )
+            for i in range(120)
+        ]
+        store.add_episodes(items, actor=None)
+        mirror = Mirror(store, 16)
+        mirror.sync()
+        q = vecs[5] + 0.3 * rng.standard_normal(16).astype(np.float32)
+        flt = EpisodeFilter(user_id="u")
+        got = store.search_vectors(q, flt, 10)
+        want = mirror.vectors.search(q, flt, 10)
+        assert [s for s, _ in got] == [s for s, _ in want]
+        tol = 2e-3 if store.vtype == "halfvec" else 1e-5
+        assert np.allclose([v for _, v in got], [v for _, v in want], atol=tol)
+    finally:
+        store.close()
+
+
+def test_bm25_scores_are_sqlites_through_adds_updates_and_deletes(tmp_path) -> None:
+    """The same writes into SQLite (FTS5) and PostgreSQL (postings and the
+    trigger-kept statistics) give the same BM25 scores, before and after an
+    update and a delete change the document frequencies and lengths."""
+    from typing import Any
+
+    from phasemem.store import open_store
+    from tests.conftest import fresh_pg_url
+
+    texts = ["Caroline went hiking near Lisbon", "Hiking boots and hiking poles",
+             "Melanie painted a sunrise over the lake", "The lake was cold; Lisbon was warm",
+             "Café résumé naïve", "nothing relevant here at all"]  # fmt: skip
+    stores = []
+    for path in (str(tmp_path / "s.db"), fresh_pg_url()):
+        with Memory(path, embedder="hash-test", extractor=None) as m:
+            ids = [m.add({"role": "user", "content": t, "name": "Caroline" if i < 2 else None},
+                         user_id="u" if i % 2 else "w", occurred_at=1e9 + i)[0].id
+                   for i, t in enumerate(texts)]  # fmt: skip
+            m.update(ids[1], "Hiking boots, no poles", user_id="u")
+            m.delete(ids[3], user_id="u")
+        stores.append(open_store(path, embedder_name=m.embedder.name, dim=m.embedder.dim))
+    try:
+
+        def scores(s: Any, words: list[str], flt: EpisodeFilter | None = None) -> dict[str, float]:
+            ids_of = {r[0]: r[2] for r in s.lexical_rows()}  # by text: ids differ
+            return {ids_of[seq]: v for seq, v in s.search_text(words, flt, 10)}
+
+        for words in (["hiking"], ["lisbon", "lake"], ["caroline", "hiking"], ["cafe", "resume"],
+                      ["poles"], ["warm"], ["col*star"]):  # fmt: skip
+            sq, pg = scores(stores[0], words), scores(stores[1], words)
+            assert sq.keys() == pg.keys(), words
+            for k in sq:
+                assert abs(sq[k] - pg[k]) < 1e-5 * max(1.0, abs(sq[k])), (words, sq, pg)
+        flt = EpisodeFilter(user_id="u")
+        assert scores(stores[0], ["hiking"], flt) == pytest.approx(
+            scores(stores[1], ["hiking"], flt)
+        )
+        assert stores[1].term_counts(["hiking", "warm"]) == stores[0].term_counts(
+            ["hiking", "warm"]
+        )
+    finally:
+        for s in stores:
+            s.close()

@@ -1,8 +1,10 @@
 """Scale benchmark: ingest rate, search latency, bytes and memory at N episodes.
 
 Episodes are synthetic but shaped like chat turns (names, places, plans,
-feelings, dates) from a seeded generator, all in ONE user scope (the worst
-case: every search sees all N). Each N runs in a fresh subprocess so peak RSS
+feelings, dates) from a seeded generator, all in ONE user scope by default (the
+worst case: every search sees all N), or spread over ``users`` scopes (a
+service for many users: each search sees one of them). SQLite by default, or
+PostgreSQL (``db``). Each N runs in a fresh subprocess so peak RSS
 is that N's own. Baselines in the same run and the same database: BM25 alone
 and dense alone; plus the recall@10 of the dense index against exact
 brute-force cosine (the binary pre-filter is approximate above 8,192 rows).
@@ -90,29 +92,63 @@ def episodes(n: int, seed: int = 7) -> list[tuple[str, str, datetime]]:
     ]
 
 
+def _schema_url(db: str, n: int) -> str:
+    """``db`` with a schema of this N's own (``<schema or "scale">_<n>``): each
+    run starts from an empty store."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(db)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query["schema"] = f"{query.get('schema', 'scale')}_{n}"
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def _batches(n: int, users: int, batch: int) -> list[tuple[int, int, str]]:
+    """``(start, end, user)``: each user owns a contiguous block of about
+    ``n / users`` episodes; a batch never spans two users (one add is one user)."""
+    out = []
+    for u in range(users):
+        lo, hi = u * n // users, (u + 1) * n // users
+        for i in range(lo, hi, batch):
+            out.append((i, min(hi, i + batch), "bench" if users == 1 else f"u{u}"))
+    return out
+
+
 def run_one(
-    n: int, queries: int = 200, batch: int = 500, embedder: str | None = None, facts: bool = True
-) -> dict[str, Any]:
+    n: int, queries: int = 200, batch: int = 500, embedder: str | None = None, facts: bool = True,
+    db: str | None = None, users: int = 1,
+) -> dict[str, Any]:  # fmt: skip
+    """One N: ingest, then searches. ``db``: a PostgreSQL URL (a fresh schema
+    per N) instead of a temporary SQLite file. ``users``: the episodes are
+    spread over that many user scopes and each query asks one of them at
+    random (1: one scope holding everything, the worst case of one store)."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = str(Path(tmp) / "scale.db")
+        path = _schema_url(db, n) if db else str(Path(tmp) / "scale.db")
         mem = Memory(path, embedder=embedder, extractor="default" if facts else None)
         eps = episodes(n)
         t, cpu = time.perf_counter(), time.process_time()
-        for i in range(0, n, batch):
-            chunk = eps[i : i + batch]
+        for lo, hi, user in _batches(n, users, batch):
+            chunk = eps[lo:hi]
             msgs = [
                 {"role": "user", "content": text, "occurred_at": when} for text, _, when in chunk
             ]
-            mem.add(msgs, user_id="bench", session_id=chunk[0][1])
+            mem.add(msgs, user_id=user, session_id=chunk[0][1])
         ingest_s, ingest_cpu = time.perf_counter() - t, time.process_time() - cpu
         if isinstance(mem.store, SQLiteStore):  # sizes measured with the WAL folded in
             mem.store.checkpoint()
-        size = sum(f.stat().st_size for f in Path(tmp).iterdir() if f.name.startswith("scale.db"))
+            size = sum(
+                f.stat().st_size for f in Path(tmp).iterdir() if f.name.startswith("scale.db")
+            )
+        else:  # every table of the schema with its indexes and TOAST
+            size = int(mem.store.health()["bytes"])
         rng = random.Random(11)
         qs = [_fill(rng, rng.choice(QUERIES)) for _ in range(queries)]
-        mem.search("warm up", user_id="bench")
+        who = ["bench" if users == 1 else f"u{rng.randrange(users)}" for _ in qs]
+        mem.search("warm up", user_id=who[0])
         out: dict[str, Any] = {
             "n": n,
+            "users": users,
+            "backend": "postgresql" if db else "sqlite",
             "facts": facts,
             "ingest_per_s": round(n / ingest_s, 1),
             "ingest_per_cpu_s": round(n / ingest_cpu, 1),
@@ -122,30 +158,31 @@ def run_one(
         for name, cfg in {"phasemem": None, "bm25_only": plain.with_(dense=False),
                           "dense_only": plain.with_(lexical=False)}.items():  # fmt: skip
             lat, cpu_lat = [], []
-            for q in qs:
+            for q, user in zip(qs, who, strict=True):
                 t, c = time.perf_counter(), time.process_time()
-                mem.search(q, user_id="bench", limit=10, config=cfg)
+                mem.search(q, user_id=user, limit=10, config=cfg)
                 lat.append((time.perf_counter() - t) * 1000)
                 cpu_lat.append((time.process_time() - c) * 1000)
             key = "search" if name == "phasemem" else f"{name}_search"
             out[f"{key}_ms"] = percentiles(lat)
             out[f"{key}_cpu_ms"] = percentiles(cpu_lat)
-        ids, by_score = _dense_recall(mem, qs[:50])
-        out["dense_recall_at10_vs_exact"] = ids
-        out["dense_score_recall_at10_vs_exact"] = by_score
+        if users == 1:  # per-user scopes are small: scored exactly by every backend
+            ids, by_score = _dense_recall(mem, qs[:50])
+            out["dense_recall_at10_vs_exact"] = ids
+            out["dense_score_recall_at10_vs_exact"] = by_score
         mem.close()
-        # the same file through a handle with the in-memory BM25 index (what the server uses)
+        # the same store through a handle with the in-memory BM25 index (what the server uses)
         t = time.perf_counter()
         mem = Memory(path, embedder=embedder, extractor="default" if facts else None,
                      lexical_index=True)  # fmt: skip
         out["lexical_index_open_s"] = round(time.perf_counter() - t, 2)
         mem.wait_for_lexical_index()  # built in the background; measure searches that use it
         out["lexical_index_build_s"] = round(time.perf_counter() - t, 2)
-        mem.search("warm up", user_id="bench")
+        mem.search("warm up", user_id=who[0])
         lat, cpu_lat = [], []
-        for q in qs:
+        for q, user in zip(qs, who, strict=True):
             t, c = time.perf_counter(), time.process_time()
-            mem.search(q, user_id="bench", limit=10)
+            mem.search(q, user_id=user, limit=10)
             lat.append((time.perf_counter() - t) * 1000)
             cpu_lat.append((time.process_time() - c) * 1000)
         out["search_lexical_index_ms"] = percentiles(lat)
@@ -181,24 +218,17 @@ def _dense_recall(mem: Memory, qs: list[str]) -> tuple[float, float]:
 
 
 def run(
-    ns: list[int], queries: int = 200, embedder: str | None = None, facts: bool = True
-) -> dict[str, Any]:
+    ns: list[int], queries: int = 200, embedder: str | None = None, facts: bool = True,
+    db: str | None = None, users: int = 1,
+) -> dict[str, Any]:  # fmt: skip
     """Each N in its own process, so peak RSS and caches are per N."""
     runs = []
     for n in ns:
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
             out = fh.name
-        cmd = [
-            sys.executable,
-            "-m",
-            "phasemem.research.bench.scale",
-            str(n),
-            out,
-            str(queries),
-            str(int(facts)),
-        ]
-        if embedder:
-            cmd.append(embedder)
+        kwargs = {"n": n, "queries": queries, "embedder": embedder, "facts": facts, "db": db,
+                  "users": users}  # fmt: skip
+        cmd = [sys.executable, "-m", "phasemem.research.bench.scale", out, json.dumps(kwargs)]
         subprocess.run(cmd, check=True)
         runs.append(json.loads(Path(out).read_text()))
         os.unlink(out)
@@ -206,6 +236,4 @@ def run(
 
 
 if __name__ == "__main__":
-    n_, out_, q_, facts_ = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), bool(int(sys.argv[4]))
-    emb_ = sys.argv[5] if len(sys.argv) > 5 else None
-    Path(out_).write_text(json.dumps(run_one(n_, q_, embedder=emb_, facts=facts_)))
+    Path(sys.argv[1]).write_text(json.dumps(run_one(**json.loads(sys.argv[2]))))
