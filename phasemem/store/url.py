@@ -90,7 +90,8 @@ def sqlite_path(location: str | os.PathLike[str]) -> str:
         )  # fmt: skip
     raise InvalidInputError(
         f"{scheme}:// database URLs are not supported; give a SQLite file path "
-        "(e.g. memory.db), sqlite:///path.db, or memory:// (in memory, for tests)",
+        "(e.g. memory.db), sqlite:///path.db, postgresql://user@host/db, "
+        "or memory:// (in memory, for tests)",
         field="db", scheme=scheme,
     )  # fmt: skip
 
