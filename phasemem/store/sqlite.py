@@ -364,11 +364,17 @@ class SQLiteStore:
         steps = 0
         if self.path == ":memory:":
             return {"fts_merge_steps": 0, "checkpointed": True}
+        # The segments that held the erased words exist now: merging twice the
+        # index's current pages rewrites all of them. Without this bound a writer
+        # adding rows meanwhile keeps the full merge going (each add is a new
+        # segment to fold into the big one): 336 steps, 50 s, in one measurement.
+        pages = self._read("SELECT count(*) FROM episodes_fts_data")[0][0]
+        budget = 2 * int(pages) // erase.MERGE_PAGES + 4
         while True:
             with self._write() as c:
                 more = erase.merge_fulltext_step(c)
             steps += 1
-            if not more or steps > 10_000:
+            if not more or steps >= budget:
                 break
         return {"fts_merge_steps": steps, "checkpointed": self.checkpoint()}
 

@@ -167,7 +167,11 @@ def drop_unused_relations(c: SqlConn) -> int:
     ).rowcount
 
 
-def merge_fulltext_step(c: sqlite3.Connection, pages: int = 2000) -> bool:
+#: pages of FTS5 index work per merge step (one short transaction each)
+MERGE_PAGES = 2000
+
+
+def merge_fulltext_step(c: sqlite3.Connection, pages: int = MERGE_PAGES) -> bool:
     """One bounded step of an incremental full merge of the FTS5 index (deleted
     rows' words leave the index only when the segments holding them are merged).
     Returns True when there was work to do."""
