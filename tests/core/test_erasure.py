@@ -203,3 +203,25 @@ def test_update_re_derives_the_facts_of_the_new_text(db_path: str) -> None:
         assert "Lisbon" not in [f.object for f in m.facts(user_id="maya", include_expired=True)]
         m.update(first, "Nice weather today.")
         assert m.facts(user_id="maya", include_expired=True) == []
+
+
+def test_compaction_is_bounded_when_writers_keep_the_merge_busy(
+    db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer adding rows during a forget keeps FTS5's full merge from ever
+    finishing (each add is a new segment): compaction must stop after rewriting
+    what existed when it began, not chase the writer."""
+    import phasemem.store.sqlite_erase as erase
+
+    with Memory(db_path, embedder="hash-test", extractor=None) as m:
+        m.add([{"role": "user", "content": f"note {i} about the harbour"} for i in range(50)],
+              user_id="u")  # fmt: skip
+        calls = []
+
+        def never_done(c: sqlite3.Connection, pages: int = erase.MERGE_PAGES) -> bool:
+            calls.append(pages)
+            return True  # there is always more: the writer added another segment
+
+        monkeypatch.setattr(erase, "merge_fulltext_step", never_done)
+        report = m.store.compact()  # type: ignore[attr-defined]
+        assert report["fts_merge_steps"] == len(calls) <= 10
