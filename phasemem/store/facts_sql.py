@@ -20,6 +20,8 @@ from phasemem.provenance import label_kind
 from phasemem.store import trust_sql
 from phasemem.store.base import ENDED_BY
 from phasemem.store.sqlconn import SqlConn
+from phasemem.temporal.gate import load_gate
+from phasemem.temporal.online import refine_alpha
 from phasemem.trust.policy import TrustPolicy
 
 Logger = Callable[..., None]
@@ -387,3 +389,32 @@ def episodes_of(c: SqlConn, fact_ids: Sequence[str]) -> dict[str, tuple[str, ...
 
 def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False)
+
+
+def observe_transition(c: SqlConn, rid: int, user_id: str, delta_days: float,
+                       changed: bool) -> None:  # fmt: skip
+    """Record one transition of a relation's slot (by ``user_id``) and refine
+    its alpha. Two observations at the same moment say nothing about a rate,
+    so a non-positive gap is not recorded (it happens when one ``add``
+    carries several messages with one timestamp)."""
+    if not delta_days > 0:
+        return
+    c.execute(
+        "INSERT INTO relation_observations (relation_id, delta_days, changed, user_id, key)"
+        " VALUES (?,?,?,?,?)",
+        (rid, float(delta_days), int(changed), user_id, uuid.uuid4().hex),
+    )
+    refresh_alpha(c, rid)
+
+
+def refresh_alpha(c: SqlConn, rid: int) -> None:
+    """A relation's alpha from its prior and every observation now stored:
+    a function of the rows, so an import or an erasure gives the same
+    alpha as the history that led to those rows."""
+    prior = c.execute("SELECT alpha_prior FROM relations WHERE id = ?", (rid,)).fetchone()[0]
+    obs = [(d, bool(ch)) for d, ch in c.execute(
+        "SELECT delta_days, changed FROM relation_observations WHERE relation_id = ?"
+        " ORDER BY rowid", (rid,))]  # fmt: skip
+    alpha = refine_alpha(prior, load_gate().kappa, obs) if obs else prior
+    c.execute("UPDATE relations SET alpha = ?, n_obs = ?, n_changes = ? WHERE id = ?",
+              (alpha, len(obs), sum(1 for _, ch in obs if ch), rid))  # fmt: skip

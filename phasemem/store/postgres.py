@@ -70,6 +70,8 @@ from phasemem.store.facts_sql import (
     confirm_fact,
     episodes_of,
     fact_from_row,
+    observe_transition,
+    refresh_alpha,
     reject_fact,
     resolve_entity,
 )
@@ -85,8 +87,6 @@ from phasemem.store.pg_schema import (
 from phasemem.store.sql import filter_where_pg
 from phasemem.store.sqlite_dump import export_rows as dump_rows
 from phasemem.store.sqlite_dump import import_rows as dump_import
-from phasemem.temporal.gate import load_gate
-from phasemem.temporal.online import refine_alpha
 from phasemem.trust.policy import TrustPolicy
 
 _EP_COLS = ", ".join(("seq", *EPISODE_FIELDS))
@@ -947,24 +947,12 @@ class PostgresStore:
         return int(state.episodes - before)
 
     # -- facts -----------------------------------------------------------------
-    def _observe(self, c: Conn, rid: int, user_id: str, delta_days: float, changed: bool) -> None:
-        if not delta_days > 0:
-            return
-        c.execute(
-            "INSERT INTO relation_observations (relation_id, delta_days, changed, user_id, key)"
-            " VALUES (?,?,?,?,?)",
-            (rid, float(delta_days), int(changed), user_id, uuid.uuid4().hex),
-        )
-        self._refresh_alpha(c, rid)
+    def _observe(self, c: Conn, rid: int, user_id: str, delta_days: float,
+                 changed: bool) -> None:  # fmt: skip
+        observe_transition(c, rid, user_id, delta_days, changed)
 
     def _refresh_alpha(self, c: Conn, rid: int) -> None:
-        prior = c.execute("SELECT alpha_prior FROM relations WHERE id = ?", (rid,)).fetchone()[0]
-        obs = [(d, bool(ch)) for d, ch in c.execute(
-            "SELECT delta_days, changed FROM relation_observations WHERE relation_id = ?"
-            " ORDER BY rowid", (rid,))]  # fmt: skip
-        alpha = refine_alpha(prior, load_gate().kappa, obs) if obs else prior
-        c.execute("UPDATE relations SET alpha = ?, n_obs = ?, n_changes = ? WHERE id = ?",
-                  (alpha, len(obs), sum(1 for _, ch in obs if ch), rid))  # fmt: skip
+        refresh_alpha(c, rid)
 
     def facts(
         self,

@@ -16,7 +16,6 @@ import json
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +47,8 @@ from phasemem.store.facts_sql import (
     confirm_fact,
     episodes_of,
     fact_from_row,
+    observe_transition,
+    refresh_alpha,
     reject_fact,
     resolve_entity,
 )
@@ -57,8 +58,6 @@ from phasemem.store.sqlconn import SqlConn
 from phasemem.store.sqlite_dump import ImportState
 from phasemem.store.sqlite_dump import export_rows as dump_rows
 from phasemem.store.sqlite_dump import import_rows as dump_import
-from phasemem.temporal.gate import load_gate
-from phasemem.temporal.online import refine_alpha
 from phasemem.trust.policy import TrustPolicy
 
 _BM25 = ", ".join(str(w) for w in BM25_WEIGHTS)
@@ -662,33 +661,12 @@ class SQLiteStore:
 
     # -- facts -----------------------------------------------------------------
 
-    def _observe(
-        self, c: SqlConn, rid: int, user_id: str, delta_days: float, changed: bool
-    ) -> None:
-        """Record one transition of a relation's slot (by ``user_id``) and refine
-        its alpha. Two observations at the same moment say nothing about a rate,
-        so a non-positive gap is not recorded (it happens when one ``add``
-        carries several messages with one timestamp)."""
-        if not delta_days > 0:
-            return
-        c.execute(
-            "INSERT INTO relation_observations (relation_id, delta_days, changed, user_id, key)"
-            " VALUES (?,?,?,?,?)",
-            (rid, float(delta_days), int(changed), user_id, uuid.uuid4().hex),
-        )
-        self._refresh_alpha(c, rid)
+    def _observe(self, c: SqlConn, rid: int, user_id: str, delta_days: float,
+                 changed: bool) -> None:  # fmt: skip
+        observe_transition(c, rid, user_id, delta_days, changed)
 
     def _refresh_alpha(self, c: SqlConn, rid: int) -> None:
-        """A relation's alpha from its prior and every observation now stored:
-        a function of the rows, so an import or an erasure gives the same
-        alpha as the history that led to those rows."""
-        prior = c.execute("SELECT alpha_prior FROM relations WHERE id = ?", (rid,)).fetchone()[0]
-        obs = [(d, bool(ch)) for d, ch in c.execute(
-            "SELECT delta_days, changed FROM relation_observations WHERE relation_id = ?"
-            " ORDER BY rowid", (rid,))]  # fmt: skip
-        alpha = refine_alpha(prior, load_gate().kappa, obs) if obs else prior
-        c.execute("UPDATE relations SET alpha = ?, n_obs = ?, n_changes = ? WHERE id = ?",
-                  (alpha, len(obs), sum(1 for _, ch in obs if ch), rid))  # fmt: skip
+        refresh_alpha(c, rid)
 
     def facts(
         self,
