@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich import box
@@ -121,6 +121,48 @@ def warm_up(embedder: str | None, what: set[str]) -> None:
 
 
 pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def _exit_status(code: object) -> int:
+    """``sys.exit``'s rules: None is 0, an int is itself, anything else is printed, 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def leave(code: object) -> NoReturn:
+    """End the process as ``sys.exit(code)`` would, minus the interpreter's teardown.
+
+    Why: once spaCy and the ONNX session are loaded, freeing every module and object
+    at exit takes ~0.2 s of a 1.5 s cold ``add``, for memory the OS takes back anyway.
+    Everything a normal exit does that has an effect outside the process still
+    happens, in the same order: other non-daemon threads are joined, ``atexit``
+    handlers run (logging is flushed), stdout and stderr are flushed. Databases
+    are closed by the commands themselves (``with Memory(...)``) before this."""
+    import atexit
+    import os
+    import threading
+
+    status = _exit_status(code)
+    # What Py_FinalizeEx does first: threading's exit hooks (executors stop), then
+    # join the non-daemon threads; then the atexit handlers; then flush stdio.
+    shutdown = getattr(threading, "_shutdown", None)
+    if callable(shutdown):
+        shutdown()
+    else:  # pragma: no cover - every CPython since 3.4 has it
+        for t in threading.enumerate():
+            if t is not threading.current_thread() and not t.daemon:
+                t.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: as CPython, exit 120
+            status = status or 120
+    os._exit(status)
 
 
 def emit_json(data: Any) -> None:

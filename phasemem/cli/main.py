@@ -397,4 +397,12 @@ _register()
 
 
 def main() -> None:
-    cli(prog_name="phasemem")
+    """The ``phasemem`` console script: run the command, then leave without
+    tearing the interpreter down (see :func:`phasemem.cli.common.leave`)."""
+    from phasemem.cli.common import leave
+
+    try:
+        cli(prog_name="phasemem")
+    except SystemExit as exc:
+        leave(exc.code)
+    leave(0)

@@ -15,10 +15,8 @@ The spaCy model is loaded lazily on first use and cached per process.
 
 from __future__ import annotations
 
-import importlib.abc
 import logging
 import re
-import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
@@ -72,55 +70,21 @@ _nlp_cache: dict[str, Any] = {}
 _post_cache: dict[str, Any] = {}
 
 
-class _NoTorchHere(importlib.abc.MetaPathFinder):
-    """Refuses ``torch`` to the one thread that is importing spaCy.
-
-    Why: thinc (spaCy's ML layer) imports PyTorch when it is installed (the
-    ``[tkg]`` extra brings it), only to offer PyTorch-wrapped layers that
-    ``en_core_web_sm`` does not use; that import is ~3 s of a cold ``add``.
-    Other threads import torch as usual, and nothing changes when torch or
-    thinc is already loaded (then thinc has made its choice)."""
-
-    def __init__(self) -> None:
-        self.active = threading.local()
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
-        if getattr(self.active, "on", False) and fullname.split(".", 1)[0] == "torch":
-            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
-        return None
-
-
-_no_torch = _NoTorchHere()
-
-
-def _import_spacy() -> Any:
-    if "thinc" in sys.modules or "torch" in sys.modules:
-        import spacy
-
-        return spacy
-    sys.meta_path.insert(0, _no_torch)
-    _no_torch.active.on = True
-    try:
-        import spacy
-    finally:
-        _no_torch.active.on = False
-        sys.meta_path.remove(_no_torch)
-    return spacy
-
-
 def load_model(name: str = MODEL_NAME) -> Any:
     """Load (once per process) the spaCy pipeline; raise a clear error if it is missing."""
     with _nlp_lock:
         nlp = _nlp_cache.get(name)
         if nlp is None:
             try:
-                spacy = _import_spacy()
+                from phasemem.extract import spacy_boot
+
+                spacy_boot.import_spacy()
             except ImportError as exc:  # pragma: no cover - spaCy is a base dependency
                 from phasemem.errors import MissingExtraError
 
                 raise MissingExtraError("extract", "rule-based extraction (spaCy)") from exc
             try:
-                nlp = spacy.load(name)
+                nlp = spacy_boot.load(name)
             except OSError as exc:
                 from phasemem.errors import ExtractionError
 
