@@ -13,9 +13,18 @@ Which window: for each needle, the one the fewest windows of all needles
 equal. Chat texts share openings ("I went to the...") with each other and with
 texts that stay in the file, so a first-8-bytes anchor matched thousands of
 places, each compared with thousands of needles (a forget of 10,000 memories in
-a 150 MB store spent 148 s here; with rare windows, about a second). Taking
-one window per byte residue instead, to read only aligned words, was measured
-slower: some residues of a chat text have only common windows.
+a 150 MB store spent 148 s here; with rare windows, about a second).
+
+Which words of the file: a needle can start at any byte, so an 8-byte anchor
+must be looked for at all 8 alignments of the file (8 passes). A needle of 23
+bytes or more always covers two consecutive *aligned* words, whatever its
+start: so long needles are anchored on 16-byte windows, one per residue of the
+start modulo 8 (the rarest 16-byte window at offsets of that residue), and
+found in one pass over the aligned word pairs. 16 bytes rather than 8 because a
+residue class of a chat text often has only common 8-byte windows (measured:
+one 8-byte window per residue was slower than 8 passes). Needles of 15-22 bytes
+always cover one aligned word: one pass over aligned words with 8-byte anchors.
+Only needles of 8-14 bytes need the 8 passes, and only when there are any.
 """
 
 from __future__ import annotations
@@ -41,24 +50,56 @@ def _hash(words: np.ndarray) -> np.ndarray:
         return ((words * _MULT) >> _SHIFT).astype(np.intp)
 
 
+#: shortest needles that always cover one / two aligned words, wherever they start
+ONE_WORD = ANCHOR + ANCHOR - 1
+TWO_WORDS = 2 * ANCHOR + ANCHOR - 1
+_PAIR_MULT = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+def _pair_keys(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """One 64-bit key per 16-byte window (two words). Different windows may share
+    a key; every hit is compared byte for byte, so that costs a comparison only."""
+    with np.errstate(over="ignore"):
+        return lo * _PAIR_MULT + hi
+
+
 @dataclass
 class _Plan:
-    """Anchor words to look for at some alignments of the data."""
+    """Anchor keys to look for at some alignments of the data: a key is one word,
+    or with ``pair`` the key of two consecutive words. The anchors are flat arrays
+    sorted by key, so the hits of a chunk are expanded to candidates in numpy."""
 
     alignments: tuple[int, ...]
-    anchors: dict[int, list[tuple[int, int]]]  # word -> [(needle, offset of the word)]
-    keys: np.ndarray  # the anchor words, sorted
-    table: np.ndarray  # flags by hash of the anchor words
+    pair: bool
+    keys: np.ndarray  # the distinct anchor keys, sorted
+    first: np.ndarray  # where each key's anchors begin in ``needle``/``offset``
+    count: np.ndarray  # how many anchors each key has
+    needle: np.ndarray  # which needle each anchor belongs to (grouped by key)
+    offset: np.ndarray  # where in its needle the anchor's window starts
+    table: np.ndarray  # flags by hash of the anchor keys
 
     @classmethod
-    def build(cls, alignments: tuple[int, ...], picks: list[tuple[int, int, int]]) -> _Plan:
-        anchors: dict[int, list[tuple[int, int]]] = {}
-        for needle, word, offset in picks:
-            anchors.setdefault(word, []).append((needle, offset))
-        keys = np.array(sorted(anchors), dtype=np.uint64)
+    def build(cls, alignments: tuple[int, ...], picks: list[tuple[int, int, int]],
+              pair: bool = False) -> _Plan:  # fmt: skip
+        keys = np.fromiter((w for _, w, _ in picks), dtype=np.uint64, count=len(picks))
+        order = np.argsort(keys, kind="stable")
+        needle = np.fromiter((i for i, _, _ in picks), dtype=np.int64, count=len(picks))
+        offset = np.fromiter((k for _, _, k in picks), dtype=np.int64, count=len(picks))
+        distinct, first, count = np.unique(keys[order], return_index=True, return_counts=True)
         table = np.zeros(1 << _BITS, dtype=bool)
-        table[_hash(keys)] = True
-        return cls(alignments, anchors, keys, table)
+        table[_hash(distinct)] = True
+        return cls(alignments, pair, distinct, first, count, needle[order], offset[order], table)
+
+
+class _Needles:
+    """The needles' lengths and their first and last 8 bytes, for a cheap
+    vectorised check of each candidate before the exact comparison."""
+
+    def __init__(self, needles: Sequence[bytes]) -> None:
+        self.items = needles
+        self.length = np.fromiter((len(n) for n in needles), dtype=np.int64, count=len(needles))
+        self.head = np.frombuffer(b"".join(n[:ANCHOR] for n in needles), dtype="<u8")
+        self.tail = np.frombuffer(b"".join(n[-ANCHOR:] for n in needles), dtype="<u8")
 
 
 def find_any(paths: Iterable[str | Path], needles: Sequence[bytes]) -> set[int]:
@@ -67,9 +108,21 @@ def find_any(paths: Iterable[str | Path], needles: Sequence[bytes]) -> set[int]:
         raise ValueError(f"needles must be at least {ANCHOR} bytes")
     if not needles:
         return set()
-    picks = _rarest_windows(needles)
-    plans = [_Plan.build(tuple(range(ANCHOR)), picks)]
+    tiers: dict[str, list[int]] = {"short": [], "one": [], "two": []}
+    for i, n in enumerate(needles):
+        tier = "two" if len(n) >= TWO_WORDS else "one" if len(n) >= ONE_WORD else "short"
+        tiers[tier].append(i)
+    plans = []
+    if tiers["two"]:
+        plans.append(_Plan.build((0,), _per_residue(needles, tiers["two"], 2), pair=True))
+    if tiers["one"]:
+        plans.append(_Plan.build((0,), _per_residue(needles, tiers["one"], 1)))
+    if tiers["short"]:
+        picks = _rarest_windows([needles[i] for i in tiers["short"]])
+        picks = [(tiers["short"][j], w, k) for j, w, k in picks]
+        plans.append(_Plan.build(tuple(range(ANCHOR)), picks))
     longest = max(len(n) for n in needles)
+    meta = _Needles(needles)
     found: set[int] = set()
     for path in paths:
         p = Path(path)
@@ -86,7 +139,7 @@ def find_any(paths: Iterable[str | Path], needles: Sequence[bytes]) -> set[int]:
                 # which may run past this chunk, are looked at again next time
                 limit = len(data) if last else max(0, len(data) - longest + 1)
                 for plan in plans:
-                    _scan(data, base, limit, plan, needles, found)
+                    _scan(data, base, limit, plan, meta, found)
                 if last or len(found) == len(needles):
                     break
                 carry = data[limit:]
@@ -118,37 +171,115 @@ def _rarest_windows(needles: Sequence[bytes]) -> list[tuple[int, int, int]]:
     return list(zip(range(len(needles)), words[at].tolist(), offsets.tolist(), strict=True))
 
 
-def _exact_hits(words: np.ndarray, plan: _Plan) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of ``words`` that are anchor words, and those words."""
-    idx = np.flatnonzero(plan.table[_hash(words)])  # hash hits, some false
+def _per_residue(
+    needles: Sequence[bytes], which: list[int], words: int
+) -> list[tuple[int, int, int]]:
+    """``(needle, key, offset)``, 8 per needle of ``which``: for each residue ``r`` of
+    its start modulo 8, the rarest window of ``words`` words among those at
+    offsets ``r, r + 8, ...`` (ties: the last). Wherever the needle starts in the
+    file, the window of the matching residue lies on aligned words."""
+    span = ANCHOR * words
+    blob = np.frombuffer(b"".join(needles[i] for i in which), dtype=np.uint8)
+    lengths = np.fromiter((len(needles[i]) for i in which), dtype=np.int64, count=len(which))
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    per = lengths - span + 1  # windows in each needle (>= 8 by the tier's length)
+    first = np.concatenate(([0], np.cumsum(per)[:-1]))
+    owner = np.repeat(np.arange(len(which)), per)
+    local = np.arange(per.sum()) - np.repeat(first, per)
+    pos = starts[owner] + local
+    lo = np.zeros(len(pos), dtype=np.uint64)
+    for j in range(ANCHOR):
+        lo |= blob[pos + j].astype(np.uint64) << np.uint64(8 * j)
+    key = lo
+    if words == 2:
+        hi = np.zeros(len(pos), dtype=np.uint64)
+        for j in range(ANCHOR):
+            hi |= blob[pos + ANCHOR + j].astype(np.uint64) << np.uint64(8 * j)
+        key = _pair_keys(lo, hi)
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    # one int64 sort key: (needle, residue) group, then rarity, then the latest
+    group = owner * ANCHOR + local % ANCHOR
+    best = _best_per_group(group, counts[inverse], local)
+    return list(zip((which[o] for o in owner[best].tolist()), key[best].tolist(),
+                    local[best].tolist(), strict=True))  # fmt: skip
+
+
+def _best_per_group(group: np.ndarray, rarity: np.ndarray, local: np.ndarray,
+                    packed: bool = True) -> np.ndarray:  # fmt: skip
+    """Index of the rarest row of each group (ties: the largest ``local``), groups
+    in increasing order. One sort of a packed 63-bit key when the numbers fit
+    (3x faster than a three-key lexsort here), else the lexsort."""
+    rarity = np.minimum(rarity, (1 << 20) - 1)
+    if packed and group.max() < (1 << 22) and local.max() < (1 << 21):
+        order = np.argsort((group << 41) | (rarity << 21) | ((1 << 21) - 1 - local))
+    else:
+        order = np.lexsort((-local, rarity, group))
+    g = group[order]
+    return order[np.concatenate(([True], g[1:] != g[:-1]))]
+
+
+def _candidates(words: np.ndarray, plan: _Plan) -> tuple[np.ndarray, np.ndarray]:
+    """For the words (or word-pair keys) that are anchor keys: their indices in
+    ``words`` and the anchors they match, one row per (position, anchor).
+
+    The hash is computed in place in one scratch array: fresh temporaries of a
+    16 MB chunk cost more in page faults than the arithmetic."""
+    scratch = np.multiply(words, _MULT)
+    np.right_shift(scratch, _SHIFT, out=scratch)
+    idx = np.flatnonzero(plan.table[scratch.view(np.int64)])  # hash hits, some false
     hit = words[idx]
     at = np.searchsorted(plan.keys, hit).clip(max=len(plan.keys) - 1)
-    keep = plan.keys[at] == hit  # exact anchor words only
-    return idx[keep], hit[keep]
+    real = plan.keys[at] == hit  # a false hash hit has no anchors
+    idx, at = idx[real], at[real]
+    n = plan.count[at]
+    rows = np.repeat(np.arange(len(idx)), n)
+    anchor = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + np.repeat(plan.first[at], n)
+    return idx[rows], anchor
 
 
-def _scan(data: bytes, base: int, limit: int, plan: _Plan, needles: Sequence[bytes],
+def _words_at(data: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The little-endian 8-byte word at each of the byte offsets ``at``."""
+    return data[at[:, None] + np.arange(ANCHOR)].copy().view("<u8").ravel()
+
+
+def _scan(data: bytes, base: int, limit: int, plan: _Plan, needles: _Needles,
           found: set[int]) -> None:  # fmt: skip
     """Mark the needles that start in ``data[:limit]`` (``data[0]`` is at file
     offset ``base``), looking at the plan's alignments of the file. The word
-    arrays are cut in two halves run on two threads (numpy releases the lock)."""
+    arrays are cut in two halves run on two threads (numpy releases the lock).
+    Candidates (a needle placed by an anchor hit) must fit in the data and agree
+    on the needle's first and last 8 bytes before the exact comparison: a window
+    shared with text that stays (a common ending) makes many candidates."""
     jobs = []
     for align in plan.alignments:
         offset = (align - base) % ANCHOR
         count = (len(data) - offset) // ANCHOR
-        if count <= 0:
+        if count <= int(plan.pair):
             continue
         words = np.frombuffer(data, dtype="<u8", count=count, offset=offset)
-        half = count // 2
+        if plan.pair:
+            words = _pair_keys(words[:-1], words[1:])
+        half = len(words) // 2
         jobs += [(offset, 0, words[:half]), (offset, half, words[half:])]
-    results = list(_POOL.map(lambda job: (job[0], job[1], *_exact_hits(job[2], plan)), jobs))
-    for offset, first, idx, hit in results:
-        for j, w in zip(idx.tolist(), hit.tolist(), strict=True):
-            pos = offset + ANCHOR * (first + j)
-            for i, k in plan.anchors[w]:
-                start = pos - k
-                if i not in found and 0 <= start < limit and data.startswith(needles[i], start):
-                    found.add(i)
+    raw = np.frombuffer(data, dtype=np.uint8)
+
+    def run(job: tuple[int, int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        offset, first, words = job
+        idx, anchor = _candidates(words, plan)
+        which = plan.needle[anchor]
+        start = offset + ANCHOR * (first + idx) - plan.offset[anchor]
+        end = start + needles.length[which]
+        ok = (start >= 0) & (start < limit) & (end <= len(data))
+        start, end, which = start[ok], end[ok], which[ok]
+        ok = (_words_at(raw, start) == needles.head[which]) & (
+            _words_at(raw, end - ANCHOR) == needles.tail[which]
+        )
+        return start[ok], which[ok]
+
+    for start, which in _POOL.map(run, jobs):
+        for at, i in zip(start.tolist(), which.tolist(), strict=True):
+            if i not in found and data.startswith(needles.items[i], at):
+                found.add(i)
 
 
 _POOL = ThreadPoolExecutor(2, thread_name_prefix="phasemem-scan")

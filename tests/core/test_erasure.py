@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from phasemem import Memory
 from phasemem.store.bytescan import find_any
@@ -225,3 +227,57 @@ def test_compaction_is_bounded_when_writers_keep_the_merge_busy(
         monkeypatch.setattr(erase, "merge_fulltext_step", never_done)
         report = m.store.compact()  # type: ignore[attr-defined]
         assert report["fts_merge_steps"] == len(calls) <= 10
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    lengths=st.lists(st.integers(8, 48), min_size=1, max_size=30),
+    chunk=st.sampled_from([64, 100, 4096]),
+)
+def test_find_any_equals_a_plain_search(seed: int, lengths: list[int], chunk: int) -> None:
+    """Every length tier (8-14: all alignments; 15-22: aligned words; 23+: aligned
+    word pairs), at every start, across chunk edges, in text made of a small
+    alphabet so that windows repeat: the result is exactly ``needle in data``."""
+    import random
+    import tempfile
+
+    import phasemem.store.bytescan as bs
+
+    rng = random.Random(seed)
+    alphabet = b"ab c."
+    data = bytearray(rng.choice(alphabet) for _ in range(rng.randint(0, 3000)))
+    needles = [bytes(rng.choice(alphabet) for _ in range(n)) for n in lengths]
+    for n in needles:
+        if data and rng.random() < 0.7:
+            pos = rng.randrange(0, len(data) + 1)
+            data[pos:pos] = n
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "f"
+        path.write_bytes(bytes(data))
+        old = bs._CHUNK
+        bs._CHUNK = chunk
+        try:
+            found = find_any([path], needles)
+        finally:
+            bs._CHUNK = old
+    assert found == {i for i, n in enumerate(needles) if n in data}
+
+
+@settings(max_examples=50, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 5), st.integers(0, 200)),
+                     min_size=1, max_size=80, unique_by=lambda r: (r[0], r[2])))  # fmt: skip
+def test_best_window_choice_is_the_same_packed_or_lexsorted(
+    rows: list[tuple[int, int, int]],
+) -> None:
+    import numpy as np
+
+    from phasemem.store.bytescan import _best_per_group
+
+    group, rarity, local = (np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
+    packed = _best_per_group(group, rarity, local)
+    plain = _best_per_group(group, rarity, local, packed=False)
+    assert packed.tolist() == plain.tolist()
+    for i in packed.tolist():  # rarest of its group, then the latest
+        same = [r for r in rows if r[0] == rows[i][0]]
+        assert (rows[i][1], -rows[i][2]) == min((r[1], -r[2]) for r in same)
