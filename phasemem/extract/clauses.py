@@ -47,6 +47,9 @@ class SentenceContext:
     discourse: Discourse = field(default_factory=Discourse)  # shared by the message's chunks
     offset: int = 0  # character offset of this chunk in the message
     slot: Slot | None = None  # what the previous turn asked, for the message's first sentence
+    #: Lower-cased words a dictionary lists as common nouns (the lemmatizer's noun index);
+    #: None: unknown, so every word may be one (see :func:`initial_name`).
+    common_nouns: frozenset[str] | None = None
 
     def at(self, tok: Token) -> int:
         """Character offset of a token in the whole message."""
@@ -199,6 +202,9 @@ def resolve(tok: Token, ctx: SentenceContext, emit_kin: bool = True) -> Ref | No
         if not kin.endswith(("s", "ren")):  # "my parents", "my kids": "they"
             ctx.discourse.add_person(ctx.at(tok), alias, kin, owner)
         return _remember(ctx, Ref(alias, "PERSON"))
+    if initial_name(tok, ctx):
+        ctx.discourse.add_person(ctx.at(tok), tok.text)
+        return _remember(ctx, Ref(tok.text, "PERSON"))
     if tok.pos_ == "PROPN" or (
         tok.text[:1].isupper() and tok.i != tok.sent.start and tok.pos_ == "NOUN"
     ):
@@ -214,6 +220,8 @@ def resolve(tok: Token, ctx: SentenceContext, emit_kin: bool = True) -> Ref | No
                 return _remember(ctx, ref)
         if tok.ent_type_ in lx.ENTITY_LABELS_SKIPPED:
             return None
+        if tok.i == tok.sent.start and tok.lower_ in lx.BARE_SUBJECTS:
+            return None  # "Frisbee is my thing", tagged as a name only for its capital
         name = _proper(tok)
         if not _NAME_RE.match(name):
             return None  # tokenizer debris ("We`ve"), emoji, markup
@@ -224,6 +232,56 @@ def resolve(tok: Token, ctx: SentenceContext, emit_kin: bool = True) -> Ref | No
             ctx.discourse.add_person(ctx.at(tok), name, pet)
         return _remember(ctx, Ref(name, tok.ent_type_ or "THING"))
     return None
+
+
+#: Verbs whose subject is a person (with "be", only before a complement).
+_PERSON_VERBS = {"live", "reside", "work", "move", "relocate", "prefer", "study", "be"}
+#: Children a bare name may have ("Ravi, my brother, ..." keeps its apposition).
+_NAME_CHILDREN = {"punct", "advmod", "appos"}
+
+
+def initial_name(tok: Token, ctx: SentenceContext) -> bool:
+    """Whether a capitalised word opening a sentence is a person's name.
+
+    Why: the small model tags a name it has not seen as a common noun, even an
+    adjective, when it starts a sentence ("Ravi lives in Melbourne", NER sometimes
+    calls it a place or a company), and a sentence start says nothing by its case,
+    so names there were dropped. A bare, singular, title-case subject of a verb only
+    people do (live, work, move, prefer, be + complement) is taken as a name,
+    unless it is a kin or pet word, a word that opens sentences as a thing ("Work
+    was fine", "Home is Ghent", "Breakfast is vegan"), or a dictionary word that
+    NER calls a place or an organisation, or that moves ("Production moved to
+    China").
+    """
+    if tok.dep_ not in ("nsubj", "nsubjpass") or tok.i != tok.sent.start:
+        return False
+    text, low = tok.text, tok.lower_
+    if not (len(text) >= 2 and text.isalpha() and text[0].isupper() and text[1:].islower()):
+        return False
+    person = tok.ent_type_ == "PERSON"
+    if not (tok.pos_ in ("NOUN", "PROPN", "ADJ") or (person and tok.pos_ == "VERB")):
+        return False
+    common = ctx.common_nouns is None or low in ctx.common_nouns
+    if (
+        tok.tag_ in ("NNS", "NNPS")
+        and not person
+        and (common or ctx.common_nouns is None or tok.lemma_.lower() in ctx.common_nouns)
+    ):
+        return False  # "Friends live nearby"; a name ending in s ("Jonas") is kept
+    if low in lx.KIN or low in lx.PETS or low in lx.BARE_SUBJECTS or _kin_norm(tok):
+        return False
+    if tok.ent_type_ in lx.ENTITY_LABELS_SKIPPED:
+        return False
+    if any(c.dep_ not in _NAME_CHILDREN for c in tok.children):
+        return False  # "Family friends live ...", "The ...": not a bare name
+    verb = tok.head
+    lemma = verb.lemma_.lower()
+    if lemma not in _PERSON_VERBS or verb is tok:
+        return False
+    if lemma == "be" and not any(c.dep_ in ("attr", "acomp") for c in verb.children):
+        return False
+    # a dictionary word NER calls a place or company, or that "moved", is a thing
+    return not (common and (tok.ent_type_ not in ("", "PERSON") or lemma in ("move", "relocate")))
 
 
 def _appos_kind(tok: Token) -> str | None:

@@ -476,6 +476,23 @@ HYPOTHETICAL_WORDS = {
 MODALS = {"would", "could", "might", "should", "may", "must", "'d", "ought"}
 ENDING_ADVERBS = {"anymore", "longer"}  # "not ... anymore", "no longer"
 
+#: Common nouns that open a chat sentence as a bare subject of "live", "work", "move",
+#: "prefer" or "be" without naming a person ("Work was fine", "Home is Ghent for me",
+#: "Dinner is vegan tonight", "Management moved to Berlin"): never taken as a name
+#: (``clauses.initial_name``).
+BARE_SUBJECTS = {
+    "work", "home", "school", "college", "uni", "university", "life", "family", "everyone",
+    "everybody", "nobody", "someone", "somebody", "anyone", "management", "staff", "team",
+    "production", "office", "company", "business", "headquarters", "government", "support",
+    "security", "marketing", "sales", "engineering", "finance", "admin", "breakfast",
+    "brunch", "lunch", "dinner", "supper", "dessert", "food", "coffee", "tea", "water",
+    "wine", "beer", "music", "money", "rent", "traffic", "weather", "today", "tonight",
+    "tomorrow", "yesterday", "everything", "nothing", "something", "mine", "ours", "theirs",
+    "part", "most", "half", "none", "all", "both", "each", "either", "neither", "nature",
+    "dad", "mom", "mum", "mama", "papa", "grandma", "grandpa", "nan", "nana", "granny",
+    "others", "people", "folks", "locals", "residents", "customers", "users", "members",
+} | set(DIETS) | HOBBY_NOUNS | DEGREE_NOUNS  # fmt: skip
+
 ENTITY_LABELS_SKIPPED = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
 
 # --------------------------------------------------------------------------- pre-filter

@@ -62,6 +62,13 @@ _LEAD_IN_RE = re.compile(
     r"(?P<lead>[^\W\d_][^\s:;,.!?]*(?:[ \t]+[^\s:;,.!?]+){0,4})[ \t]*(?::|[ \t][-–—]{1,2}|[–—])[ \t]+"
     r"(?=(?:I|we|We|my|My|our|Our|me|Me|you|You|your|Your)\b|[A-Z][a-z])"
 )
+# A status fragment a notification ends with ("Caleb is vegan, list updated.", "Ravi moved
+# to Melbourne, new address saved."): parsed with the statement, it becomes the main verb
+# and the statement a misparsed modifier, so it is parsed on its own.
+_STATUS_TAIL_RE = re.compile(
+    r",[ \t]+(?:[a-z]+[ \t]+){0,3}(?:updated|saved|confirmed|changed|added|removed|recorded"
+    r"|synced|verified|approved|completed|processed|registered)[.!]?[ \t]*$"
+)
 _LEAD_IN_PERSON_RE = re.compile(r"\b(?:i|i'm|me|my|we|our|us|you|your)\b", re.IGNORECASE)
 _PRONOUN_CUES = (" he", " she", " him", " her", " his", "He", "She", "His", "Her")
 _nlp_lock = threading.Lock()
@@ -113,6 +120,26 @@ def _postprocessor(name: str) -> Any:
         with _nlp_lock:
             _post_cache[name] = post
     return post
+
+
+_nouns_cache: dict[str, frozenset[str]] = {}
+
+
+def common_nouns(name: str = MODEL_NAME) -> frozenset[str]:
+    """The lower-cased nouns of the model's lemmatizer index (a WordNet list): a
+    capitalised word opening a sentence that is not among them is a name, not a
+    thing (``clauses.initial_name``). Empty when the model has no such table."""
+    with _nlp_lock:
+        got = _nouns_cache.get(name)
+    if got is None:
+        try:
+            table = load_model(name).get_pipe("lemmatizer").lookups.get_table("lemma_index")
+            got = frozenset(w.lower() for w in table.get("noun", ()))
+        except (KeyError, ValueError, AttributeError):
+            got = frozenset()
+        with _nlp_lock:
+            _nouns_cache[name] = got
+    return got
 
 
 def _check(item: ExtractionInput) -> datetime:
@@ -179,8 +206,14 @@ def _add_chunk(out: list[tuple[int, str]], pos: int, chunk: str) -> None:
             or words & (lx.HYPOTHETICAL_WORDS | {"not", "no", "never", "nope", "joking", "kidding"})
         ):
             out.append((pos, chunk[: m.end()].rstrip()))
-            out.append((pos + m.end(), chunk[m.end() :]))
+            _add_chunk(out, pos + m.end(), chunk[m.end() :])  # "Public profile: Order note: ..."
             return
+    tail = _STATUS_TAIL_RE.search(chunk)
+    if tail is not None and tail.start() > 0:
+        rest = chunk[tail.start() + 1 :]
+        out.append((pos, chunk[: tail.start()]))
+        out.append((pos + len(chunk) - len(rest.lstrip()), rest.lstrip()))
+        return
     out.append((pos, chunk))
 
 
@@ -305,6 +338,7 @@ class RuleExtractor(Extractor):
                 discourse=discourse,
                 offset=off,
                 slot=slot if off == 0 or not text[:off].strip() else None,
+                common_nouns=common_nouns(self.model),
             )
             n_before = len(facts)
             for sent in doc.sents:

@@ -178,7 +178,10 @@ class WritePipeline:
 
     def update(self, episode: Episode, new_text: str, *, user_id: str | None) -> Episode:
         """Replace an episode's text (validated); its vector, time mentions and
-        facts follow (the facts only the old text said go, the new text's come)."""
+        facts follow (the facts only the old text said go, the new text's come).
+        The new text is scanned as an add's is: an edit can plant an instruction
+        in a clean memory (quarantined, its facts dropped) or remove the one that
+        got it quarantined (the quarantine is lifted)."""
         d = Draft(new_text, episode.role, episode.speaker, episode.occurred_at, episode.metadata)
         prev = (
             self.store.previous_turn(episode.user_id, episode.session_id, episode.occurred_at)
@@ -188,9 +191,14 @@ class WritePipeline:
         own = embed_text(new_text, episode.speaker, prev if self.embed_context else None)
         vec: np.ndarray = self.embedder.embed([own])[0]
         facts, times = self._extract([d], [episode.occurred_at], prev)
+        kind = episode.source_kind or "user"
+        found = self._quarantine([d], Provenance(kind, episode.source_name or "default", None))[0]
+        new_facts = facts[0] if facts is not None else None
+        if found is not None and new_facts is not None:
+            new_facts = []  # nothing is learnt from text that addresses the model
         return self.store.update_text(episode.id, new_text, content_hash(d), vec,
                                       user_id=user_id, actor=self.actor, time_mentions=times[0],
-                                      facts=facts[0] if facts is not None else None)  # fmt: skip
+                                      facts=new_facts, quarantine=found)  # fmt: skip
 
 
 __all__ = ["Scope", "WritePipeline", "WriteTarget", "embed_text"]

@@ -202,12 +202,14 @@ class EpisodeWriter(Protocol):
     def update_text(
         self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
         *, user_id: str | None, actor: str | None, time_mentions: int = 0,
-        facts: Sequence[NewFact] | None = None,
+        facts: Sequence[NewFact] | None = None, quarantine: dict[str, Any] | None = None,
     ) -> Episode:  # fmt: skip
         """Replace the text. ``facts`` (what the new text says; None: no extractor,
         leave the graph alone) re-derive the episode's facts in the same
         transaction: what only the old text supported goes (as in ``delete``),
-        then the new facts are decided as for an add."""
+        then the new facts are decided as for an add, with the episode's source
+        and the trust policy. ``quarantine``: the injection finding of the new
+        text (None: it is clean, so an old quarantine is lifted)."""
         ...
 
     def delete(

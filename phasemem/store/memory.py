@@ -159,7 +159,8 @@ class InMemoryStore:
 
     def update_text(self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
                     *, user_id: str | None, actor: str | None, time_mentions: int = 0,
-                    facts: Sequence[NewFact] | None = None) -> Episode:  # fmt: skip
+                    facts: Sequence[NewFact] | None = None,
+                    quarantine: dict[str, Any] | None = None) -> Episode:  # fmt: skip
         with self._write() as s:
             old = self._get_in(s, episode_id, user_id)
             code, scale = frozen_code(vector)
@@ -172,6 +173,7 @@ class InMemoryStore:
                 vscale=scale,
                 updated_at=now,
                 time_mentions=int(time_mentions),
+                quarantine=json.loads(json.dumps(quarantine)) if quarantine is not None else None,
             ).indexed()
             holder = s.dedupe.get(new.dedupe)
             if holder is not None and holder != episode_id:

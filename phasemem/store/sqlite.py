@@ -292,7 +292,8 @@ class SQLiteStore:
 
     def update_text(self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
                     *, user_id: str | None, actor: str | None, time_mentions: int = 0,
-                    facts: Sequence[NewFact] | None = None) -> Episode:  # fmt: skip
+                    facts: Sequence[NewFact] | None = None,
+                    quarantine: dict[str, Any] | None = None) -> Episode:  # fmt: skip
         with self._write() as c:
             old = self._get_in(c, episode_id, user_id)
             blob, scale = None, None
@@ -303,8 +304,17 @@ class SQLiteStore:
             try:
                 c.execute(
                     "UPDATE episodes SET text = ?, content_hash = ?, vector = ?, vscale = ?, updated_at = ?,"
-                    " time_mentions = ? WHERE id = ?",
-                    (text, content_hash, blob, scale, now, time_mentions, episode_id),
+                    " time_mentions = ?, quarantine = ? WHERE id = ?",
+                    (
+                        text,
+                        content_hash,
+                        blob,
+                        scale,
+                        now,
+                        time_mentions,
+                        json.dumps(quarantine) if quarantine is not None else None,
+                        episode_id,
+                    ),
                 )
             except sqlite3.IntegrityError as exc:
                 from phasemem.errors import InvalidInputError
@@ -320,7 +330,8 @@ class SQLiteStore:
                 erase.drop_orphans(c, [episode_id], actor=actor, log=self._log, purge=False)
                 for nf in facts:
                     apply_fact(c, self._log, old.user_id, episode_id, nf, actor=actor, now=now,
-                               observe=self._observe)  # fmt: skip
+                               observe=self._observe, source=old.source_label,
+                               policy=self.trust_policy)  # fmt: skip
         return new
 
     def delete(

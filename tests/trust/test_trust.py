@@ -365,3 +365,19 @@ def test_the_trust_model_runs_on_postgresql_too(pg_url: str, tmp_path: Path) -> 
         m.export(tmp_path / "pg.jsonl")
     kinds = {json.loads(line)["kind"] for line in (tmp_path / "pg.jsonl").read_text().splitlines()}
     assert {"trust", "fact", "episode"} <= kinds
+
+
+def test_an_edited_memory_is_decided_with_its_own_source_trust() -> None:
+    """``update()`` re-derives facts as an add would, with the episode's source: a
+    web page edited to claim a new home does not outrank the user (it was decided
+    as the user's own words before)."""
+    with _mem() as m:
+        _says(m, "I live in Lisbon.", at="2024-01-01")
+        web = m.add("Maya likes hiking.", user_id="maya", source="web:people.example",
+                    occurred_at="2024-02-01")[0]  # fmt: skip
+        m.update(web.id, "Maya now lives in Atlantis.")
+        assert [f.object for f in m.facts(user_id="maya", relation="live in")] == ["Lisbon"]
+        contested = m.facts(user_id="maya", relation="live in", include_contested=True)
+        assert {(f.object, f.status) for f in contested} == {
+            ("Lisbon", "accepted"), ("Atlantis", "contested"),
+        }  # fmt: skip
