@@ -21,7 +21,8 @@ from pathlib import Path
 from phasemem.embed import Embedder, get_embedder
 from phasemem.embed.batching import BatchingEmbedder
 from phasemem.memory import Memory, default_db_path
-from phasemem.server.keys import KeyStore, check_tenant
+from phasemem.server.keys import check_tenant
+from phasemem.server.keys_pg import open_keystore
 
 log = logging.getLogger("phasemem.server")
 
@@ -66,7 +67,8 @@ class TenantPool:
         self._open: dict[str, list[Memory]] = {}
         self._turn = itertools.count()
         self._lock = threading.Lock()
-        self.keys = KeyStore(self.data_dir / "keys.db")
+        #: keys.db in the data dir, or the shared keys table of the PostgreSQL database
+        self.keys = open_keystore(self.data_dir, self.db)
 
     def warm_up(self) -> None:
         """Load every model a request can need, before the first request.

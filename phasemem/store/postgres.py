@@ -120,7 +120,7 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 _ID_CHARS = _HEX | {"-"}
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,47}$")
 #: URL query options phasemem reads itself (the rest go to libpq)
-_OWN_OPTIONS = ("schema", "isolate", "pool", "vtype", "dense")
+_OWN_OPTIONS = ("schema", "isolate", "pool", "vtype", "dense", "keys_schema")
 #: pgvector release that brought ``halfvec``
 HALFVEC_SINCE = (0, 7)
 #: a dense search over at most this many rows is exact, not HNSW (a few ms)
