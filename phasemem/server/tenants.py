@@ -32,6 +32,17 @@ def default_data_dir() -> Path:
     return default_db_path().parent / "server"
 
 
+def tenant_url(db: str, tenant: str) -> str:
+    """The tenant's schema in the shared PostgreSQL database ``db``, owned by a
+    role of its own (``isolate=1``)."""
+    name = check_tenant(tenant).lower()
+    safe = "".join(ch if ch.isalnum() else "_" for ch in name)
+    # a digest keeps tenants apart that differ only in case or punctuation
+    digest = hashlib.sha256(tenant.encode()).hexdigest()[:8]
+    sep = "&" if "?" in db else "?"
+    return f"{db}{sep}schema=t_{safe[:30]}_{digest}&isolate=1"
+
+
 class TenantPool:
     """Tenant name -> open ``Memory`` (``<data_dir>/tenants/<tenant>.db``).
 
@@ -97,12 +108,7 @@ class TenantPool:
         """The tenant's file, or its schema in the shared PostgreSQL database."""
         if self.db is None:
             return self.path_of(tenant)
-        name = check_tenant(tenant).lower()
-        safe = "".join(ch if ch.isalnum() else "_" for ch in name)
-        # a digest keeps tenants apart that differ only in case or punctuation
-        digest = hashlib.sha256(tenant.encode()).hexdigest()[:8]
-        sep = "&" if "?" in self.db else "?"
-        return f"{self.db}{sep}schema=t_{safe[:30]}_{digest}&isolate=1"
+        return tenant_url(self.db, tenant)
 
     def _memory(self, tenant: str) -> Memory:
         return Memory(self.location_of(tenant), embedder=self.embedder, actor=f"tenant:{tenant}",
