@@ -134,11 +134,13 @@ _SCHEMAS = iter(range(1, 1_000_000))
 
 def pg_base_url() -> str:
     """This session's server URL with ``dense=mirror`` where pgvector cannot
-    run (for code that adds its own schema, as a tenant pool does)."""
+    run (for code that adds its own schema, as a tenant pool does), and a
+    ``keys_schema`` no other caller uses (each caller has its own pepper)."""
     base = postgres_url()
-    if _PG.get("vector_ok"):
-        return base
-    return base + ("&" if "?" in base else "?") + "dense=mirror"
+    opts = f"keys_schema=k{os.getpid()}_{next(_SCHEMAS)}"
+    if not _PG.get("vector_ok"):
+        opts += "&dense=mirror"
+    return base + ("&" if "?" in base else "?") + opts
 
 
 def fresh_pg_url(**options: str) -> str:

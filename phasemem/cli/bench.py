@@ -270,6 +270,12 @@ def temporal(c: Ctx, seed: int, people: int, json_out: str | None) -> None:
               help="Seconds per window of the writer comparison.")  # fmt: skip
 @click.option("--facts/--no-facts", default=False, show_default=True,
               help="The server extracts facts from the writer's adds (the fill never does).")  # fmt: skip
+@click.option("--db", "db", default=None, metavar="URL",
+              help="A PostgreSQL URL the servers share (serve --db); default: SQLite files.")  # fmt: skip
+@click.option("--servers", default=1, show_default=True, type=click.IntRange(1, 8),
+              help="phasemem serve processes (each with --workers); clients spread over them.")  # fmt: skip
+@click.option("--visibility", "visibility", default=0, show_default=True, type=click.IntRange(0),
+              help="With 2+ servers: writes through server 1 timed until a search on server 2 finds them.")  # fmt: skip
 @click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
 @lexical_option
 @embedder_option
@@ -278,7 +284,8 @@ def temporal(c: Ctx, seed: int, people: int, json_out: str | None) -> None:
 def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_requests: int,
                workdir: str | None, readers: int, workers: int, search_threads: int,
                fast_search: bool, rate: float | None, writer_rate: float | None,
-               writer_window: float, facts: bool, json_out: str | None, lexical_index: bool, embedder: str | None) -> None:  # fmt: skip
+               writer_window: float, facts: bool, db: str | None, servers: int, visibility: int,
+               json_out: str | None, lexical_index: bool, embedder: str | None) -> None:  # fmt: skip
     """REST search latency under concurrent loopback clients (127.0.0.1 only)."""
     from phasemem.research.bench import load
 
@@ -287,6 +294,7 @@ def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_req
                    workers=workers, rate=rate, lexical_index=lexical_index,
                    search_threads=search_threads, fast_search=fast_search,
                    writer_rate=writer_rate, writer_window=writer_window, facts=facts,
+                   db=db, servers=servers, visibility_samples=visibility,
                    progress=lambda msg: console.print(msg, highlight=False))  # fmt: skip
     lat = res["search_ms"]
     console.print(f"n={res['n']} embedder={res['embedder']} clients={clients}: "
@@ -309,6 +317,12 @@ def load_bench(ctx: click.Context, n: int, clients: int, seconds: float, max_req
         console.print(f"writes: {ws['adds']} adds ({ws['adds_per_s']:g}/s), add p50 "
                       f"{ws['add_ms']['p50']:.1f} ms, errors {ws['errors']}; server CPU per add beyond "
                       f"the searches {wr['server_cpu_ms_per_add']:.1f} ms")  # fmt: skip
+    if "visibility" in res:
+        v = res["visibility"]
+        console.print(f"write on server 1 -> found by a search on server 2: p50 {v['lag_ms']['p50']:.1f} ms, "
+                      f"p95 {v['lag_ms']['p95']:.1f} ms, max {v['lag_max_ms']:.1f} ms; "
+                      f"{v['searches']['first_try']}/{v['samples']} on the first search, "
+                      f"missed {v['missed']}")  # fmt: skip
     if json_out:
         Path(json_out).write_text(json.dumps(res, indent=2))
 

@@ -157,10 +157,19 @@ def keys() -> None:
     """Manage API keys of the REST and MCP servers (one tenant per key)."""
 
 
-def _keystore(data_dir: str | None) -> Any:
-    from phasemem.server.keys import KeyStore
+def _keystore(data_dir: str | None, db: str | None) -> Any:
+    from phasemem.server.keys_pg import open_keystore
+    from phasemem.store.url import is_postgres
 
-    return KeyStore(_data_dir(data_dir) / "keys.db")
+    if db is not None and not is_postgres(db):
+        raise click.BadParameter("--db takes a postgresql:// URL", param_hint="--db")
+    return open_keystore(_data_dir(data_dir), db)
+
+
+keys_db_option = click.option(
+    "--db", "keys_db", default=None, envvar="PHASEMEM_TENANT_DB", metavar="URL",
+    help="The servers' PostgreSQL URL (serve --db): keys live in its shared keys table "
+    "(default: keys.db in the data dir; env: PHASEMEM_TENANT_DB).")  # fmt: skip
 
 
 @keys.command("create")
@@ -169,12 +178,13 @@ def _keystore(data_dir: str | None) -> Any:
 @click.option("--user", "user", default=None,
               help="The user this key acts as over MCP (default: the MCP server's --user).")  # fmt: skip
 @data_dir_option
+@keys_db_option
 @json_option
 @_guard
 def keys_create(tenant: str, name: str | None, user: str | None, data_dir: str | None,
-                as_json: bool) -> None:  # fmt: skip
+                keys_db: str | None, as_json: bool) -> None:  # fmt: skip
     """Create a key. It is printed once; only a salted hash is stored."""
-    store = _keystore(data_dir)
+    store = _keystore(data_dir, keys_db)
     try:
         key, info = store.create(tenant, name, user=user)
     finally:
@@ -191,11 +201,12 @@ def keys_create(tenant: str, name: str | None, user: str | None, data_dir: str |
 @keys.command("list")
 @click.option("--tenant", default=None)
 @data_dir_option
+@keys_db_option
 @json_option
 @_guard
-def keys_list(tenant: str | None, data_dir: str | None, as_json: bool) -> None:
+def keys_list(tenant: str | None, data_dir: str | None, keys_db: str | None, as_json: bool) -> None:
     """List keys (ids and tenants, never secrets)."""
-    store = _keystore(data_dir)
+    store = _keystore(data_dir, keys_db)
     try:
         rows = store.list(tenant)
     finally:
@@ -213,11 +224,12 @@ def keys_list(tenant: str | None, data_dir: str | None, as_json: bool) -> None:
 @keys.command("revoke")
 @click.argument("key_id")
 @data_dir_option
+@keys_db_option
 @json_option
 @_guard
-def keys_revoke(key_id: str, data_dir: str | None, as_json: bool) -> None:
+def keys_revoke(key_id: str, data_dir: str | None, keys_db: str | None, as_json: bool) -> None:
     """Revoke a key by its id; the servers refuse it from the next request on."""
-    store = _keystore(data_dir)
+    store = _keystore(data_dir, keys_db)
     try:
         info = store.revoke(key_id)
     finally:

@@ -1,5 +1,9 @@
 """API keys: each belongs to exactly one tenant; only keyed hashes are stored.
 
+The rows live in ``keys.db`` (:class:`KeyStore`) or, for servers sharing a
+PostgreSQL database, in its shared ``keys`` table (:mod:`.keys_pg`); the
+checks below are the same code for both (:class:`BaseKeyStore`).
+
 A key looks like ``pm_<kid>_<secret>``: ``kid`` (12 hex chars) is a public
 lookup id shown by ``phasemem keys list``; ``secret`` is 32 random bytes.
 
@@ -158,15 +162,40 @@ class _Bucket:
         self.tokens -= 1.0
 
 
-def _pepper(keys_db: str) -> bytes:
-    """The server's pepper from ``keys.pepper`` beside ``keys.db``, made on
-    first use. Made whole in a temporary file and hard-linked into place, so
-    two processes starting together agree on one pepper and none reads half
-    a file."""
-    if keys_db == ":memory:":
+#: the pepper as 64 hex characters (every host of one PostgreSQL deployment
+#: must use the same one), or a file of 32 bytes; else ``keys.pepper``
+PEPPER_ENV = "PHASEMEM_KEY_PEPPER"
+PEPPER_FILE_ENV = "PHASEMEM_KEY_PEPPER_FILE"
+
+
+def load_pepper(default_file: str | Path | None) -> bytes:
+    """The pepper: ``$PHASEMEM_KEY_PEPPER`` (hex), else the file named by
+    ``$PHASEMEM_KEY_PEPPER_FILE``, else ``default_file`` (made on first use),
+    else (None) a random one for this process only."""
+    text = os.environ.get(PEPPER_ENV, "").strip()
+    if text:
+        try:
+            data = bytes.fromhex(text)
+        except ValueError:
+            data = b""
+        if len(data) != _PEPPER_BYTES:
+            raise InvalidInputError(f"{PEPPER_ENV} must be {2 * _PEPPER_BYTES} hex characters"
+                                    " (e.g. from: openssl rand -hex 32)", field=PEPPER_ENV)  # fmt: skip
+        return data
+    named = os.environ.get(PEPPER_FILE_ENV, "").strip()
+    if named:
+        return _read_pepper(Path(named).expanduser())
+    if default_file is None:
         return secrets.token_bytes(_PEPPER_BYTES)
-    path = Path(keys_db).with_name(Path(keys_db).stem + ".pepper")
+    return _pepper_file(Path(default_file))
+
+
+def _pepper_file(path: Path) -> bytes:
+    """The pepper in ``path``, made on first use. Made whole in a temporary
+    file and hard-linked into place, so two processes starting together agree
+    on one pepper and none reads half a file."""
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -178,6 +207,10 @@ def _pepper(keys_db: str) -> bytes:
                 os.link(tmp, path)
         finally:
             os.unlink(tmp)
+    return _read_pepper(path)
+
+
+def _read_pepper(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:  # e.g. made by another OS user than the server's
@@ -188,30 +221,26 @@ def _pepper(keys_db: str) -> bytes:
     return data
 
 
-class KeyStore:
-    """The keys database (``keys.db`` in the server's data directory)."""
+def pepper_id(pepper: bytes) -> bytes:
+    """A public fingerprint of the pepper, kept beside the keys to notice a new one."""
+    return hashlib.sha256(b"phasemem keys.pepper id\0" + pepper).digest()[:16]
 
-    def __init__(
-        self,
-        path: str | Path,
-        *,
-        scrypt_budget: ScryptBudget | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                     check_same_thread=False)  # fmt: skip
-        self._lock = threading.Lock()
-        self._pepper = _pepper(self.path)
-        with self._lock:
-            self._conn.execute("PRAGMA busy_timeout = 30000")
-            if self.path != ":memory:":
-                self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.executescript(_SCHEMA)
-            _add_user_column(self._conn)
-            self._migrate()
+
+#: one key's row as ``authenticate`` reads it: tenant, name, salt, hash,
+#: created_at, revoked_at, verifier, user_id
+KeyRow = tuple[Any, ...]
+
+
+class BaseKeyStore:
+    """Keys and their checks over a table of rows that a subclass keeps
+    (a file deployment's ``keys.db``: :class:`KeyStore`; a shared PostgreSQL
+    schema: :class:`phasemem.server.keys_pg.PgKeyStore`). The hashes, the
+    verifier, the scrypt budget and the remembered failures are the same code
+    for both, so both bound failed authentication alike."""
+
+    def __init__(self, pepper: bytes, *, scrypt_budget: ScryptBudget | None,
+                 clock: Callable[[], float]) -> None:  # fmt: skip
+        self._pepper = pepper
         self.budget = scrypt_budget or ScryptBudget()
         self._clock = clock
         self._budget_lock = threading.Lock()
@@ -220,32 +249,28 @@ class KeyStore:
         self._failed: OrderedDict[bytes, None] = OrderedDict()  # HMACs scrypt refused
         self.scrypt_runs = 0  # scrypt checks run by authenticate (not create)
 
-    def _migrate(self) -> None:
-        """Add the ``verifier`` column to an older ``keys.db``, and drop every
-        verifier made with another pepper (``keys.pepper`` lost or replaced):
-        those keys are checked with scrypt once more and get a new one."""
-        cols = {r[1] for r in self._conn.execute("PRAGMA table_info(keys)")}
-        if "verifier" not in cols:
-            try:
-                self._conn.execute("ALTER TABLE keys ADD COLUMN verifier BLOB")
-            except sqlite3.OperationalError as exc:  # another process added it meanwhile
-                if "duplicate column" not in str(exc):
-                    raise
-        pepper_id = hashlib.sha256(b"phasemem keys.pepper id\0" + self._pepper).digest()[:16]
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = self._conn.execute(
-                "SELECT value FROM keys_meta WHERE name = 'pepper_id'"
-            ).fetchone()
-            if row is None or bytes(row[0]) != pepper_id:
-                self._conn.execute("UPDATE keys SET verifier = NULL WHERE verifier IS NOT NULL")
-                self._conn.execute("INSERT OR REPLACE INTO keys_meta VALUES ('pepper_id', ?)",
-                                   (pepper_id,))  # fmt: skip
-            self._conn.execute("COMMIT")
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
+    # -- the rows (a subclass keeps them) ----------------------------------------
+    def _insert(self, info: KeyInfo, salt: bytes, hashed: bytes, verifier: bytes) -> None:
+        raise NotImplementedError
 
+    def _select(self, tenant: str | None) -> list[tuple[Any, ...]]:
+        """Rows of ``_COLS``, oldest first."""
+        raise NotImplementedError
+
+    def _revoke(self, kid: str, now: float) -> tuple[int, tuple[Any, ...] | None]:
+        """(rows changed, the row after) for ``revoked_at = now`` where not revoked."""
+        raise NotImplementedError
+
+    def _lookup(self, kid: str) -> KeyRow | None:
+        raise NotImplementedError
+
+    def _store_verifier(self, kid: str, mac: bytes) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # -- the checks -------------------------------------------------------------
     def _verifier(self, presented: str) -> bytes:
         return hmac.new(self._pepper, presented.encode(), hashlib.sha256).digest()
 
@@ -262,35 +287,18 @@ class KeyStore:
         secret = secrets.token_urlsafe(32)
         salt = secrets.token_bytes(16)
         key = f"pm_{kid}_{secret}"
-        now = time.time()
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO keys (kid, tenant, name, salt, hash, created_at, verifier, user_id)"
-                " VALUES (?,?,?,?,?,?,?,?)",
-                (kid, tenant, name, salt, _hash(secret, salt), now, self._verifier(key), user),
-            )
-        return key, KeyInfo(kid, tenant, name, now, None, user)
+        info = KeyInfo(kid, tenant, name, time.time(), None, user)
+        self._insert(info, salt, _hash(secret, salt), self._verifier(key))
+        return key, info
 
     def list(self, tenant: str | None = None) -> list[KeyInfo]:
-        sql = f"SELECT {_COLS} FROM keys"
-        args: tuple[Any, ...] = ()
-        if tenant is not None:
-            sql += " WHERE tenant = ?"
-            args = (tenant,)
-        with self._lock:
-            rows = self._conn.execute(sql + " ORDER BY created_at", args).fetchall()
-        return [KeyInfo(*r) for r in rows]
+        return [KeyInfo(*r) for r in self._select(tenant)]
 
     def revoke(self, kid: str) -> KeyInfo:
-        with self._lock:
-            cur = self._conn.execute(
-                "UPDATE keys SET revoked_at = ? WHERE kid = ? AND revoked_at IS NULL",
-                (time.time(), kid),
-            )
-            row = self._conn.execute(f"SELECT {_COLS} FROM keys WHERE kid = ?", (kid,)).fetchone()
+        changed, row = self._revoke(kid, time.time())
         if row is None:
             raise NotFoundError(f"no key with id {kid!r}", id=kid)
-        if cur.rowcount == 0 and row[4] is None:  # pragma: no cover - raced with itself
+        if changed == 0 and row[4] is None:  # pragma: no cover - raced with itself
             raise NotFoundError(f"no key with id {kid!r}", id=kid)
         return KeyInfo(*row)
 
@@ -309,12 +317,7 @@ class KeyStore:
         if m is None:
             raise bad
         kid, secret = m.groups()
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT tenant, name, salt, hash, created_at, revoked_at, verifier, user_id"
-                " FROM keys WHERE kid = ?",
-                (kid,),
-            ).fetchone()
+        row = self._lookup(kid)
         mac = self._verifier(presented)
         if row is None or row[5] is not None:  # unknown or revoked
             hmac.compare_digest(mac, _NO_VERIFIER)  # the same work as a live key's check
@@ -329,18 +332,15 @@ class KeyStore:
             return None
         if step == "refuse":
             raise bad
-        if not hmac.compare_digest(_hash(secret, salt), stored):
+        if not hmac.compare_digest(_hash(secret, bytes(salt)), bytes(stored)):
             with self._budget_lock:
                 self._failed[mac] = None
                 if len(self._failed) > _FAILED_KEPT:
                     self._failed.popitem(last=False)
             raise bad
-        try:
-            with self._lock:  # from now on this key is checked by its verifier
-                self._conn.execute(
-                    "UPDATE keys SET verifier = ? WHERE kid = ? AND verifier IS NULL", (mac, kid)
-                )
-        except sqlite3.Error:  # e.g. a read-only keys.db: the key is still right
+        try:  # from now on this key is checked by its verifier
+            self._store_verifier(kid, mac)
+        except Exception:  # e.g. a read-only keys.db: the key is still right
             log.warning("could not store the verifier of key %s", kid, exc_info=True)
         return KeyInfo(kid, tenant, name, created, None, user)
 
@@ -366,6 +366,103 @@ class KeyStore:
             self._total.spend()
             self.scrypt_runs += 1
             return "run"
+
+
+class KeyStore(BaseKeyStore):
+    """The keys database of a file deployment (``keys.db`` in the server's
+    data directory, the pepper in ``keys.pepper`` beside it unless
+    ``$PHASEMEM_KEY_PEPPER`` or ``$PHASEMEM_KEY_PEPPER_FILE`` gives one)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        scrypt_budget: ScryptBudget | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = str(path)
+        memory = self.path == ":memory:"
+        if not memory:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        where = None if memory else Path(self.path).with_name(Path(self.path).stem + ".pepper")
+        super().__init__(load_pepper(where), scrypt_budget=scrypt_budget, clock=clock)
+        self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                     check_same_thread=False)  # fmt: skip
+        self._lock = threading.Lock()
+        with self._lock:
+            self._conn.execute("PRAGMA busy_timeout = 30000")
+            if not memory:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.executescript(_SCHEMA)
+            _add_user_column(self._conn)
+            self._migrate()
+
+    def _migrate(self) -> None:
+        """Add the ``verifier`` column to an older ``keys.db``, and drop every
+        verifier made with another pepper (``keys.pepper`` lost or replaced):
+        those keys are checked with scrypt once more and get a new one."""
+        cols = {r[1] for r in self._conn.execute("PRAGMA table_info(keys)")}
+        if "verifier" not in cols:
+            try:
+                self._conn.execute("ALTER TABLE keys ADD COLUMN verifier BLOB")
+            except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                if "duplicate column" not in str(exc):
+                    raise
+        pid = pepper_id(self._pepper)
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._conn.execute(
+                "SELECT value FROM keys_meta WHERE name = 'pepper_id'"
+            ).fetchone()
+            if row is None or bytes(row[0]) != pid:
+                self._conn.execute("UPDATE keys SET verifier = NULL WHERE verifier IS NOT NULL")
+                self._conn.execute("INSERT OR REPLACE INTO keys_meta VALUES ('pepper_id', ?)",
+                                   (pid,))  # fmt: skip
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+
+    def _insert(self, info: KeyInfo, salt: bytes, hashed: bytes, verifier: bytes) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO keys (kid, tenant, name, salt, hash, created_at, verifier, user_id)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (info.kid, info.tenant, info.name, salt, hashed, info.created_at, verifier,
+                 info.user),
+            )  # fmt: skip
+
+    def _select(self, tenant: str | None) -> list[tuple[Any, ...]]:
+        sql = f"SELECT {_COLS} FROM keys"
+        args: tuple[Any, ...] = ()
+        if tenant is not None:
+            sql += " WHERE tenant = ?"
+            args = (tenant,)
+        with self._lock:
+            return self._conn.execute(sql + " ORDER BY created_at", args).fetchall()
+
+    def _revoke(self, kid: str, now: float) -> tuple[int, tuple[Any, ...] | None]:
+        with self._lock:
+            cur = self._conn.execute(
+                "UPDATE keys SET revoked_at = ? WHERE kid = ? AND revoked_at IS NULL", (now, kid)
+            )
+            row = self._conn.execute(f"SELECT {_COLS} FROM keys WHERE kid = ?", (kid,)).fetchone()
+        return cur.rowcount, row
+
+    def _lookup(self, kid: str) -> KeyRow | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT tenant, name, salt, hash, created_at, revoked_at, verifier, user_id"
+                " FROM keys WHERE kid = ?",
+                (kid,),
+            ).fetchone()
+        return row
+
+    def _store_verifier(self, kid: str, mac: bytes) -> None:
+        with self._lock:
+            self._conn.execute(
+                "UPDATE keys SET verifier = ? WHERE kid = ? AND verifier IS NULL", (mac, kid)
+            )
 
     def close(self) -> None:
         with self._lock:

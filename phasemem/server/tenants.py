@@ -21,7 +21,8 @@ from pathlib import Path
 from phasemem.embed import Embedder, get_embedder
 from phasemem.embed.batching import BatchingEmbedder
 from phasemem.memory import Memory, default_db_path
-from phasemem.server.keys import KeyStore, check_tenant
+from phasemem.server.keys import check_tenant
+from phasemem.server.keys_pg import open_keystore
 
 log = logging.getLogger("phasemem.server")
 
@@ -29,6 +30,17 @@ log = logging.getLogger("phasemem.server")
 def default_data_dir() -> Path:
     """``server/`` next to the default database."""
     return default_db_path().parent / "server"
+
+
+def tenant_url(db: str, tenant: str) -> str:
+    """The tenant's schema in the shared PostgreSQL database ``db``, owned by a
+    role of its own (``isolate=1``)."""
+    name = check_tenant(tenant).lower()
+    safe = "".join(ch if ch.isalnum() else "_" for ch in name)
+    # a digest keeps tenants apart that differ only in case or punctuation
+    digest = hashlib.sha256(tenant.encode()).hexdigest()[:8]
+    sep = "&" if "?" in db else "?"
+    return f"{db}{sep}schema=t_{safe[:30]}_{digest}&isolate=1"
 
 
 class TenantPool:
@@ -66,7 +78,8 @@ class TenantPool:
         self._open: dict[str, list[Memory]] = {}
         self._turn = itertools.count()
         self._lock = threading.Lock()
-        self.keys = KeyStore(self.data_dir / "keys.db")
+        #: keys.db in the data dir, or the shared keys table of the PostgreSQL database
+        self.keys = open_keystore(self.data_dir, self.db)
 
     def warm_up(self) -> None:
         """Load every model a request can need, before the first request.
@@ -95,12 +108,7 @@ class TenantPool:
         """The tenant's file, or its schema in the shared PostgreSQL database."""
         if self.db is None:
             return self.path_of(tenant)
-        name = check_tenant(tenant).lower()
-        safe = "".join(ch if ch.isalnum() else "_" for ch in name)
-        # a digest keeps tenants apart that differ only in case or punctuation
-        digest = hashlib.sha256(tenant.encode()).hexdigest()[:8]
-        sep = "&" if "?" in self.db else "?"
-        return f"{self.db}{sep}schema=t_{safe[:30]}_{digest}&isolate=1"
+        return tenant_url(self.db, tenant)
 
     def _memory(self, tenant: str) -> Memory:
         return Memory(self.location_of(tenant), embedder=self.embedder, actor=f"tenant:{tenant}",

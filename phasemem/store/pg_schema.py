@@ -252,7 +252,9 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Dense search in the database (``dense=db``, the default): ``emb`` holds the
 #: int8 code times its scale, set by a trigger whoever writes the row (an
-#: import, an update), under an HNSW index for inner product. Applied once, by
+#: import, an update). The HNSW index on it
+#: (:data:`HNSW_DDL`) is built later, by the first search whose scope is too
+#: big to score exactly (docs/deploy.md, "Dense search"). Applied once, by
 #: the first store opened with ``dense=db``; ``dense=mirror`` leaves it out
 #: (pgvector built for another CPU dies on SIGILL: docs/deploy.md).
 DENSE_DDL = """
@@ -276,9 +278,11 @@ DENSE_DDL = """
     END $$;
     CREATE TRIGGER episodes_emb BEFORE INSERT OR UPDATE OF vector, vscale ON episodes
         FOR EACH ROW EXECUTE FUNCTION pm_episode_emb();
-    CREATE INDEX episodes_emb ON episodes USING hnsw (emb {vtype}_ip_ops);
     UPDATE episodes SET emb = pm_emb(vector, vscale) WHERE vector IS NOT NULL;
 """
+
+#: the HNSW index of ``emb``, built without blocking writers
+HNSW_DDL = "CREATE INDEX CONCURRENTLY IF NOT EXISTS episodes_emb ON episodes USING hnsw (emb {vtype}_ip_ops)"
 
 #: vector column types the store can be created with (chosen by measurement:
 #: docs/benchmarks.md, "PostgreSQL")

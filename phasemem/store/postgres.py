@@ -80,6 +80,7 @@ from phasemem.store.pg_dialect import Conn
 from phasemem.store.pg_schema import (
     DENSE_DDL,
     EPISODE_COLUMN_TYPES,
+    HNSW_DDL,
     MIGRATIONS,
     SCHEMA_VERSION,
     VECTOR_TYPES,
@@ -120,11 +121,15 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 _ID_CHARS = _HEX | {"-"}
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,47}$")
 #: URL query options phasemem reads itself (the rest go to libpq)
-_OWN_OPTIONS = ("schema", "isolate", "pool", "vtype", "dense")
+_OWN_OPTIONS = ("schema", "isolate", "pool", "vtype", "dense", "keys_schema")
 #: pgvector release that brought ``halfvec``
 HALFVEC_SINCE = (0, 7)
 #: a dense search over at most this many rows is exact, not HNSW (a few ms)
 EXACT_SCOPE = 20_000
+#: memory for building the HNSW index (pgvector builds slowly past it)
+HNSW_BUILD_MEMORY = "512MB"
+#: how often a process without a valid HNSW index looks for one (seconds)
+_HNSW_RECHECK_S = 5.0
 _log = logging.getLogger(__name__)
 
 
@@ -234,6 +239,11 @@ class PostgresStore:
         self._tokenizer = Fts5Tokenizer()
         self._word_tokens: dict[str, list[str]] = {}
         self._lock = threading.RLock()
+        #: the HNSW index: True once seen valid; else when last looked for
+        self._hnsw_ready = False
+        self._hnsw_checked = -_HNSW_RECHECK_S
+        self._hnsw_thread: threading.Thread | None = None
+        self._closing = threading.Event()
         self._migrate()
         self._check_embedder(embedder_name, dim)
 
@@ -835,6 +845,7 @@ class PostgresStore:
             ).fetchone()[0]
             rows: list[Any] = []
             if n > EXACT_SCOPE:
+                self._want_hnsw(c)  # until it is built, the query below scans exactly
                 with c.raw.transaction():
                     c.raw.execute(f"SET LOCAL hnsw.ef_search = {min(1000, max(100, 4 * limit))}")
                     rows = c.execute(
@@ -847,6 +858,74 @@ class PostgresStore:
         found = [(int(r[0]), float(r[1])) for r in rows]
         found.sort(key=lambda r: (-r[1], r[0]))  # iterative scans return nearly in order
         return found
+
+    # -- the HNSW index, built when first needed -----------------------------------
+    def _want_hnsw(self, c: Conn) -> None:
+        """Start building the HNSW index in the background unless it exists.
+
+        Why not with the table: an HNSW insert cost ~1.7 ms a row here, 3/4 of
+        a bulk load's time, and a service whose user scopes stay under
+        :data:`EXACT_SCOPE` never searches it. The first search of a bigger
+        scope starts the build (``CREATE INDEX CONCURRENTLY``: writers go on;
+        one builder over all processes, by an advisory lock) and is answered
+        by an exact scan meanwhile, as are the searches until it is valid."""
+        if self._hnsw_ready or self.dense != "db":
+            return
+        now = time.monotonic()
+        if now - self._hnsw_checked < _HNSW_RECHECK_S:
+            return
+        self._hnsw_checked = now
+        if self._hnsw_valid(c):
+            self._hnsw_ready = True
+            return
+        with self._lock:
+            if self._hnsw_thread is None or not self._hnsw_thread.is_alive():
+                self._hnsw_thread = threading.Thread(
+                    target=self._build_hnsw_quietly, name=f"hnsw-{self.schema}", daemon=True
+                )
+                self._hnsw_thread.start()
+
+    @staticmethod
+    def _hnsw_valid(c: Conn) -> bool | None:
+        """True: a valid index; False: an invalid one (a build that died); None: none."""
+        row = c.execute(
+            "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass('episodes_emb')"
+        ).fetchone()
+        return None if row is None else bool(row[0])
+
+    def _hnsw_valid_now(self) -> bool | None:
+        """:meth:`_hnsw_valid` on a pooled connection (for tests and health)."""
+        with self._conn() as c:
+            return self._hnsw_valid(c)
+
+    def _build_hnsw_quietly(self) -> None:
+        try:
+            self.build_dense_index()
+        except Exception:  # searches stay exact; the next big one tries again
+            if not self._closing.is_set():
+                _log.warning("building the HNSW index of %s failed", self.schema, exc_info=True)
+
+    def build_dense_index(self) -> bool:
+        """Build the HNSW index now (after a bulk load, say) unless it exists;
+        False when another process holds the build. Writers are not blocked."""
+        if self.dense != "db":
+            return False
+        with self._conn() as c:
+            key = _lock_key("hnsw:" + self.schema)
+            if not c.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0]:
+                return False
+            try:
+                state = self._hnsw_valid(c)
+                if state is False:  # left by a build that was stopped
+                    c.raw.execute("DROP INDEX CONCURRENTLY IF EXISTS episodes_emb")
+                if state is not True:
+                    c.raw.execute(f"SET maintenance_work_mem = '{HNSW_BUILD_MEMORY}'")
+                    c.raw.execute(HNSW_DDL.format(vtype=self.vtype))
+                    c.raw.execute("RESET maintenance_work_mem")
+                self._hnsw_ready = True
+                return True
+            finally:
+                c.execute("SELECT pg_advisory_unlock(?)", (key,))
 
     # -- the mirror's feed --------------------------------------------------------
     def lexical_rows(self, after_seq: int = 0, limit: int | None = None) -> list[LexRow]:
@@ -1179,6 +1258,7 @@ class PostgresStore:
                     "SELECT COUNT(*), COALESCE(SUM(dlen), 0), COUNT(*) FILTER (WHERE dlen IS NULL)"
                     " FROM episodes"
                 ).fetchone()
+            hnsw = self._hnsw_valid(c) if self.dense == "db" else None
         lexical = "ok" if (n, tokens, pending) == (rows, total, 0) else (
             f"BM25 statistics out of step: {n} rows / {tokens} tokens kept, {rows} / {total}"
             f" counted, {pending} rows without postings")  # fmt: skip
@@ -1193,8 +1273,13 @@ class PostgresStore:
             "events": self.head(),
             "bytes": int(size),
             "vector_type": self.vtype,
+            # built by the first search of a scope over EXACT_SCOPE rows
+            "hnsw_index": {True: "built", False: "building"}.get(hnsw, "not built")  # type: ignore[arg-type]
+            if self.dense == "db"
+            else "none (dense=mirror)",
             "postgres_version": server,
         }
 
     def close(self) -> None:
+        self._closing.set()
         self._pool.close()

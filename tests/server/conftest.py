@@ -19,7 +19,7 @@ pytest.importorskip("fastapi", reason="needs the [server] extra")
 httpx = pytest.importorskip("httpx")
 
 from phasemem import Memory  # noqa: E402
-from phasemem.server.keys import KeyStore  # noqa: E402
+from phasemem.server.keys_pg import open_keystore  # noqa: E402
 
 EMBEDDER = "hash-test"
 #: The ``phasemem`` command exactly as installed (``python -m`` of a module the
@@ -96,8 +96,8 @@ class Server:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
 
-def _keys(data_dir: Path) -> tuple[str, str]:
-    store = KeyStore(data_dir / "keys.db")
+def _keys(data_dir: Path, db: str | None = None) -> tuple[str, str]:
+    store = open_keystore(data_dir, db)
     try:
         return store.create("tenant-a", "tests")[0], store.create("tenant-b", "tests")[0]
     finally:
@@ -126,7 +126,7 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
     db = pg_base_url()
     data = tmp_path_factory.mktemp("serve-pg")
-    key_a, key_b = _keys(data)
+    key_a, key_b = _keys(data, db)  # in the database's keys table, not keys.db
     port = free_port()
     args = ["serve", "--data-dir", str(data), "--port", str(port), "--max-body", "65536",
             "--db", db]  # fmt: skip

@@ -65,3 +65,20 @@ def test_load_bench_with_a_writer(tmp_path: Path) -> None:
 
     with Memory(tmp_path / "tenants" / "load.db", embedder="hash-test-64", extractor=None) as m:
         assert m.store.count() == 200 + writes["adds"]
+
+
+def test_load_bench_two_servers_on_postgres(tmp_path: Path) -> None:
+    """Two ``serve --db`` processes on one PostgreSQL: the clients reach both,
+    with one key made in the database, and a write through the first server
+    is found by the very next search on the second."""
+    from tests.conftest import pg_base_url
+
+    res = load.run(n=200, clients=4, seconds=2.0, max_requests=10_000, workdir=str(tmp_path),
+                   embedder="hash-test-64", db=pg_base_url(), servers=2, visibility_samples=5,
+                   writer_rate=5.0, writer_window=1.0)  # fmt: skip
+    assert res["backend"] == "postgresql" and res["servers"] == 2
+    assert res["errors"] == 0 and res["requests"] > 0
+    assert len(res["connections_per_worker"]) == 2  # two server processes answered
+    assert res["writer"]["writes"]["errors"] == 0 and res["writer"]["writes"]["adds"] > 0
+    v = res["visibility"]
+    assert v["missed"] == 0 and v["searches"]["first_try"] == 5 and v["lag_max_ms"] < 1000

@@ -3,6 +3,8 @@ schemas and roles, several processes, the database's own search)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -225,6 +227,8 @@ def test_dense_in_the_database_ranks_as_the_mirror_does(
             for i in range(120)
         ]
         store.add_episodes(items, actor=None)
+        if exact_scope == 0:  # the index a search of a big scope would have built
+            assert store.build_dense_index() and store._hnsw_valid_now()
         mirror = Mirror(store, 16)
         mirror.sync()
         q = vecs[5] + 0.3 * rng.standard_normal(16).astype(np.float32)
@@ -242,7 +246,6 @@ def test_bm25_scores_are_sqlites_through_adds_updates_and_deletes(tmp_path) -> N
     """The same writes into SQLite (FTS5) and PostgreSQL (postings and the
     trigger-kept statistics) give the same BM25 scores, before and after an
     update and a delete change the document frequencies and lengths."""
-    from typing import Any
 
     from phasemem.store import open_store
     from tests.conftest import fresh_pg_url
@@ -281,3 +284,48 @@ def test_bm25_scores_are_sqlites_through_adds_updates_and_deletes(tmp_path) -> N
     finally:
         for s in stores:
             s.close()
+
+
+def _episodes(vecs: np.ndarray, start: int = 0) -> list[Any]:
+    from phasemem.store.base import NewEpisode
+
+    return [
+        NewEpisode(id=f"{start + i:032x}", text=f"turn {start + i}", user_id="u", agent_id=None,
+                   session_id=None, role="user", speaker=None, occurred_at=1e9 + i,
+                   recorded_at=1e9 + i, updated_at=None, source=None, metadata={},
+                   content_hash=f"h{start + i}", vector=v)
+        for i, v in enumerate(vecs)
+    ]  # fmt: skip
+
+
+def test_the_hnsw_index_is_built_by_the_first_search_that_needs_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bulk load pays no HNSW inserts: the index does not exist until a
+    search of a scope too big to score exactly starts its build, in the
+    background; that search and the ones until the build ends are exact, and
+    rows written after it are found through the index."""
+    import phasemem.store.postgres as pg
+
+    monkeypatch.setattr(pg, "EXACT_SCOPE", 50)
+    monkeypatch.setattr(pg, "_HNSW_RECHECK_S", 0.0)
+    store = _dense_store()
+    try:
+        rng = np.random.default_rng(3)
+        vecs = rng.standard_normal((200, 16)).astype(np.float32)
+        store.add_episodes(_episodes(vecs), actor=None)
+        assert store._hnsw_valid_now() is None  # no index after the load
+        flt = EpisodeFilter(user_id="u")
+        exact = [s for s, _ in store.search_vectors(vecs[7], flt, 10)]
+        assert exact[0] == 1 + 7  # seqs start at 1
+        assert store._hnsw_thread is not None
+        store._hnsw_thread.join(60)
+        assert store._hnsw_valid_now() is True
+        # the same answer through the index (ef_search covers all 200 rows)
+        assert [s for s, _ in store.search_vectors(vecs[7], flt, 10)] == exact
+        late = rng.standard_normal((1, 16)).astype(np.float32)
+        store.add_episodes(_episodes(late, start=500), actor=None)
+        assert store.search_vectors(late[0], flt, 1)[0][0] == 201
+        assert store.build_dense_index()  # already there: nothing to do, and says so
+    finally:
+        store.close()

@@ -95,7 +95,7 @@ def queries(k: int = 500, seed: int = 11) -> list[str]:
     return sorted(out)
 
 
-def fill(db: Path, n: int, embedder: str | None, progress: Callable[[str], None],
+def fill(db: Path | str, n: int, embedder: str | None, progress: Callable[[str], None],
          reuse: int = 5) -> dict[str, Any]:  # fmt: skip
     """Write ``n`` episodes through ``Memory.import_`` with vectors from the real embedder.
 
@@ -156,6 +156,11 @@ def fill(db: Path, n: int, embedder: str | None, progress: Callable[[str], None]
             mem.import_(tmp, progress=None)
         finally:
             os.unlink(tmp)
+        build = getattr(mem.store, "build_dense_index", None)
+        if (
+            build is not None
+        ):  # PostgreSQL: the HNSW index after the bulk load, as an operator would
+            build()
         return {"filled": n, "existing": 0, "distinct_embedded": len(base), "reuse": reuse,
                 "embed_per_s": round(len(base) / embed_s, 1),
                 "import_per_s": round(n / (time.perf_counter() - t0), 1)}  # fmt: skip
@@ -199,6 +204,7 @@ def _serve(
     search_threads: int = 1,
     fast_search: bool = True,
     facts: bool = False,
+    db: str | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     args = [sys.executable, "-c", "from phasemem.cli import main; main()"]
@@ -223,6 +229,8 @@ def _serve(
     ]
     if not fast_search:
         args.append("--no-fast-search")
+    if db:
+        args += ["--db", db]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return proc, f"http://127.0.0.1:{port}"
 
@@ -393,7 +401,7 @@ async def _writer(url: str, key: str, rate: float, stop_at: float, facts: bool,
             "add_ms": percentiles(lat), "facts_extraction": facts, "samples_ms": lat}  # fmt: skip
 
 
-def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
+def hammer(url: str | list[str], key: str, clients: int, seconds: float, max_requests: int,
            rate: float | None = None, writer_rate: float | None = None,
            facts: bool = False, keep_samples: bool = False,
            writer_seed: int = 5) -> dict[str, Any]:  # fmt: skip
@@ -403,6 +411,7 @@ def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
     answer arrives). With ``rate`` (requests/s in total) each client sends on
     its own fixed schedule of ``rate / clients`` per second: an open loop, as
     agents that think between calls. Bounded by both time and request count.
+    Several ``url``s (servers): client ``i`` talks to ``url[i % len(url)]``.
     With ``writer_rate`` one more connection adds memories meanwhile
     (:func:`_writer`); its numbers come back as ``writes``. ``keep_samples``:
     every latency too (``samples_ms``). Writers with other ``writer_seed``s
@@ -413,7 +422,8 @@ def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
     the server keeps the cores it is being measured on."""
     import asyncio
 
-    assert url.startswith("http://127.0.0.1:"), "load only ever targets loopback"
+    urls = [url] if isinstance(url, str) else list(url)
+    assert all(u.startswith("http://127.0.0.1:") for u in urls), "load only ever targets loopback"
     quota = -(-max_requests // clients)
     interval = clients / rate if rate else None
 
@@ -423,11 +433,12 @@ def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
         t0 = time.perf_counter()
         stop_at = time.time() + seconds
         searches = asyncio.gather(
-            *(_connection(url, key, i, stop_at, quota, interval, t0) for i in range(clients))
-        )
-        if writer_rate:
+            *(_connection(urls[i % len(urls)], key, i, stop_at, quota, interval, t0)
+              for i in range(clients))
+        )  # fmt: skip
+        if writer_rate:  # through the first server; the searches go to all of them
             done, w = await asyncio.gather(
-                searches, _writer(url, key, writer_rate, stop_at, facts, writer_seed)
+                searches, _writer(urls[0], key, writer_rate, stop_at, facts, writer_seed)
             )
             writes.update(w)
             return done
@@ -454,7 +465,7 @@ def hammer(url: str, key: str, clients: int, seconds: float, max_requests: int,
             **({"samples_ms": lat} if keep_samples else {})}  # fmt: skip
 
 
-def writer_comparison(url: str, key: str, pid: int, clients: int, seconds: float,
+def writer_comparison(url: str | list[str], key: str, pid: int | list[int], clients: int, seconds: float,
                       writer_rate: float, facts: bool = False, window: float = 5.0) -> dict[str, Any]:  # fmt: skip
     """The closed loop in alternating windows of ``window`` s, without a writer
     and with one (:func:`_writer` at ``writer_rate`` adds/s), ``seconds`` in all.
@@ -471,12 +482,13 @@ def writer_comparison(url: str, key: str, pid: int, clients: int, seconds: float
     adds: list[float] = []
     add_errors = 0
     windows = max(2, round(seconds / window))
+    pids = [pid] if isinstance(pid, int) else pid
     for i in range(windows):
         on = i % 2 == 1
-        c0 = _cpu_s(pid)
+        c0 = sum(_cpu_s(p) for p in pids)
         r = hammer(url, key, clients, window, 10**9, writer_rate=writer_rate if on else None,
                    facts=facts, keep_samples=True, writer_seed=1000 + i)  # fmt: skip
-        cpu[on] += _cpu_s(pid) - c0
+        cpu[on] += sum(_cpu_s(p) for p in pids) - c0
         lat[on] += r["samples_ms"]
         wall[on] += r["wall_s"]
         errors[on] += r["errors"]
@@ -499,50 +511,130 @@ def writer_comparison(url: str, key: str, pid: int, clients: int, seconds: float
             "server_cpu_ms_per_add": round(per_add * 1000, 1)}  # fmt: skip
 
 
+def visibility(write_url: str, read_url: str, key: str, samples: int = 30,
+               timeout: float = 5.0) -> dict[str, Any]:  # fmt: skip
+    """How soon a write through one server is found by a search through another.
+
+    Each sample adds one memory holding a word never seen before (through
+    ``write_url``), then searches for that word through ``read_url`` until a
+    hit holds it, ``timeout`` at most. ``lag_ms``: from the add's answer to the
+    answer of the first search that found it (so one search's time is the
+    floor); ``searches``: how many it took (1: the first search after the
+    write saw it)."""
+    import secrets
+
+    import httpx
+
+    headers = {"Authorization": f"Bearer {key}"}
+    lags: list[float] = []
+    polls: list[int] = []
+    missed = 0
+    with httpx.Client(base_url=write_url, headers=headers, timeout=30) as w, \
+            httpx.Client(base_url=read_url, headers=headers, timeout=30) as r:  # fmt: skip
+        for _ in range(samples):
+            word = "vis" + secrets.token_hex(5)
+            got = w.post("/v1/memories", json={"messages": f"Checkpoint {word} passed.",
+                                               "user_id": "visibility"})  # fmt: skip
+            got.raise_for_status()
+            acked = time.perf_counter()
+            n = 0
+            while True:
+                n += 1
+                hits = r.post("/v1/search", json={"query": word, "user_id": "visibility",
+                                                  "limit": 3}).json()["results"]  # fmt: skip
+                if any(word in h["memory"] for h in hits):
+                    lags.append((time.perf_counter() - acked) * 1000)
+                    polls.append(n)
+                    break
+                if time.perf_counter() - acked > timeout:
+                    missed += 1
+                    break
+    return {"samples": samples, "missed": missed, "timeout_s": timeout,
+            "lag_ms": percentiles(lags), "lag_max_ms": round(max(lags, default=0.0), 1),
+            "searches": {"max": max(polls, default=0), "first_try": sum(p == 1 for p in polls)}}  # fmt: skip
+
+
+def _drop_schema(db: str, schema: str) -> None:
+    import psycopg
+
+    from phasemem.store.postgres import parse_url
+
+    with psycopg.connect(parse_url(db)[0], autocommit=True) as c:
+        c.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests: int = 20_000, *,
         workdir: str | None = None, embedder: str | None = None, readers: int = 2, workers: int = 1,
         rate: float | None = None, lexical_index: bool = True, search_threads: int = 1,
         fast_search: bool = True, writer_rate: float | None = None, facts: bool = False,
-        writer_window: float = 5.0, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:  # fmt: skip
+        writer_window: float = 5.0, db: str | None = None, servers: int = 1,
+        visibility_samples: int = 0,
+        progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:  # fmt: skip
     """The load run (see the module docstring). ``facts``: the server extracts
-    facts on add (only the writer's adds pay for it; the fill never does)."""
+    facts on add (only the writer's adds pay for it; the fill never does).
+    ``db``: a PostgreSQL URL the servers share (``serve --db``; the tenant is
+    ``load<n>``, its schema kept between runs like a kept workdir, the keys in
+    a schema of this run's own, dropped at the end); ``servers``: how many
+    ``phasemem serve`` processes, each with ``workers``, the clients spread
+    over them. ``visibility_samples`` > 0 with two or more servers: also
+    :func:`visibility` from the first server to the second."""
+    import secrets
+
+    from phasemem.server.keys_pg import open_keystore
+    from phasemem.server.tenants import tenant_url
+
     tmp = None
     if workdir is None:
         tmp = tempfile.TemporaryDirectory(prefix="phasemem-load-")
         workdir = tmp.name
     wd = Path(workdir)
     (wd / "tenants").mkdir(parents=True, exist_ok=True)
+    tenant = TENANT
+    keys_schema = None
+    if db:
+        tenant = f"{TENANT}{n}"
+        keys_schema = f"load_keys_{os.getpid()}_{secrets.token_hex(3)}"
+        db = db + ("&" if "?" in db else "?") + f"keys_schema={keys_schema}"
     try:
-        info = fill(wd / "tenants" / f"{TENANT}.db", n, embedder, progress)
-        from phasemem.server.keys import KeyStore
-
-        ks = KeyStore(wd / "keys.db")
-        key = ks.create(TENANT, "bench-load")[0]
+        where = tenant_url(db, tenant) if db else wd / "tenants" / f"{TENANT}.db"
+        info = fill(where, n, embedder, progress)
+        ks = open_keystore(wd, db)
+        key = ks.create(tenant, "bench-load")[0]
         ks.close()
-        proc, url = _serve(
-            wd, embedder, readers, workers, lexical_index, search_threads, fast_search, facts
-        )
+        procs = [_serve(wd, embedder, readers, workers, lexical_index, search_threads,
+                        fast_search, facts, db) for _ in range(servers)]  # fmt: skip
+        urls = [u for _, u in procs]
+        pids = [p.pid for p, _ in procs]
         try:
-            _wait(url, proc)
-            progress(f"server up at {url}; warming up")
-            hammer(url, key, 1, 3.0, 20)
-            hammer(url, key, clients, 3.0, clients * 5)  # opens the tenant in every worker
-            _wait_indexes(url)
-            single = hammer(url, key, 1, min(10.0, seconds), 200)
+            for p, u in procs:
+                _wait(u, p)
+            progress(f"servers up at {', '.join(urls)}; warming up")
+            hammer(urls, key, 1, 3.0, 20)
+            hammer(urls, key, clients, 3.0, clients * 5)  # opens the tenant in every worker
+            for u in urls:
+                _wait_indexes(u)
+            single = hammer(urls[0], key, 1, min(10.0, seconds), 200)
             progress(f"1 client: p50 {single['search_ms']['p50']:.1f} ms; now {clients} clients")
-            cpu0 = _cpu_s(proc.pid)
-            res = hammer(url, key, clients, seconds, max_requests)
-            cpu_ms = (_cpu_s(proc.pid) - cpu0) * 1000 / max(1, res["requests"] + res["errors"])
+            cpu0 = sum(_cpu_s(p) for p in pids)
+            res = hammer(urls, key, clients, seconds, max_requests)
+            cpu_ms = (
+                (sum(_cpu_s(p) for p in pids) - cpu0)
+                * 1000
+                / max(1, res["requests"] + res["errors"])
+            )
             if rate:
                 progress(
                     f"closed loop: p50 {res['search_ms']['p50']:.1f} ms; now {rate:g} req/s open loop"
                 )
-                res["open_loop"] = hammer(url, key, clients, seconds, max_requests, rate=rate)
+                res["open_loop"] = hammer(urls, key, clients, seconds, max_requests, rate=rate)
             if writer_rate:
                 progress(f"closed loop: p50 {res['search_ms']['p50']:.1f} ms; now {2 * seconds:g} s "
                          f"in windows without and with a writer at {writer_rate:g} adds/s")  # fmt: skip
-                res["writer"] = writer_comparison(url, key, proc.pid, clients, 2 * seconds,
+                res["writer"] = writer_comparison(urls, key, pids, clients, 2 * seconds,
                                                   writer_rate, facts, writer_window)  # fmt: skip
+            if visibility_samples and len(urls) > 1:
+                progress(f"visibility: {visibility_samples} writes through server 1, searched on 2")
+                res["visibility"] = visibility(urls[0], urls[1], key, visibility_samples)
             cores = os.cpu_count() or 1
             res["server_cpu_ms_per_request"] = round(cpu_ms, 2)
             # With the cores to itself the server could do cores/cpu per second;
@@ -552,17 +644,22 @@ def run(n: int = 100_000, clients: int = 8, seconds: float = 30.0, max_requests:
                 "p50_ms_at_saturation": round(clients * cpu_ms / cores, 1),
             }
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            for proc, _ in procs:
+                proc.terminate()
+            for proc, _ in procs:
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
         res.update({
             "n": n, "clients": clients, "seconds": seconds, "readers": readers, "workers": workers, "lexical_index": lexical_index, "search_threads": search_threads, "fast_search": fast_search, "embedder": embedder or "minilm-l6-int8",
             "facts_extraction": facts, "writer_rate": writer_rate, "single_client": single, "fill": info,
+            "backend": "postgresql" if db else "sqlite", "servers": servers,
             "machine": machine(), "load_avg_1m": round(os.getloadavg()[0], 2),
         })  # fmt: skip
         return res
     finally:
+        if db and keys_schema:
+            _drop_schema(db, keys_schema)
         if tmp is not None:
             tmp.cleanup()
