@@ -75,14 +75,17 @@ def ep(
     n: int, text: str, *, user: str = "u", agent: str | None = None, session: str | None = None,
     role: str | None = "user", speaker: str | None = None, t: float = T0, source: str | None = None,
     metadata: dict[str, Any] | None = None, vector: bool = True, time_mentions: int = 0,
-    id: str | None = None,
+    id: str | None = None, via: str | None = None,
 ) -> NewEpisode:  # fmt: skip
-    h = hashlib.sha256(f"{text}|{role}|{speaker}|{t}".encode()).hexdigest()[:32]
+    """``via``: the provenance label ("web:gossip.example"); None: the user's own channel."""
+    key = f"{text}|{role}|{speaker}|{t}" + (f"|{via}" if via else "")
+    h = hashlib.sha256(key.encode()).hexdigest()[:32]
+    kind, _, name = (via or "").partition(":")
     return NewEpisode(
         id=id or uid(n), text=text, user_id=user, agent_id=agent, session_id=session, role=role,
         speaker=speaker, occurred_at=t, recorded_at=t + 1.0, updated_at=None, source=source,
         metadata=metadata or {}, content_hash=h, vector=vec(text) if vector else None,
-        time_mentions=time_mentions,
+        time_mentions=time_mentions, source_kind=kind or None, source_name=name or None,
     )  # fmt: skip
 
 
@@ -100,9 +103,12 @@ def add(
     return store.add_episodes(list(eps), actor="test", facts=facts)
 
 
-def said(store: Store, n: int, text: str, *facts: NewFact, t: float, user: str = "u") -> str:
+def said(
+    store: Store, n: int, text: str, *facts: NewFact, t: float, user: str = "u",
+    via: str | None = None,
+) -> str:  # fmt: skip
     """One episode by Maya with the facts extracted from it; returns its id."""
-    add(store, ep(n, text, user=user, speaker="Maya", t=t), facts=[list(facts)])
+    add(store, ep(n, text, user=user, speaker="Maya", t=t, via=via), facts=[list(facts)])
     return uid(n)
 
 
