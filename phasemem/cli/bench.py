@@ -176,6 +176,11 @@ def scale(c: Ctx, ns: str, queries: int, no_facts: bool, db: str | None, users: 
 @click.option("--json", "json_out", default=None, type=click.Path(dir_okay=False))
 @click.option("--kind", "kinds", multiple=True, help="Only scenarios of this kind (repeatable).")
 @click.option("--embedder", "embedder", default=None, help="Embedder name (hash-test: fast run).")
+@click.option(
+    "--db", "bench_db", default=":memory:", show_default=True,
+    type=click.Choice([":memory:", "memory://"]),
+    help="The fresh store each scenario runs on: SQLite in memory, or the pure-Python store.",
+)  # fmt: skip
 @pass_ctx
 def poisoning(
     c: Ctx,
@@ -183,6 +188,7 @@ def poisoning(
     json_out: str | None,
     kinds: tuple[str, ...],
     embedder: str | None,
+    bench_db: str,
 ) -> None:
     """Memory poisoning: attack success and legitimate updates accepted, by kind."""
     from rich.progress import Progress
@@ -196,7 +202,7 @@ def poisoning(
             bar.update(task, completed=done, total=total)
 
         res = pb.run(list(data), embedder=embedder or c.embedder, kinds=kinds or None,
-                     progress=report)  # fmt: skip
+                     progress=report, location=bench_db)  # fmt: skip
     for group, title, kinds_all in (
         ("attack_success", "attack success (lower is better)", pb.ATTACK_KINDS),
         ("benign_accept", "legitimate updates accepted (higher is better)", pb.BENIGN_KINDS),
@@ -213,7 +219,10 @@ def poisoning(
         console.print(table)
     console.print(f"attacks won through: {res['attack_wins_by']}")
     console.print(f"legitimate updates failed on: {res['benign_failures_by']}")
-    console.print(f"{res['scenarios']} scenarios, {res['seconds']} s, embedder {res['embedder']}")
+    console.print(
+        f"{res['scenarios']} scenarios, {res['seconds']} s, embedder {res['embedder']}, "
+        f"store {res['store']}"
+    )
     if json_out:
         Path(json_out).write_text(json.dumps(res, indent=2, ensure_ascii=False))
 

@@ -6,7 +6,6 @@ concurrent writers cannot interleave a decision."""
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -23,6 +22,15 @@ from phasemem.store.sqlconn import SqlConn
 from phasemem.temporal.gate import load_gate
 from phasemem.temporal.online import refine_alpha
 from phasemem.trust.policy import TrustPolicy
+from phasemem.trust.standing import (
+    ANNOUNCE_LOOKBACK,
+    ANNOUNCED,
+    announces,
+    asks_trust,
+    rival_and_lesson,
+    since,
+)
+from phasemem.trust.standing import standing as standing_of
 
 Logger = Callable[..., None]
 #: the caller's connection type, handed back to its callbacks
@@ -130,7 +138,7 @@ def apply_fact(
             "SELECT f.id, f.object_id, f.valid_at, f.invalid_at, o.name FROM facts f"
             " JOIN entities o ON o.id = f.object_id WHERE f.user_id = ? AND f.subject_id = ?"
             " AND f.relation_id = ? AND f.expired_at IS NULL AND f.status = 'accepted'"
-            " AND (f.invalid_at IS NULL OR f.invalid_at > ?) ORDER BY f.valid_at",
+            " AND (f.invalid_at IS NULL OR f.invalid_at > ?) ORDER BY f.valid_at, f.rowid",
             (user_id, sid, rid, at),
         )
     ]
@@ -148,8 +156,9 @@ def apply_fact(
             (user_id, sid, rid, nf.valid_at),
         ).fetchone()[0] if nf.single_valued else None  # fmt: skip
     standing = None
-    if policy is not None and policy.contest and (current or (
-            not nf.negated and trust_sql.trust_fn(c, user_id, policy)(source) < policy.add_bar)):  # fmt: skip
+    if policy is not None and asks_trust(
+        policy, current, nf.negated, lambda: trust_sql.trust_fn(c, user_id, policy)(source)
+    ):
         standing = _standing(c, user_id, sid, rid, rel, oid, current, source, policy, nf.negated)
     d = decide(nf, oid, current, later, standing)
     for days, changed in d.observations:
@@ -225,24 +234,18 @@ def _standing(
     the new claim's (this source, the contested version of the same object,
     and whoever announced it as a plan: "I'm moving to Vienna next month")."""
     sup = trust_sql.supporters(c, [v.id for v in current])
-    holders = {v.id: trust_sql.combined(c, user_id, sup[v.id], policy) for v in current}
     labels = {source}
     rival = lesson = None
     if oid is not None and not negated:
-        rows = c.execute(
+        rival, lesson = rival_and_lesson(c.execute(
             "SELECT id, status, source FROM facts WHERE user_id = ? AND subject_id = ?"
             " AND relation_id = ? AND object_id = ? AND status != 'accepted'"
-            " AND (expired_at IS NULL OR status = 'rejected') ORDER BY recorded_at",
+            " AND (expired_at IS NULL OR status = 'rejected') ORDER BY recorded_at, rowid",
             (user_id, sid, rid, oid),
-        ).fetchall()
-        for fid, status, src in rows:
-            if status == "rejected" and src == source:
-                lesson = fid
-            elif status == "contested" and rival is None:
-                rival = fid
+        ).fetchall(), source)  # fmt: skip
         plans = [r[0] for r in c.execute("SELECT id, text FROM relations WHERE text LIKE 'plan to %'")
                  if norm_relation(r[1][len("plan to "):]) == rel] or [-1]  # fmt: skip
-        since = min((v.valid_at for v in current), default=-1e18)
+        began = since(current)
         # who else said it: the same object in this slot (contested, or told
         # after the holders began), or announced as the user's plan
         for (label,) in c.execute(
@@ -251,43 +254,30 @@ def _standing(
             " WHERE f.user_id = ? AND f.subject_id = ? AND f.object_id = ? AND f.status != 'rejected'"
             " AND (f.relation_id = ? AND (f.status = 'contested' OR e.occurred_at > ?)"
             f"      OR f.relation_id IN ({','.join('?' * len(plans))}) AND f.status = 'accepted')",
-            (user_id, sid, oid, rid, since, *plans),
+            (user_id, sid, oid, rid, began, *plans),
         ):
             labels.add(label)
-        if label_kind(source) != "user" and _user_announced(c, user_id, oid, since):
-            labels.add("user:announced")
-    return Standing(
-        holders, trust_sql.combined(c, user_id, labels, policy), rival, lesson, policy.add_bar
-    )
+        if label_kind(source) != "user" and _user_announced(c, user_id, oid, began):
+            labels.add(ANNOUNCED)
+    return standing_of({v.id: sup[v.id] for v in current}, labels,
+                       trust_sql.trust_fn(c, user_id, policy), policy, rival=rival,
+                       lesson=lesson)  # fmt: skip
 
 
-#: words by which the user announces a change before it happens ("I'm going to
-#: become a vet", "switching to espresso next month"), when no plan fact was drawn
-_CHANGE_CUE = re.compile(
-    r"\b(?:going to|gonna|will|'ll|about to|plan(?:ning)? to|soon|next (?:week|month|year)|"
-    r"switch(?:ing)?|mov(?:e|ing)|becom(?:e|ing)|start(?:ing)?|new)\b",
-    re.I,
-)
-
-
-def _user_announced(c: SqlConn, user_id: str, oid: int, since: float) -> bool:
+def _user_announced(c: SqlConn, user_id: str, oid: int, after: float) -> bool:
     """Whether the user, in their own channel and after the holder began, named
-    this object in words that announce a change: the user's announcement
-    supports a later report of it (the extractor keeps no plan for every
-    phrasing). A mention alone is not enough ("my friend moved to X")."""
+    this object in words that announce a change (:func:`announces`): the user's
+    announcement supports a later report of it (the extractor keeps no plan for
+    every phrasing)."""
     name = c.execute("SELECT name FROM entities WHERE id = ?", (oid,)).fetchone()
     if not name or len(name[0]) < 3:
         return False
-    word = re.compile(rf"(?<!\w){re.escape(name[0])}(?!\w)", re.I)
-    for (text,) in c.execute(
+    rows = c.execute(
         "SELECT text FROM episodes WHERE user_id = ? AND COALESCE(source_kind, 'user') = 'user'"
-        " AND occurred_at > ? AND lower(text) LIKE ? ORDER BY occurred_at DESC LIMIT 20",
-        (user_id, since, f"%{name[0].lower()}%"),
-    ):
-        m = word.search(text)
-        if m and _CHANGE_CUE.search(text[: m.start()]):
-            return True
-    return False
+        f" AND occurred_at > ? AND lower(text) LIKE ? ORDER BY occurred_at DESC LIMIT {ANNOUNCE_LOOKBACK}",
+        (user_id, after, f"%{name[0].lower()}%"),
+    )
+    return announces(name[0], (text for (text,) in rows))
 
 
 def _absorb(
@@ -299,7 +289,7 @@ def _absorb(
     agreed is corroborated."""
     for rv in rivals:
         c.execute("INSERT OR IGNORE INTO fact_episodes SELECT ?, episode_id FROM fact_episodes"
-                  " WHERE fact_id = ?", (fid, rv))  # fmt: skip
+                  " WHERE fact_id = ? ORDER BY rowid", (fid, rv))  # fmt: skip
         c.execute("UPDATE facts SET expired_at = ?, superseded_by = ? WHERE id = ?", (now, fid, rv))
         log(c, "FACT_CONSENSUS", rv, user_id, actor, None, {"superseded_by": fid}, at=now)
     for label in sorted(trust_sql.supporters(c, [fid])[fid]):
@@ -316,7 +306,7 @@ def _user_contradicts(
     are rejected (kept as lessons) and their sources contradicted."""
     rows = c.execute(
         "SELECT id FROM facts WHERE user_id = ? AND subject_id = ? AND relation_id = ?"
-        " AND object_id != ? AND status = 'contested' AND expired_at IS NULL",
+        " AND object_id != ? AND status = 'contested' AND expired_at IS NULL ORDER BY rowid",
         (user_id, sid, rid, oid),
     ).fetchall()
     for (fid,) in rows:
@@ -331,8 +321,8 @@ def reject_fact(
     A rejected current version gives its slot back to the version it replaced."""
     c.execute("UPDATE facts SET status = 'rejected', expired_at = COALESCE(expired_at, ?)"
               " WHERE id = ?", (now, fid))  # fmt: skip
-    for prev in c.execute("SELECT id FROM facts WHERE superseded_by = ? AND status = 'accepted'",
-                          (fid,)).fetchall():  # fmt: skip
+    for prev in c.execute("SELECT id FROM facts WHERE superseded_by = ? AND status = 'accepted'"
+                          " ORDER BY rowid", (fid,)).fetchall():  # fmt: skip
         c.execute("UPDATE facts SET expired_at = NULL, invalid_at = NULL, superseded_by = NULL"
                   " WHERE id = ?", (prev[0],))  # fmt: skip
         log(c, "FACT_RESTORE", prev[0], user_id, actor, None, {"after_reject": fid}, at=now)
@@ -358,7 +348,7 @@ def confirm_fact(
     if is_single_valued(single):
         for (other,) in c.execute(
             "SELECT id FROM facts WHERE user_id = ? AND subject_id = ? AND relation_id = ?"
-            " AND object_id != ? AND expired_at IS NULL AND status = 'accepted'",
+            " AND object_id != ? AND expired_at IS NULL AND status = 'accepted' ORDER BY rowid",
             (user_id, sid, rid, oid),
         ).fetchall():
             (began,) = c.execute("SELECT valid_at FROM facts WHERE id = ?", (other,)).fetchone()

@@ -15,9 +15,11 @@ What it shares with the SQLite store, on purpose:
   the dump read them), sequence numbers that never go back, ids that are never
   reused, and every table in SQLite's row order, so a dump exported from one
   backend and imported into the other exports again byte for byte;
-* the fact graph's rules (:mod:`.memory_state`: the same merges, the same
-  :func:`phasemem.facts.decide.decide`, the same rows and events persisted)
-  and the relation speeds refined from the same observations;
+* the fact graph's rules (:mod:`.memory_state`: the same merges; :mod:`.memory_facts`:
+  the same :func:`phasemem.facts.decide.decide` with the same trust standing
+  (:mod:`phasemem.trust.standing`), the same rows, statuses, posteriors and
+  events persisted; confirm and reject) and the relation speeds refined from
+  the same observations;
 * erasure as docs/erasure.md states it, with :meth:`InMemoryStore.residue`
   looking through every string the store holds.
 
@@ -49,7 +51,7 @@ from phasemem.facts.model import Fact, NewFact
 from phasemem.facts.resolve import relation_variants
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin
 from phasemem.scope import EpisodeFilter
-from phasemem.store import memory_dump
+from phasemem.store import memory_dump, memory_facts
 from phasemem.store.base import MIN_ID_PREFIX, LexRow, NewEpisode, Store, VectorRows
 from phasemem.store.dump import ImportState
 from phasemem.store.memory_state import EpRow, State, frozen_code, readonly
@@ -151,7 +153,15 @@ class InMemoryStore:
                 s.dedupe[row.dedupe] = row.id
                 s.log("ADD", it.id, it.user_id, actor, None, row.snapshot(), at=it.recorded_at)
                 ops = tuple(
-                    s.apply_fact(it.user_id, it.id, nf, actor=actor, now=it.recorded_at)
+                    memory_facts.apply_fact(
+                        s,
+                        it.user_id,
+                        it.id,
+                        nf,
+                        actor=actor,
+                        now=it.recorded_at,
+                        policy=self.trust_policy,
+                    )
                     for nf in (facts[len(results)] if facts else ())
                 )
                 results.append(AddResult(it.id, "ADD", it.text, ops))
@@ -187,7 +197,15 @@ class InMemoryStore:
             if facts is not None:  # the facts follow the text
                 s.drop_orphans([episode_id], actor=actor, purge=False)
                 for nf in facts:
-                    s.apply_fact(old.user_id, episode_id, nf, actor=actor, now=now)
+                    memory_facts.apply_fact(
+                        s,
+                        old.user_id,
+                        episode_id,
+                        nf,
+                        actor=actor,
+                        now=now,
+                        policy=self.trust_policy,
+                    )
         return new.episode()
 
     def _remove(self, s: State, row: EpRow) -> None:
@@ -465,9 +483,10 @@ class InMemoryStore:
         source: str | None = None,
     ) -> list[Fact]:
         """Current facts (default), those true at ``as_of``, or every version
-        (``include_expired``); by valid time, then as they were stored. This
-        store decides facts without trust (nothing is ever contested here);
-        ``source`` keeps the facts a source (or a kind) supports."""
+        (``include_expired``); by valid time, then as they were stored.
+        Contested claims only with ``include_contested``, rejected ones only
+        with ``include_expired``; ``source`` keeps the facts a source (or a
+        kind) supports."""
         now = time.time()
         statuses = {"accepted", *(["contested"] if include_contested else []),
                     *(["rejected"] if include_expired else [])}  # fmt: skip
@@ -521,13 +540,12 @@ class InMemoryStore:
                 return True
         return False
 
-    # -- trust (issue 15): posteriors are kept and travel in the dump; the fact
-    # decisions of this store do not use them (docs/trust.md)
+    # -- trust (issue 15; the decisions in .memory_facts, as trust_sql / trust_read)
     def source_trust(self, user_id: str, label: str) -> tuple[float, float]:
+        """A source's Beta posterior for a user (its prior when never updated)."""
         with self._lock:
-            held = self._state().trust.get((user_id, label))
-        policy = self.trust_policy or TrustPolicy()
-        return (held[0], held[1]) if held else policy.prior(label)
+            s = self._state()
+            return memory_facts.posterior(s, user_id, label, self.trust_policy or TrustPolicy())
 
     def trust_table(self, user_id: str) -> dict[str, tuple[float, float]]:
         with self._lock:
@@ -547,9 +565,15 @@ class InMemoryStore:
             return s.fact(f, s.episodes_of().get(fact_id, ()))
 
     def judge_fact(self, fact_id: str, user_id: str, verdict: str, *, actor: str | None) -> Fact:
-        self.fact(fact_id, user_id)
-        raise StoreError("confirm and reject need the SQLite or PostgreSQL store "
-                         "(the in-memory store decides facts without trust)")  # fmt: skip
+        """The user's verdict on a fact: ``confirm`` (it becomes current, its
+        sources gain trust) or ``reject`` (kept as a lesson, its sources lose
+        trust, a replaced version comes back)."""
+        self.fact(fact_id, user_id)  # NotFoundError before writing
+        policy = self.trust_policy or TrustPolicy()
+        judge = memory_facts.confirm_fact if verdict == "confirm" else memory_facts.reject_fact
+        with self._write() as s:
+            judge(s, user_id, fact_id, policy, actor=actor, now=time.time())
+        return self.fact(fact_id, user_id)
 
     def fact_standing(self, user_id: str, episode_ids: Sequence[str]) -> dict[str, list[Fact]]:
         wanted = set(episode_ids)
@@ -563,13 +587,19 @@ class InMemoryStore:
         return out
 
     def disputed_slots(self, user_id: str) -> dict[str, tuple[str, list[str], list[str]]]:
-        return {}  # nothing is contested or rejected in this store
+        """Slots where a source was overruled (``trust_read.disputed``)."""
+        with self._lock:
+            return memory_facts.disputed(self._state(), user_id, time.time())
 
     def fact_vectors(self, user_id: str) -> tuple[list[Fact], np.ndarray, np.ndarray]:
-        """Every fact version of a user (with a vector), in the order stored."""
+        """Every accepted fact version of a user (with a vector), in the order stored."""
         with self._lock:
             s = self._state()
-            rows = [f for f in s.facts.values() if f.user_id == user_id and f.code is not None]
+            rows = [
+                f
+                for f in s.facts.values()
+                if f.user_id == user_id and f.code is not None and f.status == "accepted"
+            ]
             eps = s.episodes_of()
             facts = [s.fact(f, eps.get(f.id, ())) for f in rows]
         codes = np.empty((len(rows), self.dim), dtype=np.int8)
@@ -686,7 +716,9 @@ def _strings(s: State) -> Iterator[str]:
     for o in s.observations.values():
         yield from (o.key, o.user_id or "")
     for f in s.facts.values():
-        yield from (f.id, f.user_id, f.superseded_by or "")
+        yield from (f.id, f.user_id, f.superseded_by or "", f.source or "")
+    for user, label in s.trust:
+        yield from (user, label)
     for fid, eid in s.links:
         yield from (fid, eid)
     for k, v in s.meta.items():

@@ -6,10 +6,10 @@ write fails, so a failed ``add`` or ``import`` leaves nothing behind, as a
 rolled-back SQLite transaction does. That only holds if no row is ever changed
 in place: a change replaces the row (``dataclasses.replace``).
 
-The graph functions here are :mod:`phasemem.store.facts_sql` and
-:mod:`phasemem.store.sqlite_erase` over dictionaries, rule for rule: the same
-entity merges, the same slot loaded for :func:`phasemem.facts.decide.decide`,
-the same rows and FACT_* events persisted, the same orphans dropped. Tables
+The graph functions here are :mod:`phasemem.store.facts_sql` (entities,
+relations, speeds) and :mod:`phasemem.store.sqlite_erase` over dictionaries,
+rule for rule: the same entity merges, the same speeds, the same orphans
+dropped. The fact decisions with trust are in :mod:`.memory_facts`. Tables
 keep SQLite's row order (insertion order: dicts preserve it), because export
 order and "ties by rowid" depend on it.
 """
@@ -27,9 +27,8 @@ from typing import Any
 import numpy as np
 
 from phasemem.embed.quant import quantize
-from phasemem.facts.decide import Version, decide, ended_at
-from phasemem.facts.model import Fact, FactOp, NewFact
-from phasemem.facts.resolve import norm_entity, norm_relation
+from phasemem.facts.model import Fact
+from phasemem.facts.resolve import norm_entity
 from phasemem.models import EPISODE_FIELDS, EPISODE_STORED_EXTRA, Episode, HistoryEvent, Pin
 from phasemem.store.base import ENDED_BY
 from phasemem.store.memory_text import tokens
@@ -183,8 +182,9 @@ class FactRow:
     status: str = "accepted"  # accepted | contested | rejected (phasemem.provenance)
 
 
-def _snap(subject: str, relation: str, obj: str, valid_at: float,
+def snap(subject: str, relation: str, obj: str, valid_at: float,
           invalid_at: float | None) -> dict[str, Any]:  # fmt: skip
+    """A fact version as FACT_* events carry it."""
     return {"subject": subject, "relation": relation, "object": obj, "valid_at": valid_at,
             "invalid_at": invalid_at}  # fmt: skip
 
@@ -324,88 +324,6 @@ class State:
     def link(self, fact_id: str, episode_id: str) -> None:
         self.links.setdefault((fact_id, episode_id), None)
 
-    def apply_fact(self, user_id: str, episode_id: str, nf: NewFact, *, actor: str | None,
-                   now: float) -> FactOp:  # fmt: skip
-        """:func:`phasemem.store.facts_sql.apply_fact`: load the slot, let
-        :func:`decide` choose, persist what it chose."""
-        rel = norm_relation(nf.relation)
-        text = f"{nf.subject} {rel} {nf.object}"
-        sid = self.resolve_entity(user_id, nf.subject, nf.subject_type)
-        if sid is None:
-            return FactOp("NOOP", None, text)
-        rid = self.relation_id(norm_relation(rel), nf.alpha_prior)  # as facts_sql does
-        at = ended_at(nf)
-        ep = self.episodes.get(episode_id)
-        source = ep.source_label if ep is not None else "user:default"  # logged as SQLite does
-        slot = [f for f in self.facts.values()
-                if f.user_id == user_id and f.subject_id == sid and f.relation_id == rid]  # fmt: skip
-        current = [
-            Version(f.id, f.object_id, self.entities[f.object_id].name, f.valid_at, f.invalid_at)
-            for f in sorted(slot, key=lambda f: f.valid_at)  # stable: ties in rowid order
-            if f.expired_at is None and (f.invalid_at is None or f.invalid_at > at)
-        ]
-        later: float | None = None
-        if nf.negated:
-            oid = None if nf.object == "*" else self.resolve_entity(
-                user_id, nf.object, nf.object_type, create=False)  # fmt: skip
-        else:
-            oid = self.resolve_entity(user_id, nf.object, nf.object_type)
-            if oid is None:
-                return FactOp("NOOP", None, text)
-            if nf.single_valued:
-                starts = [
-                    f.valid_at for f in slot if f.expired_at is None and f.valid_at > nf.valid_at
-                ]
-                later = min(starts) if starts else None
-        d = decide(nf, oid, current, later)
-        for days, changed in d.observations:
-            self.observe(rid, user_id, days, changed)
-        shown = f"not {text}" if nf.negated else text
-        if d.op == "NOOP" and d.confirm is None:
-            return FactOp("NOOP", None, shown)
-        if d.confirm is not None:
-            self.link(d.confirm, episode_id)
-            f = self.facts[d.confirm]
-            self.facts[f.id] = replace(f, confidence=min(1.0, f.confidence + 0.1))
-            self.log(
-                "FACT_NOOP",
-                d.confirm,
-                user_id,
-                actor,
-                None,
-                {"episode_id": episode_id, "source": source},
-                at=now,
-            )
-            return FactOp("NOOP", d.confirm, text)
-        fid = str(uuid.uuid4()) if d.insert else None
-        for cl in d.close:
-            v = cl.version
-            self.facts[v.id] = replace(self.facts[v.id], invalid_at=cl.invalid_at, expired_at=now,
-                                       superseded_by=fid if cl.superseded else None)  # fmt: skip
-            after = _snap(nf.subject, rel, v.object, v.valid_at, cl.invalid_at)
-            if cl.superseded:
-                self.log("FACT_UPDATE", v.id, user_id, actor,
-                         _snap(nf.subject, rel, v.object, v.valid_at, v.invalid_at),
-                         after | {"superseded_by": fid}, at=now)  # fmt: skip
-            else:  # ended by a negation: this episode is evidence of the end
-                self.link(v.id, episode_id)
-                self.log("FACT_DELETE", v.id, user_id, actor,
-                         _snap(nf.subject, rel, v.object, v.valid_at, None),
-                         after | {ENDED_BY: episode_id}, at=now)  # fmt: skip
-        closed = tuple(cl.version.id for cl in d.close)
-        if fid is None:
-            return FactOp(d.op, None, shown, closed)
-        assert oid is not None
-        code, scale = frozen_code(nf.vector)
-        invalid = float(d.invalid_at) if d.invalid_at is not None else None
-        self.facts[fid] = FactRow(fid, user_id, sid, rid, oid, float(nf.valid_at), invalid, now,
-                                  None, None, float(nf.confidence), code, scale, source)  # fmt: skip
-        self.link(fid, episode_id)
-        self.log(f"FACT_{d.op}", fid, user_id, actor, None,
-                 _snap(nf.subject, rel, nf.object, nf.valid_at, d.invalid_at)
-                 | {"episode_id": episode_id, "source": source}, at=now)  # fmt: skip
-        return FactOp(d.op, fid, text, closed)
-
     def fact(self, f: FactRow, episodes: tuple[str, ...] = ()) -> Fact:
         rel = self.relations[f.relation_id]
         return Fact(f.id, f.user_id, self.entities[f.subject_id].name, rel.text,
@@ -543,4 +461,4 @@ class State:
         return out
 
 
-__all__ = ["EntityRow", "EpRow", "EventRow", "FactRow", "ObsRow", "RelationRow", "State"]
+__all__ = ["EntityRow", "EpRow", "EventRow", "FactRow", "ObsRow", "RelationRow", "State", "snap"]

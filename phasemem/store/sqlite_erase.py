@@ -53,8 +53,10 @@ def drop_orphans(
     for i in range(0, len(episode_ids), _CHUNK):
         chunk = list(episode_ids[i : i + _CHUNK])
         marks = _marks(len(chunk))
+        # in the order the facts were first linked to these episodes (every backend alike)
         fids = [r[0] for r in c.execute(
-            f"SELECT DISTINCT fact_id FROM fact_episodes WHERE episode_id IN ({marks})", chunk)]  # fmt: skip
+            f"SELECT fact_id FROM fact_episodes WHERE episode_id IN ({marks})"
+            " GROUP BY fact_id ORDER BY MIN(rowid)", chunk)]  # fmt: skip
         c.execute(f"DELETE FROM fact_episodes WHERE episode_id IN ({marks})", chunk)
         for fid in fids:
             owner = _ended_by(c, fid, set(chunk))

@@ -86,7 +86,7 @@ def disputed(c: SqlConn, user_id: str) -> dict[str, tuple[str, list[str], list[s
     rows = c.execute(f"SELECT {FACT_COLS} FROM {FACT_FROM} WHERE f.user_id = ? AND f.id IN ("
                      "SELECT g.id FROM facts g JOIN facts h ON h.user_id = g.user_id"
                      " AND h.subject_id = g.subject_id AND h.relation_id = g.relation_id"
-                     " WHERE g.user_id = ? AND h.status != 'accepted')",
+                     " WHERE g.user_id = ? AND h.status != 'accepted') ORDER BY f.rowid",
                      (user_id, user_id)).fetchall()  # fmt: skip
     eps = episodes_of(c, [r[0] for r in rows])
     out: dict[str, tuple[str, list[str], list[str]]] = {}

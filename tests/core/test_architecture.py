@@ -24,11 +24,11 @@ LAYERS: list[tuple[str, list[str]]] = [
                 "phasemem.facts.decide", "phasemem.facts", "phasemem.store.dump",
                 "phasemem.provenance"]),
     ("capabilities", ["phasemem.embed", "phasemem.extract", "phasemem.temporal",
-                      "phasemem.trust"]),
+                      "phasemem.trust", "phasemem.trust.standing"]),
     # the protocols (store.base), SQLite (store.sqlite*, store.sql, store.schema,
     # store.facts_sql, store.bytescan) and the pure-Python fake (store.memory*)
     ("storage", ["phasemem.store", "phasemem.store.base", "phasemem.store.memory",
-                 "phasemem.store.memory_state", "phasemem.store.memory_dump",
+                 "phasemem.store.memory_state", "phasemem.store.memory_facts", "phasemem.store.memory_dump",
                  "phasemem.store.memory_text", "phasemem.store.url", "phasemem.store.fts5_tokens"]),
     ("derived", ["phasemem.mirror", "phasemem.facts.prepare", "phasemem.facts.rank"]),
     ("retrieval", ["phasemem.retrieval"]),

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from phasemem import ImportFormatError, InvalidInputError, Memory, NotFoundError
 from phasemem.embed.quant import quantize
-from phasemem.facts.model import NewFact
+from phasemem.facts.model import FactOp, NewFact
 from phasemem.facts.resolve import is_single_valued
 from phasemem.models import AddResult, Pin
 from phasemem.scope import EpisodeFilter
@@ -50,6 +50,7 @@ from phasemem.store.base import (
     TextSearch,
 )
 from phasemem.store.dump import ImportState
+from phasemem.trust.policy import TrustPolicy
 from tests.store.backends import BACKENDS, DIM, EMBEDDER, Backend, available, require
 
 T0 = 1_700_000_000.0  # 2023-11-14
@@ -75,14 +76,17 @@ def ep(
     n: int, text: str, *, user: str = "u", agent: str | None = None, session: str | None = None,
     role: str | None = "user", speaker: str | None = None, t: float = T0, source: str | None = None,
     metadata: dict[str, Any] | None = None, vector: bool = True, time_mentions: int = 0,
-    id: str | None = None,
+    id: str | None = None, via: str | None = None,
 ) -> NewEpisode:  # fmt: skip
-    h = hashlib.sha256(f"{text}|{role}|{speaker}|{t}".encode()).hexdigest()[:32]
+    """``via``: the provenance label ("web:gossip.example"); None: the user's own channel."""
+    key = f"{text}|{role}|{speaker}|{t}" + (f"|{via}" if via else "")
+    h = hashlib.sha256(key.encode()).hexdigest()[:32]
+    kind, _, name = (via or "").partition(":")
     return NewEpisode(
         id=id or uid(n), text=text, user_id=user, agent_id=agent, session_id=session, role=role,
         speaker=speaker, occurred_at=t, recorded_at=t + 1.0, updated_at=None, source=source,
         metadata=metadata or {}, content_hash=h, vector=vec(text) if vector else None,
-        time_mentions=time_mentions,
+        time_mentions=time_mentions, source_kind=kind or None, source_name=name or None,
     )  # fmt: skip
 
 
@@ -100,9 +104,12 @@ def add(
     return store.add_episodes(list(eps), actor="test", facts=facts)
 
 
-def said(store: Store, n: int, text: str, *facts: NewFact, t: float, user: str = "u") -> str:
+def said(
+    store: Store, n: int, text: str, *facts: NewFact, t: float, user: str = "u",
+    via: str | None = None,
+) -> str:  # fmt: skip
     """One episode by Maya with the facts extracted from it; returns its id."""
-    add(store, ep(n, text, user=user, speaker="Maya", t=t), facts=[list(facts)])
+    add(store, ep(n, text, user=user, speaker="Maya", t=t, via=via), facts=[list(facts)])
     return uid(n)
 
 
@@ -870,6 +877,206 @@ def test_decisions_and_speeds_are_identical_across_backends(tmp_path: Path) -> N
     assert all(v == first for v in seen.values())
 
 
+# == facts decided with trust (docs/trust.md, section 4) ===================================
+WEB, EMAIL, TOOL = "web:gossip.example", "email:bank@bank.example", "tool:contacts"
+
+
+def live(obj: str, t: float) -> NewFact:
+    return fact("Maya", "live in", obj, t)
+
+
+def home(store: Store) -> str:
+    """The user says where they live (their own channel): the holder of the slot."""
+    return said(store, 1, "I live in Lisbon.", live("Lisbon", T0), t=T0)
+
+
+def claim(store: Store, n: int, obj: str, via: str, t: float) -> FactOp:
+    """A source other than the user says Maya lives in ``obj``; what the store did."""
+    res = add(store, ep(n, f"Maya lives in {obj}.", speaker="Maya", t=t, via=via),
+              facts=[[live(obj, t)]])  # fmt: skip
+    (op,) = res[0].facts
+    return op
+
+
+def slot(store: Store) -> list[tuple[str, str, str | None]]:
+    return [(f.object, f.status, f.source) for f in store.facts("u", include_contested=True)]
+
+
+def test_a_weaker_source_cannot_supersede_the_users_fact(store: Store) -> None:
+    home(store)
+    op = claim(store, 2, "Atlantis", WEB, T0 + 100 * DAY)
+    assert (op.op, op.closed) == ("CONTEST", ()) and op.fact_id
+    assert objects(store) == ["Lisbon"]
+    assert slot(store) == [("Lisbon", "accepted", "user:default"), ("Atlantis", "contested", WEB)]
+    (ev,) = store.history(op.fact_id)
+    assert ev.op == "FACT_CONTEST"
+    assert (ev.after["source"], ev.after["reason"]) == (WEB, "weaker source than the holder")
+    assert store.disputed_slots("u") == {"maya live in": ("Lisbon", ["Atlantis"], [uid(1)])}
+    assert [f.status for f in store.fact_standing("u", [uid(2)])[uid(2)]] == ["contested"]
+    _, vectors, _ = store.fact_vectors("u")
+    assert len(vectors) == 1  # a contested claim is not a fact to rank
+    # nor can the same source end the user's fact with a negation
+    res = add(store, ep(3, "Maya no longer lives in Lisbon.", speaker="Maya", t=T0 + 101 * DAY,
+                        via=WEB),
+              facts=[[fact("Maya", "live in", "Lisbon", T0 + 101 * DAY, negated=True)]])  # fmt: skip
+    assert (res[0].facts[0].op, res[0].facts[0].fact_id) == ("CONTEST", None)
+    assert objects(store) == ["Lisbon"]
+
+
+def test_independent_sources_together_reach_consensus(store: Store) -> None:
+    home(store)
+    first = claim(store, 2, "Porto", WEB, T0 + 100 * DAY)
+    second = claim(store, 3, "Porto", EMAIL, T0 + 108 * DAY)
+    assert (first.op, second.op) == ("CONTEST", "UPDATE")
+    assert objects(store) == ["Porto"]  # 0.5 + 0.5 (two kinds) >= the user's 0.95
+    every = {f.id: f for f in store.facts("u", include_expired=True, include_contested=True)}
+    lisbon = next(f for f in every.values() if f.object == "Lisbon")
+    assert (
+        lisbon.superseded_by == second.fact_id
+        and every[first.fact_id].superseded_by == second.fact_id
+    )
+    assert set(every[second.fact_id].episode_ids) == {uid(2), uid(3)}  # the claim absorbed
+    assert [h.op for h in store.history(first.fact_id)] == ["FACT_CONTEST", "FACT_CONSENSUS"]
+    assert store.history(second.fact_id)[0].after["reason"] == "consensus"
+    assert store.trust_table("u") == {WEB: (3.0, 2.0), EMAIL: (3.0, 2.0)}
+    for label in (WEB, EMAIL):
+        (ev,) = store.trust_events("u", label)
+        assert (ev.op, ev.target_id, ev.before["trust"]) == ("TRUST", label, 0.5)
+        assert ev.after == {"alpha": 3.0, "beta": 2.0, "trust": 0.6, "event": "corroborated",
+                            "fact_id": second.fact_id}  # fmt: skip
+
+
+def test_the_same_source_repeated_counts_once(store: Store) -> None:
+    home(store)
+    ops = [claim(store, 2 + i, "Atlantis", f"web:site{i % 3}.example", T0 + (100 + i) * DAY)
+           for i in range(6)]  # fmt: skip
+    assert [o.op for o in ops] == ["CONTEST"] * 6
+    assert len({o.fact_id for o in ops}) == 1  # one claim, told six times by one kind
+    (atlantis,) = [f for f in store.facts("u", include_contested=True) if f.status == "contested"]
+    assert atlantis.episode_ids == tuple(uid(2 + i) for i in range(6))
+    assert store.history(atlantis.id)[-1].after["reason"] == "not enough independent support"
+    assert objects(store) == ["Lisbon"] and store.trust_table("u") == {}
+
+
+def test_an_empty_slot_is_held_by_a_trusted_or_corroborated_claim_only(store: Store) -> None:
+    op = claim(store, 1, "Porto", WEB, T0)
+    assert op.op == "CONTEST" and objects(store) == []
+    assert store.history(op.fact_id)[0].after["reason"] == "not trusted enough on its own"
+    assert claim(store, 2, "Porto", EMAIL, T0 + DAY).op == "ADD"
+    assert slot(store) == [("Porto", "accepted", EMAIL)]
+    store.trust_policy = TrustPolicy(configured=frozenset({TOOL}))  # a source the user set up
+    res = add(store, ep(3, "Maya works at Acme.", speaker="Maya", t=T0 + 2 * DAY, via=TOOL),
+              facts=[[fact("Maya", "work at", "Acme", T0 + 2 * DAY, object_type="ORG")]])  # fmt: skip
+    assert res[0].facts[0].op == "ADD" and objects(store) == ["Porto", "Acme"]
+
+
+def test_confirm_makes_a_contested_claim_current_and_reject_gives_the_slot_back(
+    store: Store,
+) -> None:
+    home(store)
+    op = claim(store, 2, "Porto", WEB, T0 + 100 * DAY)
+    assert op.fact_id is not None
+    done = store.judge_fact(op.fact_id, "u", "confirm", actor="maya")
+    assert (done.status, done.confidence, done.expired_at) == ("accepted", 1.0, None)
+    assert objects(store) == ["Porto"]
+    lisbon = store.facts("u", include_expired=True)[0]
+    assert (lisbon.object, lisbon.superseded_by, lisbon.invalid_at) == (
+        "Lisbon", op.fact_id, T0 + 100 * DAY)  # fmt: skip
+    hist = store.history(op.fact_id)
+    assert [h.op for h in hist] == ["FACT_CONTEST", "FACT_CONFIRM"]
+    assert (hist[-1].before, hist[-1].after, hist[-1].actor) == (
+        {"status": "contested"}, {"status": "accepted"}, "maya")  # fmt: skip
+    assert store.source_trust("u", WEB) == (4.0, 2.0)
+    gone = store.judge_fact(op.fact_id, "u", "reject", actor="maya")
+    assert gone.status == "rejected" and gone.expired_at is not None
+    assert objects(store) == ["Lisbon"]  # the version it had replaced holds again
+    assert [h.op for h in store.history(lisbon.id)] == ["FACT_ADD", "FACT_UPDATE", "FACT_RESTORE"]
+    assert [e.after["event"] for e in store.trust_events("u", WEB)] == ["confirmed", "rejected"]
+    assert store.source_trust("u", WEB) == (4.0, 4.0)
+    assert store.trust_events("u", "user:default") == []  # the user's own channel never moves
+    with pytest.raises(NotFoundError):
+        store.judge_fact(op.fact_id, "v", "confirm", actor=None)
+
+
+def test_a_rejected_claim_is_a_lesson_when_the_same_source_repeats_it(store: Store) -> None:
+    home(store)
+    op = claim(store, 2, "Porto", WEB, T0 + 100 * DAY)
+    assert op.fact_id is not None
+    store.judge_fact(op.fact_id, "u", "reject", actor="maya")
+    assert slot(store) == [("Lisbon", "accepted", "user:default")]
+    again = claim(store, 3, "Porto", WEB, T0 + 110 * DAY)
+    assert (again.op, again.fact_id) == ("NOOP", op.fact_id)  # recognised
+    porto = store.fact(op.fact_id, "u")
+    assert (porto.status, porto.episode_ids) == ("rejected", (uid(2), uid(3)))
+    assert store.history(op.fact_id)[-1].after["reason"] == "rejected before, same source"
+    assert objects(store, include_expired=True) == ["Lisbon", "Porto"]
+    other = claim(store, 4, "Porto", EMAIL, T0 + 120 * DAY)  # another source is heard anew
+    assert other.op == "CONTEST" and other.fact_id != op.fact_id
+
+
+def test_the_user_restating_a_value_rejects_the_claims_against_it(store: Store) -> None:
+    home(store)
+    op = claim(store, 2, "Porto", WEB, T0 + 100 * DAY)
+    assert op.fact_id is not None
+    said(store, 3, "I still live in Lisbon.", live("Lisbon", T0 + 105 * DAY), t=T0 + 105 * DAY)
+    assert store.fact(op.fact_id, "u").status == "rejected"
+    assert [h.op for h in store.history(op.fact_id)] == ["FACT_CONTEST", "FACT_REJECT"]
+    assert store.history(op.fact_id)[-1].after == {"event": "contradicted"}
+    assert store.trust_events("u", WEB)[-1].after == {
+        "alpha": 2.0, "beta": 3.0, "trust": 0.4, "event": "contradicted", "fact_id": op.fact_id}  # fmt: skip
+    assert store.disputed_slots("u") == {"maya live in": ("Lisbon", ["Porto"], [uid(1), uid(3)])}
+
+
+def _trust_story(store: Store) -> list[Any]:
+    """Every trust rule once, in one store; what a caller sees of it."""
+    ops: list[Any] = [home(store)]
+    ops.append(claim(store, 2, "Porto", WEB, T0 + 100 * DAY))  # contested
+    ops.append(claim(store, 3, "Porto", EMAIL, T0 + 108 * DAY))  # consensus
+    for i in range(3):  # a flood of one kind
+        ops.append(claim(store, 4 + i, "Atlantis", f"agent:bot{i}", T0 + (110 + i) * DAY))
+    atlantis = ops[-1].fact_id
+    ops.append(store.judge_fact(atlantis, "u", "reject", actor="maya").status)
+    ops.append(claim(store, 7, "Atlantis", "agent:bot0", T0 + 120 * DAY))  # the lesson
+    ops.append(claim(store, 8, "Oslo", "tool:crm", T0 + 121 * DAY))  # contested
+    ops.append(store.judge_fact(ops[-1].fact_id, "u", "confirm", actor="maya").status)
+    ops.append(claim(store, 9, "Bergen", WEB, T0 + 130 * DAY))
+    said(store, 10, "I live in Oslo.", live("Oslo", T0 + 131 * DAY), t=T0 + 131 * DAY)
+    add(store, ep(11, "Maya is allergic to kiwi.", speaker="Maya", t=T0 + 132 * DAY, via=WEB),
+        facts=[[fact("Maya", "allergic to", "Kiwi", T0 + 132 * DAY, object_type="X")]])  # fmt: skip
+    return ops
+
+
+def test_trust_decisions_are_identical_across_backends(tmp_path: Path) -> None:
+    """The story above gives the same facts, statuses, posteriors, events and
+    dump on every backend (ids and clock times aside)."""
+    seen: dict[str, Any] = {}
+    for b in available():
+        (tmp_path / b.name).mkdir()
+        store = b.open(tmp_path / b.name)
+        try:
+            ops = _trust_story(store)
+            observed = _observed(store)
+            for r in observed["dump"]:  # confirm and reject end versions at the clock's time
+                if r["kind"] == "fact":
+                    r["expired_at"] = r["expired_at"] is not None
+            seen[b.name] = observed | {
+                "ops": [(o.op, o.text, len(o.closed)) if isinstance(o, FactOp) else o for o in ops],
+                "slot": slot(store),
+                "trust": store.trust_table("u"),
+                "trust_events": {label: [(e.op, e.before, e.after and e.after["event"]) for e in store.trust_events("u", label)]
+                                 for label in store.trust_table("u")},
+                "disputed": store.disputed_slots("u"),
+            }  # fmt: skip
+        finally:
+            store.close()
+    assert len(seen) >= 3  # SQLite on a file, SQLite :memory:, memory:// at least
+    first = next(iter(seen.values()))
+    assert first["trust"] and first["disputed"] and "rejected" in str(first["dump"])
+    for name, got in seen.items():
+        for key in first:
+            assert got[key] == first[key], (name, key)
+
+
 # == pins ===================================================================================
 def test_pins(store: Store) -> None:
     b = store.add_pin(Pin(uid(2), "u", "Answer in French.", T0 + 1), actor="me")
@@ -1092,7 +1299,9 @@ op_add = st.tuples(st.just("add"), st.sampled_from(["u", "v"]), st.sampled_from(
                    st.integers(0, len(WORDS) - 1), st.integers(0, 12),
                    st.none() | st.tuples(st.sampled_from(SUBJECTS), st.sampled_from(RELATIONS),
                                          st.sampled_from(OBJECTS), st.booleans(),
-                                         st.none() | st.integers(0, 12)))  # fmt: skip
+                                         st.none() | st.integers(0, 12)),
+                   st.sampled_from([None, None, "web:a.example", "web:b.example", "email:c@d.example",
+                                    "agent:x", "tool:y"]))  # fmt: skip
 op_update = st.tuples(st.just("update"), st.integers(0, 30), st.integers(0, len(WORDS) - 1))
 op_delete = st.tuples(st.just("delete"), st.integers(0, 30), st.booleans())
 op_scope = st.tuples(st.just("delete_scope"), st.sampled_from(["u", "v"]),
@@ -1113,7 +1322,7 @@ def _run(store: Store, ops: list[tuple[Any, ...]]) -> None:
     for n, op in enumerate(ops):
         try:
             if op[0] == "add":
-                _, user, session, w, t, spec = op
+                _, user, session, w, t, spec, via = op
                 facts = None
                 if spec is not None:
                     subject, rel, obj, negated, end = spec
@@ -1121,7 +1330,8 @@ def _run(store: Store, ops: list[tuple[Any, ...]]) -> None:
                         obj = "Jazz"
                     facts = [[fact(subject, rel, obj, T0 + t * DAY, negated=negated,
                                    invalid_at=None if end is None else T0 + end * DAY)]]  # fmt: skip
-                new = ep(n, WORDS[w], user=user, session=session, speaker="Maya", t=T0 + t * DAY)
+                new = ep(n, WORDS[w], user=user, session=session, speaker="Maya", t=T0 + t * DAY,
+                         via=via)  # fmt: skip
                 added.append(add(store, new, facts=facts)[0].id)
             elif op[0] == "update" and added:
                 _, i, w = op
@@ -1161,7 +1371,8 @@ def _observed(store: Store) -> dict[str, Any]:
             return fids.setdefault(value, f"fact{len(fids)}")
         return value
 
-    clock = {"entity": "created_at", "event": "at", "episode": "updated_at", "observation": "key"}
+    clock = {"entity": "created_at", "event": "at", "episode": "updated_at", "observation": "key",
+             "trust": "updated_at"}  # fmt: skip
     for r in rows:
         r.pop(clock.get(r["kind"], ""), None)
     users = ("u", "v")
@@ -1180,12 +1391,13 @@ def _observed(store: Store) -> dict[str, Any]:
                         f.valid_at,
                         f.invalid_at,
                         f.superseded_by,
+                        f.status,
                         f.confidence,
                         f.alpha,
                         list(f.episode_ids),
                     ]
                 )
-                for f in store.facts(u, include_expired=True)
+                for f in store.facts(u, include_expired=True, include_contested=True)
             ]
             for u in users
         },  # fmt: skip

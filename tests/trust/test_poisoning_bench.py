@@ -296,6 +296,23 @@ def test_run_on_the_library_and_cli(tmp_path: Path) -> None:
     assert res["embedder"].startswith("hash-test") and res["by_split"]["test"]["scenarios"] == 4
 
 
+def test_the_tiny_suite_scores_the_same_on_the_pure_python_store() -> None:
+    """The in-memory store decides facts with trust as SQLite does, so each
+    scenario's outcome and probe checks are the same on both fresh stores."""
+    sqlite = pb.run(TINY, embedder="hash-test")
+    fake = pb.run(TINY, embedder="hash-test", location="memory://")
+    assert (sqlite["store"], fake["store"]) == (":memory:", "memory://")
+
+    def outcome(res: dict[str, Any]) -> list[Any]:
+        return [(r["id"], r["success"], [(p["current"], p["checks"]) for p in r["probes"]])
+                for r in res["per_scenario"]]  # fmt: skip
+
+    assert outcome(fake) == outcome(sqlite)
+    assert fake["attack_success"] == sqlite["attack_success"]
+    with pytest.raises(InvalidInputError, match="fresh store"):
+        pb.run(TINY, embedder="hash-test", location="/tmp/shared.db")
+
+
 def test_kind_filter() -> None:
     res = pb.run(TINY, embedder="hash-test", kinds=["injection"])
     assert res["scenarios"] == 1 and res["benign_accept"] == {"overall": None}

@@ -336,14 +336,23 @@ def _probe(mem: Any, scn: Scenario, probe: Probe) -> ProbeResult:
     return r
 
 
+#: locations that open a fresh, empty store each time (one per scenario)
+FRESH_STORES = (":memory:", "memory://")
+
+
 def run_scenario(
-    scn: Scenario, embedder: Any, extractor: Any = "default", policy: Any = None
-) -> dict[str, Any]:
-    """A fresh in-memory store, the writes in order, then the probes.
+    scn: Scenario, embedder: Any, extractor: Any = "default", policy: Any = None,
+    location: str = ":memory:",
+) -> dict[str, Any]:  # fmt: skip
+    """A fresh in-memory store (``location``: SQLite's ``:memory:`` or the
+    pure-Python ``memory://``), the writes in order, then the probes.
     ``policy``: the base trust policy (e.g. with a defence switched off)."""
     from phasemem.memory import Memory
 
-    mem = Memory(":memory:", embedder=embedder, extractor=extractor, trust=policy_for(scn, policy))
+    if location not in FRESH_STORES:
+        raise InvalidInputError(f"a scenario needs a fresh store, one of {FRESH_STORES}",
+                                field="location")  # fmt: skip
+    mem = Memory(location, embedder=embedder, extractor=extractor, trust=policy_for(scn, policy))
     try:
         for w in scn.writes:
             apply_write(mem, scn, w)
@@ -409,8 +418,10 @@ def run(
     kinds: Iterable[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     policy: Any = None,
+    location: str = ":memory:",
 ) -> dict[str, Any]:
-    """Run every scenario of the suite file(s); JSON-ready results."""
+    """Run every scenario of the suite file(s), each on a fresh store at
+    ``location`` (:data:`FRESH_STORES`); JSON-ready results."""
     from phasemem.embed import Embedder, get_embedder
     from phasemem.research.bench.stats import machine
 
@@ -423,7 +434,7 @@ def run(
     t0 = time.perf_counter()
     rows = []
     for i, scn in enumerate(scenarios):
-        rows.append(run_scenario(scn, emb, policy=policy))
+        rows.append(run_scenario(scn, emb, policy=policy, location=location))
         if progress is not None:
             progress(i + 1, len(scenarios))
     out = summarize(rows)
@@ -432,7 +443,7 @@ def run(
         sub = summarize([r for r in rows if r["split"] == split])
         by_split[split] = {k: sub[k] for k in ("attack_success", "benign_accept", "scenarios")}
     out.update({
-        "by_split": by_split, "data": files, "embedder": emb.name,
+        "by_split": by_split, "data": files, "embedder": emb.name, "store": location,
         "seconds": round(time.perf_counter() - t0, 1), "machine": machine(), "per_scenario": rows,
     })  # fmt: skip
     return out
@@ -441,6 +452,7 @@ def run(
 __all__ = [
     "ATTACK_KINDS",
     "BENIGN_KINDS",
+    "FRESH_STORES",
     "SOURCE_KINDS",
     "UNTRUSTED_SECTIONS",
     "FactSlot",
