@@ -48,7 +48,7 @@ ALREADY_SAID = 0.6
 #: how much a newer in-force version of a slot shadows an older one, times alpha
 SLOT_SHADOW = 0.5
 #: weight of a fact of another kind than the one the question asks for
-OTHER_KIND = 0.7
+OTHER_KIND = 0.6
 
 #: (what a question says when it asks for a kind of fact, the relations of that kind);
 #: general English question words per relation family of the extractor, not dev questions
