@@ -8,6 +8,12 @@ effect can be computed once per distinct token signature and cached. The few
 multi-token patterns ("gon na", "let 's", an expletive before "is") still go
 through a small spaCy Matcher. Patterns are applied in the ruler's own order
 (later ones win), exactly as ``AttributeRuler.set_annotations`` does.
+
+A signature holds the word itself, so chat keeps meeting new ones: working
+out a new signature by trying all ~170 single-token patterns cost as much as
+the rest of the ruler. Patterns that name the word (``LOWER`` equal to, or in,
+a list) are indexed by it, and those that do not name it are matched once per
+(TAG, DEP, IS_SPACE); only the few left (a ``LOWER`` regex) are tried per word.
 """
 
 from __future__ import annotations
@@ -18,9 +24,22 @@ from typing import Any
 _SUPPORTED = {"TAG", "LOWER", "DEP", "IS_SPACE"}
 
 
+_POSITION = {"TAG": 0, "LOWER": 1, "DEP": 2, "IS_SPACE": 3}
+
+
 def _token_value(key: str, sig: tuple[str, str, str, bool]) -> Any:
-    tag, lower, dep, is_space = sig
-    return {"TAG": tag, "LOWER": lower, "DEP": dep, "IS_SPACE": is_space}[key]
+    return sig[_POSITION[key]]
+
+
+def _words_named(spec: dict[str, Any]) -> list[str] | None:
+    """The words a pattern's ``LOWER`` allows when it lists them (equal to one,
+    or ``IN`` a list); None when it does not name words that way."""
+    want = spec.get("LOWER")
+    if isinstance(want, str):
+        return [want]
+    if isinstance(want, dict) and set(want) == {"IN"}:
+        return [str(w) for w in want["IN"]]
+    return None
 
 
 def _matches(spec: dict[str, Any], sig: tuple[str, str, str, bool]) -> bool:
@@ -65,14 +84,40 @@ class FastAttributeRuler:
                     first = pattern[0]
                     self._multi_first.append(first if set(first) <= _SUPPORTED else {})
         self._vocab = ruler.vocab
+        # where to look for the single-token patterns a signature matches (by position
+        # in self._single, which is the ruler's order)
+        self._by_word: dict[str, list[int]] = {}
+        self._wordless: list[int] = []  # no LOWER: depends on (TAG, DEP, IS_SPACE) only
+        self._other: list[int] = []  # LOWER by regex or NOT_IN: tried for every word
+        for pos, (_, spec) in enumerate(self._single):
+            words = _words_named(spec)
+            if words is not None:
+                for w in words:
+                    self._by_word.setdefault(w, []).append(pos)
+            elif "LOWER" in spec:
+                self._other.append(pos)
+            else:
+                self._wordless.append(pos)
+        self._rest_cache: dict[tuple[str, str, bool], list[int]] = {}
+
+    def _single_matches(self, sig: tuple[str, str, str, bool]) -> list[int]:
+        """Positions in ``self._single`` of the patterns ``sig`` matches, in order."""
+        tag, lower, dep, is_space = sig
+        rest = self._rest_cache.get((tag, dep, is_space))
+        if rest is None:
+            rest = self._rest_cache[(tag, dep, is_space)] = [
+                pos for pos in self._wordless if _matches(self._single[pos][1], sig)
+            ]
+        found = [pos for pos in self._by_word.get(lower, ()) if _matches(self._single[pos][1], sig)]
+        found += [pos for pos in self._other if _matches(self._single[pos][1], sig)]
+        return sorted(rest + found) if found else rest
 
     def _merged(self, sig: tuple[str, str, str, bool]) -> dict[Any, Any] | None:
         if sig in self._cache:
             return self._cache[sig]
         merged: dict[Any, Any] = {}
-        for k, spec in self._single:
-            if _matches(spec, sig):
-                merged.update(self._attrs[k])
+        for pos in self._single_matches(sig):
+            merged.update(self._attrs[self._single[pos][0]])
         got = self._cache[sig] = merged or None
         return got
 
@@ -93,7 +138,8 @@ class FastAttributeRuler:
                 extra.setdefault(pos, []).append(k)
         for tok, sig in zip(doc, sigs, strict=True):
             if tok.i in extra:
-                ks = sorted([k for k, spec in self._single if _matches(spec, sig)] + extra[tok.i])
+                own = [self._single[pos][0] for pos in self._single_matches(sig)]
+                ks = sorted(own + extra[tok.i])
                 for k in ks:
                     self._set(tok, self._attrs[k])
                 continue

@@ -15,7 +15,8 @@ Kinds (how a temporal phrase attached to the clause sets the fact's times):
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 
 class Rule(NamedTuple):
@@ -497,6 +498,35 @@ ENTITY_LABELS_SKIPPED = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCEN
 
 # --------------------------------------------------------------------------- pre-filter
 
+
+def literal_union(words: Iterable[str]) -> str:
+    """A regex matching exactly the (case-folded) ``words``, as a trie: the
+    same matches as ``"|".join(map(re.escape, words))`` but each position
+    tries one branch per next character instead of every word. The plain
+    alternation of ~900 trigger words was a tenth of extraction's CPU on
+    LoCoMo turns, run on every sentence before anything else."""
+    trie: dict[str, Any] = {}
+    for w in words:
+        if not w:
+            continue  # an empty word would make every position match
+        node = trie
+        for ch in w.lower():
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+
+    def emit(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:  # this prefix is a word too: the rest is optional
+            body = ("(?:" + body + ")" if len(branches) == 1 else body) + "?"
+        return body
+
+    return emit(trie)
+
+
 _IRREGULAR = (
     "born|grew|grown|went|gone|broke|broken|bought|sold|left|quit|met|flew|flown|came|began"
     "|begun|ate|eaten|drank|drunk|spoke|spoken|split|read|got|gotten|married|engaged"
@@ -527,8 +557,8 @@ _WORDS = sorted(
 #: Cheap test run before parsing: a message that matches none of these cannot
 #: produce a fact under the rules, so it is never parsed.
 TRIGGER_RE = re.compile(
-    r"\b(?:" + _IRREGULAR + "|" + "|".join(re.escape(s) for s in _STEMS) + r")"
-    r"|\b(?:" + "|".join(re.escape(w) for w in _WORDS) + r")\b|iphone",
+    r"\b(?:" + literal_union([*_IRREGULAR.split("|"), *_STEMS]) + r")"
+    r"|\b(?:" + literal_union(_WORDS) + r")\b|iphone",
     re.IGNORECASE,
 )
 #: "I'm a tax associate at EY", "been head of department at Lycée Pasteur": a role with an

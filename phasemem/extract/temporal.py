@@ -83,7 +83,11 @@ _MODIFIER_RE = re.compile(
     re.IGNORECASE,
 )
 _RANGE_JOIN_RE = re.compile(r"^\s*(?:to|until|till|through|thru|and|-|–|—)\s*$", re.IGNORECASE)
-_SENTENCE_END_RE = re.compile(r"[.!?\n]")
+#: where a clause ends: a sentence end, a semicolon, or a comma before a conjunction that
+#: opens a clause of its own ("..., so I'm looking", "..., but now I'm")
+_CLAUSE_END_RE = re.compile(
+    r"[.!?\n;]|,\s+(?:so|but|and|because|although|though|while|whereas)\b", re.IGNORECASE
+)
 _CUE_RE = re.compile(
     rf"\d|\b(?:{_MONTH_RE}|{_WEEKDAY_RE}|yesterday|today|tonight|tomorrow|ago|night|morning|afternoon"
     r"|evening|weekend|day|week|month|year|decade|spring|summer|fall|autumn|winter|nineties)",
@@ -109,9 +113,11 @@ class _Ctx:
     day: date  # base date
 
     def future(self, pos: int) -> bool:
-        """Whether the sentence around ``pos`` talks about the future."""
-        left = max((m.end() for m in _SENTENCE_END_RE.finditer(self.text, 0, pos)), default=0)
-        m = _SENTENCE_END_RE.search(self.text, pos)
+        """Whether the clause around ``pos`` talks about the future. A clause,
+        not the sentence: in "I went vegan in June, so I'm cooking more" the
+        progressive after ", so" says nothing about when June was."""
+        left = max((m.end() for m in _CLAUSE_END_RE.finditer(self.text, 0, pos)), default=0)
+        m = _CLAUSE_END_RE.search(self.text, pos)
         right = m.start() if m else len(self.text)
         return _FUTURE_RE.search(self.text, left, right) is not None
 

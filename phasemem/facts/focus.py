@@ -12,6 +12,14 @@ of the query text, the user's facts and the query's moment:
 * **already said** (:func:`focus_weights`): a fact whose object the question
   itself names ("Kwame have brother Kofi" for a question that says "Kofi")
   cannot be the answer the question is looking for; it is weighed down.
+* **what kind of fact is asked** (:func:`asked_kinds`): "Who is Samir's
+  employer?" asks for a workplace, "What was Isla into?" for a hobby,
+  "Which team does Freya play for?" for a team: classic answer typing, with
+  relation families instead of entity types. When the question names a kind
+  and some candidate is of it, facts of other kinds are weighed down (dev:
+  the wrong top facts were often about the same person, but of another kind:
+  "Isla speak Gaelic" for her hobby, "Freya have hobby goal defence" for
+  her team).
 * **slot shadowing** (:func:`slot_shadow`): of the versions of one (subject,
   relation family) slot in force at the query's moment, the one that began
   last shadows the older ones in proportion to the relation's speed
@@ -39,6 +47,40 @@ OTHER_SUBJECT = 0.7
 ALREADY_SAID = 0.6
 #: how much a newer in-force version of a slot shadows an older one, times alpha
 SLOT_SHADOW = 0.5
+#: weight of a fact of another kind than the one the question asks for
+OTHER_KIND = 0.6
+
+#: (what a question says when it asks for a kind of fact, the relations of that kind);
+#: general English question words per relation family of the extractor, not dev questions
+ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(q, re.IGNORECASE), re.compile(r, re.IGNORECASE))
+    for q, r in (
+        (r"\b(?:liv(?:e|es|ed|ing)|home|city|town|neighbou?rhood|address|based)\b",
+         r"\b(?:live|move|stay)\b"),
+        (r"\b(?:born|gr[eo]w(?:n|ing)? up|hometown)\b", r"\b(?:born|grow up)\b"),
+        (r"\b(?:work(?:s|ed|ing)?|employer|company|firm)\b", r"\bwork\b"),
+        (r"\b(?:job|title|position|role|do for (?:work|a living))\b",
+         r"\b(?:job title|work as)\b"),
+        (r"\b(?:car|drive|drives|driving|drove)\b", r"\bdrive\b"),
+        (r"\bphone\b", r"\bphone\b"),
+        (r"\b(?:diet|vegan|vegetarian|eats?|eating)\b", r"\b(?:diet|eat)\b"),
+        (r"\b(?:hobby|hobbies|into|pastime|free time|for fun)\b", r"\bhobby\b"),
+        (r"\bplay(?:s|ed|ing)? for\b", r"\bplay for\b"),
+        (r"\b(?:pets?|dog|cat|rabbit)\b", r"\bhave pet\b"),
+        (r"\b(?:dating|date|partner|relationship|married|engaged|girlfriend|boyfriend|"
+         r"wife|husband|single)\b", r"\b(?:date|married|engaged|single|partner)\b"),
+        (r"\b(?:show|series|watching|watch)\b", r"\bwatch\b"),
+        (r"\ballerg", r"\ballergic\b"),
+        (r"\b(?:study|studying|studies|degree|course)\b", r"\bstudy\b"),
+    )
+)  # fmt: skip
+
+
+def asked_kinds(query: str) -> list[re.Pattern[str]]:
+    """The relation families a question asks for (patterns over a fact's
+    relation family, see :data:`ASKED_KINDS`); empty when it names none."""
+    return [rel for q, rel in ASKED_KINDS if q.search(query)]
+
 
 _POSSESSIVE = re.compile(r"\s*['’]s?\b")
 
@@ -76,13 +118,24 @@ def target_subject(query: str, subjects: Sequence[str]) -> str | None:
     return None
 
 
-def focus_weights(query: str, facts: Sequence[Fact], keys: Sequence[int]) -> np.ndarray:
+def focus_weights(
+    query: str,
+    facts: Sequence[Fact],
+    keys: Sequence[int],
+    family: Callable[[Fact], str] = lambda f: f.relation,
+) -> np.ndarray:
     """A weight in (0, 1] for each of ``facts[k]``, ``k`` in ``keys``: lower for a
-    fact about another subject than the question's, and for one whose object
-    the question already names."""
+    fact about another subject than the question's, for one whose object the
+    question already names, and for one of another kind than the question asks
+    for (``family(fact)``: its relation family), when some candidate is of it."""
     target = target_subject(query, [facts[k].subject for k in keys])
     low = query.casefold()
     out = np.ones(len(keys))
+    kinds = asked_kinds(query)
+    if kinds:
+        fits = np.array([any(r.search(family(facts[k])) for r in kinds) for k in keys], bool)
+        if fits.any():
+            out[~fits] *= OTHER_KIND
     for i, k in enumerate(keys):
         f = facts[k]
         if target is not None and base_name(f.subject) != target:
@@ -117,7 +170,10 @@ def slot_shadow(
 
 __all__ = [
     "ALREADY_SAID",
+    "ASKED_KINDS",
+    "OTHER_KIND",
     "OTHER_SUBJECT",
+    "asked_kinds",
     "SLOT_SHADOW",
     "base_name",
     "focus_weights",

@@ -91,7 +91,7 @@ class FactRanker:
                     [len(q & stems[i]) / len(q) for i in pool]
                 )
         if query_text and self.focus:
-            sem = sem * focus_weights(query_text, facts, [int(k) for k in pool])
+            sem = sem * focus_weights(query_text, facts, [int(k) for k in pool], _pet_family)
         order = np.argsort(-sem)[: max(50, 4 * limit)]
         cands = [
             FactCandidate(

@@ -5,10 +5,12 @@ Steps, in the order data flows (nothing here reads back up into ``Memory``):
 1. **context reads** (before the transaction): the turn before the batch in
    its session, which a reply embeds after (``embed_context``) and which a
    short answer needs to mean anything ("A Pixel 7" answers "What phone is it?");
-2. **embedding** of each turn (with its speaker);
-3. **extraction** (:class:`~phasemem.facts.prepare.FactPreparer`): facts with
-   their relation's speed prior and vector, and how many time expressions
-   each turn holds (answers to "when" questions sit in such turns);
+2. **embedding** of each turn (with its speaker), in a worker thread while
+3. **extraction** (:class:`~phasemem.facts.prepare.FactPreparer`) runs in the
+   caller's: facts with their relation's speed prior and vector, and how many
+   time expressions each turn holds (answers to "when" questions sit in such
+   turns). The embedder releases the GIL inside onnxruntime and the parser is
+   mostly Python, so the two share two cores instead of taking turns;
 4. **provenance and quarantine**: each episode carries its source's kind,
    name and actor (:mod:`phasemem.provenance`); text that addresses the
    model (:func:`phasemem.trust.injection.detect`, at the policy's threshold
@@ -23,9 +25,11 @@ The caller (the facade) syncs the mirror afterwards.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -68,6 +72,20 @@ def embed_text(text: str, speaker: str | None, prev: tuple[str | None, str] | No
     return f"{p_speaker}: {p_text} {own}" if p_speaker else f"{p_text} {own}"
 
 
+#: Workers that embed an add's turns while its extraction runs; shared by
+#: every pipeline of the process (a few, so concurrent writers do not queue).
+_EMBED_POOL: ThreadPoolExecutor | None = None
+_EMBED_POOL_LOCK = threading.Lock()
+
+
+def _embed_pool() -> ThreadPoolExecutor:
+    global _EMBED_POOL
+    with _EMBED_POOL_LOCK:
+        if _EMBED_POOL is None:
+            _EMBED_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="phasemem-write")
+        return _EMBED_POOL
+
+
 class WritePipeline:
     def __init__(
         self,
@@ -95,8 +113,19 @@ class WritePipeline:
             if scope.session_id is not None and (self.embed_context or self.facts is not None)
             else None
         )
-        vectors = self.embedder.embed(self._embed_texts(drafts, before))
-        facts, times = self._extract(drafts, when, before)
+        texts = self._embed_texts(drafts, before)
+        if self.facts is None or len(drafts) < 2:  # nothing worth overlapping
+            vectors = self.embedder.embed(texts)
+            facts, times = self._extract(drafts, when, before)
+        else:
+            pending: Future[np.ndarray] = _embed_pool().submit(self.embedder.embed, texts)
+            try:
+                facts, times = self._extract(drafts, when, before)
+            except BaseException:
+                if not pending.cancel():  # wait for it; the extraction's error is the one raised
+                    pending.exception()
+                raise
+            vectors = pending.result()
         prov = scope.provenance or Provenance("user", "default", None)
         found = self._quarantine(drafts, prov)
         if facts is not None:  # nothing is learnt from text that addresses the model

@@ -27,6 +27,9 @@ BM25_NO_MATCH = 1e-3
 
 #: a token, and whether a sentence boundary (or the text's start) comes right before it
 _TOKEN = re.compile(r"(^|[.!?…:;\"“(]\s*)?([^\W_][\w'’-]*|\d[\d.,]*)", re.UNICODE)
+#: a word with a capital after its first letter ("iPhone", "eBay", "McLaren"): a name
+#: wherever it stands, even at a sentence's start, where a plain capital says nothing
+_INNER_CAPITAL = re.compile(r"^[^\W\d_][a-z]*[A-Z]")
 _PRONOUN_I = {"i", "i'm", "i've", "i'll", "i'd", "i’m", "i’ve", "i’ll", "i’d"}
 
 
@@ -88,7 +91,9 @@ def specifics(text: str, names: Iterable[str] = ()) -> list[str]:
         if w[0].isdigit():
             out.append(w)
             continue
-        if not w[0].isupper() or starts is not None:
+        if not w[0].isupper() and not _INNER_CAPITAL.match(w):
+            continue  # a lower-case word, unless a brand written "iPhone", "eBay"
+        if starts is not None and not _INNER_CAPITAL.match(w):
             continue
         low = re.sub(r"['’]s$", "", w).casefold()
         if low in known or w.casefold() in _PRONOUN_I:
@@ -159,7 +164,7 @@ CHANGE_CUES = re.compile(
     r"bought|buy(?:ing)?|got|sold|sell(?:ing)?|gave|left|leav(?:e|ing)|quit|"
     r"resign(?:ed)?|retir(?:e|ed)|promot(?:ed|ion)|hired|accept(?:ed)?|signed|"
     r"became|become|chang(?:e|ed|ing)|swap(?:ped)?|replac(?:e|ed)|upgrad(?:e|ed)|"
-    r"took up|picked up|gave up|stopp?(?:ed)?|adopt(?:ed)?|engaged|married|"
+    r"took up|picked up|gave up|bumped up|stopp?(?:ed)?|adopt(?:ed)?|engaged|married|"
     r"divorc(?:e|ed)|split up|broke up|dating|seeing)\b",
     re.IGNORECASE,
 )
@@ -167,8 +172,16 @@ CHANGE_CUES = re.compile(
 
 @lru_cache(maxsize=65_536)
 def announces_change(text: str) -> bool:
-    """Whether a turn says that something changed (:data:`CHANGE_CUES`); cached."""
-    return CHANGE_CUES.search(text) is not None
+    """Whether a turn says that something changed (:data:`CHANGE_CUES`); cached.
+    "New" opening a name ("New Year", "New York") announces nothing."""
+    for m in CHANGE_CUES.finditer(text):
+        if m.group(0) == "New" and _NAME_NEXT.match(text, m.end()):
+            continue
+        return True
+    return False
+
+
+_NAME_NEXT = re.compile(r" [A-Z]")
 
 
 def answer_turns(texts: Sequence[str], speakers: Sequence[str | None]) -> list[bool]:

@@ -268,6 +268,32 @@ def test_batch_equals_one_by_one(rules: RuleExtractor) -> None:
 # ---------------------------------------------------------------------- plumbing
 
 
+def test_trigger_trie_matches_the_plain_alternation() -> None:
+    """The trie-built pre-filter finds a trigger exactly where the plain
+    alternation of the same words does: every word alone, inside longer
+    words, cut one letter short, in other casings, and in the labelled texts."""
+    import re
+    from pathlib import Path
+
+    from phasemem.extract import lexicon as lx
+    from phasemem.extract.scoring import load_fixture
+
+    plain = re.compile(
+        r"\b(?:" + "|".join([lx._IRREGULAR, *map(re.escape, lx._STEMS)]) + r")"
+        r"|\b(?:" + "|".join(map(re.escape, lx._WORDS)) + r")\b|iphone",
+        re.IGNORECASE,
+    )
+    words = [*lx._IRREGULAR.split("|"), *lx._STEMS, *lx._WORDS]
+    texts = [r["text"] for r in load_fixture(Path(__file__).parent / "fixtures" / "labelled.jsonl")]
+    for w in words:
+        texts += [w, w.upper(), f"so {w}s ok", f"x{w} y", w[:-1], f"a {w[:-1]}.", f"{w}-ish"]
+    differ = [t for t in texts if bool(plain.search(t)) != bool(lx.TRIGGER_RE.search(t))]
+    assert not differ, differ[:5]
+    assert sum(bool(plain.search(t)) for t in texts) > 1000  # the check saw both answers
+    assert sum(not plain.search(t) for t in texts) > 100
+    assert lx.literal_union(["ab", "abc", "b"]) == "(?:ab(?:c)?|b)"
+
+
 def test_prefilter_and_chunks() -> None:
     assert needs_parse("I moved to Boston")
     assert not needs_parse("Haha that's hilarious!")

@@ -173,3 +173,18 @@ def test_known_phrases_stay_in_calendar_for_any_base(
     for t in resolve_temporal(text, base):
         assert 1 <= t.start.year <= 9999
         assert t.end is None or (t.start <= t.end and t.end.year <= 9999)
+
+
+def test_the_tense_of_another_clause_does_not_move_a_month() -> None:
+    """A future cue decides "June" only in its own clause: after ", so" or
+    ", but" another clause begins."""
+    base = datetime(2021, 7, 22, 12, tzinfo=UTC)
+
+    def month_start(text: str) -> tuple[int, int]:
+        (t,) = resolve_temporal(text, base)
+        return t.start.year, t.start.month
+
+    assert month_start("I went vegan in June, so I'm cooking more.") == (2021, 6)
+    assert month_start("I went vegan in June, but now I'm eating fish.") == (2021, 6)
+    assert month_start("In June, I'm moving to Berlin.") == (2022, 6)  # same clause: future
+    assert month_start("We're moving in June, so I'm packing.") == (2022, 6)

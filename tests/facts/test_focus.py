@@ -8,7 +8,9 @@ import numpy as np
 from phasemem import Memory
 from phasemem.facts.focus import (
     ALREADY_SAID,
+    OTHER_KIND,
     OTHER_SUBJECT,
+    asked_kinds,
     base_name,
     focus_weights,
     slot_shadow,
@@ -41,10 +43,32 @@ def test_facts_about_others_and_facts_the_question_states_weigh_less() -> None:
         fact("Kwame", "work at", "Deloitte", 0),
     ]
     w = focus_weights("Where does Kwame's brother Kofi work now?", facts, [0, 1, 2])
-    assert np.allclose(w, [OTHER_SUBJECT * ALREADY_SAID, 1.0, OTHER_SUBJECT])
-    # no one named: only the "already said" weight applies
+    assert np.allclose(w, [OTHER_KIND * OTHER_SUBJECT * ALREADY_SAID, 1.0, OTHER_SUBJECT])
+    # no one named: the "already said" weight and the kind asked for (work) apply
     w = focus_weights("who works at deloitte?", facts, [0, 1, 2])
-    assert np.allclose(w, [1.0, 1.0, ALREADY_SAID])
+    assert np.allclose(w, [OTHER_KIND, 1.0, ALREADY_SAID])
+
+
+def test_facts_of_another_kind_than_the_question_asks_weigh_less() -> None:
+    facts = [
+        fact("Freya", "have hobby", "goal defence", 0),
+        fact("Freya", "play for", "Leith Lightning", 0),
+        fact("Freya", "live in", "Edinburgh", 0),
+    ]
+    w = focus_weights("Which netball team does Freya play for now?", facts, [0, 1, 2])
+    assert np.allclose(w, [OTHER_KIND, 1.0, OTHER_KIND])
+    w = focus_weights("What is Freya into these days?", facts, [0, 1, 2])
+    assert np.allclose(w, [1.0, OTHER_KIND, OTHER_KIND])
+    # a kind no candidate has, or no kind at all: nothing is weighed down
+    assert np.allclose(focus_weights("What car does Freya drive?", facts, [0, 1, 2]), 1.0)
+    assert np.allclose(focus_weights("Tell me about Freya.", facts, [0, 1, 2]), 1.0)
+    # pets are one family whatever the animal (the ranker passes its family function)
+    pets = [fact("Isla", "have rabbit", "Clover", 0), fact("Isla", "speak", "Gaelic", 0)]
+    w = focus_weights("What pet does Isla have now?", pets, [0, 1],
+                      lambda f: "have pet" if f.relation == "have rabbit" else f.relation)  # fmt: skip
+    assert np.allclose(w, [1.0, OTHER_KIND])
+    assert asked_kinds("Who was Samir's employer in spring 2022?")
+    assert not asked_kinds("When did they meet?")
 
 
 def test_the_latest_version_of_a_slot_shadows_older_ones_by_alpha() -> None:
