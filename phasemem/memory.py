@@ -456,9 +456,9 @@ class Memory:
     def _iter_all(self, flt: EpisodeFilter) -> Iterator[Episode]:
         offset = 0
         while True:
-            page = self.store.episodes(flt, 1000, offset)
+            page = self.store.episodes(flt, 10_000, offset)
             yield from page
-            if len(page) < 1000:
+            if len(page) < 10_000:
                 return
             offset += len(page)
 

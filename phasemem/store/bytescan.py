@@ -43,6 +43,8 @@ _BITS = 20
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _SHIFT = np.uint64(64 - _BITS)
 _CHUNK = 16 * 1024 * 1024
+#: bins of the histogram that estimates how common each needle window is
+_RARITY_BITS = 22
 
 
 def _hash(words: np.ndarray) -> np.ndarray:
@@ -79,12 +81,9 @@ class _Plan:
     table: np.ndarray  # flags by hash of the anchor keys
 
     @classmethod
-    def build(cls, alignments: tuple[int, ...], picks: list[tuple[int, int, int]],
-              pair: bool = False) -> _Plan:  # fmt: skip
-        keys = np.fromiter((w for _, w, _ in picks), dtype=np.uint64, count=len(picks))
+    def build(cls, alignments: tuple[int, ...], needle: np.ndarray, keys: np.ndarray,
+              offset: np.ndarray, pair: bool = False) -> _Plan:  # fmt: skip
         order = np.argsort(keys, kind="stable")
-        needle = np.fromiter((i for i, _, _ in picks), dtype=np.int64, count=len(picks))
-        offset = np.fromiter((k for _, _, k in picks), dtype=np.int64, count=len(picks))
         distinct, first, count = np.unique(keys[order], return_index=True, return_counts=True)
         table = np.zeros(1 << _BITS, dtype=bool)
         table[_hash(distinct)] = True
@@ -114,13 +113,15 @@ def find_any(paths: Iterable[str | Path], needles: Sequence[bytes]) -> set[int]:
         tiers[tier].append(i)
     plans = []
     if tiers["two"]:
-        plans.append(_Plan.build((0,), _per_residue(needles, tiers["two"], 2), pair=True))
+        plans.append(_Plan.build((0,), *_per_residue(needles, tiers["two"], 2), pair=True))
     if tiers["one"]:
-        plans.append(_Plan.build((0,), _per_residue(needles, tiers["one"], 1)))
+        plans.append(_Plan.build((0,), *_per_residue(needles, tiers["one"], 1)))
     if tiers["short"]:
         picks = _rarest_windows([needles[i] for i in tiers["short"]])
-        picks = [(tiers["short"][j], w, k) for j, w, k in picks]
-        plans.append(_Plan.build(tuple(range(ANCHOR)), picks))
+        which = np.array(tiers["short"], dtype=np.int64)
+        plans.append(_Plan.build(tuple(range(ANCHOR)), which[[j for j, _, _ in picks]],
+                                 np.array([w for _, w, _ in picks], dtype=np.uint64),
+                                 np.array([k for _, _, k in picks], dtype=np.int64)))  # fmt: skip
     longest = max(len(n) for n in needles)
     meta = _Needles(needles)
     found: set[int] = set()
@@ -173,11 +174,14 @@ def _rarest_windows(needles: Sequence[bytes]) -> list[tuple[int, int, int]]:
 
 def _per_residue(
     needles: Sequence[bytes], which: list[int], words: int
-) -> list[tuple[int, int, int]]:
-    """``(needle, key, offset)``, 8 per needle of ``which``: for each residue ``r`` of
-    its start modulo 8, the rarest window of ``words`` words among those at
-    offsets ``r, r + 8, ...`` (ties: the last). Wherever the needle starts in the
-    file, the window of the matching residue lies on aligned words."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(needle, key, offset)`` arrays, 8 rows per needle of ``which``: for each
+    residue ``r`` of its start modulo 8, the rarest window of ``words`` words among
+    those at offsets ``r, r + 8, ...`` (ties: the last). Wherever the needle starts
+    in the file, the window of the matching residue lies on aligned words.
+
+    Rarity is counted in a hashed histogram (2**22 bins) rather than by sorting:
+    a collision can only make a window look commoner than it is."""
     span = ANCHOR * words
     blob = np.frombuffer(b"".join(needles[i] for i in which), dtype=np.uint8)
     lengths = np.fromiter((len(needles[i]) for i in which), dtype=np.int64, count=len(which))
@@ -196,24 +200,28 @@ def _per_residue(
         for j in range(ANCHOR):
             hi |= blob[pos + ANCHOR + j].astype(np.uint64) << np.uint64(8 * j)
         key = _pair_keys(lo, hi)
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    # one int64 sort key: (needle, residue) group, then rarity, then the latest
+    with np.errstate(over="ignore"):
+        slot = ((key * _MULT) >> np.uint64(64 - _RARITY_BITS)).astype(np.intp)
+    rarity = np.bincount(slot, minlength=1 << _RARITY_BITS)[slot]
     group = owner * ANCHOR + local % ANCHOR
-    best = _best_per_group(group, counts[inverse], local)
-    return list(zip((which[o] for o in owner[best].tolist()), key[best].tolist(),
-                    local[best].tolist(), strict=True))  # fmt: skip
+    best = _best_per_group(group, rarity, local)
+    return np.asarray(which, dtype=np.int64)[owner[best]], key[best], local[best]
 
 
 def _best_per_group(group: np.ndarray, rarity: np.ndarray, local: np.ndarray,
                     packed: bool = True) -> np.ndarray:  # fmt: skip
-    """Index of the rarest row of each group (ties: the largest ``local``), groups
-    in increasing order. One sort of a packed 63-bit key when the numbers fit
-    (3x faster than a three-key lexsort here), else the lexsort."""
+    """Index of the rarest row of each group (ties: the largest ``local``; ``(group,
+    local)`` pairs are distinct), groups in increasing order. Without a sort when
+    the numbers fit: the best packed (rarity, -local) per group by ``minimum.at``,
+    then the rows that hold it; else a three-key lexsort."""
     rarity = np.minimum(rarity, (1 << 20) - 1)
-    if packed and group.max() < (1 << 22) and local.max() < (1 << 21):
-        order = np.argsort((group << 41) | (rarity << 21) | ((1 << 21) - 1 - local))
-    else:
-        order = np.lexsort((-local, rarity, group))
+    if packed and local.max() < (1 << 21):
+        score = (rarity << 21) | ((1 << 21) - 1 - local)
+        best = np.full(int(group.max()) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(best, group, score)
+        chosen = np.flatnonzero(score == best[group])
+        return chosen[np.argsort(group[chosen], kind="stable")]
+    order = np.lexsort((-local, rarity, group))
     g = group[order]
     return order[np.concatenate(([True], g[1:] != g[:-1]))]
 
