@@ -79,8 +79,19 @@ class Ctx:
 
     def memory(self, *, warm: Iterable[str] = (), **kwargs: Any) -> Memory:
         """Open the database. ``warm``: models the command will use ("embedder",
-        "extractor"), loaded in background threads meanwhile (see :func:`warm_up`)."""
-        warm_up(self.embedder, set(warm))
+        "extractor"), loaded in background threads meanwhile (see :func:`warm_up`);
+        the default extractor in a forked child where that is safe
+        (:mod:`phasemem.extract.worker`)."""
+        want = set(warm)
+        if "extractor" in want and "extractor" not in kwargs:
+            from phasemem.extract import worker  # light: no spaCy in this process
+
+            proc = worker.start()  # loads spaCy on the other core; None where unsafe
+            if proc is not None:
+                kwargs["extractor"] = proc
+                want.discard("extractor")
+                click.get_current_context().call_on_close(proc.close)
+        warm_up(self.embedder, want)
         path = self.db_path()
         from phasemem.memory import Memory
 
