@@ -148,22 +148,37 @@ def find_any(paths: Iterable[str | Path], needles: Sequence[bytes]) -> set[int]:
     return found
 
 
+def _windows(
+    needles: Sequence[bytes], words: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every window of ``words`` 8-byte words of every needle, at every offset, in
+    numpy: which needle (``owner``), at what offset (``local``), where each needle's
+    windows begin (``first``), and the window as a key (the word, or a pair key)."""
+    span = ANCHOR * words
+    blob = np.frombuffer(b"".join(needles), dtype=np.uint8)
+    lengths = np.fromiter((len(n) for n in needles), dtype=np.int64, count=len(needles))
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    per = lengths - span + 1  # windows in each needle
+    first = np.concatenate(([0], np.cumsum(per)[:-1]))
+    owner = np.repeat(np.arange(len(needles)), per)
+    local = np.arange(per.sum()) - np.repeat(first, per)
+    pos = starts[owner] + local
+    parts = []
+    for w in range(words):
+        word = np.zeros(len(pos), dtype=np.uint64)
+        for j in range(ANCHOR):
+            word |= blob[pos + w * ANCHOR + j].astype(np.uint64) << np.uint64(8 * j)
+        parts.append(word)
+    key = parts[0] if words == 1 else _pair_keys(parts[0], parts[1])
+    return owner, local, first, key
+
+
 def _rarest_windows(needles: Sequence[bytes]) -> list[tuple[int, int, int]]:
     """``(needle, word, offset)``: for each needle, the window (as a
     little-endian word) that the fewest windows of all needles equal (the last
     such on ties: endings are more particular than openings). All in numpy,
     every window of every needle at once."""
-    blob = np.frombuffer(b"".join(needles), dtype=np.uint8)
-    lengths = np.fromiter((len(n) for n in needles), dtype=np.int64, count=len(needles))
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    per = lengths - ANCHOR + 1  # windows in each needle
-    first = np.concatenate(([0], np.cumsum(per)[:-1]))
-    owner = np.repeat(np.arange(len(needles)), per)
-    local = np.arange(per.sum()) - np.repeat(first, per)
-    pos = starts[owner] + local
-    words = np.zeros(len(pos), dtype=np.uint64)
-    for j in range(ANCHOR):
-        words |= blob[pos + j].astype(np.uint64) << np.uint64(8 * j)
+    owner, local, first, words = _windows(needles, 1)
     _, inverse, counts = np.unique(words, return_inverse=True, return_counts=True)
     key = counts[inverse].astype(np.int64) * (1 << 32) + ((1 << 32) - 1 - local)
     best = np.minimum.reduceat(key, first)
@@ -182,24 +197,7 @@ def _per_residue(
 
     Rarity is counted in a hashed histogram (2**22 bins) rather than by sorting:
     a collision can only make a window look commoner than it is."""
-    span = ANCHOR * words
-    blob = np.frombuffer(b"".join(needles[i] for i in which), dtype=np.uint8)
-    lengths = np.fromiter((len(needles[i]) for i in which), dtype=np.int64, count=len(which))
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    per = lengths - span + 1  # windows in each needle (>= 8 by the tier's length)
-    first = np.concatenate(([0], np.cumsum(per)[:-1]))
-    owner = np.repeat(np.arange(len(which)), per)
-    local = np.arange(per.sum()) - np.repeat(first, per)
-    pos = starts[owner] + local
-    lo = np.zeros(len(pos), dtype=np.uint64)
-    for j in range(ANCHOR):
-        lo |= blob[pos + j].astype(np.uint64) << np.uint64(8 * j)
-    key = lo
-    if words == 2:
-        hi = np.zeros(len(pos), dtype=np.uint64)
-        for j in range(ANCHOR):
-            hi |= blob[pos + ANCHOR + j].astype(np.uint64) << np.uint64(8 * j)
-        key = _pair_keys(lo, hi)
+    owner, local, _, key = _windows([needles[i] for i in which], words)
     with np.errstate(over="ignore"):
         slot = ((key * _MULT) >> np.uint64(64 - _RARITY_BITS)).astype(np.intp)
     rarity = np.bincount(slot, minlength=1 << _RARITY_BITS)[slot]
