@@ -30,6 +30,7 @@ from phasemem.trust.standing import (
     ANNOUNCED,
     announces,
     asks_trust,
+    fold_disputes,
     rival_and_lesson,
     since,
     standing,
@@ -304,23 +305,12 @@ def disputed(s: State, user_id: str, now: float) -> dict[str, tuple[str, list[st
     if not lost:
         return {}
     eps = s.episodes_of()
-    out: dict[str, tuple[str, list[str], list[str]]] = {}
-    for row in mine:
-        if (row.subject_id, row.relation_id) not in lost:
-            continue
-        f = s.fact(row, eps.get(row.id, ()))
-        slot = f"{f.subject} {f.relation}".casefold()
-        cur, losers, ids = out.get(slot, ("", [], []))
-        if (
-            f.status == "accepted"
-            and f.expired_at is None
-            and (f.invalid_at is None or f.invalid_at > now)
-        ):
-            cur, ids = f.object, list(f.episode_ids)
-        elif f.status != "accepted":
-            losers = [*losers, f.object]
-        out[slot] = (cur, losers, ids)
-    return {k: v for k, v in out.items() if v[0]}
+    facts = (
+        s.fact(row, eps.get(row.id, ()))
+        for row in mine
+        if (row.subject_id, row.relation_id) in lost
+    )
+    return fold_disputes(facts, now)
 
 
 __all__ = ["apply_fact", "bump", "confirm_fact", "disputed", "posterior", "reject_fact",

@@ -16,6 +16,7 @@ from phasemem.facts.model import Fact
 from phasemem.models import HistoryEvent
 from phasemem.store.facts_sql import FACT_COLS, FACT_FROM, episodes_of, fact_from_row
 from phasemem.store.sqlconn import SqlConn
+from phasemem.trust.standing import fold_disputes
 
 
 def fact_filters(
@@ -89,22 +90,8 @@ def disputed(c: SqlConn, user_id: str) -> dict[str, tuple[str, list[str], list[s
                      " WHERE g.user_id = ? AND h.status != 'accepted') ORDER BY f.rowid",
                      (user_id, user_id)).fetchall()  # fmt: skip
     eps = episodes_of(c, [r[0] for r in rows])
-    out: dict[str, tuple[str, list[str], list[str]]] = {}
-    now = time.time()
-    for r in rows:
-        f = fact_from_row(r, eps.get(r[0], ()))
-        slot = f"{f.subject} {f.relation}".casefold()
-        cur, losers, ids = out.get(slot, ("", [], []))
-        if (
-            f.status == "accepted"
-            and f.expired_at is None
-            and (f.invalid_at is None or f.invalid_at > now)
-        ):
-            cur, ids = f.object, list(f.episode_ids)
-        elif f.status != "accepted":
-            losers = [*losers, f.object]
-        out[slot] = (cur, losers, ids)
-    return {k: v for k, v in out.items() if v[0]}
+    facts = (fact_from_row(r, eps.get(r[0], ())) for r in rows)
+    return fold_disputes(facts, time.time())
 
 
 __all__ = ["disputed", "events", "fact_by_id", "fact_filters", "standing"]

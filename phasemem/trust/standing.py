@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from phasemem.facts.decide import Standing, Version
+from phasemem.facts.model import Fact
 from phasemem.trust.policy import TrustPolicy, support
 
 #: words by which the user announces a change before it happens ("I'm going to
@@ -106,3 +107,28 @@ __all__ = [
     "since",
     "standing",
 ]
+
+
+Disputes = dict[str, tuple[str, list[str], list[str]]]
+
+
+def fold_disputes(facts: Iterable[Fact], now: float) -> Disputes:
+    """Slot ("subject relation", casefolded) -> (its current object, the objects
+    contested or rejected in it, the current version's episode ids), from the
+    versions of the slots where a source was overruled, in the order they were
+    stored; slots with no current version are left out. One fold for every
+    backend (``trust_read.disputed`` and the in-memory store)."""
+    out: Disputes = {}
+    for f in facts:
+        slot = f"{f.subject} {f.relation}".casefold()
+        cur, losers, ids = out.get(slot, ("", [], []))
+        if (
+            f.status == "accepted"
+            and f.expired_at is None
+            and (f.invalid_at is None or f.invalid_at > now)
+        ):
+            cur, ids = f.object, list(f.episode_ids)
+        elif f.status != "accepted":
+            losers = [*losers, f.object]
+        out[slot] = (cur, losers, ids)
+    return {k: v for k, v in out.items() if v[0]}
