@@ -26,7 +26,13 @@ from phasemem.extract.types import Extraction, ExtractionInput, Extractor
 
 
 def _serve(conn: Any) -> None:
-    """The child: load the default extractor, then answer batches until EOF or None."""
+    """The child: load the default extractor, then answer batches until EOF or None.
+    Ctrl-C reaches the whole process group: the parent reports it, the child just ends."""
+    with contextlib.suppress(KeyboardInterrupt):
+        _answer(conn)
+
+
+def _answer(conn: Any) -> None:
     from phasemem.extract import default_extractor
 
     extractor = default_extractor()
