@@ -183,6 +183,17 @@ def _lock_key(schema: str) -> int:
     return int.from_bytes(uuid.uuid5(uuid.NAMESPACE_URL, "phasemem:" + schema).bytes[:8]) >> 1
 
 
+def _noop(c: Any, it: NewEpisode) -> AddResult:
+    """The NOOP of an episode whose content is already in its scope, naming the kept row."""
+    existing = c.execute(
+        "SELECT id FROM episodes WHERE user_id = ? AND COALESCE(agent_id,'') ="
+        " COALESCE(?, '') AND COALESCE(session_id,'') = COALESCE(?, '')"
+        " AND content_hash = ?",
+        (it.user_id, it.agent_id, it.session_id, it.content_hash),
+    ).fetchone()
+    return AddResult(existing[0] if existing else it.id, "NOOP", it.text)
+
+
 class PostgresStore:
     """A :class:`~phasemem.store.base.Store` on PostgreSQL (psycopg 3, a pool).
 
@@ -446,13 +457,7 @@ class PostgresStore:
                     )  # fmt: skip
                     results.append(AddResult(it.id, "ADD", it.text, ops))
                 else:
-                    existing = c.execute(
-                        "SELECT id FROM episodes WHERE user_id = ? AND COALESCE(agent_id,'') ="
-                        " COALESCE(?, '') AND COALESCE(session_id,'') = COALESCE(?, '')"
-                        " AND content_hash = ?",
-                        (it.user_id, it.agent_id, it.session_id, it.content_hash),
-                    ).fetchone()
-                    results.append(AddResult(existing[0] if existing else it.id, "NOOP", it.text))
+                    results.append(_noop(c, it))
             self._add_postings(c, postings)
         return results
 
@@ -498,13 +503,7 @@ class PostgresStore:
                 if it.id in added:
                     results.append(AddResult(it.id, "ADD", it.text))
                     continue
-                existing = c.execute(
-                    "SELECT id FROM episodes WHERE user_id = ? AND COALESCE(agent_id,'') ="
-                    " COALESCE(?, '') AND COALESCE(session_id,'') = COALESCE(?, '')"
-                    " AND content_hash = ?",
-                    (it.user_id, it.agent_id, it.session_id, it.content_hash),
-                ).fetchone()
-                results.append(AddResult(existing[0] if existing else it.id, "NOOP", it.text))
+                results.append(_noop(c, it))
         return results
 
     def update_text(self, episode_id: str, text: str, content_hash: str, vector: np.ndarray | None,
