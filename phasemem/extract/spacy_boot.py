@@ -163,4 +163,5 @@ def load(name: str) -> Any:
 
     Raises ``OSError`` when the model package is not installed (as ``spacy.load``)."""
     spacy = import_spacy()
+    _register_bare_tokenizer(spacy)  # also when spaCy was imported before us
     return spacy.load(name, config={"nlp": {"tokenizer": {"@tokenizers": BARE_TOKENIZER}}})

