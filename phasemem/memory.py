@@ -377,8 +377,8 @@ class Memory:
         include_contested: bool = False,
         source: str | None = None,
     ) -> list[Fact]:
-        """Facts true now (default), true at ``as_of`` (valid time, with what is
-        known now), or every version. ``include_contested``: also the claims
+        """Facts true now (default), true at ``as_of`` (valid time; an end or a
+        replacement that came later is not shown: :meth:`Fact.seen_at`), or every version. ``include_contested``: also the claims
         of weaker sources that wait for consensus (``status="contested"``);
         ``source``: only facts a source supports (``"web:example.com"`` or a
         kind, ``"web"``). Each fact says which source asserted it."""
@@ -389,9 +389,10 @@ class Memory:
         check_flag("include_contested", include_contested)
         check_scope_value("source", source)
         ts = to_ts(as_of, field="as_of") if as_of is not None else None
-        return self.store.facts(user_id, subject=subject, relation=relation, as_of=ts,
+        rows = self.store.facts(user_id, subject=subject, relation=relation, as_of=ts,
                                 include_expired=include_expired,
                                 include_contested=include_contested, source=source)  # fmt: skip
+        return rows if ts is None else [f.seen_at(ts) for f in rows]
 
     # -- trust ------------------------------------------------------------------------
     def trust(self, source: str, *, user_id: str) -> TrustReport:
@@ -424,14 +425,18 @@ class Memory:
         self._after_write()
         return fact
 
-    def timeline(self, entity: str, *, user_id: str) -> list[Fact]:
+    def timeline(self, entity: str, *, user_id: str, as_of: TimeLike | None = None) -> list[Fact]:
         """Every version of every fact about ``entity``, oldest first: superseded,
-        contested and rejected ones too (each says its source and status)."""
+        contested and rejected ones too (each says its source and status).
+        ``as_of``: the timeline as it stood then: only versions that had begun,
+        each without an end or replacement that came later (:meth:`Fact.seen_at`)."""
         check_scope_value("user_id", user_id, required=True)
         check_name("entity", entity, required=True)
-        return self.store.facts(
+        ts = to_ts(as_of, field="as_of") if as_of is not None else None
+        rows = self.store.facts(
             user_id, entity=entity, include_expired=True, include_contested=True
         )
+        return rows if ts is None else [f.seen_at(ts) for f in rows if f.valid_at <= ts]
 
     def get(self, memory_id: str, *, user_id: str | None = None) -> Episode:
         """One memory by id, or by a unique prefix of it (at least 4 hex digits)."""

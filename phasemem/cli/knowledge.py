@@ -68,16 +68,18 @@ def facts(c: Ctx, user_id: str, subject: str | None, relation: str | None, as_of
 @click.command()
 @click.argument("entity")
 @click.option("--user", "user_id", required=True)
+@click.option("--as-of", "as_of", default=None,
+              help="The timeline as it stood at this date (later versions and ends left out).")  # fmt: skip
 @json_option
 @pass_ctx
-def timeline(c: Ctx, entity: str, user_id: str, as_json: bool) -> None:
+def timeline(c: Ctx, entity: str, user_id: str, as_of: str | None, as_json: bool) -> None:
     """Every version of every fact about ENTITY, oldest first."""
     with c.memory(extractor=None) as mem:
-        rows = mem.timeline(entity, user_id=user_id)
+        rows = mem.timeline(entity, user_id=user_id, as_of=as_of)
     if as_json:
         emit_json({"results": [f.to_dict() for f in rows]})
     else:
-        fact_table(rows, title=f"timeline: {entity}")
+        fact_table(rows, title=f"timeline: {entity}" + (f" as of {as_of}" if as_of else ""))
 
 
 @click.command()

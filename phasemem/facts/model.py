@@ -8,7 +8,7 @@ so "as of" questions and ``timeline`` can still see them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,22 @@ class Fact:
     def holds_at(self, t: float) -> bool:
         """True in the world at time ``t`` (as far as the store knows now)."""
         return self.valid_at <= t and (self.invalid_at is None or t < self.invalid_at)
+
+    def seen_at(self, t: float) -> Fact:
+        """This fact as a view as of ``t`` shows it: an end (``invalid_at``) or a
+        replacement (``expired_at``, ``superseded_by``) that came after ``t`` was
+        not known then, so it is left out. The web page's as-of view, the
+        library, REST, MCP and the CLI all show facts through this."""
+        ended = self.invalid_at is not None and self.invalid_at <= t
+        replaced = self.expired_at is not None and self.expired_at <= t
+        if (ended or self.invalid_at is None) and (replaced or self.expired_at is None):
+            return self
+        return replace(
+            self,
+            invalid_at=self.invalid_at if ended else None,
+            expired_at=self.expired_at if replaced else None,
+            superseded_by=self.superseded_by if replaced else None,
+        )
 
     @property
     def text(self) -> str:

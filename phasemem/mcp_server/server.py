@@ -189,12 +189,14 @@ def build_server(resolve: Resolver, *, auth: tuple[Any, AuthSettings] | None = N
         "(e.g. 'live in'). Only current facts unless include_expired=true, which also "
         "shows superseded versions (history of a fact). Each fact names its `source` and "
         "`status`; include_contested=true adds claims of less trusted sources that are "
-        "not accepted (yet). `source` keeps facts a source supports."))  # fmt: skip
+        "not accepted (yet). `source` keeps facts a source supports. `as_of` (ISO date): "
+        "the facts true then, as they stood then."))  # fmt: skip
     async def facts(subject: OptText = None, relation: OptText = None,
                     include_expired: StrictBool = False, include_contested: StrictBool = False,
-                    source: OptText = None, limit: FactsLimit = 50) -> dict[str, Any]:  # fmt: skip
+                    source: OptText = None, limit: FactsLimit = 50,
+                    as_of: OptText = None) -> dict[str, Any]:  # fmt: skip
         rows = await call(lambda m, u: m.facts(user_id=u, subject=subject, relation=relation,
-                                               include_expired=include_expired,
+                                               as_of=as_of, include_expired=include_expired,
                                                include_contested=include_contested,
                                                source=source))  # fmt: skip
         return {"results": [f.to_dict() for f in rows[:limit]]}

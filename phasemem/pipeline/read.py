@@ -25,6 +25,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any, Protocol
 
 from phasemem.embed.base import Embedder
@@ -182,8 +183,11 @@ class ReadPipeline:
         hits, disputes = self.arrange(hits, flt, t_query, tr, focus)
         if tr is not None:
             tr["query_time"] = from_ts(t_query).isoformat()
-        return SearchResults(query=query, hits=hits[:limit], trace=tr,
-                             facts=fact_hits[: min(n_facts, limit)], disputes=disputes)  # fmt: skip
+        shown = fact_hits[: min(n_facts, limit)]
+        if flt.as_of is not None:  # a view as of then: no end or replacement that came later
+            shown = [replace(fh, fact=fh.fact.seen_at(flt.as_of)) for fh in shown]
+        return SearchResults(query=query, hits=hits[:limit], trace=tr, facts=shown,
+                             disputes=disputes)  # fmt: skip
 
     def _agree(
         self,
@@ -301,10 +305,12 @@ class ReadPipeline:
 
     def facts_at(self, flt: EpisodeFilter) -> list[Fact]:
         """The user's facts true at the read's time (now without ``as_of``)
-        that the read may see."""
+        that the read may see, as they stood then (:meth:`Fact.seen_at`)."""
         keep = self.fact_gate(flt)
         rows = self.store.facts(flt.user_id, as_of=flt.as_of)
-        return rows if keep is None else [f for f in rows if keep(f)]
+        if keep is not None:
+            rows = [f for f in rows if keep(f)]
+        return rows if flt.as_of is None else [f.seen_at(flt.as_of) for f in rows]
 
     def visible_episodes(self, ids: Sequence[str], flt: EpisodeFilter) -> list[Episode]:
         """The episodes among ``ids`` that a read under ``flt`` may see."""

@@ -34,7 +34,6 @@ from phasemem.server.fastpath import SearchFastPath
 from phasemem.server.security import SecurityHeaders
 from phasemem.server.tenants import TenantPool
 from phasemem.store.dump import dump_line
-from phasemem.timeutil import to_ts
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -283,11 +282,9 @@ def create_app(
                  as_of: str | None = Query(default=None, min_length=1, max_length=64),
                  mem: Memory = M) -> dict[str, Any]:  # fmt: skip
         """Every version of an entity's facts, superseded ones included, oldest
-        first; with `as_of`, only the versions that had begun by then."""
-        rows = _need(mem, "timeline")(entity, user_id=user_id)
-        if as_of is not None:
-            t = to_ts(as_of, field="as_of")
-            rows = [f for f in rows if f.valid_at <= t]
+        first; with `as_of`, the timeline as it stood then: only the versions
+        that had begun, without ends or replacements that came later."""
+        rows = _need(mem, "timeline")(entity, user_id=user_id, as_of=as_of)
         return {"results": [f.to_dict() for f in rows]}
 
     @app.get("/v1/graph", tags=["facts"])

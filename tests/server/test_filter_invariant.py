@@ -204,11 +204,15 @@ def _check_episodes(ids: list[str], by_id: dict[str, Row], ask: Ask, where: str)
         assert allowed(by_id[ep_id], ask), f"{where}: {by_id[ep_id]} does not pass {ask}"
 
 
-def _check_facts(facts: list[dict[str, Any]], by_id: dict[str, Row], ask: Ask, where: str) -> None:
+def _check_facts(
+    facts: list[dict[str, Any]], by_id: dict[str, Row], ask: Ask, where: str, *, ends: bool = True
+) -> None:
     narrows = bool(ask.agent or ask.session or ask.filters) or ask.as_of is not None
     for f in facts:
         if ask.as_of is not None:
             assert datetime.fromisoformat(f["valid_at"]).timestamp() <= ask.as_of, where
+            if ends:  # the fact as the interface showed it
+                _check_no_later_end(f, ask.as_of, where)
         if narrows:
             assert any(allowed(by_id[e], ask) for e in f["episode_ids"] if e in by_id), (
                 f"{where}: fact {f} has no source episode that passes {ask}"
@@ -273,12 +277,29 @@ def test_every_hit_satisfies_its_filter_on_every_interface(
     ctx_args: dict[str, Any] = {"query": ask.query, "budget_tokens": 4000}
     if as_of:
         recall_args["as_of"] = ctx_args["as_of"] = as_of
-    recall, mctx = _mcp(mem, ask.user, [("recall", recall_args), ("context", ctx_args)])
+    calls = [("recall", recall_args), ("context", ctx_args)]
+    if as_of:
+        calls.append(("facts", {"as_of": as_of, "include_expired": True}))
+    recall, mctx, *mfacts = _mcp(mem, ask.user, calls)
+    for f in mfacts[0]["results"] if mfacts else ():
+        assert datetime.fromisoformat(f["valid_at"]).timestamp() <= ask.as_of, "MCP facts"
+        _check_no_later_end(f, ask.as_of, "MCP facts")  # type: ignore[arg-type]
     _check_episodes([x["id"] for x in recall["results"]], by_id, plain, "MCP recall")
     facts_by_id = {f.id: f.to_dict() for f in mem.facts(user_id=ask.user, include_expired=True)}
     cited = list(mctx["citations"].values())
     _check_episodes([i for i in cited if i in by_id], by_id, plain, "MCP context")
-    _check_facts([facts_by_id[i] for i in cited if i in facts_by_id], by_id, plain, "MCP context")
+    # (citations carry ids only; the rows looked up here are today's view)
+    _check_facts([facts_by_id[i] for i in cited if i in facts_by_id], by_id, plain, "MCP context",
+                 ends=False)  # fmt: skip
+
+
+def _check_no_later_end(f: dict[str, Any], as_of: float, where: str) -> None:
+    """A view as of a time shows no end or replacement that came after it."""
+    for key in ("invalid_at", "expired_at"):
+        if f.get(key) is not None:
+            assert datetime.fromisoformat(f[key]).timestamp() <= as_of, (where, key, f)
+    if f.get("superseded_by") is not None:
+        assert f.get("expired_at") is not None, (where, f)
 
 
 def _check_context(ctx: dict[str, Any], by_id: dict[str, Row], ask: Ask, where: str) -> None:
@@ -287,6 +308,7 @@ def _check_context(ctx: dict[str, Any], by_id: dict[str, Row], ask: Ask, where: 
     for i in items:
         if i["kind"] == "fact" and ask.as_of is not None:
             assert datetime.fromisoformat(i["valid_at"]).timestamp() <= ask.as_of, where
+            _check_no_later_end(i, ask.as_of, where)
             assert any(allowed(by_id[e], ask) for e in i["episode_ids"] if e in by_id), where
 
 

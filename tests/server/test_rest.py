@@ -152,6 +152,13 @@ def test_graph_and_timeline_as_of(server: Server) -> None:
         assert graph(as_of="2024-06-01T23:59:59+00:00") == {"Lisbon"}
         assert timeline(as_of="2024-06-01T23:59:59+00:00") == ["Porto", "Lisbon"]
         assert graph(as_of="2019-01-01") == set() and timeline(as_of="2019-01-01") == []
+        # as it stood then: Porto's end (2023) and replacement were not known in 2021
+        for path, extra in (("/v1/timeline", {"entity": "Maya"}), ("/v1/facts", {})):
+            rows = c.get(path, params={"user_id": user, "as_of": "2021-03-01", **extra}).json()
+            porto = [f for f in rows["results"] if f["object"] == "Porto"]
+            assert porto and porto[0]["invalid_at"] is None and porto[0]["superseded_by"] is None
+        now = c.get("/v1/timeline", params={"user_id": user, "entity": "Maya"}).json()
+        assert next(f for f in now["results"] if f["object"] == "Porto")["invalid_at"]
         for path in ("/v1/graph", "/v1/timeline"):
             r = c.get(path, params={"user_id": user, "entity": "Maya", "as_of": "not a time"})
             assert _err(r, 422, "invalid_time")["field"] == "as_of"
