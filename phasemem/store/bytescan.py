@@ -29,6 +29,7 @@ Only needles of 8-14 bytes need the 8 passes, and only when there are any.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -101,8 +102,9 @@ class _Needles:
         self.tail = np.frombuffer(b"".join(n[-ANCHOR:] for n in needles), dtype="<u8")
 
 
-def find_any(paths: Iterable[str | Path], needles: Sequence[bytes]) -> set[int]:
-    """Indices of ``needles`` (each at least 8 bytes) found in any of ``paths``."""
+def find_any(sources: Iterable[str | Path | bytes], needles: Sequence[bytes]) -> set[int]:
+    """Indices of ``needles`` (each at least 8 bytes) found in any of ``sources``:
+    files (missing ones are skipped) or bytes (an in-memory database's image)."""
     if any(len(n) < ANCHOR for n in needles):
         raise ValueError(f"needles must be at least {ANCHOR} bytes")
     if not needles:
@@ -125,11 +127,10 @@ def find_any(paths: Iterable[str | Path], needles: Sequence[bytes]) -> set[int]:
     longest = max(len(n) for n in needles)
     meta = _Needles(needles)
     found: set[int] = set()
-    for path in paths:
-        p = Path(path)
-        if not p.exists():
+    for source in sources:
+        if not isinstance(source, bytes) and not Path(source).exists():
             continue
-        with p.open("rb") as fh:
+        with io.BytesIO(source) if isinstance(source, bytes) else Path(source).open("rb") as fh:
             carry = b""
             base = 0  # file offset of data[0]: alignment is a property of the file
             while True:

@@ -905,10 +905,13 @@ class SQLiteStore:
     def residue(self, needles: Sequence[str]) -> list[str]:
         """Which of ``needles`` (8 bytes or more) still occur as bytes in the
         database file or its WAL: one pass over the files whatever their number."""
-        if self.path == ":memory:":
-            return []
         encoded = [n.encode("utf-8") for n in needles]
-        found = find_any((self.path, self.path + "-wal"), encoded)
+        if self.path == ":memory:":  # the database's image: its pages hold all there is
+            with self._lock:
+                image = self._conn.serialize()
+            found = find_any((image,), encoded)
+        else:
+            found = find_any((self.path, self.path + "-wal"), encoded)
         return [needles[i] for i in sorted(found)]
 
     # -- meta / health ---------------------------------------------------------

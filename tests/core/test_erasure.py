@@ -281,3 +281,16 @@ def test_best_window_choice_is_the_same_packed_or_lexsorted(
     for i in packed.tolist():  # rarest of its group, then the latest
         same = [r for r in rows if r[0] == rows[i][0]]
         assert (rows[i][1], -rows[i][2]) == min((r[1], -r[2]) for r in same)
+
+
+def test_forget_on_an_in_memory_database_is_checked_for_real() -> None:
+    """``:memory:`` has no file: the proof scans the database's image, so it
+    finds a text that is still there (not an empty list whatever happens)."""
+    with Memory(":memory:", embedder="hash-test") as m:
+        m.add("My passport number is X1234567 and I live at 12 Rua Augusta.", user_id="maya")
+        m.add("Another user's note: the vault code is 998877.", user_id="tom")
+        kept = ["My passport number is X1234567", "the vault code is 998877"]
+        assert m.store.residue(kept) == kept  # type: ignore[attr-defined]
+        report = m.forget(user_id="maya")
+        assert report["verified"] and report["checked_texts"] == 1
+        assert m.store.residue(kept) == ["the vault code is 998877"]  # type: ignore[attr-defined]
