@@ -102,7 +102,37 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
 
 
 def _hypothetical(sent: Span) -> bool:
-    return any(t.lower_ in lx.HYPOTHETICAL_WORDS and not _clause_hedge(t) for t in sent)
+    return any(
+        t.lower_ in lx.HYPOTHETICAL_WORDS and not _clause_hedge(t) and not _embedded_question(t)
+        for t in sent
+    )
+
+
+def _embedded_question(tok: Token) -> bool:
+    """ "she still asks if I want goose": an "if"/"whether" that opens the object of a verb
+    is a reported question, which hedges its own clause, not the sentence ("If I get the
+    job, I'll move" is a condition: there the clause modifies the main verb)."""
+    return (
+        tok.lower_ in ("if", "whether")
+        and tok.dep_ == "mark"
+        and tok.head.dep_ in ("ccomp", "dobj")
+        and tok.head.head.lemma_.lower() in _ASK_VERBS
+    )
+
+
+#: Verbs whose object an "if"/"whether" clause can be: the clause is a question they report.
+_ASK_VERBS = {"ask", "wonder", "know", "check", "see", "say", "tell", "decide", "remember"}
+
+
+def _in_embedded_question(verb: Token) -> bool:
+    t = verb
+    for _ in range(12):
+        if any(_embedded_question(c) for c in t.children):
+            return True
+        if t.head is t or t.head.i == t.i:
+            return False
+        t = t.head
+    return False
 
 
 def _clause_hedge(tok: Token) -> bool:
@@ -124,7 +154,7 @@ def _hedged(verb: Token) -> bool:
 
 def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
     cl = analyse(verb)
-    if cl.skip or _hedged(verb):
+    if cl.skip or _hedged(verb) or _in_embedded_question(verb):
         return
     lemma = verb.lemma_.lower()
     if (
