@@ -54,10 +54,12 @@ CASES: list[tuple[str, set[Fact]]] = [
     ("I was made redundant from Currys.", {("Ruth", "work at", "Currys", True)}),
     ("I handed in my notice at Boots.", {("Ruth", "work at", "Boots", True)}),
     # partners
-    ("I'm single again.", {("Ruth", "be", "single", False), ("Ruth", "date", ANY_OBJECT, True)}),
+    ("I'm single again.", {("Ruth", "be", "single", False), ("Ruth", "date", ANY_OBJECT, True),
+                           ("Ruth", "have relationship status", "single", False)}),
     ("I'm not dating anyone right now.", {("Ruth", "date", ANY_OBJECT, True)}),
     ("My wife and I split up last year.", {("Ruth", "be married to", ANY_OBJECT, True)}),
-    ("I proposed to Mateo in Lisbon and he said yes!", {("Ruth", "be engaged to", "Mateo", False)}),
+    ("I proposed to Mateo in Lisbon and he said yes!", {("Ruth", "be engaged to", "Mateo", False),
+                                                        ("Ruth", "have relationship status", "engaged", False)}),
     # diets
     ("I went vegetarian in January.", {("Ruth", "follow diet", "vegetarian", False)}),
     ("I'm not pescatarian anymore.", {("Ruth", "follow diet", "pescatarian", True)}),

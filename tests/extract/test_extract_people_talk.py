@@ -40,6 +40,15 @@ POSITIVE = [
     ("I started eating lamb again.", {("Ines", "follow diet", "omnivore", False)}),
     ("I gave up on it in the end. I eat everything again now.",
      {("Ines", "follow diet", "omnivore", False)}),
+    # relationship status, whether or not the partner is named
+    ("We got married at my aunt's farm in May.",
+     {("Ines", "have relationship status", "married", False)}),
+    ("Zoe and I got engaged last night!",
+     {("Ines", "be engaged to", "Zoe", False), ("Ines", "have relationship status", "engaged", False)}),
+    ("Dario proposed on the beach!",
+     {("Ines", "be engaged to", "Dario", False), ("Ines", "have relationship status", "engaged", False)}),
+    ("I'm single again.", {("Ines", "have relationship status", "single", False)}),
+    ("We got divorced in 2019.", {("Ines", "have relationship status", "divorced", False)}),
     # a reported question hedges its own clause only
     ("I've been pescatarian since 2019 and my dad still asks if I want some ham.",
      {("Ines", "follow diet", "pescatarian", False)}),
@@ -58,6 +67,11 @@ NEGATIVE = [
     # eating everything without "again" says nothing about a diet
     ("I eat everything.", ("Ines", "follow diet", "omnivore")),
     ("I didn't eat meat again after that.", ("Ines", "follow diet", "omnivore")),
+    # plans and pronouns: no status, no partner
+    ("We're getting married next spring.", ("Ines", "have relationship status", "married")),
+    ("We're getting divorced.", ("Ines", "have relationship status", "divorced")),
+    ("He proposed last night.", ("Ines", "have relationship status", "engaged")),
+    ("I proposed to nobody.", ("Ines", "have relationship status", "engaged")),
     # a kin noun followed by a place is not a name
     ("My brother in Leeds called.", ("Ines", "have brother", "Leeds")),
 ]  # fmt: skip
