@@ -49,6 +49,10 @@ POSITIVE = [
      {("Ines", "be engaged to", "Dario", False), ("Ines", "have relationship status", "engaged", False)}),
     ("I'm single again.", {("Ines", "have relationship status", "single", False)}),
     ("We got divorced in 2019.", {("Ines", "have relationship status", "divorced", False)}),
+    # role words outside the occupation list still get the sentence parsed
+    ("I'm a radiographer now.", {("Ines", "work as", "radiographer", False)}),
+    ("They renamed my post, I'm officially 'Senior Radiographer' now.",
+     {("Ines", "work as", "Senior Radiographer", False)}),
     # a reported question hedges its own clause only
     ("I've been pescatarian since 2019 and my dad still asks if I want some ham.",
      {("Ines", "follow diet", "pescatarian", False)}),
