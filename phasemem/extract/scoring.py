@@ -115,7 +115,8 @@ def score(rows: Sequence[dict[str, Any]], extractions: Iterable[Extraction]) -> 
         gold = [(norm_name(g["subject"]), norm_relation(g["relation"]), norm_name(g["object"]),
                  bool(g.get("negated")), g.get("valid_at"), g.get("invalid_at")) for g in row["facts"]]  # fmt: skip
         pred = [(norm_name(f.subject), norm_relation(f.relation), norm_name(f.object), f.negated,
-                 _day(f.valid_at), _day(f.invalid_at)) for f in ex.facts]  # fmt: skip
+                 _day(f.valid_at), _day(f.invalid_at)) for f in ex.facts
+                if not _derived_status(f, row["facts"])]  # fmt: skip
         for counts, width in ((rep.facts, 4), (rep.strict, 6)):
             left = [p[:width] for p in pred]
             missed = []
@@ -322,12 +323,16 @@ def _derived_status(f: Any, gold: Sequence[dict[str, Any]]) -> bool:
     """Whether a predicted relationship status restates a labelled partner fact."""
     if canonical_relation(f.relation) != "have relationship status" or f.negated:
         return False
-    return any(
-        fold(g["subject"]) == fold(f.subject)
-        and not g.get("negated")
-        and _STATUS_OF.get(canonical_relation(g["relation"])) == fold_object(f.object)
-        for g in gold
-    )
+    status = fold_object(f.object)
+    for g in gold:
+        if fold(g["subject"]) != fold(f.subject):
+            continue
+        rel, neg = canonical_relation(g["relation"]), bool(g.get("negated"))
+        if (not neg and _STATUS_OF.get(rel) == status) or (
+            neg and rel == "be married to" and status == "divorced"
+        ):
+            return True
+    return False
 
 
 def natural_input(row: dict[str, Any]) -> ExtractionInput:
