@@ -104,7 +104,25 @@ def _named(tok: Token) -> Token | None:
                     return g
     if tok.dep_ == "compound" and tok.head.pos_ == "PROPN" and tok.head.i == tok.i + 1:
         return tok.head
-    return None
+    return _next_name(tok)
+
+
+def _next_name(tok: Token) -> Token | None:
+    """ "My friend Tom called": the small model often hangs the name right after a kin noun
+    on the verb (npadvmod, a second subject); adjacency still names the kin."""
+    if tok.i + 1 >= len(tok.doc):
+        return None
+    nxt = tok.doc[tok.i + 1]
+    if (
+        nxt.pos_ != "PROPN"
+        or not nxt.text[:1].isupper()
+        or nxt.head.i != tok.head.i
+        or nxt.dep_ not in ("npadvmod", "nsubj", "appos", "dep", "compound")
+        or nxt.ent_type_ in ("DATE", "TIME", "GPE", "LOC", "ORG", "FAC")
+        or any(c.dep_ == "case" for c in nxt.children)
+    ):
+        return None
+    return nxt
 
 
 def _kin_of_name(tok: Token) -> Token | None:

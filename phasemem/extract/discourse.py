@@ -93,7 +93,7 @@ def bare_name(chunk: str) -> str | None:
     m = BARE_NAME_RE.match(chunk)
     if m is None:
         return None
-    name = m.group("name").rstrip(".")
+    name = re.sub(r"['’]s$", "", m.group("name").rstrip("."))  # "Carla's." names Carla
     return None if name in _NOT_NAMES or name.isupper() else name
 
 

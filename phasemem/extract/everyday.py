@@ -275,10 +275,15 @@ def diets(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
             kind = "start" if lemma in ("become", "go", "turn", "switch") else "state"
             out.append(Cand(None, "follow diet", kind, diet))
     if lemma == "eat" and not cl.negated:
-        again = any(c.lower_ in ("again", "now") for c in verb.children)
-        meats = [d for d in _children(verb, "dobj") if d.lemma_.lower() in lx.MEATS]
-        if meats and (again or cl.starting):
-            out.append(Cand(None, "follow diet", "end", ANY_OBJECT))
+        again = any(c.lower_ == "again" for c in verb.children)
+        now = again or any(c.lower_ == "now" for c in verb.children)
+        objs = _children(verb, "dobj")
+        meats = [d for d in objs if d.lemma_.lower() in lx.MEATS]
+        everything = again and any(d.lower_ == "everything" for d in objs)
+        if (meats and (now or cl.starting)) or everything:
+            # a meat-free diet ends, and the diet is now an omnivore's: asked "what's her
+            # diet now?", the store has an answer (single-valued: it supersedes "vegan")
+            out.append(Cand(None, "follow diet", "start", "omnivore"))
     return out
 
 

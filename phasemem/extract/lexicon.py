@@ -527,6 +527,12 @@ def literal_union(words: Iterable[str]) -> str:
     return emit(trie)
 
 
+#: Role heads too common in other senses to be worth a parse ("head", "lead", "partner").
+_COMMON_ROLE_HEADS = {
+    "lead", "head", "senior", "sister", "partner", "fellow", "assistant", "associate", "guide",
+    "rep", "buyer", "porter", "tester", "executive", "clerk", "steward", "planner",
+    "controller", "representative", "chef", "advisor", "adviser",
+}  # fmt: skip
 _IRREGULAR = (
     "born|grew|grown|went|gone|broke|broken|bought|sold|left|quit|met|flew|flown|came|began"
     "|begun|ate|eaten|drank|drunk|spoke|spoken|split|read|got|gotten|married|engaged"
@@ -538,6 +544,7 @@ _STEMS = sorted(
     | {"fan", "favorite", "favourite", "allerg", "job", "used to", "no longer", "anymore",
        "doing", "going", "goes", "go to", "done with", "last day", "first day", "promot", "seeing", "trip", "vacation", "holiday", "honeymoon", "into", "from", "can't stand", "cannot stand"}
     | set(KIN) | PETS | POSSESSIONS | OCCUPATIONS | IDENTITY | CONDITIONS | set(ROLE_FIELDS)
+    | (ROLE_HEADS - _COMMON_ROLE_HEADS) | {"officially"}
     | {"gave up", "give up", "giving up", "given up", "got", "get", "getting", "gotten",
        "took up", "taking up", "taken up", "taken over", "opened", "runs", "run a", "hobby",
        "hobbies", "here in", "place in", "flat in", "house in", "home", "team at", "boss at",

@@ -102,7 +102,37 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
 
 
 def _hypothetical(sent: Span) -> bool:
-    return any(t.lower_ in lx.HYPOTHETICAL_WORDS and not _clause_hedge(t) for t in sent)
+    return any(
+        t.lower_ in lx.HYPOTHETICAL_WORDS and not _clause_hedge(t) and not _embedded_question(t)
+        for t in sent
+    )
+
+
+def _embedded_question(tok: Token) -> bool:
+    """ "she still asks if I want goose": an "if"/"whether" that opens the object of a verb
+    is a reported question, which hedges its own clause, not the sentence ("If I get the
+    job, I'll move" is a condition: there the clause modifies the main verb)."""
+    return (
+        tok.lower_ in ("if", "whether")
+        and tok.dep_ == "mark"
+        and tok.head.dep_ in ("ccomp", "dobj")
+        and tok.head.head.lemma_.lower() in _ASK_VERBS
+    )
+
+
+#: Verbs whose object an "if"/"whether" clause can be: the clause is a question they report.
+_ASK_VERBS = {"ask", "wonder", "know", "check", "see", "say", "tell", "decide", "remember"}
+
+
+def _in_embedded_question(verb: Token) -> bool:
+    t = verb
+    for _ in range(12):
+        if any(_embedded_question(c) for c in t.children):
+            return True
+        if t.head is t or t.head.i == t.i:
+            return False
+        t = t.head
+    return False
 
 
 def _clause_hedge(tok: Token) -> bool:
@@ -124,7 +154,7 @@ def _hedged(verb: Token) -> bool:
 
 def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
     cl = analyse(verb)
-    if cl.skip or _hedged(verb):
+    if cl.skip or _hedged(verb) or _in_embedded_question(verb):
         return
     lemma = verb.lemma_.lower()
     if (
@@ -162,6 +192,14 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
             _emit(ctx, [cand.subject], cand.relation, cand.kind, cand.object, own, verb)
     if lemma == "go" and not cl.negated:  # "The hamster went to my niece": given away
         _gone_to(verb, subject_toks, cl, ctx)
+    if lemma == "propose" and not _pobjs(verb, "to") and ctx.speaker:  # "Sam proposed!"
+        for s in subject_toks:
+            if s.pos_ == "PRON" or (r := _subject_ref(s, verb, ctx)) is None:
+                continue  # "I proposed" names no partner; "he proposed" is left alone
+            me = Ref(ctx.speaker, "PERSON")
+            if r.name.lower() != ctx.speaker.lower():
+                _emit(ctx, [me], "be engaged to", "start", r.name, cl, verb)
+                _emit(ctx, [me], STATUS_RELATION, "start", "engaged", cl, verb)
     if lemma == "propose" and any(  # "I proposed to Leyla and she said yes!"
         t.lower_ == "yes" and t.head.lemma_.lower() == "say" for t in verb.sent
     ):
@@ -169,6 +207,8 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         subs = [r for s in subject_toks if (r := _subject_ref(s, verb, ctx))]
         for p in partners:
             _emit(ctx, subs, "be engaged to", "start", p.name, cl, verb)
+        if partners:
+            _emit(ctx, subs, STATUS_RELATION, "start", "engaged", cl, verb)
     if (
         lemma in ("see", "date")
         and cl.negated
@@ -201,8 +241,25 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
                 obj = ANY_OBJECT  # whoever the partner is stored as
                 cl.plan = False
             _emit(ctx, [me], rel, kind, obj, cl, verb)
+    if (  # "we got married": the status, partner or not ("getting divorced": not yet)
+        sym and (status := _STATUS.get(sym)) and not (sym[1] == "end" and is_progressive(verb))
+    ):
+        people = [me for me, _ in couples] or subjects
+        _emit(ctx, people, STATUS_RELATION, "start", status, cl, verb)
     for relation, kind, obj in cands:
         _emit(ctx, subjects, relation, kind, obj, cl, verb)
+
+
+#: A partner relation's change as a relationship status: "What's her relationship status?"
+#: is asked about people whose partner the chat never names ("we got married in May").
+STATUS_RELATION = "have relationship status"
+_STATUS = {
+    ("be married to", "start"): "married",
+    ("be married to", "state"): "married",
+    ("be engaged to", "start"): "engaged",
+    ("be engaged to", "state"): "engaged",
+    ("be married to", "end"): "divorced",
+}
 
 
 def _everyday(verb: Token, cl: Clause, ctx: SentenceContext, lemma: str) -> list[ev.Cand]:
@@ -353,6 +410,7 @@ def _copula(verb: Token, cl: Clause) -> list[Candidate]:
                 out.append(("be", "state", low))
                 if low == "single":  # single: not dating anyone (closes a "date" fact)
                     out.append(("date", "end", ANY_OBJECT))
+                    out.append((STATUS_RELATION, "state", "single"))
             elif lem in lx.OCCUPATIONS and c.pos_ == "NOUN" and not get:
                 ctx_free.append(("work as", "state", c))
                 orgs = _pobjs(c, "at", "for", "with") or _pobjs(verb, "at", "for")

@@ -182,6 +182,7 @@ def _fragment_identity(sent: Span, ctx: SentenceContext) -> None:
     if root.lower_ == "single":
         _emit(ctx, me, "be", "state", "single", cl, root)
         _emit(ctx, me, "date", "end", ANY_OBJECT, cl, root)
+        _emit(ctx, me, "have relationship status", "state", "single", cl, root)
     elif root.lower_ in lx.DIETS:
         _emit(ctx, me, "follow diet", "state", lx.DIETS[root.lower_], cl, root)
 

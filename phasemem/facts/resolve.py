@@ -62,6 +62,7 @@ SINGLE_VALUED: frozenset[str] = frozenset(
         "live in", "work at", "have job title", "follow diet", "use phone", "be married to", "date", "be engaged to", "be born in", "be born on",
         "be named", "study at", "go to school at", "be age", "be years old", "drive", "own car",
         "be ceo of", "be head of", "be president of", "manage", "lead", "be partner of", "play for",
+        "have relationship status",
     }
 )  # fmt: skip
 

@@ -54,15 +54,17 @@ CASES: list[tuple[str, set[Fact]]] = [
     ("I was made redundant from Currys.", {("Ruth", "work at", "Currys", True)}),
     ("I handed in my notice at Boots.", {("Ruth", "work at", "Boots", True)}),
     # partners
-    ("I'm single again.", {("Ruth", "be", "single", False), ("Ruth", "date", ANY_OBJECT, True)}),
+    ("I'm single again.", {("Ruth", "be", "single", False), ("Ruth", "date", ANY_OBJECT, True),
+                           ("Ruth", "have relationship status", "single", False)}),
     ("I'm not dating anyone right now.", {("Ruth", "date", ANY_OBJECT, True)}),
     ("My wife and I split up last year.", {("Ruth", "be married to", ANY_OBJECT, True)}),
-    ("I proposed to Mateo in Lisbon and he said yes!", {("Ruth", "be engaged to", "Mateo", False)}),
+    ("I proposed to Mateo in Lisbon and he said yes!", {("Ruth", "be engaged to", "Mateo", False),
+                                                        ("Ruth", "have relationship status", "engaged", False)}),
     # diets
     ("I went vegetarian in January.", {("Ruth", "follow diet", "vegetarian", False)}),
     ("I'm not pescatarian anymore.", {("Ruth", "follow diet", "pescatarian", True)}),
     ("I started eating steak again.",
-     {("Ruth", "follow diet", ANY_OBJECT, True), ("Ruth", "eat", "steak", False)}),
+     {("Ruth", "follow diet", "omnivore", False), ("Ruth", "eat", "steak", False)}),
     # hobbies
     ("I took up archery last spring.", {("Ruth", "have hobby", "archery", False)}),
     ("Pottery has taken over my weekends.", {("Ruth", "have hobby", "pottery", False)}),
@@ -270,7 +272,7 @@ def test_going_vegan_supersedes_vegetarian_and_meat_ends_it() -> None:
                            ("2023-06-01", "I'm eating meat again, doctor's orders.")):  # fmt: skip
             m.add([{"role": "user", "name": "Ruth", "content": text}], user_id="ruth",
                   session_id="s", occurred_at=when)  # fmt: skip
-        assert m.facts(user_id="ruth", relation="follow diet") == []
+        assert [f.object for f in m.facts(user_id="ruth", relation="follow diet")] == ["omnivore"]
         assert [f.object for f in m.facts(user_id="ruth", relation="follow diet",
                                           as_of="2021-06-01")] == ["vegetarian"]  # fmt: skip
         assert [f.object for f in m.facts(user_id="ruth", relation="follow diet",
