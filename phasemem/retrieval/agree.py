@@ -38,7 +38,7 @@ from dataclasses import replace
 from phasemem.facts.focus import asked_kinds, base_name
 from phasemem.facts.model import Fact, FactHit
 from phasemem.models import Episode, SearchHit
-from phasemem.retrieval.evidence import _CALENDAR
+from phasemem.retrieval.evidence import _CALENDAR, announces_change
 
 #: how much later than a fact's latest source a turn must be to count as news
 #: the fact graph may have missed (turns of one sitting are minutes apart)
@@ -138,6 +138,20 @@ def names_value(text: str, value: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text, flags=re.IGNORECASE) is not None
 
 
+def asks_for_relation(query: str, top: Fact) -> bool:
+    """Whether the question asks for ``top``'s relation by its noun after the
+    subject's possessive: "the name of Grace's sister" asks for "Grace have
+    sister ..." (kin and pets are "have <noun>" relations, which the
+    question-word table does not list one by one)."""
+    words = top.relation.split()
+    if len(words) != 2 or words[0] != "have":
+        return False
+    owner = re.escape(base_name(top.subject))
+    noun = re.escape(words[1])
+    pattern = rf"(?<!\w){owner}['’]s?\s+(?:\w+\s+)?{noun}(?!\w)"
+    return re.search(pattern, query, flags=re.IGNORECASE) is not None
+
+
 def trust_fact(
     query: str,
     top: Fact,
@@ -151,17 +165,22 @@ def trust_fact(
     """Why the top fact is not to be trusted over the episode ranker's
     ``first`` turn, or None when it is. It must hold at ``t_query``, be of a
     kind the question asks for (``family(top)`` against
-    :func:`~phasemem.facts.focus.asked_kinds`) and about the person it names
-    (:func:`asked_name`), and have a source episode the read may see
+    :func:`~phasemem.facts.focus.asked_kinds`, or :func:`asks_for_relation`),
+    about the person it names (:func:`asked_name`), not a value the question
+    itself names, and have a source episode the read may see
     (``evidence``). And unless the question is timeless (born, grew up) or
     the fact's end is known (the graph saw the change), ``first`` must not be
-    from later than its sources: that turn may announce a change the facts
-    missed (dev: every current question this cost was such a stale fact)."""
+    a turn from later than its sources that announces a change
+    (:func:`~phasemem.retrieval.evidence.announces_change`): it may state a
+    new value the facts missed (dev: every current question the lift cost
+    without this check was such a stale fact, and such a turn)."""
     if not top.holds_at(t_query):
         return "does not hold at the query's time"
     kinds = asked_kinds(query)
-    if not kinds or not any(k.search(family(top)) for k in kinds):
+    if not any(k.search(family(top)) for k in kinds) and not asks_for_relation(query, top):
         return "not the kind the question asks for"
+    if names_value(query, top.object):
+        return "the question names its value"
     name = asked_name(query)
     subject = base_name(top.subject)
     if name is None or (name != subject and name not in subject.split()):
@@ -170,8 +189,8 @@ def trust_fact(
         return "no source episode the read may see"
     latest = max(e.occurred_at for e in evidence)
     if (not timeless and top.invalid_at is None and first is not None
-            and first.occurred_at > latest + LATER):  # fmt: skip
-        return "a later turn ranks first"
+            and first.occurred_at > latest + LATER and announces_change(first.text)):  # fmt: skip
+        return "a later turn that announces a change ranks first"
     return None
 
 
@@ -212,6 +231,7 @@ def lift_evidence(
 __all__ = [
     "LATER",
     "asked_name",
+    "asks_for_relation",
     "demote_stale",
     "evidence_of",
     "lift_evidence",

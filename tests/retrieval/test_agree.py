@@ -158,12 +158,31 @@ def test_a_fact_is_trusted_only_for_the_kind_and_person_asked_about() -> None:
     )
 
 
+def test_a_have_relation_is_asked_for_by_its_noun_after_the_possessive() -> None:
+    sister = Fact("k", "u", "Grace", "have sister", "Chioma", 0, None, 0, None, None, 0.1, 0.9,
+                  ("e1",))  # fmt: skip
+    said = turn("e1", "My sister Chioma says hi.", 0)
+    q = "What's the name of Grace's sister?"
+    assert trust_fact(q, sister, NOW, [said], said, timeless=False) is None
+    assert trust_fact("What's the name of Grace's older sister?", sister, NOW, [said], said,
+                      timeless=False) is None  # fmt: skip
+    assert trust_fact("What's the name of Grace's brother?", sister, NOW, [said], said,
+                      timeless=False) == "not the kind the question asks for"  # fmt: skip
+    # a value the question itself names is not its answer
+    assert trust_fact("Where does Grace's sister Chioma live?", sister, NOW, [said], said,
+                      timeless=False) == "the question names its value"  # fmt: skip
+
+
 def test_a_later_first_turn_outranks_an_open_fact_unless_timeless_or_closed() -> None:
-    later = turn("e9", "Big news at work!", 10 * DAY + 2 * LATER)
+    later = turn("e9", "I started a new job last week!", 10 * DAY + 2 * LATER)
     q = "Where does Ann work now?"
-    assert trust_fact(q, JOB, NOW, [SAID], later, timeless=False) == "a later turn ranks first"
-    # the same turn within one sitting is no news
-    same = turn("e8", "Work is fine.", 10 * DAY + LATER / 2)
+    assert trust_fact(q, JOB, NOW, [SAID], later, timeless=False) == (
+        "a later turn that announces a change ranks first"
+    )
+    # a later turn that announces nothing, or one from the same sitting, is no news
+    quiet = turn("e7", "Work is fine, the canteen is good.", 10 * DAY + 2 * LATER)
+    assert trust_fact(q, JOB, NOW, [SAID], quiet, timeless=False) is None
+    same = turn("e8", "I started a new job last week!", 10 * DAY + LATER / 2)
     assert trust_fact(q, JOB, NOW, [SAID], same, timeless=False) is None
     # a question about what does not change, or a version whose end the graph knows
     assert trust_fact(q, JOB, NOW, [SAID], later, timeless=True) is None
