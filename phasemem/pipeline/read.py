@@ -31,11 +31,17 @@ from typing import Any, Protocol
 from phasemem.embed.base import Embedder
 from phasemem.errors import NotFoundError
 from phasemem.facts.model import Fact, FactHit
-from phasemem.facts.rank import FactRanker
+from phasemem.facts.rank import FactRanker, _pet_family
 from phasemem.facts.resolve import norm_relation
 from phasemem.mirror import Mirror
 from phasemem.models import Episode, SearchHit, SearchResults
-from phasemem.retrieval.agree import demote_stale, evidence_of, rerank_facts
+from phasemem.retrieval.agree import (
+    demote_stale,
+    evidence_of,
+    lift_evidence,
+    rerank_facts,
+    trust_fact,
+)
 from phasemem.retrieval.config import RetrievalConfig
 from phasemem.retrieval.intent import Intent, parse_intent, with_alpha
 from phasemem.retrieval.search import EpisodeSource, Retriever
@@ -52,6 +58,8 @@ DAY = 86400.0
 AGREE_POOL = 10
 #: how many episodes the agreement looks at (the caller's limit when larger)
 AGREE_HITS = 25
+#: how many of the top fact's source episodes (the latest) the lift reads
+AGREE_SOURCES = 8
 
 
 class ReadSource(EpisodeSource, FactStore, TrustStore, Protocol):
@@ -158,7 +166,8 @@ class ReadPipeline:
         )
         # the agreement looks a little deeper than the caller's limit, so the
         # current fact's evidence can be lifted into a short list
-        deep = max(limit, AGREE_HITS) if n_facts and cfg.demote_stale else limit
+        agrees = cfg.demote_stale or cfg.evidence_lift
+        deep = max(limit, AGREE_HITS) if n_facts and agrees else limit
         hits, tr = self.retriever.search(
             text, flt, deep, cfg, query_vector=qv_future, trace=trace, intent=alpha_future
         )
@@ -177,7 +186,9 @@ class ReadPipeline:
                 keep=self.fact_gate(flt),
             )
             if n_facts:
-                hits, fact_hits = self._agree(hits, fact_hits, t_query, cfg, tr)
+                timeless = intent is not None and intent.mode == "timeless"
+                hits, fact_hits = self._agree(hits, fact_hits, t_query, cfg, tr,
+                                              query=text, flt=flt, timeless=timeless)  # fmt: skip
         top = fact_hits[0].score if fact_hits else 0.0
         focus = [h.fact for h in fact_hits if h.score >= FOCUS_SHARE * top]
         hits, disputes = self.arrange(hits, flt, t_query, tr, focus)
@@ -196,11 +207,17 @@ class ReadPipeline:
         t_query: float,
         cfg: RetrievalConfig,
         tr: dict[str, Any] | None,
+        *,
+        query: str = "",
+        flt: EpisodeFilter | None = None,
+        timeless: bool = False,
     ) -> tuple[list[SearchHit], list[FactHit]]:
         """Facts and episodes that agree (:mod:`phasemem.retrieval.agree`): facts
         re-scored by their evidence episode's rank, then, for a question about
         now, the episodes of versions the top fact's slot no longer holds put
-        below its evidence."""
+        below its evidence; then, when the top fact is trusted over the
+        episode ranker, the turn that states it goes first (its source
+        episodes read under ``flt`` only)."""
         if not facts:
             return hits, facts
         if cfg.fact_evidence_weight:
@@ -215,14 +232,35 @@ class ReadPipeline:
                                     include_expired=True)  # fmt: skip
             hits, moved = demote_stale(hits, top, slot, t_query,
                                        lift=cfg.stale_placement == "lift")  # fmt: skip
+        lifted: str | None = None
+        why: str | None = "off"
+        if cfg.evidence_lift and flt is not None and hits:
+            top = facts[0].fact
+            sources = self._sources(top, hits, flt)
+            why = trust_fact(query, top, t_query, sources, hits[0].episode, timeless=timeless,
+                             family=_pet_family)  # fmt: skip
+            if why is None:
+                hits, lifted = lift_evidence(hits, top, sources)
+                why = "lifted" if lifted else "no other turn names its value"
         if tr is not None:
             rank = {h.episode.id: i for i, h in enumerate(hits)}
             tr["agree"] = {
                 "top_fact": facts[0].fact.text,
                 "evidence": evidence_of(facts[0].fact, rank)[0],
                 "demoted": moved,
+                "lifted": lifted,
+                "lift": why,
             }
         return hits, facts
+
+    def _sources(self, fact: Fact, hits: Sequence[SearchHit], flt: EpisodeFilter) -> list[Episode]:
+        """The fact's source episodes the read may see: from the hits, else
+        read from the store (the latest few) and held to ``flt``."""
+        have = {h.episode.id: h.episode for h in hits}
+        ids = list(fact.episode_ids)
+        known = [have[i] for i in ids if i in have]
+        rest = [i for i in ids if i not in have][-AGREE_SOURCES:]
+        return known + self.visible_episodes(rest, flt)
 
     def arrange(
         self, hits: list[SearchHit], flt: EpisodeFilter, t_query: float,

@@ -15,18 +15,34 @@ check each other:
   does not hold then (a superseded job for a current question, a later one
   for an as-of question) is moved to just below the top fact's evidence
   episode (or, ``lift``, that evidence episode moves up above the first of
-  them). Nothing is dropped; only that order changes.
+  them). Nothing is dropped; only that order changes;
+* **evidence lift**: when the top fact is one the question can trust more
+  than the episode ranker's first turn (:func:`lift_evidence`: it holds at
+  the query's time, is of the kind the question asks for and about the person
+  it names, and no later turn ranks first while its version is open-ended),
+  the turn that states it, the best-ranked of its source episodes or their
+  session neighbours that names the fact's value, goes first. Measured on
+  the temporal_chat dev split: when this holds the top fact was right more
+  often than the top episode (as-of questions 15 of 19 vs 11 of 19).
 
-Pure functions over the two lists (the slot's versions come in as data).
+Pure functions over the two lists (the slot's versions and the fact's
+source episodes come in as data).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from phasemem.facts.focus import asked_kinds, base_name
 from phasemem.facts.model import Fact, FactHit
-from phasemem.models import SearchHit
+from phasemem.models import Episode, SearchHit
+from phasemem.retrieval.evidence import _CALENDAR, announces_change
+
+#: how much later than a fact's latest source a turn must be to count as news
+#: the fact graph may have missed (turns of one sitting are minutes apart)
+LATER = 43200.0
 
 
 def evidence_of(fact: Fact, rank: dict[str, int]) -> tuple[str | None, int | None]:
@@ -92,4 +108,134 @@ def demote_stale(
     return head + moved + list(hits[r_top + 1 :]), [h.episode.id for h in moved]
 
 
-__all__ = ["demote_stale", "evidence_of", "rerank_facts"]
+_WORD = re.compile(r"[^\W\d_][\w-]*(?:['’]s?(?!\w))?")
+
+
+def asked_name(query: str) -> str | None:
+    """The person a question asks about (casefolded), from its capitalised
+    words: the last one not followed by "'s" ("What does Rosa's husband Mike
+    drive?" asks about Mike), else the last possessor ("What's Grace's job?");
+    the question's first word, acronyms and month or day names are not names."""
+    plain: str | None = None
+    owner: str | None = None
+    for i, m in enumerate(_WORD.finditer(query)):
+        word = m.group(0)
+        core = re.sub(r"['’]s?$", "", word)
+        if i == 0 or not core[:1].isupper() or core.isupper() or core.casefold() in _CALENDAR:
+            continue
+        if core != word:
+            owner = core.casefold()
+        else:
+            plain = core.casefold()
+    return plain or owner
+
+
+def names_value(text: str, value: str) -> bool:
+    """Whether ``text`` names ``value`` as whole words, ignoring case."""
+    value = value.strip()
+    if not value:
+        return False
+    return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text, flags=re.IGNORECASE) is not None
+
+
+def asks_for_relation(query: str, top: Fact) -> bool:
+    """Whether the question asks for ``top``'s relation by its noun after the
+    subject's possessive: "the name of Grace's sister" asks for "Grace have
+    sister ..." (kin and pets are "have <noun>" relations, which the
+    question-word table does not list one by one)."""
+    words = top.relation.split()
+    if len(words) != 2 or words[0] != "have":
+        return False
+    owner = re.escape(base_name(top.subject))
+    noun = re.escape(words[1])
+    pattern = rf"(?<!\w){owner}['’]s?\s+(?:\w+\s+)?{noun}(?!\w)"
+    return re.search(pattern, query, flags=re.IGNORECASE) is not None
+
+
+def trust_fact(
+    query: str,
+    top: Fact,
+    t_query: float,
+    evidence: Sequence[Episode],
+    first: Episode | None,
+    *,
+    timeless: bool,
+    family: Callable[[Fact], str] = lambda f: f.relation,
+) -> str | None:
+    """Why the top fact is not to be trusted over the episode ranker's
+    ``first`` turn, or None when it is. It must hold at ``t_query``, be of a
+    kind the question asks for (``family(top)`` against
+    :func:`~phasemem.facts.focus.asked_kinds`, or :func:`asks_for_relation`),
+    about the person it names (:func:`asked_name`), not a value the question
+    itself names, and have a source episode the read may see
+    (``evidence``). And unless the question is timeless (born, grew up) or
+    the fact's end is known (the graph saw the change), ``first`` must not be
+    a turn from later than its sources that announces a change
+    (:func:`~phasemem.retrieval.evidence.announces_change`): it may state a
+    new value the facts missed (dev: every current question the lift cost
+    without this check was such a stale fact, and such a turn)."""
+    if not top.holds_at(t_query):
+        return "does not hold at the query's time"
+    kinds = asked_kinds(query)
+    if not any(k.search(family(top)) for k in kinds) and not asks_for_relation(query, top):
+        return "not the kind the question asks for"
+    if names_value(query, top.object):
+        return "the question names its value"
+    name = asked_name(query)
+    subject = base_name(top.subject)
+    if name is None or (name != subject and name not in subject.split()):
+        return "not about the person asked about"
+    if not evidence:
+        return "no source episode the read may see"
+    latest = max(e.occurred_at for e in evidence)
+    if (not timeless and top.invalid_at is None and first is not None
+            and first.occurred_at > latest + LATER and announces_change(first.text)):  # fmt: skip
+        return "a later turn that announces a change ranks first"
+    return None
+
+
+def lift_evidence(
+    hits: Sequence[SearchHit], top: Fact, evidence: Sequence[Episode]
+) -> tuple[list[SearchHit], str | None]:
+    """``hits`` with the turn that states ``top`` first: the best-ranked hit
+    that names its object and is one of its source episodes (``evidence``) or
+    in one's session within :data:`LATER` of it (a question and its answer are
+    two turns: "Did you grow up in Sapporo?" / "Born and raised"); else a
+    source episode not among the hits that names it, added first (scored as
+    the last hit). Returns the new order and the lifted episode's id (None:
+    no such turn, or it is first already). Nothing is dropped."""
+    ids = {e.id for e in evidence}
+    near = [(e.session_id, e.occurred_at) for e in evidence if e.session_id is not None]
+
+    def states(ep: Episode) -> bool:
+        if not names_value(ep.text, top.object):
+            return False
+        return ep.id in ids or any(
+            ep.session_id == s and abs(ep.occurred_at - t) <= LATER for s, t in near
+        )
+
+    at = next((i for i, h in enumerate(hits) if states(h.episode)), None)
+    if at is not None:
+        if at == 0:
+            return list(hits), None
+        return [hits[at], *hits[:at], *hits[at + 1 :]], hits[at].episode.id
+    have = {h.episode.id for h in hits}
+    extra = next((e for e in evidence if e.id not in have and names_value(e.text, top.object)),
+                 None)  # fmt: skip
+    if extra is None:
+        return list(hits), None
+    floor = min((h.score for h in hits), default=0.0)
+    return [SearchHit(extra, floor, {"fused": floor}, "agree"), *hits], extra.id
+
+
+__all__ = [
+    "LATER",
+    "asked_name",
+    "asks_for_relation",
+    "demote_stale",
+    "evidence_of",
+    "lift_evidence",
+    "names_value",
+    "rerank_facts",
+    "trust_fact",
+]

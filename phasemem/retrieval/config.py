@@ -57,6 +57,9 @@ class RetrievalConfig:
     # ... and episodes of a version the top fact's slot no longer holds go below its evidence
     demote_stale: bool = True
     stale_placement: str = "lift"  # "lift": the evidence goes above them (dev current@1 +1); "sink"
+    # ... and when the top fact is trusted over the episode ranker (agree.trust_fact), the
+    # turn that states it goes first
+    evidence_lift: bool = True
 
     def __post_init__(self) -> None:
         if self.fusion_norm not in ("share", "minmax"):
@@ -90,6 +93,7 @@ PRESETS: dict[str, RetrievalConfig] = {
     "rrf": RetrievalConfig(
         fact_evidence_weight=0.0,
         demote_stale=False,
+        evidence_lift=False,
         fusion="rrf",
         w_dense=1.0,
         speaker_boost=0.0,
@@ -105,6 +109,7 @@ PRESETS: dict[str, RetrievalConfig] = {
     "legacy": RetrievalConfig(
         fact_evidence_weight=0.0,
         demote_stale=False,
+        evidence_lift=False,
         episode_time=False,
         match_without_time=False,
         fusion_norm="minmax",

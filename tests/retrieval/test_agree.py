@@ -3,10 +3,23 @@ episodes kept below the current fact's evidence; and search() end to end."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from phasemem import Memory
 from phasemem.facts.model import Fact, FactHit
 from phasemem.models import Episode, SearchHit
-from phasemem.retrieval.agree import demote_stale, evidence_of, rerank_facts
+from phasemem.retrieval.agree import (
+    LATER,
+    asked_name,
+    demote_stale,
+    evidence_of,
+    lift_evidence,
+    names_value,
+    rerank_facts,
+    trust_fact,
+)
+from phasemem.retrieval.config import RetrievalConfig
 
 DAY = 86400.0
 
@@ -95,3 +108,163 @@ def test_context_leads_with_the_fact_cited_to_its_episode() -> None:
         # a question about someone else leads with that person's fact
         ctx = m.context("Where does Ann's brother Olu work?", user_id="u", budget_tokens=400)
         assert ctx.parts[1].name == "facts" and "Olu work at Kora Foods" in ctx.text.splitlines()[1]
+
+
+# -- the evidence lift ---------------------------------------------------------------------
+
+
+def turn(i: str, text: str, t: float, session: str = "s") -> Episode:
+    return Episode(i, text, "u", None, session, "user", "Ann", t, t, None, None, {}, i)
+
+
+def hit(e: Episode) -> SearchHit:
+    return SearchHit(e, 1.0, {})
+
+
+def test_the_person_a_question_asks_about() -> None:
+    assert asked_name("What does Rosa's husband Mike drive these days?") == "mike"
+    assert asked_name("What's the name of Grace's sister?") == "grace"
+    assert asked_name("Where was Jamal living in November 2022?") == "jamal"
+    assert asked_name("What's Kenji's favourite TV show at the moment?") == "kenji"
+    assert asked_name("Where did Ben grow up?") == "ben"
+    assert asked_name("Where do I live now?") is None
+    assert asked_name("Which city?") is None
+
+
+def test_a_value_is_named_as_whole_words() -> None:
+    assert names_value("I drive a Polestar 2 now", "polestar 2")
+    assert not names_value("Polestar 22 maybe", "Polestar 2")
+    assert not names_value("anything", "")
+
+
+JOB = Fact("f", "u", "Ann", "work at", "Lumen Bank", 10 * DAY, None, 10 * DAY, None, None,
+           0.6, 0.9, ("e1",))  # fmt: skip
+SAID = turn("e1", "I work at Lumen Bank.", 10 * DAY)
+
+
+def test_a_fact_is_trusted_only_for_the_kind_and_person_asked_about() -> None:
+    q = "Where does Ann work now?"
+    assert trust_fact(q, JOB, NOW, [SAID], SAID, timeless=False) is None
+    assert trust_fact("What car does Ann drive?", JOB, NOW, [SAID], SAID, timeless=False) == (
+        "not the kind the question asks for"
+    )
+    assert trust_fact("Where does Ann's brother Olu work?", JOB, NOW, [SAID], SAID,
+                      timeless=False) == "not about the person asked about"  # fmt: skip
+    assert trust_fact(q, JOB, 5 * DAY, [SAID], SAID, timeless=False) == (
+        "does not hold at the query's time"
+    )
+    assert trust_fact(q, JOB, NOW, [], SAID, timeless=False) == (
+        "no source episode the read may see"
+    )
+
+
+def test_a_have_relation_is_asked_for_by_its_noun_after_the_possessive() -> None:
+    sister = Fact("k", "u", "Grace", "have sister", "Chioma", 0, None, 0, None, None, 0.1, 0.9,
+                  ("e1",))  # fmt: skip
+    said = turn("e1", "My sister Chioma says hi.", 0)
+    q = "What's the name of Grace's sister?"
+    assert trust_fact(q, sister, NOW, [said], said, timeless=False) is None
+    assert trust_fact("What's the name of Grace's older sister?", sister, NOW, [said], said,
+                      timeless=False) is None  # fmt: skip
+    assert trust_fact("What's the name of Grace's brother?", sister, NOW, [said], said,
+                      timeless=False) == "not the kind the question asks for"  # fmt: skip
+    # a value the question itself names is not its answer
+    assert trust_fact("Where does Grace's sister Chioma live?", sister, NOW, [said], said,
+                      timeless=False) == "the question names its value"  # fmt: skip
+
+
+def test_a_later_first_turn_outranks_an_open_fact_unless_timeless_or_closed() -> None:
+    later = turn("e9", "I started a new job last week!", 10 * DAY + 2 * LATER)
+    q = "Where does Ann work now?"
+    assert trust_fact(q, JOB, NOW, [SAID], later, timeless=False) == (
+        "a later turn that announces a change ranks first"
+    )
+    # a later turn that announces nothing, or one from the same sitting, is no news
+    quiet = turn("e7", "Work is fine, the canteen is good.", 10 * DAY + 2 * LATER)
+    assert trust_fact(q, JOB, NOW, [SAID], quiet, timeless=False) is None
+    same = turn("e8", "I started a new job last week!", 10 * DAY + LATER / 2)
+    assert trust_fact(q, JOB, NOW, [SAID], same, timeless=False) is None
+    # a question about what does not change, or a version whose end the graph knows
+    assert trust_fact(q, JOB, NOW, [SAID], later, timeless=True) is None
+    closed = Fact("f", "u", "Ann", "work at", "Lumen Bank", 10 * DAY, 300 * DAY, 10 * DAY, None,
+                  None, 0.6, 0.9, ("e1",))  # fmt: skip
+    assert trust_fact(q, closed, NOW, [SAID], later, timeless=False) is None
+
+
+def test_the_turn_that_names_the_value_goes_first() -> None:
+    asked = turn("e0", "Do you still work at Lumen Bank?", 10 * DAY - 60)
+    reply = turn("e1", "Yes, still there.", 10 * DAY)
+    other = turn("e5", "Lumen Bank is hiring, says my friend.", 90 * DAY, session="s2")
+    noise = turn("e7", "Work work work.", 100 * DAY, session="s3")
+    hits = [hit(noise), hit(other), hit(reply), hit(asked)]
+    out, lifted = lift_evidence(hits, JOB, [reply])
+    # the source turn does not name it; its neighbour in the sitting does, another session's
+    # turn that only mentions it is not the fact's evidence
+    assert lifted == "e0" and [h.episode.id for h in out] == ["e0", "e7", "e5", "e1"]
+    # already first: nothing moves
+    assert lift_evidence(out, JOB, [reply]) == (out, None)
+    # no turn states it: nothing moves
+    assert lift_evidence([hit(noise), hit(reply)], JOB, [reply])[1] is None
+
+
+def test_a_source_episode_missing_from_the_hits_is_added_first() -> None:
+    hits = [hit(turn("e7", "Work work work.", 100 * DAY, session="s3"))]
+    out, lifted = lift_evidence(hits, JOB, [SAID])
+    assert lifted == "e1" and [h.episode.id for h in out] == ["e1", "e7"]
+    assert out[0].via == "agree" and out[0].score == hits[0].score
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["I work at Lumen Bank.", "Lumen Banks", "work", "lumen bank!"]),
+             min_size=0, max_size=8),
+    st.lists(st.integers(0, 9), max_size=3),
+    st.booleans(),
+)  # fmt: skip
+def test_lifting_only_reorders_and_adds_at_most_one_source(
+    texts: list[str], sources: list[int], extra: bool
+) -> None:
+    eps = [turn(f"e{i}", t, i * DAY, session=f"s{i}") for i, t in enumerate(texts)]
+    hits = [hit(e) for e in eps]
+    evidence = [eps[i] for i in sources if i < len(eps)]
+    if extra:
+        evidence.append(turn("x", "At Lumen Bank since May.", 0.5 * DAY, session="sx"))
+    out, lifted = lift_evidence(hits, JOB, evidence)
+    before, after = [h.episode.id for h in hits], [h.episode.id for h in out]
+    added = [i for i in after if i not in before]
+    assert sorted(i for i in after if i in before) == sorted(before)  # nothing dropped
+    assert len(added) <= 1 and set(added) <= {e.id for e in evidence}
+    if lifted is None:
+        assert after == before
+    else:
+        assert after[0] == lifted and names_value(out[0].episode.text, JOB.object)
+        assert lifted in {e.id for e in evidence}  # each source has its own session here
+
+
+def test_search_lifts_the_turn_of_a_trusted_fact_inside_the_filter() -> None:
+    with Memory(":memory:") as m:
+        for text, when in (
+            ("I work at Lumen Bank, the job is fine.", "2021-03-01"),
+            ("Where was I working this week? From home, working late, working weekends.",
+             "2021-06-01"),
+            ("I left Lumen Bank. I work at Quarry Labs now.", "2022-05-01"),
+        ):  # fmt: skip
+            m.add([{"role": "user", "name": "Ann", "content": text}], user_id="u",
+                  occurred_at=when)  # fmt: skip
+        q = "Where was Ann working?"
+        off = m.search(q, user_id="u", as_of="2021-07-01", limit=3,
+                       config=RetrievalConfig(evidence_lift=False))  # fmt: skip
+        assert "Lumen" not in off.hits[0].episode.text  # the busy turn ranks first alone
+        res = m.search(q, user_id="u", as_of="2021-07-01", limit=3, trace=True)
+        assert res.facts[0].fact.text == "Ann work at Lumen Bank"
+        assert "Lumen Bank" in res.hits[0].episode.text
+        assert all("Quarry" not in h.episode.text for h in res.hits)  # as_of still holds
+        agree = res.trace["agree"] if res.trace else {}
+        assert agree["lift"] == "lifted" and agree["lifted"] == res.hits[0].episode.id
+        # the busy turn is later than the fact's source, but the fact's end is known (the
+        # graph saw the change), so the later turn is no news it missed
+        assert res.facts[0].fact.invalid_at is not None
+        # a question about someone else's job leaves the order alone, and says why
+        other = m.search("Where was Ann's boss Olu working?", user_id="u", as_of="2021-07-01",
+                         trace=True)  # fmt: skip
+        assert other.trace and other.trace["agree"]["lift"] == "not about the person asked about"

@@ -55,7 +55,8 @@ TEXTS = [
     "Lisbon has good coffee.",
     "My sister Kasia lives in Warsaw.",
 ]
-QUERIES = ["Where does Maya live?", "job work Tidewater", "dog Rex walk", "Lisbon Porto coffee"]
+QUERIES = ["Where does Maya live?", "job work Tidewater", "dog Rex walk", "Lisbon Porto coffee",
+           "Where did Maya work?"]  # fmt: skip
 DAY = 86400.0
 T0 = datetime(2022, 1, 1, tzinfo=UTC).timestamp()
 
