@@ -38,7 +38,14 @@ from phasemem.models import (
 from phasemem.scope import EpisodeFilter
 from phasemem.store import sqlite_erase as erase
 from phasemem.store import trust_read, trust_sql
-from phasemem.store.base import MIN_ID_PREFIX, LexRow, NewEpisode, VectorRows
+from phasemem.store.base import (
+    ERASE_OP,
+    MIN_ID_PREFIX,
+    LexRow,
+    NewEpisode,
+    VectorRows,
+    feed_changes,
+)
 from phasemem.store.bytescan import find_any
 from phasemem.store.facts_sql import (
     FACT_COLS,
@@ -638,12 +645,15 @@ class SQLiteStore:
         return from_blob(row[0][0], self.dim), float(row[0][1])
 
     def changes_since(self, event_id: int) -> tuple[int, list[tuple[str, str]]]:
-        rows = self._read(
-            "SELECT id, op, target_id FROM events WHERE id > ? AND op IN ('UPDATE','DELETE') ORDER BY id",
-            (event_id,),
-        )
+        # the head first, then the changes up to it: an event committed between
+        # the two reads is read next time, not skipped
         last = self._read("SELECT IFNULL(MAX(id), 0) FROM events")[0][0]
-        return last, [(r[1], r[2]) for r in rows]
+        rows = self._read(
+            "SELECT op, target_id, after FROM events WHERE id > ? AND id <= ?"
+            " AND op IN ('UPDATE', 'DELETE', ?) ORDER BY id",
+            (event_id, last, ERASE_OP),
+        )
+        return last, feed_changes(rows)
 
     def head(self) -> int:
         return self._read("SELECT IFNULL(MAX(id), 0) FROM events")[0][0]
@@ -857,38 +867,39 @@ class SQLiteStore:
         observations and the relations only they used, and the payload, user id
         and actor of every event of theirs. Short transactions throughout, so
         other writers never wait long; a crash part-way leaves a consistent
-        store and running ``forget`` again finishes the job. Returns counts; the
-        caller verifies the bytes."""
+        store and running ``forget`` again finishes the job. Returns counts and
+        the erased texts (``"texts"``); the caller verifies the bytes."""
         with self._deferred_checkpoints():
-            n_ep, graph, n_ev = self._erase_user(user_id, actor)
+            texts, graph, n_ev = self._erase_user(user_id, actor)
         compacted = self.compact()
-        return {"episodes": n_ep, "facts": graph["facts"], "pins": graph["pins"],
+        return {"episodes": graph["episodes"], "facts": graph["facts"], "pins": graph["pins"],
                 "relations_removed": graph["relations_removed"], "events_scrubbed": n_ev,
-                "checkpointed": compacted["checkpointed"]}  # fmt: skip
+                "checkpointed": compacted["checkpointed"], "texts": texts}  # fmt: skip
 
-    def _erase_user(self, user_id: str, actor: str | None) -> tuple[int, dict[str, int], int]:
-        """The row deletions of :meth:`forget_user`, in short transactions."""
+    def _erase_user(self, user_id: str, actor: str | None) -> tuple[list[str], dict[str, int], int]:
+        """The row deletions of :meth:`forget_user`, in short transactions; the
+        texts are read in the transaction that deletes them, so a memory added
+        while the erase runs is erased and verified alike."""
+        texts: list[str] = []
         n_ep = 0
         chunk = _ERASE_CHUNK
         while True:
             began = time.monotonic()
             with self._write() as w:
-                ids = [r[0] for r in w.execute(
-                    "SELECT id FROM episodes WHERE user_id = ? ORDER BY occurred_at, seq LIMIT ?",
-                    (user_id, chunk))]  # fmt: skip
-                if ids:
+                rows = w.execute(
+                    "SELECT id, text FROM episodes WHERE user_id = ? ORDER BY occurred_at, seq LIMIT ?",
+                    (user_id, chunk)).fetchall()  # fmt: skip
+                if rows:
+                    ids = [r[0] for r in rows]
                     w.execute(f"DELETE FROM episodes WHERE id IN ({','.join('?' * len(ids))})", ids)
-                    now = time.time()  # tombstones without payload: other processes drop the rows
-                    w.executemany(
-                        "INSERT INTO events (op, target_id, user_id, at, actor, before, after)"
-                        " VALUES ('DELETE', ?, NULL, ?, NULL, NULL, NULL)",
-                        [(ep_id, now) for ep_id in ids],
-                    )
-            n_ep += len(ids)
-            if len(ids) < chunk:
+                    erase.log_erased(w, ids)
+            texts.extend(r[1] for r in rows)
+            n_ep += len(rows)
+            if len(rows) < chunk:
                 break
             chunk = _next_chunk(chunk, time.monotonic() - began)
         with self._write() as w:
+            texts.extend(erase.user_pin_texts(w, user_id))
             graph = erase.drop_user_graph(w, user_id, self._refresh_alpha)
         n_ev = 0
         while True:
@@ -900,7 +911,7 @@ class SQLiteStore:
         with self._write() as w:
             self._log(w, "FORGET", None, None, actor, None,
                       {"episodes": n_ep, "facts": graph["facts"]})  # fmt: skip
-        return n_ep, graph, n_ev
+        return texts, {**graph, "episodes": n_ep}, n_ev
 
     def residue(self, needles: Sequence[str]) -> list[str]:
         """Which of ``needles`` (8 bytes or more) still occur as bytes in the

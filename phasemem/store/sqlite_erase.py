@@ -21,11 +21,13 @@ Each function here runs inside the caller's transaction.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from phasemem.store.base import ENDED_BY
+from phasemem.store.base import ENDED_BY, ERASE_OP
 from phasemem.store.sqlconn import SqlConn
 
 Logger = Callable[..., None]
@@ -141,6 +143,22 @@ def scrub_user_events(c: SqlConn, user_id: str, limit: int) -> int:
         " WHERE id IN (SELECT id FROM events WHERE user_id = ? LIMIT ?)",
         (user_id, limit),
     ).rowcount
+
+
+def log_erased(c: SqlConn, episode_ids: Sequence[str]) -> None:
+    """The tombstone of episodes a bulk erase removed (:data:`~phasemem.store.base.ERASE_OP`):
+    one event for the transaction, naming the ids and nothing of the user, so
+    that other processes drop the rows from their in-memory indexes."""
+    c.execute(
+        "INSERT INTO events (op, target_id, user_id, at, actor, before, after)"
+        " VALUES (?, NULL, NULL, ?, NULL, NULL, ?)",
+        (ERASE_OP, time.time(), json.dumps({"ids": list(episode_ids)})),
+    )
+
+
+def user_pin_texts(c: SqlConn, user_id: str) -> list[str]:
+    """The texts of a user's pins (read in the transaction that drops them)."""
+    return [r[0] for r in c.execute("SELECT text FROM pins WHERE user_id = ?", (user_id,))]
 
 
 def drop_user_graph(c: C, user_id: str, refresh_alpha: Callable[[C, int], None]) -> dict[str, int]:

@@ -4,6 +4,7 @@ items 5 and 7; the guarantees are written down in docs/erasure.md)."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,90 @@ def test_best_window_choice_is_the_same_packed_or_lexsorted(
     for i in packed.tolist():  # rarest of its group, then the latest
         same = [r for r in rows if r[0] == rows[i][0]]
         assert (rows[i][1], -rows[i][2]) == min((r[1], -r[2]) for r in same)
+
+
+def _small_erase_transactions(
+    monkeypatch: pytest.MonkeyPatch, rows: int, between: Callable[[int], None] | None = None
+) -> None:
+    """Make forget erase ``rows`` episodes per transaction; ``between(i)`` runs
+    at the i-th boundary between two of them (where other writers get in)."""
+    import phasemem.store.sqlite as sq
+
+    monkeypatch.setattr(sq, "_ERASE_CHUNK", rows)
+    seen = [0]
+
+    def fixed(done: int, seconds: float) -> int:
+        if between is not None:
+            between(seen[0])
+        seen[0] += 1
+        return rows
+
+    monkeypatch.setattr(sq, "_next_chunk", fixed)
+
+
+def test_one_tombstone_per_erase_transaction_drops_the_rows_in_another_handle(
+    db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """forget logs one ERASE event per transaction (not one DELETE per memory);
+    another handle's in-memory indexes still drop every erased row."""
+    _small_erase_transactions(monkeypatch, 3)
+    writer = Memory(db_path, embedder="hash-test", extractor=None)
+    reader = Memory(db_path, embedder="hash-test", extractor=None)
+    try:
+        ids = [r.id for r in writer.add([{"role": "user", "content": f"harbour note {i}"}
+                                         for i in range(10)], user_id="zq")]  # fmt: skip
+        writer.add("a harbour note of bob", user_id="bob")
+        assert len(reader.search("harbour note", user_id="zq", limit=20)) == 10
+        assert len(reader.mirror.vectors) == 11
+        writer.forget(user_id="zq")
+        con = sqlite3.connect(db_path)
+        ops = [r[0] for r in con.execute("SELECT op FROM events WHERE op IN ('ERASE', 'DELETE')")]
+        con.close()
+        assert ops == ["ERASE"] * 4  # 3 + 3 + 3 + 1 rows
+        assert len(reader.search("harbour note", user_id="zq", limit=20)) == 0
+        assert len(reader.mirror.vectors) == 1
+        assert set(reader.mirror.vectors.ids_allowed(ids, _flt("zq"))) == {None}
+        assert [h.episode.text for h in reader.search("harbour", user_id="bob")] == [
+            "a harbour note of bob"
+        ]
+    finally:
+        reader.close()
+        writer.close()
+
+
+def _flt(user: str):  # type: ignore[no-untyped-def]
+    from phasemem.scope import EpisodeFilter
+
+    return EpisodeFilter.build(user)
+
+
+def test_a_memory_added_while_forget_runs_is_erased_and_verified(
+    db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The texts forget proves gone are read in the transactions that erase
+    them: one added by another process between two of them is checked too."""
+    late = "a late memory about the zanzibar ferry timetable"
+    with Memory(db_path, embedder="hash-test", extractor=None) as m, \
+            Memory(db_path, embedder="hash-test", extractor=None) as other:  # fmt: skip
+        m.add([{"role": "user", "content": f"early note number {i} for the record"}
+               for i in range(5)], user_id="zq")  # fmt: skip
+        m.pin("Always call me by my zanzibar nickname.", user_id="zq")
+
+        def add_once(i: int) -> None:
+            if i == 0:
+                other.add(late, user_id="zq")
+
+        _small_erase_transactions(monkeypatch, 2, add_once)
+        checked: list[str] = []
+        real_residue = m.store.residue
+
+        def residue(needles: list[str]) -> list[str]:
+            checked.extend(needles)
+            return real_residue(needles)
+
+        monkeypatch.setattr(m.store, "residue", residue)
+        report = m.forget(user_id="zq")
+        assert report["episodes"] == 6 and report["pins"] == 1 and report["verified"]
+        assert late in checked and "Always call me by my zanzibar nickname." in checked
+        assert report["checked_texts"] == len(checked) == 7  # json spells these the same
+    assert b"zanzibar" not in _raw(db_path)

@@ -501,6 +501,20 @@ def test_forget_user_leaves_nothing_of_the_user(
         alone.close()
 
 
+
+def test_forget_user_feeds_one_delete_per_episode_and_returns_the_texts(store: Store) -> None:
+    """The change feed shows every erased episode as a DELETE (however the log
+    records the bulk erase), and the report carries every erased text."""
+    _two_users(store)
+    mine = store.episodes(EpisodeFilter.build("zq"), 100, 0)
+    head = store.head()
+    report = store.forget_user("zq", actor="dpo")
+    new_head, changes = store.changes_since(head)
+    assert new_head == store.head() and {op for op, _ in changes} == {"DELETE"}
+    assert sorted(i for _, i in changes) == sorted(e.id for e in mine)
+    assert sorted(report["texts"]) == sorted([e.text for e in mine] + ["Call me Zanzibar, always."])
+    assert store.changes_since(new_head) == (new_head, [])
+
 # == ids ====================================================================================
 def test_resolve_id_rules(store: Store) -> None:
     a, b, c = uid(1, "abcd1"), uid(2, "abcd2"), uid(3, "beef")
