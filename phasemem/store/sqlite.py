@@ -409,12 +409,23 @@ class SQLiteStore:
         # segment to fold into the big one): 336 steps, 50 s, in one measurement.
         pages = self._read("SELECT count(*) FROM episodes_fts_data")[0][0]
         budget = 2 * int(pages) // erase.MERGE_PAGES + 4
+        start: frozenset[int] | None = None
         with self._deferred_checkpoints():  # the checkpoint below writes them once
             while True:
                 with self._write() as c:
+                    if steps == 0:
+                        before = erase.fulltext_segments(c)
+                        start = None if before is None else before[0]
                     more = erase.merge_fulltext_step(c)
+                    now = erase.fulltext_segments(c) if more and start is not None else None
                 steps += 1
                 if not more or steps >= budget:
+                    break
+                # A negative merge folds every segment into one level and merges
+                # them all: once none of the segments there were at the start is
+                # left and no merge is under way, the deleted rows' words are gone
+                # and what is left are segments of rows added since.
+                if now is not None and start is not None and not now[1] and not start & now[0]:
                     break
         return {"fts_merge_steps": steps, "checkpointed": self.checkpoint()}
 
@@ -902,15 +913,18 @@ class SQLiteStore:
             texts.extend(erase.user_pin_texts(w, user_id))
             graph = erase.drop_user_graph(w, user_id, self._refresh_alpha)
         n_ev = 0
+        chunk = _ERASE_CHUNK * 4
         while True:
+            began = time.monotonic()
             with self._write() as w:
-                k = erase.scrub_user_events(w, user_id, _ERASE_CHUNK * 4)
+                k = erase.scrub_user_events(w, user_id, chunk)
+                if k < chunk:  # the last one: the log says a user was forgotten, not who
+                    self._log(w, "FORGET", None, None, actor, None,
+                              {"episodes": n_ep, "facts": graph["facts"]})  # fmt: skip
             n_ev += k
-            if k < _ERASE_CHUNK * 4:
+            if k < chunk:
                 break
-        with self._write() as w:
-            self._log(w, "FORGET", None, None, actor, None,
-                      {"episodes": n_ep, "facts": graph["facts"]})  # fmt: skip
+            chunk = _next_chunk(chunk, time.monotonic() - began)
         return texts, {**graph, "episodes": n_ep}, n_ev
 
     def residue(self, needles: Sequence[str]) -> list[str]:

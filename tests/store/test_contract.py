@@ -501,7 +501,6 @@ def test_forget_user_leaves_nothing_of_the_user(
         alone.close()
 
 
-
 def test_forget_user_feeds_one_delete_per_episode_and_returns_the_texts(store: Store) -> None:
     """The change feed shows every erased episode as a DELETE (however the log
     records the bulk erase), and the report carries every erased text."""
@@ -514,6 +513,7 @@ def test_forget_user_feeds_one_delete_per_episode_and_returns_the_texts(store: S
     assert sorted(i for _, i in changes) == sorted(e.id for e in mine)
     assert sorted(report["texts"]) == sorted([e.text for e in mine] + ["Call me Zanzibar, always."])
     assert store.changes_since(new_head) == (new_head, [])
+
 
 # == ids ====================================================================================
 def test_resolve_id_rules(store: Store) -> None:
