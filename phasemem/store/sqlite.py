@@ -409,23 +409,18 @@ class SQLiteStore:
         # segment to fold into the big one): 336 steps, 50 s, in one measurement.
         pages = self._read("SELECT count(*) FROM episodes_fts_data")[0][0]
         budget = 2 * int(pages) // erase.MERGE_PAGES + 4
-        start: frozenset[int] | None = None
         with self._deferred_checkpoints():  # the checkpoint below writes them once
             while True:
                 with self._write() as c:
-                    if steps == 0:
-                        before = erase.fulltext_segments(c)
-                        start = None if before is None else before[0]
                     more = erase.merge_fulltext_step(c)
-                    now = erase.fulltext_segments(c) if more and start is not None else None
+                    now = erase.fulltext_segments(c) if more else None
                 steps += 1
-                if not more or steps >= budget:
-                    break
-                # A negative merge folds every segment into one level and merges
-                # them all: once none of the segments there were at the start is
-                # left and no merge is under way, the deleted rows' words are gone
-                # and what is left are segments of rows added since.
-                if now is not None and start is not None and not now[1] and not start & now[0]:
+                # A step's negative merge takes every segment there is (or goes on
+                # with a merge of all of them): when none is under way after it, all
+                # that existed (the deleted rows' words) is merged into one segment.
+                # Segments written since hold only rows added since; folding them in
+                # too would rewrite the whole index again for each.
+                if not more or steps >= budget or (now is not None and not now[1]):
                     break
         return {"fts_merge_steps": steps, "checkpointed": self.checkpoint()}
 

@@ -136,10 +136,18 @@ def scrub_events(c: SqlConn, target_ids: Sequence[str]) -> int:
 
 def scrub_user_events(c: SqlConn, user_id: str, limit: int) -> int:
     """Empty up to ``limit`` events of a user: payload, user id and actor, and
-    the target of a trust change (a source label can name a sender address)."""
+    the target of a trust change (a source label can name a sender address).
+
+    The targets are cleared by a statement of their own, for the trust changes
+    alone: an UPDATE that names ``target_id`` rewrites the target index entry
+    of every row it touches (2.8 times the pages of the scrub, measured)."""
+    c.execute(
+        "UPDATE events SET target_id = NULL WHERE user_id = ? AND op = 'TRUST'"
+        " AND target_id IS NOT NULL",
+        (user_id,),
+    )
     return c.execute(
-        "UPDATE events SET before = NULL, after = NULL, user_id = NULL, actor = NULL,"
-        " target_id = CASE WHEN op = 'TRUST' THEN NULL ELSE target_id END"
+        "UPDATE events SET before = NULL, after = NULL, user_id = NULL, actor = NULL"
         " WHERE id IN (SELECT id FROM events WHERE user_id = ? LIMIT ?)",
         (user_id, limit),
     ).rowcount
@@ -216,11 +224,12 @@ def fulltext_segments(c: sqlite3.Connection) -> tuple[frozenset[int], bool] | No
     write counter; per level the number of its segments being merged, their
     count, and per segment its id and first and last page, plus five more
     numbers in the version-2 record). None when the record does not parse to
-    exactly that: the caller must not rely on it then.
+    exactly that: the caller must not rely on it then. (Segment ids are reused
+    once a segment is merged away; a test checks them against the pages.)
 
-    Why: :func:`compact` must merge until the segments that held the erased
-    words are gone, and no further. A writer adding rows meanwhile makes a new
-    segment each time, and each further merge step rewrote the whole index
+    Why: compaction must merge until the segments that held the erased words
+    are merged into one, and no further. A writer adding rows meanwhile makes a
+    new segment each time, and each further merge step rewrote the whole index
     again to fold it in (5 steps, 1.5 s of a forget under load, measured)."""
     row = c.execute("SELECT block FROM episodes_fts_data WHERE id = ?",
                     (_FTS_STRUCTURE_ROWID,)).fetchone()  # fmt: skip
