@@ -4,6 +4,7 @@ items 5 and 7; the guarantees are written down in docs/erasure.md)."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -444,3 +445,40 @@ def test_compaction_stops_once_the_segments_of_the_erased_rows_are_merged(
         assert len(segs) == 2 and not merging and segs == _fts_segments(db_path)
         con.execute("INSERT INTO episodes_fts (episodes_fts, rank) VALUES ('integrity-check', 1)")
         con.close()
+
+
+def test_a_bulk_erase_pauses_for_other_writers_and_checkpoints_meanwhile(
+    db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After ``_HOLD_S`` of back-to-back transactions, forget pauses (other
+    writers get the lock) and copies the WAL into the file meanwhile."""
+    import phasemem.store.sqlite as sq
+
+    with Memory(db_path, embedder="hash-test", extractor=None) as m:
+        m.add([{"role": "user", "content": f"note {i} on tides"} for i in range(30)], user_id="zq")
+        store = m.store
+        pauses: list[float] = []
+        real_turns = store._turns  # type: ignore[attr-defined]
+
+        def counted() -> sq._Turns:
+            turns = real_turns()
+            idle = turns._idle
+            assert idle is not None  # a file: the pause checkpoints
+
+            def idle_counted() -> None:
+                idle()
+                pauses.append(time.monotonic())
+
+            turns._idle = idle_counted
+            return turns
+
+        monkeypatch.setattr(store, "_turns", counted)
+        monkeypatch.setattr(sq, "_HOLD_S", -1.0)  # pause between every two transactions
+        monkeypatch.setattr(sq, "_PAUSE_S", 0.0)
+        _small_erase_transactions(monkeypatch, 7)
+        assert m.forget(user_id="zq")["verified"]
+        assert len(pauses) >= 6  # 5 erase transactions, the graph, the scrub, the merge
+    monkeypatch.setattr(sq, "_HOLD_S", 60.0)
+    n = len(pauses)
+    sq._Turns(lambda: pauses.append(-1.0)).take()
+    assert len(pauses) == n  # within the hold: no pause
