@@ -12,7 +12,9 @@ Three strengths, documented in ``docs/erasure.md``:
 * **forget** (a whole user): every row of the user (episodes, facts, entities,
   aliases, pins, relation observations, relations only they used) and every
   payload and user id in the log, done in short transactions so other writers
-  never wait long, then the same merge and checkpoint; the caller verifies.
+  never wait long (one ``ERASE`` tombstone naming the episode ids each), then
+  the same merge and checkpoint; the caller verifies the texts the erase
+  transactions read.
 
 The connection runs with ``secure_delete`` on (set when the store opens), so
 freed space is overwritten with zeros as it is freed, not left for VACUUM.
