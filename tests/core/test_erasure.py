@@ -482,3 +482,40 @@ def test_a_bulk_erase_pauses_for_other_writers_and_checkpoints_meanwhile(
     n = len(pauses)
     sq._Turns(lambda: pauses.append(-1.0)).take()
     assert len(pauses) == n  # within the hold: no pause
+
+
+def test_a_forget_stopped_part_way_leaves_a_consistent_store_and_a_rerun_finishes(
+    db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each erase transaction commits its deletions with their tombstone: a
+    forget killed between two leaves a store where another handle sees some
+    rows gone and the rest intact; running forget again erases the rest."""
+
+    class Killed(Exception):
+        pass
+
+    def die(i: int) -> None:
+        if i == 1:
+            raise Killed
+
+    with Memory(db_path, embedder="hash-test", extractor=None) as m, \
+            Memory(db_path, embedder="hash-test", extractor=None) as other:  # fmt: skip
+        ids = [r.id for r in m.add([{"role": "user", "content": f"zanzibar note {i} on tides"}
+                                    for i in range(10)], user_id="zq")]  # fmt: skip
+        assert len(other.search("zanzibar tides", user_id="zq", limit=20)) == 10
+        _small_erase_transactions(monkeypatch, 3, die)
+        with pytest.raises(Killed):
+            m.forget(user_id="zq")
+        left = {r.id for r in other.get_all(user_id="zq")}
+        assert len(left) == 4 and left < set(ids)  # two transactions of 3 went through
+        assert {
+            h.episode.id for h in other.search("zanzibar tides", user_id="zq", limit=20)
+        } == left
+        con = sqlite3.connect(db_path)
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        con.close()
+        monkeypatch.undo()
+        report = m.forget(user_id="zq")
+        assert report["episodes"] == 4 and report["verified"] and report["checked_texts"] == 4
+        assert len(other.search("zanzibar tides", user_id="zq", limit=20)) == 0
+    assert b"zanzibar" not in _raw(db_path)
