@@ -39,15 +39,24 @@ ERASE_OP = "ERASE"
 def feed_changes(rows: Iterable[tuple[str, str | None, str | None]]) -> list[tuple[str, str]]:
     """The mirror's ``(op, episode id)`` changes from the log's ``(op, target_id,
     after)`` rows, in order: an :data:`ERASE_OP` event becomes one ``DELETE`` per
-    id it names; an event without a target (a scrubbed one) is skipped."""
+    id it names; an event without a target (a scrubbed one) is skipped, and so
+    is an ``ERASE`` whose payload is not a list of ids (a dump may carry any
+    payload: it must not stop every sync)."""
     out: list[tuple[str, str]] = []
     for op, target, after in rows:
         if op == ERASE_OP:
-            ids = json.loads(after)["ids"] if after else []
-            out.extend(("DELETE", str(i)) for i in ids)
+            out.extend(("DELETE", i) for i in _erased_ids(after))
         elif target is not None:
             out.append((op, target))
     return out
+
+
+def _erased_ids(after: str | None) -> list[str]:
+    try:
+        ids = json.loads(after)["ids"] if after else []
+    except (ValueError, TypeError, KeyError):
+        return []
+    return [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
 
 
 @dataclass(frozen=True, slots=True)

@@ -1567,3 +1567,14 @@ def test_memory_erasure_strengths_on_any_store(mem: Memory, backend: Backend) ->
     assert mem.history(lisbon.id)[-1].op == "DELETE" and mem.history(lisbon.id)[-1].before
     assert mem.delete_all(user_id="maya") == 0 and mem.pins(user_id="maya") == []
     assert [e.text for e in mem.get_all(user_id="tom")] == ["I live in Oslo."]
+
+
+def test_the_change_feed_skips_an_erase_event_it_cannot_read() -> None:
+    """An ERASE event comes from the log, and a dump may put any payload there."""
+    from phasemem.store.base import ERASE_OP, feed_changes
+
+    rows = [("UPDATE", "a", None), (ERASE_OP, None, '{"ids": ["b", 7, "c"]}'),
+            (ERASE_OP, None, "not json"), (ERASE_OP, None, '{"ids": "b"}'), (ERASE_OP, None, "[1]"),
+            (ERASE_OP, None, None), ("DELETE", None, None), ("DELETE", "d", None)]  # fmt: skip
+    assert feed_changes(rows) == [("UPDATE", "a"), ("DELETE", "b"), ("DELETE", "c"),
+                                  ("DELETE", "d")]  # fmt: skip
