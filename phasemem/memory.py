@@ -293,10 +293,10 @@ class Memory:
         (every episode and pin of 8 bytes or more, also as the log spells it)
         occurs anywhere in storage (docs/erasure.md)."""
         check_scope_value("user_id", user_id, required=True)
-        texts = {e.text for e in self._iter_all(EpisodeFilter.build(user_id))}
-        texts |= {p.text for p in self.store.pins(user_id)}
-        texts |= {json.dumps(t)[1:-1] for t in texts}  # how an event payload spells it
         report = self.store.forget_user(user_id, actor=self.actor)
+        # read by the transactions that erased them: a memory added meanwhile is checked too
+        texts = set(report.pop("texts"))
+        texts |= {json.dumps(t)[1:-1] for t in texts}  # how an event payload spells it
         self._after_write()
         self.mirror.forget_user(user_id)
         needles = sorted(t for t in texts if len(t.encode()) >= 8)

@@ -8,7 +8,8 @@ fake needs no base class."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -26,6 +27,36 @@ MIN_ID_PREFIX = 4
 #: ended the fact ("I no longer live in Lisbon"); deleting that episode reopens
 #: the fact. Every backend writes and reads it the same way.
 ENDED_BY = "ended_by"
+
+#: The log's tombstone of a bulk erase (``forget``): one event per erase
+#: transaction, its ``after`` payload ``{"ids": [...]}`` the episodes it removed.
+#: Why not one ``DELETE`` event per episode: 10,000 of them (each a row and two
+#: index entries) cost a fifth of a 100K-store ``forget``. Readers of the
+#: change feed see it as one ``DELETE`` per id (:func:`feed_changes`).
+ERASE_OP = "ERASE"
+
+
+def feed_changes(rows: Iterable[tuple[str, str | None, str | None]]) -> list[tuple[str, str]]:
+    """The mirror's ``(op, episode id)`` changes from the log's ``(op, target_id,
+    after)`` rows, in order: an :data:`ERASE_OP` event becomes one ``DELETE`` per
+    id it names; an event without a target (a scrubbed one) is skipped, and so
+    is an ``ERASE`` whose payload is not a list of ids (a dump may carry any
+    payload: it must not stop every sync)."""
+    out: list[tuple[str, str]] = []
+    for op, target, after in rows:
+        if op == ERASE_OP:
+            out.extend(("DELETE", i) for i in _erased_ids(after))
+        elif target is not None:
+            out.append((op, target))
+    return out
+
+
+def _erased_ids(after: str | None) -> list[str]:
+    try:
+        ids = json.loads(after)["ids"] if after else []
+    except (ValueError, TypeError, KeyError):
+        return []
+    return [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +106,8 @@ class MirrorFeed(Protocol):
         ...
 
     def changes_since(self, event_id: int) -> tuple[int, list[tuple[str, str]]]:
-        """``(head, [(op, episode id)])``: updates and deletes after ``event_id``."""
+        """``(head, [(op, episode id)])``: updates and deletes after ``event_id``
+        (a bulk erase's :data:`ERASE_OP` event as one ``DELETE`` per id)."""
         ...
 
     def vector_rows(self, after_seq: int = 0) -> VectorRows:
@@ -221,7 +253,10 @@ class EpisodeWriter(Protocol):
     ) -> int: ...
 
     def forget_user(self, user_id: str, *, actor: str | None) -> dict[str, Any]:
-        """Erase every trace of a user (docs/erasure.md); returns counts."""
+        """Erase every trace of a user (docs/erasure.md); returns counts, and
+        under ``"texts"`` the text of every episode and pin it erased, read in
+        the transactions that erased them (the caller proves them gone, also
+        those added while the erase ran)."""
         ...
 
     def residue(self, texts: Sequence[str]) -> list[str]:

@@ -156,7 +156,7 @@ def _windows(
     numpy: which needle (``owner``), at what offset (``local``), where each needle's
     windows begin (``first``), and the window as a key (the word, or a pair key)."""
     span = ANCHOR * words
-    blob = np.frombuffer(b"".join(needles), dtype=np.uint8)
+    joined = b"".join(needles)
     lengths = np.fromiter((len(n) for n in needles), dtype=np.int64, count=len(needles))
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     per = lengths - span + 1  # windows in each needle
@@ -164,12 +164,10 @@ def _windows(
     owner = np.repeat(np.arange(len(needles)), per)
     local = np.arange(per.sum()) - np.repeat(first, per)
     pos = starts[owner] + local
-    parts = []
-    for w in range(words):
-        word = np.zeros(len(pos), dtype=np.uint64)
-        for j in range(ANCHOR):
-            word |= blob[pos + w * ANCHOR + j].astype(np.uint64) << np.uint64(8 * j)
-        parts.append(word)
+    # the little-endian word at every byte offset, as a view with a stride of one
+    # byte (no copy): one gather per word instead of eight byte gathers and shifts
+    at = np.ndarray((len(joined) - ANCHOR + 1,), dtype="<u8", buffer=joined, strides=(1,))
+    parts = [at[pos + w * ANCHOR].astype(np.uint64, copy=False) for w in range(words)]
     key = parts[0] if words == 1 else _pair_keys(parts[0], parts[1])
     return owner, local, first, key
 

@@ -52,7 +52,15 @@ from phasemem.facts.resolve import relation_variants
 from phasemem.models import AddResult, Episode, HistoryEvent, Pin
 from phasemem.scope import EpisodeFilter
 from phasemem.store import memory_dump, memory_facts
-from phasemem.store.base import MIN_ID_PREFIX, LexRow, NewEpisode, Store, VectorRows
+from phasemem.store.base import (
+    ERASE_OP,
+    MIN_ID_PREFIX,
+    LexRow,
+    NewEpisode,
+    Store,
+    VectorRows,
+    feed_changes,
+)
 from phasemem.store.dump import ImportState
 from phasemem.store.memory_state import EpRow, State, frozen_code, readonly
 from phasemem.store.memory_text import TextIndex
@@ -262,15 +270,18 @@ class InMemoryStore:
         return n
 
     def forget_user(self, user_id: str, *, actor: str | None) -> dict[str, Any]:
-        """Every trace of a user (docs/erasure.md): episodes (tombstones without
-        payload stay in the log for other readers), facts, entities, aliases,
+        """Every trace of a user (docs/erasure.md): episodes (one tombstone
+        naming their ids stays in the log for other readers), facts, entities, aliases,
         pins, relation observations and relations only they used, and the
         payload, user id and actor of every event of theirs."""
         with self._write() as s:
             mine = _by_time(ep for ep in s.episodes.values() if ep.user_id == user_id)
             for row in mine:
                 self._remove(s, row)
-                s.log("DELETE", row.id, None, None, None, None)
+            if mine:
+                s.log(ERASE_OP, None, None, None, None, {"ids": [row.id for row in mine]})
+            texts = [row.text for row in mine]
+            texts += [p.text for p in s.pins.values() if p.user_id == user_id]
             graph = s.drop_user_graph(user_id)
             n_ev = s.scrub_user_events(user_id)
             s.log(
@@ -278,7 +289,7 @@ class InMemoryStore:
             )
         return {"episodes": len(mine), "facts": graph["facts"], "pins": graph["pins"],
                 "relations_removed": graph["relations_removed"], "events_scrubbed": n_ev,
-                "checkpointed": True}  # fmt: skip
+                "checkpointed": True, "texts": texts}  # fmt: skip
 
     def residue(self, texts: Sequence[str]) -> list[str]:
         """Which of ``texts`` (8 bytes or more) still occur in any string the
@@ -411,8 +422,8 @@ class InMemoryStore:
     def changes_since(self, event_id: int) -> tuple[int, list[tuple[str, str]]]:
         with self._lock:
             events = self._state().events
-            changes = [(e.op, e.target_id) for e in events[max(event_id, 0):]
-                       if e.op in ("UPDATE", "DELETE") and e.target_id is not None]  # fmt: skip
+            changes = feed_changes((e.op, e.target_id, e.after) for e in events[max(event_id, 0):]
+                                   if e.op in ("UPDATE", "DELETE", ERASE_OP))  # fmt: skip
             return len(events), changes
 
     def _after(self, after_seq: int) -> list[EpRow]:

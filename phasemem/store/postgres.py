@@ -61,7 +61,14 @@ from phasemem.models import (
 from phasemem.scope import EpisodeFilter
 from phasemem.store import sqlite_erase as erase
 from phasemem.store import trust_read, trust_sql
-from phasemem.store.base import MIN_ID_PREFIX, LexRow, NewEpisode, VectorRows
+from phasemem.store.base import (
+    ERASE_OP,
+    MIN_ID_PREFIX,
+    LexRow,
+    NewEpisode,
+    VectorRows,
+    feed_changes,
+)
 from phasemem.store.dump import ImportState
 from phasemem.store.facts_sql import (
     FACT_COLS,
@@ -996,12 +1003,12 @@ class PostgresStore:
     def changes_since(self, event_id: int) -> tuple[int, list[tuple[str, str]]]:
         with self._conn() as c, c.raw.transaction():  # one snapshot for both reads
             rows = c.execute(
-                "SELECT id, op, target_id FROM events WHERE id > ? AND op IN ('UPDATE','DELETE')"
-                " ORDER BY id",
-                (event_id,),
+                "SELECT op, target_id, after FROM events WHERE id > ?"
+                " AND op IN ('UPDATE', 'DELETE', ?) ORDER BY id",
+                (event_id, ERASE_OP),
             ).fetchall()
             last = c.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
-        return int(last), [(r[1], r[2]) for r in rows]
+        return int(last), feed_changes(rows)
 
     def head(self) -> int:
         return int(self._read("SELECT COALESCE(MAX(id), 0) FROM events")[0][0])
@@ -1166,26 +1173,25 @@ class PostgresStore:
     # -- erasure -----------------------------------------------------------------
     def forget_user(self, user_id: str, *, actor: str | None) -> dict[str, Any]:
         """As SQLite's (docs/erasure.md), in short transactions: episodes with
-        payload-free tombstones, the user's graph, every event of theirs
+        one payload-free tombstone per transaction, the user's graph, every event of theirs
         emptied, then ``VACUUM``."""
         n_ep = 0
+        texts: list[str] = []
         while True:
             with self._write() as w:
-                ids = [r[0] for r in w.execute(
-                    "SELECT id FROM episodes WHERE user_id = ? ORDER BY occurred_at, seq LIMIT ?",
-                    (user_id, _ERASE_CHUNK * 4))]  # fmt: skip
-                if ids:
+                rows = w.execute(
+                    "SELECT id, text FROM episodes WHERE user_id = ? ORDER BY occurred_at, seq LIMIT ?",
+                    (user_id, _ERASE_CHUNK * 4)).fetchall()  # fmt: skip
+                if rows:
+                    ids = [r[0] for r in rows]
                     w.execute("DELETE FROM episodes WHERE id = ANY(?)", (ids,))
-                    now = time.time()
-                    w.executemany(
-                        "INSERT INTO events (op, target_id, user_id, at, actor, before, after)"
-                        " VALUES ('DELETE', ?, NULL, ?, NULL, NULL, NULL)",
-                        [(ep_id, now) for ep_id in ids],
-                    )
-            n_ep += len(ids)
-            if len(ids) < _ERASE_CHUNK * 4:
+                    erase.log_erased(w, ids)
+            texts.extend(r[1] for r in rows)
+            n_ep += len(rows)
+            if len(rows) < _ERASE_CHUNK * 4:
                 break
         with self._write() as w:
+            texts.extend(erase.user_pin_texts(w, user_id))
             graph = erase.drop_user_graph(w, user_id, self._refresh_alpha)
         n_ev = 0
         while True:
@@ -1200,7 +1206,7 @@ class PostgresStore:
         compacted = self.compact()
         return {"episodes": n_ep, "facts": graph["facts"], "pins": graph["pins"],
                 "relations_removed": graph["relations_removed"], "events_scrubbed": n_ev,
-                "checkpointed": compacted["checkpointed"]}  # fmt: skip
+                "checkpointed": compacted["checkpointed"], "texts": texts}  # fmt: skip
 
     def residue(self, texts: Sequence[str]) -> list[str]:
         """Which of ``texts`` still occur in any live row of the schema (every

@@ -16,7 +16,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,14 @@ from phasemem.models import (
 from phasemem.scope import EpisodeFilter
 from phasemem.store import sqlite_erase as erase
 from phasemem.store import trust_read, trust_sql
-from phasemem.store.base import MIN_ID_PREFIX, LexRow, NewEpisode, VectorRows
+from phasemem.store.base import (
+    ERASE_OP,
+    MIN_ID_PREFIX,
+    LexRow,
+    NewEpisode,
+    VectorRows,
+    feed_changes,
+)
 from phasemem.store.bytescan import find_any
 from phasemem.store.facts_sql import (
     FACT_COLS,
@@ -72,6 +79,10 @@ _LOCK_WAIT_S = 60.0
 _ERASE_CHUNK = 500
 #: a bulk erase sizes its transactions to about this long (other writers wait that long)
 _ERASE_TXN_S = 0.3
+#: a run of back-to-back transactions pauses after this long (see :class:`_Turns`)
+_HOLD_S = 0.3
+#: longer than SQLite's busy handler sleeps between two tries for a lock (100 ms at most)
+_PAUSE_S = 0.11
 #: WAL pages (4 KB) a bulk erase lets accumulate before it checkpoints (default 1,000)
 _BULK_CHECKPOINT_PAGES = 8000
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -101,6 +112,33 @@ def _stored(
 def _snapshot(ep: Episode) -> dict[str, Any]:
     """What the event log keeps of an episode (enough for history())."""
     return {"text": ep.text, "speaker": ep.speaker, "role": ep.role, "hash": ep.content_hash}
+
+
+class _Turns:
+    """Gives other writers a turn during a run of back-to-back transactions.
+
+    SQLite has no queue for its write lock: a writer that finds it taken sleeps
+    and tries again, up to 100 ms between tries, so the instants between two of
+    a bulk erase's transactions go by unseen and it waits for the whole run (an
+    add waited through all of a forget's, 0.6-1.0 s under load, measured). After
+    :data:`_HOLD_S` of transactions a pause longer than those sleeps lets it in.
+
+    The pause copies the WAL into the file (a passive checkpoint takes no write
+    lock): else the waiting writer's own commit, finding thousands of frames
+    past its autocheckpoint mark, copied them and its add took 0.35 s more."""
+
+    def __init__(self, idle: Callable[[], None] | None = None) -> None:
+        self._idle = idle
+        self._since = time.monotonic()
+
+    def take(self) -> None:
+        """Call between two transactions of the run."""
+        now = time.monotonic()
+        if now - self._since > _HOLD_S:
+            if self._idle is not None:
+                self._idle()
+            time.sleep(max(0.0, _PAUSE_S - (time.monotonic() - now)))
+            self._since = time.monotonic()
 
 
 class SQLiteStore:
@@ -359,7 +397,9 @@ class SQLiteStore:
         transactions of a few hundred rows so other writers never wait long."""
         where, params = filter_where(flt, "e")
         n = 0
+        turns = self._turns()
         while True:
+            turns.take()
             with self._write() as c:
                 rows = c.execute(f"SELECT {_EP_COLS} FROM episodes e WHERE {where}"
                                  " ORDER BY e.occurred_at, e.seq LIMIT ?",
@@ -386,13 +426,15 @@ class SQLiteStore:
                     if purge:
                         erase.scrub_events(c, [pid])
         if purge:
-            self.compact()
+            self.compact(turns)
         return n
 
-    def compact(self) -> dict[str, Any]:
+    def compact(self, turns: _Turns | None = None) -> dict[str, Any]:
         """Leave no freed bytes behind: merge the full-text index in bounded steps
         (each its own short transaction) and checkpoint the WAL into the file,
-        then truncate it. With ``secure_delete`` on, freed space is already zero."""
+        then truncate it. With ``secure_delete`` on, freed space is already zero.
+        ``turns``: of the bulk erase this ends, so other writers get a turn."""
+        turns = turns or self._turns()
         steps = 0
         if self.path == ":memory:":
             return {"fts_merge_steps": 0, "checkpointed": True}
@@ -404,18 +446,40 @@ class SQLiteStore:
         budget = 2 * int(pages) // erase.MERGE_PAGES + 4
         with self._deferred_checkpoints():  # the checkpoint below writes them once
             while True:
+                turns.take()
                 with self._write() as c:
                     more = erase.merge_fulltext_step(c)
+                    now = erase.fulltext_segments(c) if more else None
                 steps += 1
-                if not more or steps >= budget:
+                # A step's negative merge takes every segment there is (or goes on
+                # with a merge of all of them): when none is under way after it, all
+                # that existed (the deleted rows' words) is merged into one segment.
+                # Segments written since hold only rows added since; folding them in
+                # too would rewrite the whole index again for each.
+                if not more or steps >= budget or (now is not None and not now[1]):
                     break
         return {"fts_merge_steps": steps, "checkpointed": self.checkpoint()}
+
+    def _turns(self) -> _Turns:
+        """Turns for a bulk erase: its pauses checkpoint what it wrote so far."""
+        if self.path == ":memory:":
+            return _Turns()
+
+        def passive() -> None:
+            with self._lock:
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
+        return _Turns(passive)
 
     def checkpoint(self, attempts: int = 50) -> bool:
         """``wal_checkpoint(TRUNCATE)``, retried while readers hold old snapshots;
         True once every frame is in the file and the WAL is empty."""
         if self.path == ":memory:":
             return True
+        with self._lock:
+            # most frames first, without blocking writers: TRUNCATE (which does,
+            # until it is done) is then left with what came after
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         for i in range(attempts):
             with self._lock:
                 busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
@@ -638,12 +702,15 @@ class SQLiteStore:
         return from_blob(row[0][0], self.dim), float(row[0][1])
 
     def changes_since(self, event_id: int) -> tuple[int, list[tuple[str, str]]]:
-        rows = self._read(
-            "SELECT id, op, target_id FROM events WHERE id > ? AND op IN ('UPDATE','DELETE') ORDER BY id",
-            (event_id,),
-        )
+        # the head first, then the changes up to it: an event committed between
+        # the two reads is read next time, not skipped
         last = self._read("SELECT IFNULL(MAX(id), 0) FROM events")[0][0]
-        return last, [(r[1], r[2]) for r in rows]
+        rows = self._read(
+            "SELECT op, target_id, after FROM events WHERE id > ? AND id <= ?"
+            " AND op IN ('UPDATE', 'DELETE', ?) ORDER BY id",
+            (event_id, last, ERASE_OP),
+        )
+        return last, feed_changes(rows)
 
     def head(self) -> int:
         return self._read("SELECT IFNULL(MAX(id), 0) FROM events")[0][0]
@@ -857,50 +924,60 @@ class SQLiteStore:
         observations and the relations only they used, and the payload, user id
         and actor of every event of theirs. Short transactions throughout, so
         other writers never wait long; a crash part-way leaves a consistent
-        store and running ``forget`` again finishes the job. Returns counts; the
-        caller verifies the bytes."""
+        store and running ``forget`` again finishes the job. Returns counts and
+        the erased texts (``"texts"``); the caller verifies the bytes."""
+        turns = self._turns()
         with self._deferred_checkpoints():
-            n_ep, graph, n_ev = self._erase_user(user_id, actor)
-        compacted = self.compact()
-        return {"episodes": n_ep, "facts": graph["facts"], "pins": graph["pins"],
+            texts, graph, n_ev = self._erase_user(user_id, actor, turns)
+        compacted = self.compact(turns)
+        return {"episodes": graph["episodes"], "facts": graph["facts"], "pins": graph["pins"],
                 "relations_removed": graph["relations_removed"], "events_scrubbed": n_ev,
-                "checkpointed": compacted["checkpointed"]}  # fmt: skip
+                "checkpointed": compacted["checkpointed"], "texts": texts}  # fmt: skip
 
-    def _erase_user(self, user_id: str, actor: str | None) -> tuple[int, dict[str, int], int]:
-        """The row deletions of :meth:`forget_user`, in short transactions."""
+    def _erase_user(
+        self, user_id: str, actor: str | None, turns: _Turns
+    ) -> tuple[list[str], dict[str, int], int]:
+        """The row deletions of :meth:`forget_user`, in short transactions; the
+        texts are read in the transaction that deletes them, so a memory added
+        while the erase runs is erased and verified alike."""
+        texts: list[str] = []
         n_ep = 0
         chunk = _ERASE_CHUNK
         while True:
+            turns.take()
             began = time.monotonic()
             with self._write() as w:
-                ids = [r[0] for r in w.execute(
-                    "SELECT id FROM episodes WHERE user_id = ? ORDER BY occurred_at, seq LIMIT ?",
-                    (user_id, chunk))]  # fmt: skip
-                if ids:
+                rows = w.execute(
+                    "SELECT id, text FROM episodes WHERE user_id = ? ORDER BY occurred_at, seq LIMIT ?",
+                    (user_id, chunk)).fetchall()  # fmt: skip
+                if rows:
+                    ids = [r[0] for r in rows]
                     w.execute(f"DELETE FROM episodes WHERE id IN ({','.join('?' * len(ids))})", ids)
-                    now = time.time()  # tombstones without payload: other processes drop the rows
-                    w.executemany(
-                        "INSERT INTO events (op, target_id, user_id, at, actor, before, after)"
-                        " VALUES ('DELETE', ?, NULL, ?, NULL, NULL, NULL)",
-                        [(ep_id, now) for ep_id in ids],
-                    )
-            n_ep += len(ids)
-            if len(ids) < chunk:
+                    erase.log_erased(w, ids)
+            texts.extend(r[1] for r in rows)
+            n_ep += len(rows)
+            if len(rows) < chunk:
                 break
             chunk = _next_chunk(chunk, time.monotonic() - began)
+        turns.take()
         with self._write() as w:
+            texts.extend(erase.user_pin_texts(w, user_id))
             graph = erase.drop_user_graph(w, user_id, self._refresh_alpha)
         n_ev = 0
+        chunk = _ERASE_CHUNK * 4
         while True:
+            turns.take()
+            began = time.monotonic()
             with self._write() as w:
-                k = erase.scrub_user_events(w, user_id, _ERASE_CHUNK * 4)
+                k = erase.scrub_user_events(w, user_id, chunk)
+                if k < chunk:  # the last one: the log says a user was forgotten, not who
+                    self._log(w, "FORGET", None, None, actor, None,
+                              {"episodes": n_ep, "facts": graph["facts"]})  # fmt: skip
             n_ev += k
-            if k < _ERASE_CHUNK * 4:
+            if k < chunk:
                 break
-        with self._write() as w:
-            self._log(w, "FORGET", None, None, actor, None,
-                      {"episodes": n_ep, "facts": graph["facts"]})  # fmt: skip
-        return n_ep, graph, n_ev
+            chunk = _next_chunk(chunk, time.monotonic() - began)
+        return texts, {**graph, "episodes": n_ep}, n_ev
 
     def residue(self, needles: Sequence[str]) -> list[str]:
         """Which of ``needles`` (8 bytes or more) still occur as bytes in the

@@ -4,6 +4,8 @@ items 5 and 7; the guarantees are written down in docs/erasure.md)."""
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -281,6 +283,242 @@ def test_best_window_choice_is_the_same_packed_or_lexsorted(
     for i in packed.tolist():  # rarest of its group, then the latest
         same = [r for r in rows if r[0] == rows[i][0]]
         assert (rows[i][1], -rows[i][2]) == min((r[1], -r[2]) for r in same)
+
+
+def _small_erase_transactions(
+    monkeypatch: pytest.MonkeyPatch, rows: int, between: Callable[[int], None] | None = None
+) -> None:
+    """Make forget erase ``rows`` episodes per transaction; ``between(i)`` runs
+    at the i-th boundary between two of them (where other writers get in)."""
+    import phasemem.store.sqlite as sq
+
+    monkeypatch.setattr(sq, "_ERASE_CHUNK", rows)
+    seen = [0]
+
+    def fixed(done: int, seconds: float) -> int:
+        if between is not None:
+            between(seen[0])
+        seen[0] += 1
+        return rows
+
+    monkeypatch.setattr(sq, "_next_chunk", fixed)
+
+
+def test_one_tombstone_per_erase_transaction_drops_the_rows_in_another_handle(
+    db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """forget logs one ERASE event per transaction (not one DELETE per memory);
+    another handle's in-memory indexes still drop every erased row."""
+    _small_erase_transactions(monkeypatch, 3)
+    writer = Memory(db_path, embedder="hash-test", extractor=None)
+    reader = Memory(db_path, embedder="hash-test", extractor=None)
+    try:
+        ids = [r.id for r in writer.add([{"role": "user", "content": f"harbour note {i}"}
+                                         for i in range(10)], user_id="zq")]  # fmt: skip
+        writer.add("a harbour note of bob", user_id="bob")
+        assert len(reader.search("harbour note", user_id="zq", limit=20)) == 10
+        assert len(reader.mirror.vectors) == 11
+        writer.forget(user_id="zq")
+        con = sqlite3.connect(db_path)
+        ops = [r[0] for r in con.execute("SELECT op FROM events WHERE op IN ('ERASE', 'DELETE')")]
+        con.close()
+        assert ops == ["ERASE"] * 4  # 3 + 3 + 3 + 1 rows
+        assert len(reader.search("harbour note", user_id="zq", limit=20)) == 0
+        assert len(reader.mirror.vectors) == 1
+        assert set(reader.mirror.vectors.ids_allowed(ids, _flt("zq"))) == {None}
+        assert [h.episode.text for h in reader.search("harbour", user_id="bob")] == [
+            "a harbour note of bob"
+        ]
+    finally:
+        reader.close()
+        writer.close()
+
+
+def _flt(user: str):  # type: ignore[no-untyped-def]
+    from phasemem.scope import EpisodeFilter
+
+    return EpisodeFilter.build(user)
+
+
+def test_a_memory_added_while_forget_runs_is_erased_and_verified(
+    db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The texts forget proves gone are read in the transactions that erase
+    them: one added by another process between two of them is checked too."""
+    late = "a late memory about the zanzibar ferry timetable"
+    with Memory(db_path, embedder="hash-test", extractor=None) as m, \
+            Memory(db_path, embedder="hash-test", extractor=None) as other:  # fmt: skip
+        m.add([{"role": "user", "content": f"early note number {i} for the record"}
+               for i in range(5)], user_id="zq")  # fmt: skip
+        m.pin("Always call me by my zanzibar nickname.", user_id="zq")
+
+        def add_once(i: int) -> None:
+            if i == 0:
+                other.add(late, user_id="zq")
+
+        _small_erase_transactions(monkeypatch, 2, add_once)
+        checked: list[str] = []
+        real_residue = m.store.residue
+
+        def residue(needles: list[str]) -> list[str]:
+            checked.extend(needles)
+            return real_residue(needles)
+
+        monkeypatch.setattr(m.store, "residue", residue)
+        report = m.forget(user_id="zq")
+        assert report["episodes"] == 6 and report["pins"] == 1 and report["verified"]
+        assert late in checked and "Always call me by my zanzibar nickname." in checked
+        assert report["checked_texts"] == len(checked) == 7  # json spells these the same
+    assert b"zanzibar" not in _raw(db_path)
+
+
+def _fts_segments(db: str) -> set[int]:
+    """Segment ids of the full-text index from its page rows (FTS5 numbers a
+    segment's pages ``segid << 37 | height << 31 | page``), independently of
+    the structure record :func:`fulltext_segments` reads."""
+    con = sqlite3.connect(db)
+    try:
+        return {r[0] for r in con.execute(
+            "SELECT DISTINCT id >> 37 FROM episodes_fts_data WHERE id >= 1 << 37")}  # fmt: skip
+    finally:
+        con.close()
+
+
+def test_fulltext_segments_reads_fts5s_structure_record(db_path: str) -> None:
+    import phasemem.store.sqlite_erase as erase
+
+    with Memory(db_path, embedder="hash-test", extractor=None) as m:
+        for i in range(5):  # a segment of several pages per transaction
+            m.add([{"role": "user", "content": f"batch {i} note {j} on tides w{i}x{j} v{j}y{i}"}
+                   for j in range(400)], user_id="u")  # fmt: skip
+    con = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        segs, merging = erase.fulltext_segments(con) or (frozenset(), True)
+        assert segs == _fts_segments(db_path) and len(segs) > 1 and not merging
+        con.execute("BEGIN")
+        erase.merge_fulltext_step(con, pages=1)  # a merge of them all, begun, far from done
+        seen = erase.fulltext_segments(con)
+        assert seen is not None and seen[1]
+        con.execute("COMMIT")
+        assert seen[0] == _fts_segments(db_path)
+        con.execute("INSERT INTO episodes_fts (episodes_fts) VALUES ('optimize')")
+        assert erase.fulltext_segments(con) == (frozenset(_fts_segments(db_path)), False)
+        assert len(_fts_segments(db_path)) == 1
+        block = con.execute("SELECT block FROM episodes_fts_data WHERE id = 10").fetchone()[0]
+        for bad in (block + b"\x00", block[:-1], b"\x00\x00\x00\x00\x05", b""):
+            con.execute("UPDATE episodes_fts_data SET block = ? WHERE id = 10", (bad,))
+            assert erase.fulltext_segments(con) is None, bad  # not understood: not relied on
+    finally:
+        con.close()
+
+
+def test_compaction_stops_once_the_segments_of_the_erased_rows_are_merged(
+    db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer adds a segment after every merge step: compaction must stop as
+    soon as every segment that existed when it began (those holding the
+    deleted rows' words) is merged into one, not rewrite the index again for
+    each new segment until its step budget runs out."""
+    import phasemem.store.sqlite_erase as erase
+
+    with Memory(db_path, embedder="hash-test", extractor=None) as m:
+        for session in ("a", "b"):  # a segment each, then one of the deletions
+            m.add([{"role": "user", "content": f"tide {session}{j} w{j}x{session} zanzibarish"}
+                   for j in range(400)], user_id="u", session_id=session)  # fmt: skip
+        assert m.delete_all(user_id="u", session_id="a") == 400
+        start = _fts_segments(db_path)
+        assert len(start) > 1
+        real = erase.merge_fulltext_step
+
+        def and_a_writer(c: sqlite3.Connection, pages: int = erase.MERGE_PAGES) -> bool:
+            more = real(c, pages)
+            c.execute("UPDATE episodes SET text = text || ' again'"
+                      " WHERE seq = (SELECT MAX(seq) FROM episodes)")  # fmt: skip
+            return more
+
+        monkeypatch.setattr(erase, "merge_fulltext_step", and_a_writer)
+        report = m.store.compact()  # type: ignore[attr-defined]
+        assert report["fts_merge_steps"] == 1 and report["checkpointed"]
+        con = sqlite3.connect(db_path)
+        segs, merging = erase.fulltext_segments(con) or (frozenset(), True)
+        # what the merge made, and the writer's segment added after it
+        assert len(segs) == 2 and not merging and segs == _fts_segments(db_path)
+        con.execute("INSERT INTO episodes_fts (episodes_fts, rank) VALUES ('integrity-check', 1)")
+        con.close()
+
+
+def test_a_bulk_erase_pauses_for_other_writers_and_checkpoints_meanwhile(
+    db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After ``_HOLD_S`` of back-to-back transactions, forget pauses (other
+    writers get the lock) and copies the WAL into the file meanwhile."""
+    import phasemem.store.sqlite as sq
+
+    with Memory(db_path, embedder="hash-test", extractor=None) as m:
+        m.add([{"role": "user", "content": f"note {i} on tides"} for i in range(30)], user_id="zq")
+        store = m.store
+        pauses: list[float] = []
+        real_turns = store._turns  # type: ignore[attr-defined]
+
+        def counted() -> sq._Turns:
+            turns = real_turns()
+            idle = turns._idle
+            assert idle is not None  # a file: the pause checkpoints
+
+            def idle_counted() -> None:
+                idle()
+                pauses.append(time.monotonic())
+
+            turns._idle = idle_counted
+            return turns
+
+        monkeypatch.setattr(store, "_turns", counted)
+        monkeypatch.setattr(sq, "_HOLD_S", -1.0)  # pause between every two transactions
+        monkeypatch.setattr(sq, "_PAUSE_S", 0.0)
+        _small_erase_transactions(monkeypatch, 7)
+        assert m.forget(user_id="zq")["verified"]
+        assert len(pauses) >= 6  # 5 erase transactions, the graph, the scrub, the merge
+    monkeypatch.setattr(sq, "_HOLD_S", 60.0)
+    n = len(pauses)
+    sq._Turns(lambda: pauses.append(-1.0)).take()
+    assert len(pauses) == n  # within the hold: no pause
+
+
+def test_a_forget_stopped_part_way_leaves_a_consistent_store_and_a_rerun_finishes(
+    db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each erase transaction commits its deletions with their tombstone: a
+    forget killed between two leaves a store where another handle sees some
+    rows gone and the rest intact; running forget again erases the rest."""
+
+    class Killed(Exception):
+        pass
+
+    def die(i: int) -> None:
+        if i == 1:
+            raise Killed
+
+    with Memory(db_path, embedder="hash-test", extractor=None) as m, \
+            Memory(db_path, embedder="hash-test", extractor=None) as other:  # fmt: skip
+        ids = [r.id for r in m.add([{"role": "user", "content": f"zanzibar note {i} on tides"}
+                                    for i in range(10)], user_id="zq")]  # fmt: skip
+        assert len(other.search("zanzibar tides", user_id="zq", limit=20)) == 10
+        _small_erase_transactions(monkeypatch, 3, die)
+        with pytest.raises(Killed):
+            m.forget(user_id="zq")
+        left = {r.id for r in other.get_all(user_id="zq")}
+        assert len(left) == 4 and left < set(ids)  # two transactions of 3 went through
+        assert {
+            h.episode.id for h in other.search("zanzibar tides", user_id="zq", limit=20)
+        } == left
+        con = sqlite3.connect(db_path)
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        con.close()
+        monkeypatch.undo()
+        report = m.forget(user_id="zq")
+        assert report["episodes"] == 4 and report["verified"] and report["checked_texts"] == 4
+        assert len(other.search("zanzibar tides", user_id="zq", limit=20)) == 0
+    assert b"zanzibar" not in _raw(db_path)
 
 
 def test_forget_on_an_in_memory_database_is_checked_for_real() -> None:

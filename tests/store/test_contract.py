@@ -501,6 +501,20 @@ def test_forget_user_leaves_nothing_of_the_user(
         alone.close()
 
 
+def test_forget_user_feeds_one_delete_per_episode_and_returns_the_texts(store: Store) -> None:
+    """The change feed shows every erased episode as a DELETE (however the log
+    records the bulk erase), and the report carries every erased text."""
+    _two_users(store)
+    mine = store.episodes(EpisodeFilter.build("zq"), 100, 0)
+    head = store.head()
+    report = store.forget_user("zq", actor="dpo")
+    new_head, changes = store.changes_since(head)
+    assert new_head == store.head() and {op for op, _ in changes} == {"DELETE"}
+    assert sorted(i for _, i in changes) == sorted(e.id for e in mine)
+    assert sorted(report["texts"]) == sorted([e.text for e in mine] + ["Call me Zanzibar, always."])
+    assert store.changes_since(new_head) == (new_head, [])
+
+
 # == ids ====================================================================================
 def test_resolve_id_rules(store: Store) -> None:
     a, b, c = uid(1, "abcd1"), uid(2, "abcd2"), uid(3, "beef")
@@ -1553,3 +1567,14 @@ def test_memory_erasure_strengths_on_any_store(mem: Memory, backend: Backend) ->
     assert mem.history(lisbon.id)[-1].op == "DELETE" and mem.history(lisbon.id)[-1].before
     assert mem.delete_all(user_id="maya") == 0 and mem.pins(user_id="maya") == []
     assert [e.text for e in mem.get_all(user_id="tom")] == ["I live in Oslo."]
+
+
+def test_the_change_feed_skips_an_erase_event_it_cannot_read() -> None:
+    """An ERASE event comes from the log, and a dump may put any payload there."""
+    from phasemem.store.base import ERASE_OP, feed_changes
+
+    rows = [("UPDATE", "a", None), (ERASE_OP, None, '{"ids": ["b", 7, "c"]}'),
+            (ERASE_OP, None, "not json"), (ERASE_OP, None, '{"ids": "b"}'), (ERASE_OP, None, "[1]"),
+            (ERASE_OP, None, None), ("DELETE", None, None), ("DELETE", "d", None)]  # fmt: skip
+    assert feed_changes(rows) == [("UPDATE", "a"), ("DELETE", "b"), ("DELETE", "c"),
+                                  ("DELETE", "d")]  # fmt: skip
