@@ -1001,13 +1001,17 @@ class PostgresStore:
         return from_blob(bytes(row[0][0]), self.dim), float(row[0][1])
 
     def changes_since(self, event_id: int) -> tuple[int, list[tuple[str, str]]]:
-        with self._conn() as c, c.raw.transaction():  # one snapshot for both reads
-            rows = c.execute(
-                "SELECT op, target_id, after FROM events WHERE id > ?"
-                " AND op IN ('UPDATE', 'DELETE', ?) ORDER BY id",
-                (event_id, ERASE_OP),
-            ).fetchall()
+        # the head first, then the changes up to it: under READ COMMITTED each
+        # statement has its own snapshot, so an event committed between the two
+        # reads is read next time, not skipped (writers are serialised, so ids
+        # commit in order)
+        with self._conn() as c:
             last = c.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+            rows = c.execute(
+                "SELECT op, target_id, after FROM events WHERE id > ? AND id <= ?"
+                " AND op IN ('UPDATE', 'DELETE', ?) ORDER BY id",
+                (event_id, last, ERASE_OP),
+            ).fetchall()
         return int(last), feed_changes(rows)
 
     def head(self) -> int:
