@@ -162,6 +162,12 @@ def _device_objs(verb: Token) -> list[Token]:
     for d in _children(verb, "dobj"):
         out.append(d)
         out.extend(c for c in d.children if c.dep_ == "appos")
+        if d.lower_ in ("it", "one"):  # "bought it, a Fairphone 4": the parser hangs the
+            out.extend(  # model on the verb, after the comma
+                c for c in verb.children
+                if c.dep_ in ("npadvmod", "appos") and c.i > d.i
+                and any(t.text == "," for t in c.doc[d.i + 1 : c.left_edge.i])
+            )  # fmt: skip
     return out
 
 

@@ -432,7 +432,7 @@ PHONE_MAKES = {
     "honor", "vivo", "zenfone", "asus",
 }  # fmt: skip
 #: Verbs that get (start), keep (state) or lose (end) a car or phone.
-DEVICE_START = {"buy", "get", "order", "lease", "pick", "switch", "upgrade", "treat", "adopt",
+DEVICE_START = {"buy", "get", "lease", "pick", "switch", "upgrade", "treat", "adopt",
                 "inherit", "receive", "gift", "collect"}  # fmt: skip
 DEVICE_STATE = {"have", "own", "drive", "use", "rock", "park", "squeeze", "charge"}
 DEVICE_END = {"sell", "trade", "scrap", "crash", "total", "return", "lose", "break", "give",

@@ -200,11 +200,13 @@ def _gone_to(verb: Token, subjects: list[Token], cl: Clause, ctx: SentenceContex
         return
     me = [Ref(ctx.speaker, "PERSON")]
     for s in subjects:
-        if s.pos_ != "NOUN" or not any(
+        if s.pos_ not in ("NOUN", "PROPN") or not any(
             c.dep_ in ("det", "poss") and c.lower_ in ("the", "my", "our") for c in s.children
         ):
             continue
         got = ev.device(s)
+        if s.pos_ == "PROPN" and got is None:
+            continue  # "the Octavia went to my brother" is a model; "the Smiths went to" not
         if got is not None:
             _emit(ctx, me, got[0], "end", got[1], cl, verb)
         elif s.lemma_.lower() in lx.PETS | lx.PET_BREEDS | lx.POSSESSIONS:

@@ -85,6 +85,11 @@ CASES: list[tuple[str, set[Fact]]] = [
     ("Our hamster is asleep again.", {("Ruth", "have", "hamster", False)}),
     ("We adopted a whippet called Dot.", {("Ruth", "have whippet", "Dot", False)}),
     ("My old bike went to my nephew.", {("Ruth", "have", "bike", True)}),
+    ("The Corolla went to my stepson.", {("Ruth", "drive", "Corolla", True)}),
+    ("The Hendersons went to my cousin's party.", set()),
+    ("Finally bought it, a Galaxy S23, on Friday.", {("Ruth", "use phone", "Galaxy S23", False)}),
+    ("I bought it, honestly, and I regret nothing.", set()),
+    ("We've ordered a Kia EV6, delivery is in autumn.", set()),  # ordered is not had yet
     # a team, not an employer, when the turn talks sport; objects that are not places
     ("I've signed up with Harbour Hawks for the new season, the coach wanted a winger.",
      set()),
