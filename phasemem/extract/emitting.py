@@ -45,6 +45,21 @@ def _temporal_at(tok: Token, ctx: SentenceContext):
     return None
 
 
+_SPENT_DOING = {("advcl", "be"), ("advcl", "spend")}
+
+
+def _spent_doing(verb: Token) -> bool:
+    """ "I've been in the garage doing woodworking", "I spend my weekends doing yoga": a
+    participle that says how the subject spends the time is as ongoing as "I'm doing"."""
+    return (
+        verb.tag_ == "VBG"
+        and verb.i > verb.head.i
+        and (verb.dep_, verb.head.lemma_.lower()) in _SPENT_DOING
+        and not any(c.dep_ in ("mark", "aux") for c in verb.children)
+        and any(o.lower_ in lx.HOBBY_NOUNS for o in verb.children if o.dep_ == "dobj")
+    )  # a pastime by name: "at the office doing overtime" is work
+
+
 def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, obj: object,
           cl: Clause, verb: Token) -> None:  # fmt: skip
     if not isinstance(obj, str):  # a token from _copula
@@ -85,7 +100,7 @@ def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, o
     ):
         return  # "studying characters, themes": a subject of study is a field, not things
     if relation == "do" and (
-        not (is_progressive(verb) or cl.starting)
+        not (is_progressive(verb) or cl.starting or _spent_doing(verb))
         or any(c.lower_ in ("a", "an") for o in _children(verb, "dobj") for c in o.subtree)
     ):
         return  # "doing a half marathon" is an event, a hobby is a mass noun ("doing yoga")

@@ -266,6 +266,8 @@ def _here_there(verb: Token, lemma: str, prt: str, found: list[Candidate],
     )
     if adv is None or any(r for r, _, _ in found if r in ("live in", "be born in", "grow up in")):
         return []
+    if not prt and any(c.lower_ == "up" for c in (*verb.children, *adv.children)):
+        prt = "up"  # "we grew up there": the parser hangs "up" on "there" or as an advmod
     for prep in ("in", "to"):
         rule = lx.VERB_RULES.get((lemma, prt, prep)) or lx.VERB_RULES.get((lemma, "", prep))
         if (
