@@ -563,6 +563,12 @@ def _be_in(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
         for o in _pobjs(verb, "in"):
             if o.pos_ == "PROPN" and o.ent_type_ not in ("ORG", "PERSON", "DATE", "EVENT"):
                 out.append(Cand(None, "live in", "state", name_span(o)))
+    since = any(t.role == "since" and a is not None and a.i == verb.i for t, a in ctx.temporals)
+    for adv in verb.children:  # "Brno is great. We've been here since April."
+        if since and adv.dep_ == "advmod" and adv.lower_ in ("here", "there") and not out:
+            place = ctx.discourse.place_before(ctx.at(adv))
+            if place:
+                out.append(Cand(None, "live in", "state", place))
     return out
 
 

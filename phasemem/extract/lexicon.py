@@ -573,6 +573,9 @@ TRIGGER_RE = re.compile(
 ROLE_AT_RE = re.compile(
     r"\b(?i:'m|am|is|'s|was|been|being|as) (?:an? |the )?(?:[\w-]+ ){0,3}(?:at|for|with) (?:the )?[A-Z]"
 )
+#: "I've been in Dubai since 2019", "we've been here since April": being somewhere since a
+#: time is living there, whatever the place's name (place names are too many to list).
+BEEN_SINCE_RE = re.compile(r"\bbeen (?:in|here|there)\b[^.!?]{0,40}\bsince\b", re.IGNORECASE)
 #: A capitalised word that is not the first word of a sentence and not "I":
 #: only then can NER find a name.
 NAME_CANDIDATE_RE = re.compile(r"(?<![.!?]\s)(?<=\S\s)(?!I\b|I')[A-Z][\w'-]*|\b[A-Z]{2,}\b")

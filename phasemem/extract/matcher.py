@@ -548,7 +548,12 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
                 out += [(relation, rule.kind, ev.name_span(h)) for h in homes if h.pos_ == "PROPN"]
                 continue  # "I live on my own in a tiny flat in Splott"
             if rule.obj == "place" and (
-                ev._device_word(o) or (rule.relation == "live in" and ev.moved_to_employer(o))
+                ev._device_word(o)
+                or (
+                    rule.relation == "live in"
+                    and lemma not in ("live", "reside")  # one lives in a town, not a firm
+                    and ev.moved_to_employer(o)
+                )
             ):
                 continue  # "moved over from a Motorola", "moved to Deloitte" (work)
             if (

@@ -94,6 +94,10 @@ CASES: list[tuple[str, set[Fact]]] = [
     ("My mum still lives in Tralee. We grew up there.",
      {("Ruth", "grow up in", "Tralee", False), ("Ruth's mother", "live in", "Tralee", False)}),
     ("We drove to Sligo in May. We ended up there by mistake.", set()),
+    ("I'm a nurse and I live in Truro.",  # a town the NER calls ORG, in a sentence about work
+     {("Ruth", "work as", "nurse", False), ("Ruth", "live in", "Truro", False)}),
+    ("I'm a nurse and I moved to Truro Health in May.",
+     {("Ruth", "work as", "nurse", False), ("Ruth", "work at", "Truro Health", False)}),
     ("I've been in the shed doing pottery.", {("Ruth", "do", "pottery", False)}),
     ("I spend my weekends in the garage doing woodworking.", {("Ruth", "do", "woodworking", False)}),
     ("I was at the office doing overtime until nine.", set()),
@@ -213,9 +217,32 @@ def test_pronouns_and_places_inside_a_message(
     assert facts(rules, text) == expected
 
 
-def test_they_and_other_turns_stay_unresolved(rules: RuleExtractor) -> None:
+def test_they_and_unnamed_people_stay_unresolved(rules: RuleExtractor) -> None:
     assert facts(rules, "They moved to Porto.") == set()
-    assert facts(rules, "She works at the bank.", previous="How is your sister?") == set()
+    assert facts(rules, "She works at the bank.", previous="How was the party?") == set()
+    assert facts(rules, "He moved to Porto.", previous="How are your parents?") == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "expected"),
+    [
+        ("How is your sister?", "She works at the bank now.",
+         {("Ruth's sister", "work at", "bank", False)}),
+        ("Any news from your dad?", "He moved to Faro in March.",
+         {("Ruth's father", "live in", "Faro", False)}),
+        ("Can you tell me more about Gwen?", "She's a pharmacist, and she lives in Truro.",
+         {("Gwen", "work as", "pharmacist", False), ("Gwen", "live in", "Truro", False)}),
+        # a person named in the reply itself comes first
+        ("How is your sister?", "My cousin Ines is visiting. She lives in Braga.",
+         {("Ruth", "have cousin", "Ines", False), ("Ines", "live in", "Braga", False)}),
+    ],
+)  # fmt: skip
+def test_he_she_opening_a_reply_is_the_person_the_question_named(
+    rules: RuleExtractor, question: str, answer: str, expected: set[Fact]
+) -> None:
+    assert facts(rules, answer, previous=question) == expected
+    if answer[:2] in ("He", "Sh"):  # not without the question
+        assert not any(f[0] != "Ruth" for f in facts(rules, answer))
 
 
 # ---------------------------------------------------------------------- vocabulary

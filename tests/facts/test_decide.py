@@ -50,7 +50,9 @@ def test_a_shortened_name_ends_the_one_version_it_names() -> None:
     xc90 = Version("f2", 2, "Volvo XC90", 20 * DAY, None)
     assert decide(car, None, [v70, xc90]).op == "NOOP"  # two Volvos: which one is unsaid
     assert decide(replace(car, object="Vol"), None, [v70]).op == "NOOP"  # whole words only
-    assert names_part_of("iPhone", "iPhone 13 Pro") and names_part_of("the Octavia", "Octavia estate")
+    assert names_part_of("iPhone", "iPhone 13 Pro") and names_part_of(
+        "the Octavia", "Octavia estate"
+    )
     assert not names_part_of("Volvo V70", "Volvo") and not names_part_of("Pro", "Pro")
 
 
