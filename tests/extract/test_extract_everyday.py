@@ -94,6 +94,15 @@ CASES: list[tuple[str, set[Fact]]] = [
     ("My mum still lives in Tralee. We grew up there.",
      {("Ruth", "grow up in", "Tralee", False), ("Ruth's mother", "live in", "Tralee", False)}),
     ("We drove to Sligo in May. We ended up there by mistake.", set()),
+    # allergies named without "allergic to"
+    ("The GP finally figured it out: sesame allergy.", {("Ruth", "be allergic to", "sesame", False)}),
+    ("My latex allergy flared up at the dentist.", {("Ruth", "be allergic to", "latex", False)}),
+    ("Cat dander, I've been allergic since primary school.",
+     {("Ruth", "be allergic to", "Cat dander", False)}),
+    ("My nephew developed a kiwi allergy.", {("Ruth's nephew", "be allergic to", "kiwi", False)}),
+    ("His sesame allergy is scary.", set()),
+    ("The allergy clinic was shut.", set()),
+    ("Honestly, I'm allergic.", set()),
     ("I'm a nurse and I live in Truro.",  # a town the NER calls ORG, in a sentence about work
      {("Ruth", "work as", "nurse", False), ("Ruth", "live in", "Truro", False)}),
     ("I'm a nurse and I moved to Truro Health in May.",
