@@ -112,6 +112,15 @@ def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, o
         return  # "I love my kids": not a taste
     if relation == "have" and kind == "state" and verb.tag_ == "VBD" and not cl.negated:
         return  # "I had a few friends over"
+    if cl.plan and negated and kind == "end" and relation == "live in" and not cl.negated:
+        # "I'll be moving over from Glasgow in the summer": they live there until then
+        _, until, future = _times(ctx, cl, "end")
+        span = _sent_span(verb)
+        for s in subjects:
+            if s.name.lower() != obj.lower():
+                _add(ctx, ExtractedFact(s.name, relation, obj, None, until if future else None,
+                                        False, 0.8, span))  # fmt: skip
+        return
     if cl.plan and negated:
         return
     if obj == ANY_OBJECT and not negated:

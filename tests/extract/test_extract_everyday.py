@@ -94,6 +94,12 @@ CASES: list[tuple[str, set[Fact]]] = [
     ("My mum still lives in Tralee. We grew up there.",
      {("Ruth", "grow up in", "Tralee", False), ("Ruth's mother", "live in", "Tralee", False)}),
     ("We drove to Sligo in May. We ended up there by mistake.", set()),
+    # a planned move away says where one lives until then
+    ("We're moving from Exeter to Bath in September.",
+     {("Ruth", "live in", "Exeter", False), ("Ruth", "plan to live in", "Bath", False)}),
+    ("I'm not moving from Exeter, whatever my mum says.", set()),
+    ("We moved from Exeter to Bath in 2019.",
+     {("Ruth", "live in", "Exeter", True), ("Ruth", "live in", "Bath", False)}),
     # allergies named without "allergic to"
     ("The GP finally figured it out: sesame allergy.", {("Ruth", "be allergic to", "sesame", False)}),
     ("My latex allergy flared up at the dentist.", {("Ruth", "be allergic to", "latex", False)}),
@@ -224,6 +230,15 @@ def test_pronouns_and_places_inside_a_message(
     rules: RuleExtractor, text: str, expected: set[Fact]
 ) -> None:
     assert facts(rules, text) == expected
+
+
+def test_a_planned_move_away_ends_the_home_when_it_says(rules: RuleExtractor) -> None:
+    ex = rules.extract(
+        ExtractionInput("I'll be moving over from Derry in the summer.", "Ruth", WHEN)
+    )
+    (f,) = ex.facts
+    assert (f.relation, f.object, f.negated, f.valid_at) == ("live in", "Derry", False, None)
+    assert f.invalid_at is not None and f.invalid_at.date().isoformat() == "2023-06-01"
 
 
 def test_they_and_unnamed_people_stay_unresolved(rules: RuleExtractor) -> None:
