@@ -387,10 +387,11 @@ def hobbies(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
             text = _with_left_mods(verb, text)
             out.append(Cand(None, "have hobby", "state", text))
     if (lemma, prt) == ("take", "over") and any(  # "Paddleboarding has taken over my life"
-        d.lower_ in ("life", "weekends", "evenings", "summer", "winter", "time")
-        and _speaker_owned(d)
+        (d.lower_ in ("life", "weekends", "evenings", "summer", "winter", "time")
+         and _speaker_owned(d))
+        or d.lower_ == "everything"  # "trail running has taken over everything"
         for d in _children(verb, "dobj")
-    ):
+    ):  # fmt: skip
         for s in _children(verb, "nsubj"):
             a = _activity(s, ctx)
             if a and ctx.speaker:

@@ -103,6 +103,7 @@ VERB_RULES: dict[tuple[str, str, str], Rule] = {
     ("prefer", "", "dobj"): Rule("prefer", "state"),
     ("read", "", "dobj"): Rule("read", "event"),
     ("watch", "", "dobj"): Rule("watch", "event"),
+    ("binge", "", "dobj"): Rule("watch", "event"),
     ("listen", "", "to"): Rule("listen to", "event"),
     ("play", "", "dobj"): Rule("play", "state"),
     ("speak", "", "dobj"): Rule("speak", "state"),

@@ -94,6 +94,12 @@ CASES: list[tuple[str, set[Fact]]] = [
     ("My mum still lives in Tralee. We grew up there.",
      {("Ruth", "grow up in", "Tralee", False), ("Ruth's mother", "live in", "Tralee", False)}),
     ("We drove to Sligo in May. We ended up there by mistake.", set()),
+    # "can't stop" is doing it all the time; a pastime that took over everything
+    ("I can't stop watching Severance.", {("Ruth", "watch", "Severance", False)}),
+    ("I stopped watching Severance.", {("Ruth", "watch", "Severance", True)}),
+    ("I'm bingeing Severance again.", {("Ruth", "watch", "Severance", False)}),
+    ("Sea kayaking has taken over everything.", {("Ruth", "have hobby", "sea kayaking", False)}),
+    ("The kids have taken over everything.", set()),
     # a planned move away says where one lives until then
     ("We're moving from Exeter to Bath in September.",
      {("Ruth", "live in", "Exeter", False), ("Ruth", "plan to live in", "Bath", False)}),
