@@ -126,11 +126,16 @@ def _answer(sent: Span, slot: Slot, ctx: SentenceContext) -> bool:
             if o.pos_ == "PROPN":
                 _emit(ctx, me, "study at", slot.kind, ev.name_span(o), cl, root)
         return True
-    if relation == "work as":
+    if relation == "?role" and not (
+        head.pos_ in ("NOUN", "PROPN") and ev.is_role(head, with_org=False)
+    ):
+        return False  # "Are you a fan?" / "Kind of."
+    if relation in ("work as", "?role"):
         text = object_text(head, ctx) if head.pos_ in ("NOUN", "PROPN") else None
         if not text:
             return False
-        if head.pos_ == "NOUN" and text[:1].isupper() and not text[1:2].isupper():
+        if (head.pos_ == "NOUN" or relation == "?role") and text[:1].isupper() \
+                and not text[1:2].isupper():  # fmt: skip
             text = text[0].lower() + text[1:]  # "Speech therapist."
         _emit(ctx, me, "work as", slot.kind, text, cl, root)
         return True

@@ -173,6 +173,8 @@ ANSWERS = [
     ("Which university are you at?", "Uppsala.", ("study at", "Uppsala")),
     ("What's your cat called?", "Miso.", ("have cat", "Miso")),
     ("Did you grow up in Tampere?", "Yes, born and raised.", ("grow up in", "Tampere")),
+    ("Are you a teacher there?", "Supply teacher, mostly primary.", ("work as", "supply teacher")),
+    ("Oh, are you a nurse?", "Midwife, actually.", ("work as", "midwife")),
 ]
 
 
@@ -191,14 +193,17 @@ def test_a_short_answer_states_what_the_question_asks(
         ("Where does your sister live?", "Oslo."),  # about someone else
         ("Where do you work?", "I'd rather not say."),
         ("Did you grow up in Tampere?", "No, in Oulu."),
+        ("Are you a fan of the band?", "Big fan, honestly."),
+        ("Are you a morning person?", "Kind of."),
     ],
 )
 def test_no_fact_from_refusals_or_other_people(
     rules: RuleExtractor, question: str, answer: str
 ) -> None:
     assert not {
-        f for f in facts(rules, answer, previous=question) if "Tampere" in f[2] or f[2] == "Oslo"
-    }
+        f for f in facts(rules, answer, previous=question)
+        if "Tampere" in f[2] or f[2] == "Oslo" or f[1] == "work as"
+    }  # fmt: skip
 
 
 def test_slots_and_bare_names() -> None:
