@@ -167,6 +167,25 @@ def _fragment_identity(sent: Span, ctx: SentenceContext) -> None:
         _emit(ctx, [Ref(ctx.speaker, "PERSON")], f"have {kin}", "state", _proper(name),
               Clause(root, {root.i}), root)  # fmt: skip
         return
+    if (  # "Bramble, a grey lurcher." (the name first, the kind in apposition)
+        ctx.speaker
+        and first is not None
+        and first.i == root.i
+        and root.pos_ in ("PROPN", "ADJ", "NOUN")
+        and root.text[:1].isupper()
+        and root.lower_ not in lx.KIN
+    ):
+        for c in root.children:
+            kin = _kin_norm(c) if c.dep_ == "appos" and c.pos_ == "NOUN" else None
+            if (
+                kin and (kin in lx.PETS or kin in lx.PET_BREEDS)
+                and any(d.dep_ == "det" and d.lower_ in lx.INDEFINITE_DETS for d in c.children)
+                and not any(d.dep_ == "poss" for d in c.children)
+            ):  # fmt: skip
+                _emit(ctx, [Ref(ctx.speaker, "PERSON")], f"have {kin}", "state", root.text,
+                      Clause(root, {root.i}), root)  # fmt: skip
+                ctx.discourse.add_person(ctx.at(root), root.text, kin)
+                return
     if first is None or root.pos_ not in ("ADJ", "NOUN") or not ctx.speaker:
         return
     if first.i != root.i and not (first.dep_ == "amod" and first.head.i == root.i):

@@ -100,6 +100,10 @@ CASES: list[tuple[str, set[Fact]]] = [
     ("I'm bingeing Severance again.", {("Ruth", "watch", "Severance", False)}),
     ("Sea kayaking has taken over everything.", {("Ruth", "have hobby", "sea kayaking", False)}),
     ("The kids have taken over everything.", set()),
+    # a pet introduced by name first, the kind in apposition
+    ("Juniper, a rescue whippet.", {("Ruth", "have whippet", "Juniper", False)}),
+    ("Max, a neighbour's spaniel.", set()),
+    ("Rhys, a junior doctor.", set()),
     # a planned move away says where one lives until then
     ("We're moving from Exeter to Bath in September.",
      {("Ruth", "live in", "Exeter", False), ("Ruth", "plan to live in", "Bath", False)}),
