@@ -152,6 +152,33 @@ def _answer(sent: Span, slot: Slot, ctx: SentenceContext) -> bool:
 _NEGATIVE_ANSWERS = {"no", "nope", "nah", "not", "none", "nothing", "dunno", "idk", "never"}
 
 
+_ROMAN = {"i", "ii", "iii", "iv", "v"}
+
+
+def _role_now(sent: Span, ctx: SentenceContext) -> bool:
+    """ "Software Engineer II now!", "Head chef now, finally.": a line that opens with a
+    job title and "now" (the parser reads such lines every which way, so the words
+    decide): the speaker's title from now on."""
+    words = [t for t in sent if not t.is_punct or t.text == "-"]
+    k = next((i for i, t in enumerate(words) if t.lower_ == "now"), None)
+    if k is None or not 1 <= k <= 5:
+        return False
+    if words[k].i + 1 < sent.end and not words[k].nbor().is_punct:
+        return False  # "Tom now lives in Leeds": a clause goes on
+    title = words[:k]
+    if any(t.pos_ in ("PRON", "DET", "AUX", "ADP", "CCONJ", "SCONJ") for t in title):
+        return False  # "I'm a nurse now" is a clause, "the boss now" someone else
+    head = next((t for t in reversed(title) if t.lower_ not in _ROMAN and not t.like_num), None)
+    if head is None or not ev.is_role(head, with_org=False) or head.lower_ in lx.KIN:
+        return False
+    text = sent.doc[title[0].i : title[-1].i + 1].text
+    if len(title) == 1 or not all(t.text[:1].isupper() for t in title[1:]):
+        text = text[0].lower() + text[1:]  # "Head chef" -> "head chef"; titles keep capitals
+    _emit(ctx, [Ref(ctx.speaker or "", "PERSON")], "work as", "start", text,
+          Clause(words[k], {words[k].i}), words[k])  # fmt: skip
+    return True
+
+
 def _fragment_identity(sent: Span, ctx: SentenceContext) -> None:
     """ "Single and thriving.", "Vegan now.": a verbless line about the speaker."""
     root = sent.root
@@ -166,6 +193,8 @@ def _fragment_identity(sent: Span, ctx: SentenceContext) -> None:
     ):
         _emit(ctx, [Ref(ctx.speaker, "PERSON")], f"have {kin}", "state", _proper(name),
               Clause(root, {root.i}), root)  # fmt: skip
+        return
+    if ctx.speaker and _role_now(sent, ctx):  # "Software Engineer II now, no more junior"
         return
     if (  # "Bramble, a grey lurcher." (the name first, the kind in apposition)
         ctx.speaker

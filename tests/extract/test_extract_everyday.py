@@ -100,6 +100,12 @@ CASES: list[tuple[str, set[Fact]]] = [
     ("I'm bingeing Severance again.", {("Ruth", "watch", "Severance", False)}),
     ("Sea kayaking has taken over everything.", {("Ruth", "have hobby", "sea kayaking", False)}),
     ("The kids have taken over everything.", set()),
+    # a title and "now", verbless
+    ("Got the promotion! Principal Engineer now, so more meetings.",
+     {("Ruth", "work as", "Principal Engineer", False)}),
+    ("Head chef now, finally.", {("Ruth", "work as", "head chef", False)}),
+    ("Coffee now, please.", set()),
+    ("My sister now.", set()),
     # a pet introduced by name first, the kind in apposition
     ("Juniper, a rescue whippet.", {("Ruth", "have whippet", "Juniper", False)}),
     ("Max, a neighbour's spaniel.", set()),
