@@ -242,7 +242,7 @@ def _fragment_identity(sent: Span, ctx: SentenceContext) -> None:
 
 #: Gerund subjects that state the speaker's own life: "Living in X / Being a nurse at Y /
 #: Working at Z means ..." (while "Having friends is great" is generic).
-_ELLIPTIC_GERUNDS = {"live", "be", "work", "teach", "run", "raise"}
+_ELLIPTIC_GERUNDS = {"live", "be", "work", "teach", "run", "raise", "leave"}
 
 
 def _gone_to(verb: Token, subjects: list[Token], cl: Clause, ctx: SentenceContext) -> None:

@@ -262,6 +262,21 @@ def test_a_planned_move_away_ends_the_home_when_it_says(rules: RuleExtractor) ->
     assert f.invalid_at is not None and f.invalid_at.date().isoformat() == "2023-06-01"
 
 
+def test_leaving_after_years_says_how_long_it_held(rules: RuleExtractor) -> None:
+    for text in ("I left Zeiss after six years.", "Leaving Zeiss after six years was odd."):
+        ex = rules.extract(ExtractionInput(text, "Ruth", WHEN))
+        ended = [f for f in ex.facts if f.negated]
+        held = [f for f in ex.facts if not f.negated]
+        assert [(f.relation, f.object) for f in ended] == [("work at", "Zeiss")]
+        assert [(f.relation, f.object) for f in held] == [("work at", "Zeiss")]
+        assert held[0].valid_at is not None and held[0].valid_at.year == 2017
+        assert held[0].invalid_at == WHEN
+    for text in ("I didn't leave Zeiss after six years.", "I'll leave Zeiss after two years.",
+                 "I left Zeiss after lunch."):  # fmt: skip
+        assert not [f for f in rules.extract(ExtractionInput(text, "Ruth", WHEN)).facts
+                    if not f.negated]  # fmt: skip
+
+
 def test_they_and_unnamed_people_stay_unresolved(rules: RuleExtractor) -> None:
     assert facts(rules, "They moved to Porto.") == set()
     assert facts(rules, "She works at the bank.", previous="How was the party?") == set()
