@@ -350,6 +350,9 @@ def _habitual(verb: Token) -> bool:
     return False
 
 
+_NOT_PASTIME = {"late", "behind", "low", "out", "short", "around", "errands"}
+
+
 def hobbies(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
     lemma, prt = verb.lemma_.lower(), _particle(verb)
     out: list[Cand] = []
@@ -378,9 +381,22 @@ def hobbies(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
                                                                             "shop", "walk", "travel"):  # fmt: skip
         if any(o.lemma_.lower() not in lx.HOBBY_NOUNS for o in _children(verb, "dobj")):
             return out  # "I run a bakery", "I ride the bus"
+        nxt = verb.doc[verb.i + 1] if verb.i + 1 < len(verb.doc) else None
+        if (nxt is not None and nxt.lower_ in _NOT_PASTIME) or any(
+            c.lower_ in _NOT_PASTIME for c in verb.children if c.dep_ in ("advmod", "prt")
+        ):
+            return out  # "running late since the train broke down", "running out of milk"
         habitual = _habitual(verb) and (is_progressive(verb) or verb.tag_ in ("VBP", "VBZ", "VBG"))
-        since = any(t.role in ("since", "duration") for t, a in ctx.temporals
-                    if a is not None and a.i == verb.i) and is_progressive(verb)  # fmt: skip
+        since = (
+            any(t.role in ("since", "duration") for t, a in ctx.temporals
+                if a is not None and a.i == verb.i)
+            or any(c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "since"
+                                             for m in c.children) for c in verb.children)
+        ) and (  # "I've been climbing since it reopened"; chat drops "I've been"
+            is_progressive(verb)
+            or (verb.tag_ == "VBG" and verb.dep_ == "ROOT"
+                and not any(c.dep_ in ("nsubj", "nsubjpass", "aux") for c in verb.children))
+        )  # fmt: skip
         if cl.ending or cl.starting or habitual or since:
             text = gerund_text(verb, ctx) if verb.tag_ == "VBG" else None
             text = text or (verb.lower_ if verb.lower_ in lx.HOBBY_NOUNS else gerund(lemma))

@@ -100,6 +100,11 @@ CASES: list[tuple[str, set[Fact]]] = [
     ("I'm bingeing Severance again.", {("Ruth", "watch", "Severance", False)}),
     ("Sea kayaking has taken over everything.", {("Ruth", "have hobby", "sea kayaking", False)}),
     ("The kids have taken over everything.", set()),
+    # a pastime kept up "since ..." (a clause or a time; chat drops "I've been")
+    ("Yeah, swimming at the lido since it reopened.", {("Ruth", "have hobby", "swimming", False)}),
+    ("I've been skating since the rink opened.", {("Ruth", "have hobby", "skating", False)}),
+    ("Running late since the bus broke down.", set()),
+    ("I'm running late every day this week.", set()),
     # a title and "now", verbless
     ("Got the promotion! Principal Engineer now, so more meetings.",
      {("Ruth", "work as", "Principal Engineer", False)}),
