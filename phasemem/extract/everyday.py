@@ -614,6 +614,39 @@ def role_text(tok: Token, ctx: SentenceContext) -> str | None:
     return object_text(tok, ctx)
 
 
+def study_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
+    """ "Four years of mechanical engineering at Loughborough and I ...", "After three
+    years of law at Leeds, I ...": a course of an academic field at a named place, said
+    of the speaker (a verbless opener, or the time of a clause about "I")."""
+    out: list[tuple[Cand, Token]] = []
+    if not ctx.speaker:
+        return out
+    me = Ref(ctx.speaker, "PERSON")
+    for tok in sent:
+        if tok.lemma_.lower() not in ("year", "semester", "term") or tok.pos_ != "NOUN":
+            continue
+        if not any(c.dep_ == "nummod" for c in tok.children):
+            continue
+        own = tok.dep_ == "ROOT" or (
+            tok.dep_ == "pobj" and tok.head.lower_ in ("after", "during")
+            and any(s.dep_ in ("nsubj", "nsubjpass") and s.lower_ in lx.SPEAKER_PRONOUNS
+                    for s in tok.head.head.children)
+        )  # fmt: skip
+        if not own:
+            continue
+        for field in _pobjs(tok, "of"):
+            if field.lower_ not in lx.ACADEMIC_FIELDS or field.pos_ != "NOUN":
+                continue
+            places = [o for o in _pobjs(tok, "at") + _pobjs(field, "at")
+                      if o.text[:1].isupper() and not is_time(o, ctx)]  # fmt: skip
+            text = object_text(field, ctx)
+            if not places or not text:
+                continue
+            out.append((Cand(me, "study", "state", text), tok))
+            out += [(Cand(me, "study at", "state", name_span(o)), tok) for o in places]
+    return out
+
+
 def work_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
     """ "my team at Spotify", "my boss at Infosys", "my old job at the council" (ended)."""
     out: list[tuple[Cand, Token]] = []

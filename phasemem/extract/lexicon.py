@@ -574,6 +574,17 @@ TRIGGER_RE = re.compile(
 ROLE_AT_RE = re.compile(
     r"\b(?i:'m|am|is|'s|was|been|being|as) (?:an? |the )?(?:[\w-]+ ){0,3}(?:at|for|with) (?:the )?[A-Z]"
 )
+#: Academic disciplines: "three years of physics at Durham" is a degree, while "six years
+#: of nursing at St Thomas'" is a job (fields that are also trades are left out).
+ACADEMIC_FIELDS = {
+    "physics", "chemistry", "biology", "biochemistry", "mathematics", "maths", "math", "law",
+    "medicine", "history", "economics", "philosophy", "psychology", "sociology", "politics",
+    "linguistics", "architecture", "geography", "geology", "literature", "english", "classics",
+    "anthropology", "astronomy", "statistics", "theology", "archaeology", "pharmacy",
+    "dentistry", "engineering", "science", "studies", "languages", "astrophysics", "neuroscience",
+}  # fmt: skip
+#: "Four years of mechanical engineering at Loughborough ...": a course with its university.
+YEARS_OF_AT_RE = re.compile(r"\b(?i:years?|semesters?|terms?) of [\w' -]{3,40} at [A-Z]")
 #: "I've been in Dubai since 2019", "we've been here since April": being somewhere since a
 #: time is living there, whatever the place's name (place names are too many to list).
 BEEN_SINCE_RE = re.compile(r"\bbeen (?:in|here|there)\b[^.!?]{0,40}\bsince\b", re.IGNORECASE)

@@ -88,7 +88,7 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
                 ctx.used_names.add(tok.i)
     mentions = (
         ev.owned_mentions(sent, ctx) + ev.home_mentions(sent, ctx) + ev.work_mentions(sent, ctx)
-        + _allergy_mentions(sent, ctx)
+        + _allergy_mentions(sent, ctx) + ev.study_mentions(sent, ctx)
     )  # fmt: skip
     for cand, anchor in mentions:  # "our place in Porto", "my team at Spotify", "our cat"
         verb = anchor if anchor.pos_ in ("VERB", "AUX") else sent.root

@@ -179,6 +179,7 @@ def needs_parse(text: str) -> bool:
         lx.TRIGGER_RE.search(text) is not None
         or lx.ROLE_AT_RE.search(text) is not None
         or lx.BEEN_SINCE_RE.search(text) is not None
+        or lx.YEARS_OF_AT_RE.search(text) is not None
     )
 
 

@@ -105,6 +105,11 @@ CASES: list[tuple[str, set[Fact]]] = [
     ("I've been skating since the rink opened.", {("Ruth", "have hobby", "skating", False)}),
     ("Running late since the bus broke down.", set()),
     ("I'm running late every day this week.", set()),
+    # a course of an academic field at a named place
+    ("Five years of chemistry at Bangor and I still burn toast.",
+     {("Ruth", "study", "chemistry", False), ("Ruth", "study at", "Bangor", False)}),
+    ("Ten years of nursing at the Royal Free and I'm tired.", set()),  # a trade: work
+    ("After two years of history at York, my brother switched to law.", set()),
     # a title and "now", verbless
     ("Got the promotion! Principal Engineer now, so more meetings.",
      {("Ruth", "work as", "Principal Engineer", False)}),
