@@ -648,21 +648,51 @@ def study_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]
 
 
 def work_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
-    """ "my team at Spotify", "my boss at Infosys", "my old job at the council" (ended)."""
+    """ "my team at Spotify", "my boss at Infosys", "my old job at the council" (ended);
+    someone else's too: "my brother's team at Google", "her colleagues at Arup"."""
     out: list[tuple[Cand, Token]] = []
     if not ctx.speaker:
         return out
-    me = Ref(ctx.speaker, "PERSON")
     for tok in sent:
-        if tok.pos_ != "NOUN" or tok.lower_ not in lx.WORK_NOUNS or not _speaker_owned(tok):
+        if tok.pos_ != "NOUN" or tok.lower_ not in lx.WORK_NOUNS:
+            continue
+        owner = _work_owner(tok, ctx)
+        if owner is None:
             continue
         kind = "end" if _mods(tok) & lx.FORMER else "state"
         for o in _pobjs(tok, "at", "for"):
             if o.pos_ == "PROPN" or o.lemma_.lower() in lx.WORKPLACE_NOUNS:
                 text = name_span(o) if o.pos_ == "PROPN" else object_text(o, ctx)
                 if text:
-                    out.append((Cand(me, "work at", kind, text), tok.head))
+                    out.append((Cand(owner, "work at", kind, text), tok.head))
     return out
+
+
+def _work_owner(tok: Token, ctx: SentenceContext) -> Ref | None:
+    """Whose team/boss/job it is: the speaker ("my"), a kin or a name ("my brother's",
+    "Lena's"), or the person a "his"/"her" refers to; None when unsaid."""
+    poss = [c for c in tok.children if c.dep_ == "poss"]
+    if len(poss) != 1:
+        return None
+    p = poss[0]
+    if p.lower_ in lx.SPEAKER_POSSESSIVES:
+        return Ref(ctx.speaker or "", "PERSON")
+    if p.lower_ in ("his", "her") or (p.pos_ in ("NOUN", "PROPN") and p.text[:1] != "'"):
+        ref = resolve(p, ctx, emit_kin=False)
+        if ref is not None and ref.type == "PERSON":
+            return ref
+    return None
+
+
+def _in_house(verb: Token) -> list[Token]:
+    """ "in-house" on the verb (the parser splits it: in -> - house): its two tokens, where
+    the "at" of the employer may hang; empty when there is none."""
+    for p in _children(verb, "prep"):
+        for o in _children(p, "pobj"):
+            if p.lower_ == "in" and o.lower_ == "house" and o.i == p.i + 2 \
+                    and o.doc[p.i + 1].text == "-":  # fmt: skip
+                return [p, o]
+    return []
 
 
 def work(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
@@ -672,6 +702,11 @@ def work(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
         for o in _pobjs(verb, "to"):  # "I moved to Deloitte, senior auditor", "jumped ship to PwC"
             if moved_to_employer(o) or (lemma == "jump" and o.text[:1].isupper()):
                 out.append(Cand(None, "work at", "start", name_span(o)))
+    house = _in_house(verb) if lemma in ("be", "go", "move", "work") else []
+    if house:  # "she's in-house at Tesco", "I went in-house at Aviva"
+        kind = "state" if lemma in ("be", "work") else "start"
+        orgs = [o for t in (verb, *house) for o in _pobjs(t, "at") if o.pos_ == "PROPN"]
+        out += [Cand(None, "work at", kind, name_span(o)) for o in orgs]
     if lemma in ("accept", "take", "sign"):  # "accepted an offer from the Museum"
         for d in _children(verb, "dobj"):
             if d.lemma_.lower() in ("offer", "contract", "position"):

@@ -105,6 +105,14 @@ CASES: list[tuple[str, set[Fact]]] = [
     ("I've been skating since the rink opened.", {("Ruth", "have hobby", "skating", False)}),
     ("Running late since the bus broke down.", set()),
     ("I'm running late every day this week.", set()),
+    # someone else's workplace said in passing; "in-house at"
+    ("My cousin's team at Ocado is tiny.", {("Ruth's cousin", "work at", "Ocado", False)}),
+    ("My brother Piet moans about his boss at Philips.",
+     {("Ruth", "have brother", "Piet", False), ("Piet", "work at", "Philips", False)}),
+    ("Their team at Ocado is tiny.", set()),
+    ("My wife is in-house at Aviva.", {("Ruth's wife", "work at", "Aviva", False)}),
+    ("I went in-house at Aviva in March.", {("Ruth", "work at", "Aviva", False)}),
+    ("We ate in the house at Aviva's expense.", set()),
     # a course of an academic field at a named place
     ("Five years of chemistry at Bangor and I still burn toast.",
      {("Ruth", "study", "chemistry", False), ("Ruth", "study at", "Bangor", False)}),
