@@ -78,6 +78,7 @@ VERB_RULES: dict[tuple[str, str, str], Rule] = {
     ("divorce", "", "dobj"): Rule("be married to", "end", "person"),
     ("divorce", "", "none"): Rule("be married to", "end", "person"),
     ("date", "", "dobj"): Rule("date", "state", "person"),
+    ("base", "", "in"): Rule("live in", "state", "place"),  # "he's based in Dubai"
     ("break", "up", "with"): Rule("date", "end", "person"),
     ("break", "up", "none"): Rule("date", "end", "person"),
     ("split", "up", "with"): Rule("date", "end", "person"),
@@ -541,7 +542,7 @@ _IRREGULAR = (
 )
 _STEMS = sorted(
     {(k[0][:-1] if k[0].endswith("e") else k[0]) for k in VERB_RULES
-     if k[0] not in ("have", "do", "go", "stand", "bear", "give", "get", "open", "run")}
+     if k[0] not in ("have", "do", "go", "stand", "bear", "give", "get", "open", "run", "base")}
     | {"fan", "favorite", "favourite", "allerg", "job", "used to", "no longer", "anymore",
        "doing", "going", "goes", "go to", "done with", "last day", "first day", "promot", "seeing", "trip", "vacation", "holiday", "honeymoon", "into", "from", "can't stand", "cannot stand"}
     | set(KIN) | PETS | POSSESSIONS | OCCUPATIONS | IDENTITY | CONDITIONS | set(ROLE_FIELDS)
@@ -551,7 +552,7 @@ _STEMS = sorted(
        "hobbies", "here in", "place in", "flat in", "house in", "home", "team at", "boss at",
        "colleagues at", "office at", "manager at", "quits", "propos", "redundant", "notice",
        "transferr", "universit", "college", "my thing", "phone", "single", "called", "named",
-       "flatmate", "housemate", "degree", "master's"},
+       "flatmate", "housemate", "degree", "master's", "based in"},
     key=len,
     reverse=True,
 )  # fmt: skip

@@ -793,6 +793,9 @@ def _typed_object(
     elif kind == "job" and d.pos_ != "PROPN":
         if d.lemma_.lower() not in lx.WORKPLACE_NOUNS or not _definite(d):
             return None  # "quit the hotel kitchen", but not "quit smoking"
+    elif kind == "person" and d.pos_ != "PROPN" and d.lower_ in lx.SOMEONE_WORDS:
+        name = _named(d) or _apposed_name(d)  # "dating a guy called Marco"
+        return (relation, _proper(name)) if name is not None else None
     elif kind in ("place", "person") and d.pos_ != "PROPN":
         return None
     team = relation == "work at" and d.pos_ == "PROPN" and lx.SPORT_RE.search(d.doc.text)

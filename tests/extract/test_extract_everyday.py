@@ -105,6 +105,14 @@ CASES: list[tuple[str, set[Fact]]] = [
     ("I've been skating since the rink opened.", {("Ruth", "have hobby", "skating", False)}),
     ("Running late since the bus broke down.", set()),
     ("I'm running late every day this week.", set()),
+    # "based in", "dating a guy called X", with a he/she subject too
+    ("My uncle Rafa is a chef. He's based in Bilbao.",
+     {("Ruth", "have uncle", "Rafa", False), ("Rafa", "work as", "chef", False),
+      ("Rafa", "live in", "Bilbao", False)}),
+    ("Our company is based in Berlin.", set()),
+    ("My sister Ines is dating a guy called Tiago.",
+     {("Ruth", "have sister", "Ines", False), ("Ines", "date", "Tiago", False)}),
+    ("I'm dating a guy from the gym.", set()),
     # someone else's workplace said in passing; "in-house at"
     ("My cousin's team at Ocado is tiny.", {("Ruth's cousin", "work at", "Ocado", False)}),
     ("My brother Piet moans about his boss at Philips.",
