@@ -498,6 +498,14 @@ class Clause:
     skip: bool = False
 
 
+def _cannot(verb: Token) -> bool:
+    """ "can't stop", "couldn't stop": a negated ability, not a negated act."""
+    kids = list(verb.children)
+    return any(c.dep_ == "neg" for c in kids) and any(
+        c.tag_ == "MD" and c.lower_ in ("ca", "can", "could") for c in kids
+    )
+
+
 def analyse(verb: Token) -> Clause:
     """Read negation, modality, aspect and governing verbs of one clause."""
     cl = Clause(verb, {verb.i})
@@ -508,7 +516,9 @@ def analyse(verb: Token) -> Clause:
         toks.append(gov)
         cl.anchors.add(gov.i)
         glem = gov.lemma_.lower()
-        if glem in lx.START_VERBS:
+        if glem in lx.STOP_VERBS and _cannot(gov):
+            toks.pop()  # "I can't stop rewatching X": doing it all the time, nothing ends
+        elif glem in lx.START_VERBS:
             cl.starting = True
         elif glem in lx.STOP_VERBS or (
             glem == "use" and not any(c.dep_ == "dobj" for c in gov.children)

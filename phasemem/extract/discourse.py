@@ -163,6 +163,8 @@ _SLOTS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         ),
         # last: "which one did you go for?" names no kind, so only a device answer counts
         (r"\b(?:what|which)\b[^?]*\bdid you (?:get|go for|buy|pick|choose)\b", "?device", "start"),
+        # "Are you a guide there?" -> "Freelance tour guide.": only an answer naming a role
+        (r"\bare you (?:an?|the) [\w' -]{2,40}\?", "?role", "state"),
     )
 )
 _THIRD_PERSON_RE = re.compile(r"\b(?:he|she|they|his|her|their|him|them)\b", re.IGNORECASE)

@@ -8,7 +8,7 @@ a fact is found passes through the same checks.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import (
@@ -43,6 +43,44 @@ def _temporal_at(tok: Token, ctx: SentenceContext):
         if t.span[0] <= tok.idx < t.span[1]:
             return t
     return None
+
+
+_UNITS = {"year": 365.25, "month": 30.44, "decade": 3652.5}
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+           "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+           "fifteen": 15, "twenty": 20}  # fmt: skip
+
+
+def _held_for(verb: Token) -> timedelta | None:
+    """ "left Airbus after six years", "quit after 18 months": how long what ended held."""
+    for p in _children(verb, "prep"):
+        if p.lower_ != "after":
+            continue
+        for o in _children(p, "pobj"):
+            unit = _UNITS.get(o.lemma_.lower())
+            nums = [c for c in o.children if c.dep_ in ("nummod", "det", "quantmod")]
+            if unit is None or len(nums) != 1:
+                continue
+            word = nums[0].lower_
+            n = int(word) if word.isdigit() else _COUNTS.get(word)
+            if n:
+                return timedelta(days=n * unit)
+    return None
+
+
+_SPENT_DOING = {("advcl", "be"), ("advcl", "spend")}
+
+
+def _spent_doing(verb: Token) -> bool:
+    """ "I've been in the garage doing woodworking", "I spend my weekends doing yoga": a
+    participle that says how the subject spends the time is as ongoing as "I'm doing"."""
+    return (
+        verb.tag_ == "VBG"
+        and verb.i > verb.head.i
+        and (verb.dep_, verb.head.lemma_.lower()) in _SPENT_DOING
+        and not any(c.dep_ in ("mark", "aux") for c in verb.children)
+        and any(o.lower_ in lx.HOBBY_NOUNS for o in verb.children if o.dep_ == "dobj")
+    )  # a pastime by name: "at the office doing overtime" is work
 
 
 def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, obj: object,
@@ -85,7 +123,7 @@ def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, o
     ):
         return  # "studying characters, themes": a subject of study is a field, not things
     if relation == "do" and (
-        not (is_progressive(verb) or cl.starting)
+        not (is_progressive(verb) or cl.starting or _spent_doing(verb))
         or any(c.lower_ in ("a", "an") for o in _children(verb, "dobj") for c in o.subtree)
     ):
         return  # "doing a half marathon" is an event, a hobby is a mass noun ("doing yoga")
@@ -97,6 +135,15 @@ def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, o
         return  # "I love my kids": not a taste
     if relation == "have" and kind == "state" and verb.tag_ == "VBD" and not cl.negated:
         return  # "I had a few friends over"
+    if cl.plan and negated and kind == "end" and relation == "live in" and not cl.negated:
+        # "I'll be moving over from Glasgow in the summer": they live there until then
+        _, until, future = _times(ctx, cl, "end")
+        span = _sent_span(verb)
+        for s in subjects:
+            if s.name.lower() != obj.lower():
+                _add(ctx, ExtractedFact(s.name, relation, obj, None, until if future else None,
+                                        False, 0.8, span))  # fmt: skip
+        return
     if cl.plan and negated:
         return
     if obj == ANY_OBJECT and not negated:
@@ -113,10 +160,15 @@ def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, o
             return  # "I will always love reading", "we're buying a flat" (the move is the plan)
         relation, confidence = f"plan to {relation}", 0.7
     span = _sent_span(verb)
+    held = _held_for(verb) if negated and relation == "work at" else None
     for s in subjects:
         if s.name.lower() == obj.lower():
             continue
         _add(ctx, ExtractedFact(s.name, relation, obj, valid, invalid, negated, confidence, span))
+        if held is not None and obj != ANY_OBJECT and not cl.negated and not cl.plan:
+            # "I left Airbus after six years": it held for the six years before it ended
+            end = invalid or ctx.base
+            _add(ctx, ExtractedFact(s.name, relation, obj, end - held, end, False, 0.8, span))
 
 
 def _times(

@@ -162,6 +162,12 @@ def _device_objs(verb: Token) -> list[Token]:
     for d in _children(verb, "dobj"):
         out.append(d)
         out.extend(c for c in d.children if c.dep_ == "appos")
+        if d.lower_ in ("it", "one"):  # "bought it, a Fairphone 4": the parser hangs the
+            out.extend(  # model on the verb, after the comma
+                c for c in verb.children
+                if c.dep_ in ("npadvmod", "appos") and c.i > d.i
+                and any(t.text == "," for t in c.doc[d.i + 1 : c.left_edge.i])
+            )  # fmt: skip
     return out
 
 
@@ -344,6 +350,9 @@ def _habitual(verb: Token) -> bool:
     return False
 
 
+_NOT_PASTIME = {"late", "behind", "low", "out", "short", "around", "errands"}
+
+
 def hobbies(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
     lemma, prt = verb.lemma_.lower(), _particle(verb)
     out: list[Cand] = []
@@ -372,19 +381,33 @@ def hobbies(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
                                                                             "shop", "walk", "travel"):  # fmt: skip
         if any(o.lemma_.lower() not in lx.HOBBY_NOUNS for o in _children(verb, "dobj")):
             return out  # "I run a bakery", "I ride the bus"
+        nxt = verb.doc[verb.i + 1] if verb.i + 1 < len(verb.doc) else None
+        if (nxt is not None and nxt.lower_ in _NOT_PASTIME) or any(
+            c.lower_ in _NOT_PASTIME for c in verb.children if c.dep_ in ("advmod", "prt")
+        ):
+            return out  # "running late since the train broke down", "running out of milk"
         habitual = _habitual(verb) and (is_progressive(verb) or verb.tag_ in ("VBP", "VBZ", "VBG"))
-        since = any(t.role in ("since", "duration") for t, a in ctx.temporals
-                    if a is not None and a.i == verb.i) and is_progressive(verb)  # fmt: skip
+        since = (
+            any(t.role in ("since", "duration") for t, a in ctx.temporals
+                if a is not None and a.i == verb.i)
+            or any(c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "since"
+                                             for m in c.children) for c in verb.children)
+        ) and (  # "I've been climbing since it reopened"; chat drops "I've been"
+            is_progressive(verb)
+            or (verb.tag_ == "VBG" and verb.dep_ == "ROOT"
+                and not any(c.dep_ in ("nsubj", "nsubjpass", "aux") for c in verb.children))
+        )  # fmt: skip
         if cl.ending or cl.starting or habitual or since:
             text = gerund_text(verb, ctx) if verb.tag_ == "VBG" else None
             text = text or (verb.lower_ if verb.lower_ in lx.HOBBY_NOUNS else gerund(lemma))
             text = _with_left_mods(verb, text)
             out.append(Cand(None, "have hobby", "state", text))
     if (lemma, prt) == ("take", "over") and any(  # "Paddleboarding has taken over my life"
-        d.lower_ in ("life", "weekends", "evenings", "summer", "winter", "time")
-        and _speaker_owned(d)
+        (d.lower_ in ("life", "weekends", "evenings", "summer", "winter", "time")
+         and _speaker_owned(d))
+        or d.lower_ == "everything"  # "trail running has taken over everything"
         for d in _children(verb, "dobj")
-    ):
+    ):  # fmt: skip
         for s in _children(verb, "nsubj"):
             a = _activity(s, ctx)
             if a and ctx.speaker:
@@ -557,6 +580,12 @@ def _be_in(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
         for o in _pobjs(verb, "in"):
             if o.pos_ == "PROPN" and o.ent_type_ not in ("ORG", "PERSON", "DATE", "EVENT"):
                 out.append(Cand(None, "live in", "state", name_span(o)))
+    since = any(t.role == "since" and a is not None and a.i == verb.i for t, a in ctx.temporals)
+    for adv in verb.children:  # "Brno is great. We've been here since April."
+        if since and adv.dep_ == "advmod" and adv.lower_ in ("here", "there") and not out:
+            place = ctx.discourse.place_before(ctx.at(adv))
+            if place:
+                out.append(Cand(None, "live in", "state", place))
     return out
 
 
@@ -585,22 +614,85 @@ def role_text(tok: Token, ctx: SentenceContext) -> str | None:
     return object_text(tok, ctx)
 
 
-def work_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
-    """ "my team at Spotify", "my boss at Infosys", "my old job at the council" (ended)."""
+def study_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
+    """ "Four years of mechanical engineering at Loughborough and I ...", "After three
+    years of law at Leeds, I ...": a course of an academic field at a named place, said
+    of the speaker (a verbless opener, or the time of a clause about "I")."""
     out: list[tuple[Cand, Token]] = []
     if not ctx.speaker:
         return out
     me = Ref(ctx.speaker, "PERSON")
     for tok in sent:
-        if tok.pos_ != "NOUN" or tok.lower_ not in lx.WORK_NOUNS or not _speaker_owned(tok):
+        if tok.lemma_.lower() not in ("year", "semester", "term") or tok.pos_ != "NOUN":
+            continue
+        if not any(c.dep_ == "nummod" for c in tok.children):
+            continue
+        own = tok.dep_ == "ROOT" or (
+            tok.dep_ == "pobj" and tok.head.lower_ in ("after", "during")
+            and any(s.dep_ in ("nsubj", "nsubjpass") and s.lower_ in lx.SPEAKER_PRONOUNS
+                    for s in tok.head.head.children)
+        )  # fmt: skip
+        if not own:
+            continue
+        for field in _pobjs(tok, "of"):
+            if field.lower_ not in lx.ACADEMIC_FIELDS or field.pos_ != "NOUN":
+                continue
+            places = [o for o in _pobjs(tok, "at") + _pobjs(field, "at")
+                      if o.text[:1].isupper() and not is_time(o, ctx)]  # fmt: skip
+            text = object_text(field, ctx)
+            if not places or not text:
+                continue
+            out.append((Cand(me, "study", "state", text), tok))
+            out += [(Cand(me, "study at", "state", name_span(o)), tok) for o in places]
+    return out
+
+
+def work_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
+    """ "my team at Spotify", "my boss at Infosys", "my old job at the council" (ended);
+    someone else's too: "my brother's team at Google", "her colleagues at Arup"."""
+    out: list[tuple[Cand, Token]] = []
+    if not ctx.speaker:
+        return out
+    for tok in sent:
+        if tok.pos_ != "NOUN" or tok.lower_ not in lx.WORK_NOUNS:
+            continue
+        owner = _work_owner(tok, ctx)
+        if owner is None:
             continue
         kind = "end" if _mods(tok) & lx.FORMER else "state"
         for o in _pobjs(tok, "at", "for"):
             if o.pos_ == "PROPN" or o.lemma_.lower() in lx.WORKPLACE_NOUNS:
                 text = name_span(o) if o.pos_ == "PROPN" else object_text(o, ctx)
                 if text:
-                    out.append((Cand(me, "work at", kind, text), tok.head))
+                    out.append((Cand(owner, "work at", kind, text), tok.head))
     return out
+
+
+def _work_owner(tok: Token, ctx: SentenceContext) -> Ref | None:
+    """Whose team/boss/job it is: the speaker ("my"), a kin or a name ("my brother's",
+    "Lena's"), or the person a "his"/"her" refers to; None when unsaid."""
+    poss = [c for c in tok.children if c.dep_ == "poss"]
+    if len(poss) != 1:
+        return None
+    p = poss[0]
+    if p.lower_ in lx.SPEAKER_POSSESSIVES:
+        return Ref(ctx.speaker or "", "PERSON")
+    if p.lower_ in ("his", "her") or (p.pos_ in ("NOUN", "PROPN") and p.text[:1] != "'"):
+        ref = resolve(p, ctx, emit_kin=False)
+        if ref is not None and ref.type == "PERSON":
+            return ref
+    return None
+
+
+def _in_house(verb: Token) -> list[Token]:
+    """ "in-house" on the verb (the parser splits it: in -> - house): its two tokens, where
+    the "at" of the employer may hang; empty when there is none."""
+    for p in _children(verb, "prep"):
+        for o in _children(p, "pobj"):
+            if p.lower_ == "in" and o.lower_ == "house" and o.i == p.i + 2 \
+                    and o.doc[p.i + 1].text == "-":  # fmt: skip
+                return [p, o]
+    return []
 
 
 def work(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
@@ -610,6 +702,11 @@ def work(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
         for o in _pobjs(verb, "to"):  # "I moved to Deloitte, senior auditor", "jumped ship to PwC"
             if moved_to_employer(o) or (lemma == "jump" and o.text[:1].isupper()):
                 out.append(Cand(None, "work at", "start", name_span(o)))
+    house = _in_house(verb) if lemma in ("be", "go", "move", "work") else []
+    if house:  # "she's in-house at Tesco", "I went in-house at Aviva"
+        kind = "state" if lemma in ("be", "work") else "start"
+        orgs = [o for t in (verb, *house) for o in _pobjs(t, "at") if o.pos_ == "PROPN"]
+        out += [Cand(None, "work at", kind, name_span(o)) for o in orgs]
     if lemma in ("accept", "take", "sign"):  # "accepted an offer from the Museum"
         for d in _children(verb, "dobj"):
             if d.lemma_.lower() in ("offer", "contract", "position"):

@@ -78,6 +78,7 @@ VERB_RULES: dict[tuple[str, str, str], Rule] = {
     ("divorce", "", "dobj"): Rule("be married to", "end", "person"),
     ("divorce", "", "none"): Rule("be married to", "end", "person"),
     ("date", "", "dobj"): Rule("date", "state", "person"),
+    ("base", "", "in"): Rule("live in", "state", "place"),  # "he's based in Dubai"
     ("break", "up", "with"): Rule("date", "end", "person"),
     ("break", "up", "none"): Rule("date", "end", "person"),
     ("split", "up", "with"): Rule("date", "end", "person"),
@@ -103,6 +104,7 @@ VERB_RULES: dict[tuple[str, str, str], Rule] = {
     ("prefer", "", "dobj"): Rule("prefer", "state"),
     ("read", "", "dobj"): Rule("read", "event"),
     ("watch", "", "dobj"): Rule("watch", "event"),
+    ("binge", "", "dobj"): Rule("watch", "event"),
     ("listen", "", "to"): Rule("listen to", "event"),
     ("play", "", "dobj"): Rule("play", "state"),
     ("speak", "", "dobj"): Rule("speak", "state"),
@@ -432,7 +434,7 @@ PHONE_MAKES = {
     "honor", "vivo", "zenfone", "asus",
 }  # fmt: skip
 #: Verbs that get (start), keep (state) or lose (end) a car or phone.
-DEVICE_START = {"buy", "get", "order", "lease", "pick", "switch", "upgrade", "treat", "adopt",
+DEVICE_START = {"buy", "get", "lease", "pick", "switch", "upgrade", "treat", "adopt",
                 "inherit", "receive", "gift", "collect"}  # fmt: skip
 DEVICE_STATE = {"have", "own", "drive", "use", "rock", "park", "squeeze", "charge"}
 DEVICE_END = {"sell", "trade", "scrap", "crash", "total", "return", "lose", "break", "give",
@@ -540,7 +542,7 @@ _IRREGULAR = (
 )
 _STEMS = sorted(
     {(k[0][:-1] if k[0].endswith("e") else k[0]) for k in VERB_RULES
-     if k[0] not in ("have", "do", "go", "stand", "bear", "give", "get", "open", "run")}
+     if k[0] not in ("have", "do", "go", "stand", "bear", "give", "get", "open", "run", "base")}
     | {"fan", "favorite", "favourite", "allerg", "job", "used to", "no longer", "anymore",
        "doing", "going", "goes", "go to", "done with", "last day", "first day", "promot", "seeing", "trip", "vacation", "holiday", "honeymoon", "into", "from", "can't stand", "cannot stand"}
     | set(KIN) | PETS | POSSESSIONS | OCCUPATIONS | IDENTITY | CONDITIONS | set(ROLE_FIELDS)
@@ -550,7 +552,7 @@ _STEMS = sorted(
        "hobbies", "here in", "place in", "flat in", "house in", "home", "team at", "boss at",
        "colleagues at", "office at", "manager at", "quits", "propos", "redundant", "notice",
        "transferr", "universit", "college", "my thing", "phone", "single", "called", "named",
-       "flatmate", "housemate", "degree", "master's"},
+       "flatmate", "housemate", "degree", "master's", "based in"},
     key=len,
     reverse=True,
 )  # fmt: skip
@@ -573,6 +575,20 @@ TRIGGER_RE = re.compile(
 ROLE_AT_RE = re.compile(
     r"\b(?i:'m|am|is|'s|was|been|being|as) (?:an? |the )?(?:[\w-]+ ){0,3}(?:at|for|with) (?:the )?[A-Z]"
 )
+#: Academic disciplines: "three years of physics at Durham" is a degree, while "six years
+#: of nursing at St Thomas'" is a job (fields that are also trades are left out).
+ACADEMIC_FIELDS = {
+    "physics", "chemistry", "biology", "biochemistry", "mathematics", "maths", "math", "law",
+    "medicine", "history", "economics", "philosophy", "psychology", "sociology", "politics",
+    "linguistics", "architecture", "geography", "geology", "literature", "english", "classics",
+    "anthropology", "astronomy", "statistics", "theology", "archaeology", "pharmacy",
+    "dentistry", "engineering", "science", "studies", "languages", "astrophysics", "neuroscience",
+}  # fmt: skip
+#: "Four years of mechanical engineering at Loughborough ...": a course with its university.
+YEARS_OF_AT_RE = re.compile(r"\b(?i:years?|semesters?|terms?) of [\w' -]{3,40} at [A-Z]")
+#: "I've been in Dubai since 2019", "we've been here since April": being somewhere since a
+#: time is living there, whatever the place's name (place names are too many to list).
+BEEN_SINCE_RE = re.compile(r"\bbeen (?:in|here|there)\b[^.!?]{0,40}\bsince\b", re.IGNORECASE)
 #: A capitalised word that is not the first word of a sentence and not "I":
 #: only then can NER find a name.
 NAME_CANDIDATE_RE = re.compile(r"(?<![.!?]\s)(?<=\S\s)(?!I\b|I')[A-Z][\w'-]*|\b[A-Z]{2,}\b")

@@ -88,7 +88,8 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
                 ctx.used_names.add(tok.i)
     mentions = (
         ev.owned_mentions(sent, ctx) + ev.home_mentions(sent, ctx) + ev.work_mentions(sent, ctx)
-    )
+        + _allergy_mentions(sent, ctx) + ev.study_mentions(sent, ctx)
+    )  # fmt: skip
     for cand, anchor in mentions:  # "our place in Porto", "my team at Spotify", "our cat"
         verb = anchor if anchor.pos_ in ("VERB", "AUX") else sent.root
         cl = Clause(verb, {verb.i})
@@ -389,7 +390,10 @@ def _copula(verb: Token, cl: Clause) -> list[Candidate]:
             if low == "allergic":
                 objs = _pobjs(c, "to")
                 ctx_free += [("be allergic to", "state", o) for o in objs]
-                out += [] if objs else [("be allergic to", "state", t) for t in _misparsed_to(c)]
+                misparsed = [] if objs else _misparsed_to(c)
+                out += [("be allergic to", "state", t) for t in misparsed]
+                if not objs and not misparsed and not any(x.dep_ == "prep" for x in c.children):
+                    ctx_free += [("be allergic to", "state", o) for o in _fronted(verb)]
             elif low in ("married", "engaged"):
                 rel = "be married to" if low == "married" else "be engaged to"
                 objs = _pobjs(c, "to")
@@ -429,6 +433,20 @@ def _hyphen_text(tok: Token) -> str:
     if tok.i + 2 < len(doc) and doc[tok.i + 1].text == "-" and not doc[tok.i].whitespace_:
         return f"{tok.lower_}-{doc[tok.i + 2].lower_}"
     return tok.lower_
+
+
+def _fronted(verb: Token) -> list[Token]:
+    """ "Birch pollen, I've been allergic since I was six": a noun put first, before the
+    subject and a comma, is what the bare adjective is about."""
+    subj = [c for c in verb.children if c.dep_ == "nsubj"]
+    if not subj:
+        return []
+    return [
+        c for c in verb.children
+        if c.dep_ in ("npadvmod", "dep") and c.pos_ == "NOUN" and c.i < subj[0].i
+        and c.left_edge.i == c.sent.start  # the sentence opens with it, then a comma
+        and c.right_edge.i + 1 < len(c.doc) and c.doc[c.right_edge.i + 1].text == ","
+    ]  # fmt: skip
 
 
 def _misparsed_to(adj: Token) -> list[str]:
@@ -486,8 +504,8 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
         if dl in lx.JOB_NOUNS:
             out.extend(_job(lemma, d, verb, ctx))
             continue
-        if lemma == "have" and dl in ("allergy", "allergies"):
-            out.extend(_allergy(d, ctx))
+        if lemma in ("have", "develop") and dl in ("allergy", "allergies"):
+            out.extend(_allergy(d, ctx))  # "I've developed a shellfish allergy"
             continue
         rule = lx.VERB_RULES.get((lemma, prt, "dobj")) or lx.VERB_RULES.get((lemma, "", "dobj"))
         if rule is None or (lemma == "stand" and not _cant(verb)):
@@ -548,7 +566,12 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
                 out += [(relation, rule.kind, ev.name_span(h)) for h in homes if h.pos_ == "PROPN"]
                 continue  # "I live on my own in a tiny flat in Splott"
             if rule.obj == "place" and (
-                ev._device_word(o) or (rule.relation == "live in" and ev.moved_to_employer(o))
+                ev._device_word(o)
+                or (
+                    rule.relation == "live in"
+                    and lemma not in ("live", "reside")  # one lives in a town, not a firm
+                    and ev.moved_to_employer(o)
+                )
             ):
                 continue  # "moved over from a Motorola", "moved to Deloitte" (work)
             if (
@@ -670,6 +693,34 @@ def _cant(verb: Token) -> bool:
     )
 
 
+def _allergy_mentions(sent: Span, ctx: SentenceContext) -> list[tuple[ev.Cand, Token]]:
+    """ "my nut allergy is getting worse", "the allergist confirmed it: shellfish allergy":
+    an allergy the speaker calls theirs, or names in a verbless aside, is the speaker's
+    ("I have a nut allergy" is read by the verb; "her nut allergy" is someone else's)."""
+    if not ctx.speaker:
+        return []
+    out = []
+    for tok in sent:
+        if tok.lemma_.lower() != "allergy" or tok.pos_ != "NOUN":
+            continue
+        poss = [c for c in tok.children if c.dep_ == "poss"]
+        mine = bool(poss) and all(c.lower_ in lx.SPEAKER_POSSESSIVES for c in poss)
+        after_colon = tok.left_edge.i > 0 and tok.doc[tok.left_edge.i - 1].text in (":", "-")
+        aside = (
+            not poss
+            and (tok.dep_ in ("appos", "ROOT", "npadvmod") or after_colon)
+            and not any(c.dep_ == "det" and c.lower_ not in ("a", "an") for c in tok.children)
+        )
+        if not (mine or aside) or (tok.dep_ == "dobj" and tok.head.lemma_.lower() == "have"):
+            continue  # "I have a nut allergy": the verb reads it
+        out += [
+            (ev.Cand(Ref(ctx.speaker, "PERSON"), rel, kind, obj), tok.head)
+            for rel, kind, obj in _allergy(tok, ctx)
+            if isinstance(obj, str)
+        ]
+    return out
+
+
 def _allergy(noun: Token, ctx: SentenceContext) -> list[Candidate]:
     objs = [t for o in _pobjs(noun, "to") if (t := object_text(o, ctx))]
     if not objs:
@@ -742,6 +793,9 @@ def _typed_object(
     elif kind == "job" and d.pos_ != "PROPN":
         if d.lemma_.lower() not in lx.WORKPLACE_NOUNS or not _definite(d):
             return None  # "quit the hotel kitchen", but not "quit smoking"
+    elif kind == "person" and d.pos_ != "PROPN" and d.lower_ in lx.SOMEONE_WORDS:
+        name = _named(d) or _apposed_name(d)  # "dating a guy called Marco"
+        return (relation, _proper(name)) if name is not None else None
     elif kind in ("place", "person") and d.pos_ != "PROPN":
         return None
     team = relation == "work at" and d.pos_ == "PROPN" and lx.SPORT_RE.search(d.doc.text)

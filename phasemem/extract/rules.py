@@ -70,6 +70,10 @@ _STATUS_TAIL_RE = re.compile(
     r"|synced|verified|approved|completed|processed|registered)[.!]?[ \t]*$"
 )
 _LEAD_IN_PERSON_RE = re.compile(r"\b(?:i|i'm|me|my|we|our|us|you|your)\b", re.IGNORECASE)
+#: A reply that opens with he/she: its person may be the one the previous turn named.
+_OPENS_WITH_HE_SHE = re.compile(r"\W*(?:he|she|his|her)\b", re.IGNORECASE)
+_YOUR_KIN_RE = re.compile(r"\byour ([a-z]+)\b", re.IGNORECASE)
+_MAX_PREVIOUS = 2000  # characters of the previous turn read for a name
 _PRONOUN_CUES = (" he", " she", " him", " her", " his", "He", "She", "His", "Her")
 _nlp_lock = threading.Lock()
 _pipe_lock = threading.Lock()
@@ -172,7 +176,10 @@ def _check(item: ExtractionInput) -> datetime:
 def needs_parse(text: str) -> bool:
     """Whether ``text`` could hold a fact under the rules (cheap regex pre-filter)."""
     return bool(text) and (
-        lx.TRIGGER_RE.search(text) is not None or lx.ROLE_AT_RE.search(text) is not None
+        lx.TRIGGER_RE.search(text) is not None
+        or lx.ROLE_AT_RE.search(text) is not None
+        or lx.BEEN_SINCE_RE.search(text) is not None
+        or lx.YEARS_OF_AT_RE.search(text) is not None
     )
 
 
@@ -241,8 +248,10 @@ class _Chunk(NamedTuple):
 class RuleExtractor(Extractor):
     """Rule-based extractor; see ``docs/extraction.md`` for what it extracts and why.
 
-    ``entities=False`` skips NER entirely (faster; facts are unchanged, the
-    entity list then holds only fact participants). ``batch_size`` is passed
+    ``entities=False`` skips NER entirely (faster; the entity list then holds
+    only fact participants, and the few facts that lean on names alone are lost:
+    a place named in a sentence too plain to parse, a person named by the
+    previous turn). ``batch_size`` is passed
     to ``nlp.pipe``.
     """
 
@@ -282,6 +291,12 @@ class RuleExtractor(Extractor):
                     to_parse.append(_Chunk(i, off, chunk))
                 if self.entities and may_have_names(chunk, known):
                     to_ner.append(_Chunk(i, off, chunk))
+            prev = getattr(items[i], "previous", None)
+            if (  # "Tell me about Kasia?" -> "She used to ...": the question names "she"
+                self.entities and isinstance(prev, str) and _OPENS_WITH_HE_SHE.match(text)
+                and may_have_names(prev[:_MAX_PREVIOUS], known)
+            ):  # fmt: skip
+                to_ner.append(_Chunk(i, -1 - len(prev[:_MAX_PREVIOUS]), prev[:_MAX_PREVIOUS]))
         parsed: dict[int, list[tuple[int, Any]]] = {}
         ents: dict[int, list[tuple[int, Any]]] = {}
         if to_parse or to_ner:
@@ -338,6 +353,22 @@ class RuleExtractor(Extractor):
                 name = bare_name(chunk)
                 if name is not None and name not in (item.speaker, item.listener):
                     discourse.add_person(off, name)
+        for off, es in ents:  # "Porto is lovely. We've been here since May.": a place named
+            for e in es:  # in a sentence too plain to parse is still the later "here"
+                if e.label_ in ("GPE", "LOC") and off >= 0:
+                    discourse.add_place(off + e.start_char, e.text)
+                elif e.label_ == "PERSON" and off < 0 and e.text not in (item.speaker,
+                                                                         item.listener):  # fmt: skip
+                    discourse.add_person(off + e.start_char, e.text)  # named by the question
+        ents = [(off, es) for off, es in ents if off >= 0]
+        prev = item.previous if isinstance(item.previous, str) else ""
+        if item.speaker and _OPENS_WITH_HE_SHE.match(text):  # "How's your brother?" -> "He's ..."
+            for m in _YOUR_KIN_RE.finditer(prev[:_MAX_PREVIOUS]):
+                kin = lx.KIN.get(m.group(1).lower())
+                if kin and not kin.endswith(("s", "ren")):
+                    owner = _clean_name(item.speaker) or item.speaker
+                    discourse.add_person(m.start() - 1 - len(prev[:_MAX_PREVIOUS]),
+                                         f"{owner}'s {kin}", kin, owner)  # fmt: skip
         for off, doc in parsed:
             end = off + len(doc.text)
             local = [replace(t, span=(t.span[0] - off, t.span[1] - off)) for t in temporals

@@ -126,11 +126,16 @@ def _answer(sent: Span, slot: Slot, ctx: SentenceContext) -> bool:
             if o.pos_ == "PROPN":
                 _emit(ctx, me, "study at", slot.kind, ev.name_span(o), cl, root)
         return True
-    if relation == "work as":
+    if relation == "?role" and not (
+        head.pos_ in ("NOUN", "PROPN") and ev.is_role(head, with_org=False)
+    ):
+        return False  # "Are you a fan?" / "Kind of."
+    if relation in ("work as", "?role"):
         text = object_text(head, ctx) if head.pos_ in ("NOUN", "PROPN") else None
         if not text:
             return False
-        if head.pos_ == "NOUN" and text[:1].isupper() and not text[1:2].isupper():
+        if (head.pos_ == "NOUN" or relation == "?role") and text[:1].isupper() \
+                and not text[1:2].isupper():  # fmt: skip
             text = text[0].lower() + text[1:]  # "Speech therapist."
         _emit(ctx, me, "work as", slot.kind, text, cl, root)
         return True
@@ -145,6 +150,33 @@ def _answer(sent: Span, slot: Slot, ctx: SentenceContext) -> bool:
 
 
 _NEGATIVE_ANSWERS = {"no", "nope", "nah", "not", "none", "nothing", "dunno", "idk", "never"}
+
+
+_ROMAN = {"i", "ii", "iii", "iv", "v"}
+
+
+def _role_now(sent: Span, ctx: SentenceContext) -> bool:
+    """ "Software Engineer II now!", "Head chef now, finally.": a line that opens with a
+    job title and "now" (the parser reads such lines every which way, so the words
+    decide): the speaker's title from now on."""
+    words = [t for t in sent if not t.is_punct or t.text == "-"]
+    k = next((i for i, t in enumerate(words) if t.lower_ == "now"), None)
+    if k is None or not 1 <= k <= 5:
+        return False
+    if words[k].i + 1 < sent.end and not words[k].nbor().is_punct:
+        return False  # "Tom now lives in Leeds": a clause goes on
+    title = words[:k]
+    if any(t.pos_ in ("PRON", "DET", "AUX", "ADP", "CCONJ", "SCONJ") for t in title):
+        return False  # "I'm a nurse now" is a clause, "the boss now" someone else
+    head = next((t for t in reversed(title) if t.lower_ not in _ROMAN and not t.like_num), None)
+    if head is None or not ev.is_role(head, with_org=False) or head.lower_ in lx.KIN:
+        return False
+    text = sent.doc[title[0].i : title[-1].i + 1].text
+    if len(title) == 1 or not all(t.text[:1].isupper() for t in title[1:]):
+        text = text[0].lower() + text[1:]  # "Head chef" -> "head chef"; titles keep capitals
+    _emit(ctx, [Ref(ctx.speaker or "", "PERSON")], "work as", "start", text,
+          Clause(words[k], {words[k].i}), words[k])  # fmt: skip
+    return True
 
 
 def _fragment_identity(sent: Span, ctx: SentenceContext) -> None:
@@ -162,6 +194,27 @@ def _fragment_identity(sent: Span, ctx: SentenceContext) -> None:
         _emit(ctx, [Ref(ctx.speaker, "PERSON")], f"have {kin}", "state", _proper(name),
               Clause(root, {root.i}), root)  # fmt: skip
         return
+    if ctx.speaker and _role_now(sent, ctx):  # "Software Engineer II now, no more junior"
+        return
+    if (  # "Bramble, a grey lurcher." (the name first, the kind in apposition)
+        ctx.speaker
+        and first is not None
+        and first.i == root.i
+        and root.pos_ in ("PROPN", "ADJ", "NOUN")
+        and root.text[:1].isupper()
+        and root.lower_ not in lx.KIN
+    ):
+        for c in root.children:
+            kin = _kin_norm(c) if c.dep_ == "appos" and c.pos_ == "NOUN" else None
+            if (
+                kin and (kin in lx.PETS or kin in lx.PET_BREEDS)
+                and any(d.dep_ == "det" and d.lower_ in lx.INDEFINITE_DETS for d in c.children)
+                and not any(d.dep_ == "poss" for d in c.children)
+            ):  # fmt: skip
+                _emit(ctx, [Ref(ctx.speaker, "PERSON")], f"have {kin}", "state", root.text,
+                      Clause(root, {root.i}), root)  # fmt: skip
+                ctx.discourse.add_person(ctx.at(root), root.text, kin)
+                return
     if first is None or root.pos_ not in ("ADJ", "NOUN") or not ctx.speaker:
         return
     if first.i != root.i and not (first.dep_ == "amod" and first.head.i == root.i):
@@ -189,7 +242,7 @@ def _fragment_identity(sent: Span, ctx: SentenceContext) -> None:
 
 #: Gerund subjects that state the speaker's own life: "Living in X / Being a nurse at Y /
 #: Working at Z means ..." (while "Having friends is great" is generic).
-_ELLIPTIC_GERUNDS = {"live", "be", "work", "teach", "run", "raise"}
+_ELLIPTIC_GERUNDS = {"live", "be", "work", "teach", "run", "raise", "leave"}
 
 
 def _gone_to(verb: Token, subjects: list[Token], cl: Clause, ctx: SentenceContext) -> None:
@@ -200,11 +253,13 @@ def _gone_to(verb: Token, subjects: list[Token], cl: Clause, ctx: SentenceContex
         return
     me = [Ref(ctx.speaker, "PERSON")]
     for s in subjects:
-        if s.pos_ != "NOUN" or not any(
+        if s.pos_ not in ("NOUN", "PROPN") or not any(
             c.dep_ in ("det", "poss") and c.lower_ in ("the", "my", "our") for c in s.children
         ):
             continue
         got = ev.device(s)
+        if s.pos_ == "PROPN" and got is None:
+            continue  # "the Octavia went to my brother" is a model; "the Smiths went to" not
         if got is not None:
             _emit(ctx, me, got[0], "end", got[1], cl, verb)
         elif s.lemma_.lower() in lx.PETS | lx.PET_BREEDS | lx.POSSESSIONS:
@@ -264,6 +319,8 @@ def _here_there(verb: Token, lemma: str, prt: str, found: list[Candidate],
     )
     if adv is None or any(r for r, _, _ in found if r in ("live in", "be born in", "grow up in")):
         return []
+    if not prt and any(c.lower_ == "up" for c in (*verb.children, *adv.children)):
+        prt = "up"  # "we grew up there": the parser hangs "up" on "there" or as an advmod
     for prep in ("in", "to"):
         rule = lx.VERB_RULES.get((lemma, prt, prep)) or lx.VERB_RULES.get((lemma, "", prep))
         if (

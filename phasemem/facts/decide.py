@@ -11,7 +11,9 @@ The rules (measured against the temporal benchmarks in docs/temporal.md):
 * **negation** ("I no longer live in Lisbon", "I quit Tidewater") closes the
   matching current versions at the time the statement says it ended ("last
   month"), else at the statement's time (``object == "*"``: every version of
-  the slot, e.g. "I quit my job"); nothing to close is a NOOP;
+  the slot, e.g. "I quit my job"); a shortened name ("sold the Volvo") closes
+  the one current version whose name holds it ("Volvo V70"); nothing to close
+  is a NOOP;
 * **repetition** of a current version confirms it (NOOP, the episode is linked
   as further evidence, confidence rises);
 * **a new object** for a single-valued relation ("live in", "work at")
@@ -114,6 +116,17 @@ class Decision:
     reason: str | None = None
 
 
+def names_part_of(short: str, full: str) -> bool:
+    """True when ``short`` is a whole-word run of the longer name ``full``, as people
+    shorten a model or a place once it is known: "the iPhone" for "iPhone 13 Pro",
+    "Octavia" for "Octavia estate" (case and a leading "the" ignored)."""
+    a = short.lower().removeprefix("the ").split()
+    b = full.lower().split()
+    if not a or len(a) >= len(b):
+        return False
+    return any(b[i : i + len(a)] == a for i in range(len(b) - len(a) + 1))
+
+
 def ended_at(new: NewFact) -> float:
     """When a negation says the fact stopped: its own end time when the
     statement names one ("I quit nursing in March"), else when it was said."""
@@ -136,6 +149,9 @@ def decide(
     ``standing``: the slot's trust (None: trust plays no part)."""
     if new.negated:
         targets = [v for v in current if new.object == "*" or v.object_id == object_id]
+        if not targets:  # "sold the Volvo" ends the one "Volvo V70" the slot holds
+            named = [v for v in current if names_part_of(new.object, v.object)]
+            targets = named if len(named) == 1 else []
         if not targets:
             return Decision("NOOP")
         if standing is not None and standing.holds(targets):

@@ -71,7 +71,11 @@ ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"wife|husband|single)\b", r"\b(?:date|married|engaged|single|partner)\b"),
         (r"\b(?:show|series|watching|watch)\b", r"\bwatch\b"),
         (r"\ballerg", r"\ballergic\b"),
-        (r"\b(?:study|studying|studies|degree|course)\b", r"\bstudy\b"),
+        # "What did she study?" asks for the field, "Where did she study?" for the place
+        (r"\bwhat\b[^?]*\b(?:study|studying|studied|major|majored)\b|\b(?:degree|course|subject)\b",
+         r"^study$"),
+        (r"\bwhere\b[^?]*\b(?:study|studying|studied)\b|\b(?:which|what) (?:university|uni|"
+         r"college|school)\b", r"\bstudy at\b"),
     )
 )  # fmt: skip
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phasemem.facts.decide import DAY, Version, decide
+from phasemem.facts.decide import DAY, Version, decide, names_part_of
 from phasemem.facts.model import NewFact
 
 BASE = NewFact(subject="Maya", subject_type="PERSON", relation="live in", object="Porto",
@@ -40,6 +40,20 @@ def test_a_negation_ends_the_matching_version_only() -> None:
     assert decide(replace(BASE, object="*", negated=True), None, [LISBON, other]).op == "DELETE"
     assert len(decide(replace(BASE, object="*", negated=True), None, [LISBON, other]).close) == 2
     assert decide(replace(BASE, object="Oslo", negated=True), None, [LISBON]).op == "NOOP"
+
+
+def test_a_shortened_name_ends_the_one_version_it_names() -> None:
+    car = replace(BASE, relation="drive", object="the Volvo", negated=True)
+    v70 = Version("f1", 1, "Volvo V70", 10 * DAY, None)
+    d = decide(car, None, [v70])
+    assert d.op == "DELETE" and [c.version.id for c in d.close] == ["f1"]
+    xc90 = Version("f2", 2, "Volvo XC90", 20 * DAY, None)
+    assert decide(car, None, [v70, xc90]).op == "NOOP"  # two Volvos: which one is unsaid
+    assert decide(replace(car, object="Vol"), None, [v70]).op == "NOOP"  # whole words only
+    assert names_part_of("iPhone", "iPhone 13 Pro") and names_part_of(
+        "the Octavia", "Octavia estate"
+    )
+    assert not names_part_of("Volvo V70", "Volvo") and not names_part_of("Pro", "Pro")
 
 
 def test_multi_valued_relations_add() -> None:

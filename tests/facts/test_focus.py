@@ -69,6 +69,14 @@ def test_facts_of_another_kind_than_the_question_asks_weigh_less() -> None:
     assert np.allclose(w, [1.0, OTHER_KIND])
     assert asked_kinds("Who was Samir's employer in spring 2022?")
     assert not asked_kinds("When did they meet?")
+    # the field of study and the place of study are different answers
+    study = [fact("Ines", "study", "geology", 0), fact("Ines", "study at", "Bangor", 0)]
+    w = focus_weights("What did Ines study at university?", study, [0, 1])
+    assert np.allclose(w, [1.0, OTHER_KIND])
+    w = focus_weights("Where did Ines study?", study, [0, 1])
+    assert np.allclose(w, [OTHER_KIND, 1.0])
+    assert np.allclose(focus_weights("Which university did Ines go to?", study, [0, 1]),
+                       [OTHER_KIND, 1.0])  # fmt: skip
 
 
 def test_the_latest_version_of_a_slot_shadows_older_ones_by_alpha() -> None:
