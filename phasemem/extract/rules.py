@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import Ref, SentenceContext
-from phasemem.extract.discourse import Discourse, bare_name, slot_of
+from phasemem.extract.discourse import Antecedent, Discourse, Session, bare_name, mentions, slot_of
 from phasemem.extract.matcher import sentence_facts
 from phasemem.extract.temporal import _CUE_RE as _TIME_CUE_RE
 from phasemem.extract.temporal import resolve_temporal, to_utc
@@ -303,15 +303,25 @@ class RuleExtractor(Extractor):
             with _pipe_lock:  # a spaCy pipeline is not guaranteed thread-safe; serialize its use
                 self._run(to_parse, to_ner, parsed, ents)
         out = []
+        sessions: dict[str, Session] = {}  # items of one thread: turns of one conversation
         for i, item in enumerate(items):
+            thread = getattr(item, "thread", None)
+            session = sessions.setdefault(thread, Session()) if isinstance(thread, str) else None
+            discourse = (
+                session.discourse(_clean_name(item.speaker), _clean_name(item.listener))
+                if session is not None
+                else Discourse()
+            )
             try:
                 out.append(self._one(item, texts[i], bases[i], parsed.get(i, []), ents.get(i, []),
-                                     slots[i]))  # fmt: skip
+                                     slots[i], discourse))  # fmt: skip
             except (
                 Exception
             ) as exc:  # a rule bug must not lose the episode: log, return what is safe
                 log.warning("rule extraction failed on episode %d: %s", i, exc, exc_info=True)
                 out.append(Extraction(temporals=tuple(_safe_temporals(texts[i], bases[i]))))
+            if session is not None:
+                session.close(discourse)
         return out
 
     def _run(self, to_parse: list[_Chunk], to_ner: list[_Chunk], parsed: dict, ents: dict) -> None:
@@ -340,14 +350,30 @@ class RuleExtractor(Extractor):
 
     def _one(
         self, item: ExtractionInput, text: str, base: datetime, parsed: list, ents: list,
-        slot: Any = None,
+        slot: Any = None, discourse: Discourse | None = None,
     ) -> Extraction:  # fmt: skip
         temporals = resolve_temporal(text, base)
         quotes = [m.span("q") if m.group("q") else m.span("s") for m in _QUOTE_RE.finditer(text)]
         facts: list[ExtractedFact] = []
         refs: dict[str, Ref] = {}
         all_ents = [e for _, es in ents for e in es]
-        discourse = Discourse()
+        if discourse is None:
+            discourse = Discourse()
+        if discourse.carried or discourse.speakers:  # a conversation: note who is mentioned
+            discourse.mentioned.extend(mentions(text, _clean_name(item.speaker),
+                                                _clean_name(item.listener)))  # fmt: skip
+            named = [(off, e) for off, es in ents if off >= 0 for e in es]
+            named += [(off, e) for off, doc in parsed for e in doc.ents]
+            for off, e in named:  # NER already ran on these chunks: no extra parse
+                if e.label_ != "PERSON":
+                    continue
+                for who in re.split(r"\s+(?:and|&)\s+|,\s*", e.text.strip()):
+                    who = re.sub(r"['’]s$", "", who.strip())  # "Marisol and Dagny": two
+                    if who:
+                        discourse.mentioned.append(
+                            Antecedent(off + e.start_char, who, None, source="mention")
+                        )
+            discourse.learn_genders(text)
         if parsed and any(p in text for p in _PRONOUN_CUES):
             for off, chunk in split_chunks(text):  # "Kofi? He's my cousin."
                 name = bare_name(chunk)
