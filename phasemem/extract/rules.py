@@ -365,7 +365,7 @@ class RuleExtractor(Extractor):
             named = [(off, e) for off, es in ents if off >= 0 for e in es]
             named += [(off, e) for off, doc in parsed for e in doc.ents]
             for off, e in named:  # NER already ran on these chunks: no extra parse
-                if e.label_ != "PERSON":
+                if e.label_ != "PERSON" or _place_like(e):
                     continue
                 for who in re.split(r"\s+(?:and|&)\s+|,\s*", e.text.strip()):
                     who = re.sub(r"['’]s$", "", who.strip())  # "Marisol and Dagny": two
@@ -381,7 +381,7 @@ class RuleExtractor(Extractor):
                     discourse.add_person(off, name)
         for off, es in ents:  # "Porto is lovely. We've been here since May.": a place named
             for e in es:  # in a sentence too plain to parse is still the later "here"
-                if e.label_ in ("GPE", "LOC") and off >= 0:
+                if (e.label_ in ("GPE", "LOC") or _place_like(e)) and off >= 0:
                     discourse.add_place(off + e.start_char, e.text)
                 elif e.label_ == "PERSON" and off < 0 and e.text not in (item.speaker,
                                                                          item.listener):  # fmt: skip
@@ -423,6 +423,20 @@ class RuleExtractor(Extractor):
         facts.sort(key=lambda f: f.span or (0, 0))
         entities = _entities(all_ents, refs, facts)
         return Extraction(entities=tuple(entities), facts=tuple(facts), temporals=tuple(temporals))
+
+
+#: "in Brno", "That's Ostrava.": the small model often calls a town a PERSON or an ORG.
+_PLACE_BEFORE_RE = re.compile(r"(?:\bin|^\W*(?:that|it)(?:'s|’s| is| was))\s+$", re.IGNORECASE)
+
+
+def _place_like(ent: Any) -> bool:
+    """A PERSON/ORG entity in a place's slot: after "in", or all a "That's X." says."""
+    if ent.label_ not in ("PERSON", "ORG", "FAC"):
+        return False
+    before = ent.doc.text[: ent.start_char]
+    if not _PLACE_BEFORE_RE.search(before):
+        return False
+    return before.rstrip().lower().endswith("in") or not ent.doc.text[ent.end_char :].strip(" .!")
 
 
 def _clean_name(name: str | None) -> str | None:

@@ -215,3 +215,34 @@ def test_discourse_without_session_is_unchanged() -> None:
     d = Discourse()
     assert d.person_before(5, "he", set()) is None
     assert d.place_before(5) is None
+
+
+def test_a_town_the_ner_calls_a_person_is_still_there(rules: RuleExtractor) -> None:
+    """The small NER model labels "Ostrava" PERSON in "That's Ostrava." and ORG in "I was
+    in Ostrava"; in such a slot it is a place for a later "there"."""
+    got = chat(rules, ["That's Ostrava. I was born there, nice people.",
+                       "I was in Ostrava last week. I was born there."], thread=None)  # fmt: skip
+    assert ("Ines", "be born in", "Ostrava") in got[0]
+    assert ("Assistant", "be born in", "Ostrava") in got[1]
+
+
+def test_a_name_after_to_is_not_made_a_place(rules: RuleExtractor) -> None:
+    got = chat(rules, ["I talked to Tomas yesterday. I live there now."], thread=None)
+    assert not any(f[1] == "live in" for f in got[0])
+
+
+def test_place_like_needs_a_place_slot() -> None:
+    from types import SimpleNamespace
+
+    from phasemem.extract.rules import _place_like
+
+    def ent(text: str, name: str, label: str = "PERSON") -> SimpleNamespace:
+        start = text.index(name)
+        return SimpleNamespace(label_=label, start_char=start, end_char=start + len(name),
+                               doc=SimpleNamespace(text=text))  # fmt: skip
+
+    assert _place_like(ent("That's Ostrava.", "Ostrava"))
+    assert _place_like(ent("A week in Ostrava, lovely.", "Ostrava", "ORG"))
+    assert not _place_like(ent("That's Ostrava, my cousin.", "Ostrava"))
+    assert not _place_like(ent("I talked to Tomas.", "Tomas"))
+    assert not _place_like(ent("A week in Ostrava.", "Ostrava", "GPE"))  # a GPE already is
