@@ -246,3 +246,35 @@ def test_place_like_needs_a_place_slot() -> None:
     assert not _place_like(ent("That's Ostrava, my cousin.", "Ostrava"))
     assert not _place_like(ent("I talked to Tomas.", "Tomas"))
     assert not _place_like(ent("A week in Ostrava.", "Ostrava", "GPE"))  # a GPE already is
+
+
+# ----------------------------------------------------------------------- end to end
+
+
+def _turns(texts: list[str]) -> list[dict[str, str]]:
+    return [{"role": "user" if i % 2 == 0 else "assistant", "name": USER if i % 2 == 0 else BOT,
+             "content": t} for i, t in enumerate(texts)]  # fmt: skip
+
+
+TOBIAS = [
+    "My brother Tobias is a nurse, he always laughs at my cooking.",
+    "Ha, that sounds fun.",
+    "He moved to Hamburg last month.",
+]
+
+
+def test_an_add_with_a_session_is_one_conversation() -> None:
+    from phasemem import Memory
+
+    with Memory(":memory:", embedder="hash-test") as m:
+        m.add(_turns(TOBIAS), user_id="ines", session_id="s1", occurred_at="2023-05-10")
+        got = {(f.subject, f.object) for f in m.facts(user_id="ines", relation="live in")}
+        assert ("Tobias", "Hamburg") in got
+
+
+def test_an_add_without_a_session_carries_nothing() -> None:
+    from phasemem import Memory
+
+    with Memory(":memory:", embedder="hash-test") as m:
+        m.add(_turns(TOBIAS), user_id="ines", occurred_at="2023-05-10")
+        assert m.facts(user_id="ines", relation="live in") == []
