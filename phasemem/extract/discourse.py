@@ -71,7 +71,8 @@ class Discourse:
         self.places.append((offset, name))
 
     def person_before(self, offset: int, pronoun: str, exclude: set[str]) -> Antecedent | None:
-        """The latest antecedent before ``offset`` that ``pronoun`` can refer to."""
+        """The latest antecedent before ``offset`` that ``pronoun`` can refer to; failing
+        that, the one carried person it fits (see :meth:`_carried_person`). Speakers never."""
         want = PRONOUN_GENDER.get(pronoun.lower())
         if want is None:
             return None
