@@ -25,7 +25,15 @@ from typing import Any, NamedTuple
 
 from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import Ref, SentenceContext
-from phasemem.extract.discourse import Antecedent, Discourse, Session, bare_name, mentions, slot_of
+from phasemem.extract.discourse import (
+    _NOT_NAMES,
+    Antecedent,
+    Discourse,
+    Session,
+    bare_name,
+    mentions,
+    slot_of,
+)
 from phasemem.extract.matcher import sentence_facts
 from phasemem.extract.temporal import _CUE_RE as _TIME_CUE_RE
 from phasemem.extract.temporal import resolve_temporal, to_utc
@@ -159,6 +167,51 @@ def common_nouns(name: str = MODEL_NAME) -> frozenset[str]:
         with _nlp_lock:
             _nouns_cache[name] = got
     return got
+
+
+_words_cache: dict[str, frozenset[str]] = {}
+
+
+def known_words(name: str = MODEL_NAME) -> frozenset[str]:
+    """Every dictionary word of the model (its lemmatizer's noun, verb, adjective and
+    adverb index, and its stop words): a capitalised word opening a sentence that is none
+    of them ("Samantha and I ...") may be a name."""
+    with _nlp_lock:
+        got = _words_cache.get(name)
+    if got is None:
+        nlp = load_model(name)
+        words: set[str] = {w.lower() for w in getattr(nlp.Defaults, "stop_words", ())}
+        try:
+            table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+            for pos in ("noun", "verb", "adj", "adv"):
+                words.update(w.lower() for w in table.get(pos, ()))
+        except (KeyError, ValueError, AttributeError):
+            pass
+        got = frozenset(words)
+        with _nlp_lock:
+            _words_cache[name] = got
+    return got
+
+
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?]\s+|\n)[\"'(“‘]*(?P<w>[A-Z][a-z]{2,})\b")
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "ly")
+
+
+def _initial_names(text: str, words: frozenset[str]) -> list[tuple[int, str]]:
+    """Sentence-opening capitalised words no dictionary knows: perhaps names, which the
+    NER is not asked about (a sentence start says nothing by its case)."""
+    out = []
+    for m in _SENTENCE_START_RE.finditer(text):
+        w = m.group("w")
+        low = w.lower()
+        if (
+            low in words
+            or w in _NOT_NAMES
+            or any(low.endswith(x) and low[: -len(x)] in words for x in _SUFFIXES)
+        ):
+            continue
+        out.append((m.start("w"), w))
+    return out
 
 
 def _check(item: ExtractionInput) -> datetime:
@@ -373,6 +426,10 @@ class RuleExtractor(Extractor):
                         discourse.mentioned.append(
                             Antecedent(off + e.start_char, who, None, source="mention")
                         )
+            seen = {m.name for m in discourse.mentioned}
+            for off, w in _initial_names(text, known_words(self.model)):
+                if w not in seen:  # "Samantha and I ...": blocks a carried "she", no more
+                    discourse.mentioned.append(Antecedent(off, w, None, source="mention"))
             discourse.learn_genders(text)
         if parsed and any(p in text for p in _PRONOUN_CUES):
             for off, chunk in split_chunks(text):  # "Kofi? He's my cousin."

@@ -103,6 +103,25 @@ def test_a_generic_person_blocks_and_is_never_the_subject(rules: RuleExtractor) 
     assert not any(f[0] == "the doctor" for f in got[2])
 
 
+def test_a_name_opening_a_sentence_blocks(rules: RuleExtractor) -> None:
+    """The NER is not run on a sentence's first word, but an unknown capitalised word
+    there may be a person: it competes with the carried sister."""
+    got = chat(rules, [
+        "My sister is visiting this weekend.",
+        "How lovely!",
+        "Marisol and I had a long chat. She works at Deloitte now.",
+    ])  # fmt: skip
+    assert not any(f[1] == "work at" and f[0] == "Ines's sister" for f in got[2])
+
+
+def test_initial_names_skip_dictionary_words() -> None:
+    from phasemem.extract.rules import _initial_names, known_words
+
+    got = [w for _, w in _initial_names("Looks fine. Honestly, yes. Marisol called.",
+                                        known_words())]  # fmt: skip
+    assert got == ["Marisol"]
+
+
 def test_two_competing_people_stay_unresolved(rules: RuleExtractor) -> None:
     got = chat(rules, [
         "I had dinner with Marisol and Dagny yesterday.",
