@@ -8,9 +8,13 @@ keeps a small, deliberately shallow record per message:
 
 - **antecedents** (people and named pets, with a gender when a kin word gives one) for
   he/she/him/her/his: the most recent compatible one wins. Recency is right far more
-  often than not inside one chat turn; "they" and cross-turn pronouns are left alone.
+  often than not inside one chat turn; "they" is left alone.
 - **places** for "here"/"there": the most recent proper noun after in/to/from, a place the
   NER marks, or the answer to a where-question.
+- **carried** people and places of the conversation's latest turns (:class:`Session`):
+  "My brother Nils lives in Umeå." ... (two turns later) "He's moving to Oslo." A
+  pronoun or "there" that the message cannot resolve takes them, but only when exactly
+  one compatible person (place) was mentioned in those turns; with two, it stays open.
 - **slots**: the relation a question in the previous turn asks about ("Which phone?" ->
   ``use phone``), so the first sentence of the answer can be read as its object.
 
@@ -34,6 +38,9 @@ class Antecedent(NamedTuple):
     gender: str | None  # "f" | "m" | None (unknown: compatible with both)
     kind: str | None = None  # kin or pet word when known ("sister", "kitten")
     owner: str | None = None
+    #: "rule": a clause rule read it as a person; "mention": only a noun ("my friend") or
+    #: the NER saw it. A mention with no gender blocks a carried pronoun but never takes one.
+    source: str = "rule"
 
 
 @dataclass(slots=True)
@@ -42,6 +49,18 @@ class Discourse:
 
     antecedents: list[Antecedent] = field(default_factory=list)
     places: list[tuple[int, str]] = field(default_factory=list)
+    #: People of the conversation's latest turns and the places they named (see Session).
+    carried: tuple[Antecedent, ...] = ()
+    carried_places: tuple[str, ...] = ()
+    #: People this message mentions that no rule registered as an antecedent (NER names,
+    #: "a guy", "my dad" as an object): not resolved to, but they make "he" ambiguous.
+    mentioned: list[Antecedent] = field(default_factory=list)
+    #: Names a pronoun was resolved to (in order), so a chain of "he"s stays recent.
+    resolved: list[Antecedent] = field(default_factory=list)
+    #: Gender a name showed by the pronoun used for it ("Rhiannon. She's a vet nurse.").
+    learned: dict[str, str] = field(default_factory=dict)
+    #: Never an antecedent: everyone who speaks in the conversation.
+    speakers: frozenset[str] = frozenset()
 
     def add_person(self, offset: int, name: str, kind: str | None = None,
                    owner: str | None = None) -> None:  # fmt: skip
@@ -52,25 +71,135 @@ class Discourse:
         self.places.append((offset, name))
 
     def person_before(self, offset: int, pronoun: str, exclude: set[str]) -> Antecedent | None:
-        """The latest antecedent before ``offset`` that ``pronoun`` can refer to."""
+        """The latest antecedent before ``offset`` that ``pronoun`` can refer to; failing
+        that, the one carried person it fits (see :meth:`_carried_person`). Speakers never."""
         want = PRONOUN_GENDER.get(pronoun.lower())
         if want is None:
             return None
+        exclude = exclude | self.speakers
         for a in sorted(self.antecedents, key=lambda a: -a.offset):
             if a.offset >= offset or a.name.lower() in exclude:
                 continue
             if a.gender in (None, want):
+                if a.gender is None and len(self._names_before(offset, exclude)) == 1:
+                    self.learned[a.name] = want  # the only person so far: "she" fits her
+                self.resolved.append(a)
                 return a
-        return None
+        got = self._carried_person(offset, want, exclude)
+        if got is not None:
+            self.resolved.append(got)
+            if got.gender is None:
+                self.learned[got.name] = want
+        return got
+
+    def _names_before(self, offset: int, exclude: set[str]) -> set[str]:
+        return {
+            p.name for p in (*self.antecedents, *self.mentioned)
+            if p.offset < offset and p.name.lower() not in exclude
+        }  # fmt: skip
+
+    def _carried_person(self, offset: int, want: str, exclude: set[str]) -> Antecedent | None:
+        """The one person of the latest turns ``want`` fits, unless the message itself
+        mentions another who fits (then, or with two carried ones, nobody)."""
+        pool = [*self.carried, *(m for m in self.mentioned if m.offset < offset)]
+        if not pool:
+            return None
+        fits = {
+            p.name: p for p in merge_people(pool)
+            if p.name.lower() not in exclude and p.gender in (None, want)
+        }  # fmt: skip
+        if len(fits) != 1:
+            return None
+        (a,) = fits.values()
+        if not any(c.name == a.name for c in self.carried):
+            if a.name[:1].isupper() and a.gender is None:  # "Sat with Marisol, she's funny":
+                self.learned[a.name] = want  # not resolved here, but a later "she" may be
+            return None
+        if not (a.name[:1].isupper() or a.owner):  # "the doctor" blocks, but is no subject
+            return None
+        if a.source != "rule" and a.gender is None:  # "your friend", an NER guess ("Ha")
+            return None
+        return a
 
     def person_named(self, name: str) -> bool:
         return any(a.name == name for a in self.antecedents)
 
     def place_before(self, offset: int) -> str | None:
         best = [p for p in self.places if p[0] < offset]
-        return max(best)[1] if best else None
+        if best:
+            return max(best)[1]
+        carried = set(self.carried_places)
+        return self.carried_places[-1] if len(carried) == 1 else None
+
+    def learn_genders(self, text: str) -> None:
+        """ "Had dinner with Marisol, she is so funny.": when the message mentions one
+        person only and uses one gender of pronoun after it, the name has that gender
+        (nothing is resolved here; a later turn's "she" may be)."""
+        people = {m.name for m in self.mentioned if m.name.lower() not in self.speakers}
+        if len(people) != 1:
+            return
+        (name,) = people
+        if not name[:1].isupper() or self.learned.get(name):
+            return
+        first = min(m.offset for m in self.mentioned if m.name == name)
+        genders = {PRONOUN_GENDER[p.lower()] for p in _HE_SHE_RE.findall(text[first:])}
+        if len(genders) == 1:
+            self.learned[name] = genders.pop()
+
+    def people(self) -> list[Antecedent]:
+        """Everyone this message named or mentioned (for the next turns), genders learnt."""
+        own = [a for a in (*self.antecedents, *self.mentioned) if a.offset >= 0]
+        out = [*own, *self.resolved]
+        return [a._replace(gender=a.gender or self.learned.get(a.name)) for a in out]
 
 
+def merge_people(people: list[Antecedent]) -> list[Antecedent]:
+    """One entry per person: "Sven's brother" is Nils when "my brother Nils" was said;
+    the first gender known wins. Order: latest mention last."""
+    alias = {f"{a.owner}'s {a.kind}": a.name for a in people if a.owner and a.kind
+             and a.name != f"{a.owner}'s {a.kind}"}  # fmt: skip
+    by_name: dict[str, Antecedent] = {}
+    for a in people:
+        name = alias.get(a.name, a.name)
+        old = by_name.pop(name, None)
+        if old is not None:
+            a = old._replace(gender=old.gender or a.gender, kind=old.kind or a.kind,
+                             owner=old.owner or a.owner,
+                             source="rule" if "rule" in (old.source, a.source) else a.source)  # fmt: skip
+        by_name[name] = a._replace(name=name)
+    return list(by_name.values())
+
+
+@dataclass(slots=True)
+class Session:
+    """The people and places of a conversation's latest turns, carried from one message
+    to the next inside one batch (the turns of one ``add``). ``window`` turns back: a
+    person named further back is rarely a bare "he" any more."""
+
+    window: int = 4
+    turns: list[tuple[list[Antecedent], list[str]]] = field(default_factory=list)
+    speakers: set[str] = field(default_factory=set)
+    learned: dict[str, str] = field(default_factory=dict)
+
+    def discourse(self, speaker: str | None, listener: str | None) -> Discourse:
+        """A fresh per-message memory that knows the latest turns."""
+        self.speakers.update(n.lower() for n in (speaker, listener) if n)
+        recent = self.turns[-self.window :]
+        people = merge_people([p for ps, _ in recent for p in ps])
+        people = [p._replace(gender=p.gender or self.learned.get(p.name)) for p in people]
+        places = tuple(pl for _, pls in recent for pl in pls)
+        return Discourse(carried=tuple(people), carried_places=places,
+                         speakers=frozenset(self.speakers), learned=dict(self.learned))  # fmt: skip
+
+    def close(self, d: Discourse) -> None:
+        """Record what the message just read named."""
+        self.learned.update(d.learned)
+        places = [name for off, name in sorted(d.places) if off >= 0]
+        self.turns.append((d.people(), places))
+        del self.turns[: -self.window]
+
+
+_HE_SHE_RE = re.compile(r"\b(he|him|his|she|her|hers)\b", re.IGNORECASE)
 #: he/she and their object and possessive forms.
 PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
 #: Gender of kin words; names have none (a name is compatible with he and she).
@@ -219,3 +348,47 @@ def slot_of(previous: str | None) -> Slot | None:
             return Slot(f"have {pet}" if pet != "pet" else "have pet", kind)
         return Slot(relation, kind)
     return None
+
+
+# --------------------------------------------------------------------------- mentions
+
+
+#: Person nouns a message can mention without naming anyone ("my dad", "this guy"):
+#: each is a possible "he"/"she", so it makes a carried person ambiguous.
+_GENERIC_PEOPLE = {
+    "guy": "m", "man": "m", "boy": "m", "bloke": "m", "dude": "m", "landlord": "m",
+    "woman": "f", "girl": "f", "lady": "f", "landlady": "f", "ex": None, "doctor": None,
+    "manager": None, "teacher": None, "someone": None, "somebody": None,
+}  # fmt: skip
+_MENTION_RE = re.compile(
+    r"\b(?P<det>my|our|your|his|her|their|a|an|the|this|that)\s+(?:[a-z-]+\s+)?(?P<noun>"
+    + "|".join(sorted({k for k in lx.KIN if not lx.KIN[k].endswith(("s", "ren"))}
+                      | lx.PETS | lx.PET_BREEDS | set(_GENERIC_PEOPLE), key=len, reverse=True))
+    + r")\b(?:,?\s+(?P<name>(?-i:[A-Z][a-zà-ÿ'’-]+)))?",
+    re.IGNORECASE,
+)  # fmt: skip
+_NOT_AFTER_KIN = _NOT_NAMES | {
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January",
+    "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December", "I", "And", "But", "So", "Then", "Last", "Next", "This",
+}  # fmt: skip
+_STANDALONE_RE = re.compile(r"\b(?:someone|somebody)\b", re.IGNORECASE)
+
+
+def mentions(text: str, speaker: str | None, listener: str | None) -> list[Antecedent]:
+    """People (and pets) ``text`` mentions by a noun, keyed as the rules name them:
+    "my brother" -> "<speaker>'s brother"; others by the words ("the guy")."""
+    out = []
+    for m in _MENTION_RE.finditer(text):
+        det, noun = m.group("det").lower(), m.group("noun").lower()
+        kin = lx.KIN.get(noun, noun)
+        owner = speaker if det in ("my", "our") else listener if det == "your" else None
+        name = f"{owner}'s {kin}" if owner else f"{det} {kin}"
+        given = m.group("name")
+        if given and given not in _NOT_AFTER_KIN and det in ("my", "our", "your"):
+            name = given  # "my brother Nils": the name is the key, "Sven's brother" its alias
+        gender = GENDER.get(kin) if kin in GENDER else _GENERIC_PEOPLE.get(kin)
+        out.append(Antecedent(m.start(), name, gender, kin, owner, "mention"))
+    for m in _STANDALONE_RE.finditer(text):
+        out.append(Antecedent(m.start(), m.group(0).lower(), None, source="mention"))
+    return out

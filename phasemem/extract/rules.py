@@ -25,7 +25,15 @@ from typing import Any, NamedTuple
 
 from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import Ref, SentenceContext
-from phasemem.extract.discourse import Discourse, bare_name, slot_of
+from phasemem.extract.discourse import (
+    _NOT_NAMES,
+    Antecedent,
+    Discourse,
+    Session,
+    bare_name,
+    mentions,
+    slot_of,
+)
 from phasemem.extract.matcher import sentence_facts
 from phasemem.extract.temporal import _CUE_RE as _TIME_CUE_RE
 from phasemem.extract.temporal import resolve_temporal, to_utc
@@ -159,6 +167,51 @@ def common_nouns(name: str = MODEL_NAME) -> frozenset[str]:
         with _nlp_lock:
             _nouns_cache[name] = got
     return got
+
+
+_words_cache: dict[str, frozenset[str]] = {}
+
+
+def known_words(name: str = MODEL_NAME) -> frozenset[str]:
+    """Every dictionary word of the model (its lemmatizer's noun, verb, adjective and
+    adverb index, and its stop words): a capitalised word opening a sentence that is none
+    of them ("Samantha and I ...") may be a name."""
+    with _nlp_lock:
+        got = _words_cache.get(name)
+    if got is None:
+        nlp = load_model(name)
+        words: set[str] = {w.lower() for w in getattr(nlp.Defaults, "stop_words", ())}
+        try:
+            table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+            for pos in ("noun", "verb", "adj", "adv"):
+                words.update(w.lower() for w in table.get(pos, ()))
+        except (KeyError, ValueError, AttributeError):
+            pass
+        got = frozenset(words)
+        with _nlp_lock:
+            _words_cache[name] = got
+    return got
+
+
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?]\s+|\n)[\"'(“‘]*(?P<w>[A-Z][a-z]{2,})\b")
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "ly")
+
+
+def _initial_names(text: str, words: frozenset[str]) -> list[tuple[int, str]]:
+    """Sentence-opening capitalised words no dictionary knows: perhaps names, which the
+    NER is not asked about (a sentence start says nothing by its case)."""
+    out = []
+    for m in _SENTENCE_START_RE.finditer(text):
+        w = m.group("w")
+        low = w.lower()
+        if (
+            low in words
+            or w in _NOT_NAMES
+            or any(low.endswith(x) and low[: -len(x)] in words for x in _SUFFIXES)
+        ):
+            continue
+        out.append((m.start("w"), w))
+    return out
 
 
 def _check(item: ExtractionInput) -> datetime:
@@ -303,15 +356,25 @@ class RuleExtractor(Extractor):
             with _pipe_lock:  # a spaCy pipeline is not guaranteed thread-safe; serialize its use
                 self._run(to_parse, to_ner, parsed, ents)
         out = []
+        sessions: dict[str, Session] = {}  # items of one thread: turns of one conversation
         for i, item in enumerate(items):
+            thread = getattr(item, "thread", None)
+            session = sessions.setdefault(thread, Session()) if isinstance(thread, str) else None
+            discourse = (
+                session.discourse(_clean_name(item.speaker), _clean_name(item.listener))
+                if session is not None
+                else Discourse()
+            )
             try:
                 out.append(self._one(item, texts[i], bases[i], parsed.get(i, []), ents.get(i, []),
-                                     slots[i]))  # fmt: skip
+                                     slots[i], discourse))  # fmt: skip
             except (
                 Exception
             ) as exc:  # a rule bug must not lose the episode: log, return what is safe
                 log.warning("rule extraction failed on episode %d: %s", i, exc, exc_info=True)
                 out.append(Extraction(temporals=tuple(_safe_temporals(texts[i], bases[i]))))
+            if session is not None:
+                session.close(discourse)
         return out
 
     def _run(self, to_parse: list[_Chunk], to_ner: list[_Chunk], parsed: dict, ents: dict) -> None:
@@ -340,14 +403,34 @@ class RuleExtractor(Extractor):
 
     def _one(
         self, item: ExtractionInput, text: str, base: datetime, parsed: list, ents: list,
-        slot: Any = None,
+        slot: Any = None, discourse: Discourse | None = None,
     ) -> Extraction:  # fmt: skip
         temporals = resolve_temporal(text, base)
         quotes = [m.span("q") if m.group("q") else m.span("s") for m in _QUOTE_RE.finditer(text)]
         facts: list[ExtractedFact] = []
         refs: dict[str, Ref] = {}
         all_ents = [e for _, es in ents for e in es]
-        discourse = Discourse()
+        if discourse is None:
+            discourse = Discourse()
+        if discourse.carried or discourse.speakers:  # a conversation: note who is mentioned
+            discourse.mentioned.extend(mentions(text, _clean_name(item.speaker),
+                                                _clean_name(item.listener)))  # fmt: skip
+            named = [(off, e) for off, es in ents if off >= 0 for e in es]
+            named += [(off, e) for off, doc in parsed for e in doc.ents]
+            for off, e in named:  # NER already ran on these chunks: no extra parse
+                if e.label_ != "PERSON" or _place_like(e):
+                    continue
+                for who in re.split(r"\s+(?:and|&)\s+|,\s*", e.text.strip()):
+                    who = re.sub(r"['’]s$", "", who.strip())  # "Marisol and Dagny": two
+                    if who:
+                        discourse.mentioned.append(
+                            Antecedent(off + e.start_char, who, None, source="mention")
+                        )
+            seen = {m.name for m in discourse.mentioned}
+            for off, w in _initial_names(text, known_words(self.model)):
+                if w not in seen:  # "Samantha and I ...": blocks a carried "she", no more
+                    discourse.mentioned.append(Antecedent(off, w, None, source="mention"))
+            discourse.learn_genders(text)
         if parsed and any(p in text for p in _PRONOUN_CUES):
             for off, chunk in split_chunks(text):  # "Kofi? He's my cousin."
                 name = bare_name(chunk)
@@ -355,7 +438,7 @@ class RuleExtractor(Extractor):
                     discourse.add_person(off, name)
         for off, es in ents:  # "Porto is lovely. We've been here since May.": a place named
             for e in es:  # in a sentence too plain to parse is still the later "here"
-                if e.label_ in ("GPE", "LOC") and off >= 0:
+                if (e.label_ in ("GPE", "LOC") or _place_like(e)) and off >= 0:
                     discourse.add_place(off + e.start_char, e.text)
                 elif e.label_ == "PERSON" and off < 0 and e.text not in (item.speaker,
                                                                          item.listener):  # fmt: skip
@@ -397,6 +480,20 @@ class RuleExtractor(Extractor):
         facts.sort(key=lambda f: f.span or (0, 0))
         entities = _entities(all_ents, refs, facts)
         return Extraction(entities=tuple(entities), facts=tuple(facts), temporals=tuple(temporals))
+
+
+#: "in Brno", "That's Ostrava.": the small model often calls a town a PERSON or an ORG.
+_PLACE_BEFORE_RE = re.compile(r"(?:\bin|^\W*(?:that|it)(?:'s|’s| is| was))\s+$", re.IGNORECASE)
+
+
+def _place_like(ent: Any) -> bool:
+    """A PERSON/ORG entity in a place's slot: after "in", or all a "That's X." says."""
+    if ent.label_ not in ("PERSON", "ORG", "FAC"):
+        return False
+    before = ent.doc.text[: ent.start_char]
+    if not _PLACE_BEFORE_RE.search(before):
+        return False
+    return before.rstrip().lower().endswith("in") or not ent.doc.text[ent.end_char :].strip(" .!")
 
 
 def _clean_name(name: str | None) -> str | None:

@@ -44,6 +44,9 @@ class ExtractionInput:
     #: ("A Pixel 7.") states a fact only together with the question it answers
     #: ("What phone is it?"). Context only: facts come from ``text``.
     previous: str | None = None
+    #: A conversation key: items of one batch with the same thread are its turns, in
+    #: order, so a "he" or "there" may refer to a person or place of an earlier turn.
+    thread: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

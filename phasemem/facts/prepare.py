@@ -46,16 +46,20 @@ class FactPreparer:
         occurred: Sequence[float],
         listeners: Sequence[str | None],
         previous: Sequence[str | None] | None = None,
+        thread: str | None = None,
     ) -> tuple[list[list[NewFact]], list[int]]:
         """Extract facts for a batch of episodes (no storage touched); also
         returns how many time expressions each episode contains. ``previous``:
         the turn before each episode by another speaker (a short answer needs
-        the question it answers)."""
+        the question it answers). ``thread``: the texts are the turns of one
+        conversation, in order (a "he" may name a person of an earlier turn)."""
         from phasemem.extract.types import ExtractionInput
 
         prev = previous if previous is not None else [None] * len(texts)
         items = [
-            ExtractionInput(text=t, speaker=s, occurred_at=_dt(o), listener=lis, previous=p)
+            ExtractionInput(
+                text=t, speaker=s, occurred_at=_dt(o), listener=lis, previous=p, thread=thread
+            )  # fmt: skip
             for t, s, o, lis, p in zip(texts, speakers, occurred, listeners, prev, strict=True)
         ]
         extractions = self.extractor.extract_batch(items)

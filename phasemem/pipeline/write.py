@@ -116,11 +116,11 @@ class WritePipeline:
         texts = self._embed_texts(drafts, before)
         if self.facts is None or len(drafts) < 2:  # nothing worth overlapping
             vectors = self.embedder.embed(texts)
-            facts, times = self._extract(drafts, when, before)
+            facts, times = self._extract(drafts, when, before, scope.session_id)
         else:
             pending: Future[np.ndarray] = _embed_pool().submit(self.embedder.embed, texts)
             try:
-                facts, times = self._extract(drafts, when, before)
+                facts, times = self._extract(drafts, when, before, scope.session_id)
             except BaseException:
                 if not pending.cancel():  # wait for it; the extraction's error is the one raised
                     pending.exception()
@@ -181,9 +181,12 @@ class WritePipeline:
         return texts
 
     def _extract(
-        self, drafts: Sequence[Draft], when: list[float], before: tuple[str | None, str] | None
-    ) -> tuple[list[list] | None, list[int]]:
-        """Facts per draft (None without an extractor) and time mentions per draft."""
+        self, drafts: Sequence[Draft], when: list[float], before: tuple[str | None, str] | None,
+        session_id: str | None = None,
+    ) -> tuple[list[list] | None, list[int]]:  # fmt: skip
+        """Facts per draft (None without an extractor) and time mentions per draft. The
+        turns of an add with a session are one conversation: a "he" or "there" may
+        refer to a person or place an earlier turn of the add named."""
         if self.facts is None:
             from phasemem.extract.temporal import resolve_temporal
 
@@ -201,7 +204,12 @@ class WritePipeline:
             previous.append(before[1] if before and before[0] != d.speaker else None)
             before = (d.speaker, d.text)
         facts, times = self.facts.prepare(
-            [d.text for d in drafts], [d.speaker for d in drafts], when, listeners, previous
+            [d.text for d in drafts],
+            [d.speaker for d in drafts],
+            when,
+            listeners,
+            previous,
+            thread=session_id,
         )
         return facts, [t + vague_time_cues(d.text) for t, d in zip(times, drafts, strict=True)]
 
