@@ -137,17 +137,8 @@ def scrub_events(c: SqlConn, target_ids: Sequence[str]) -> int:
 
 
 def scrub_user_events(c: SqlConn, user_id: str, limit: int) -> int:
-    """Empty up to ``limit`` events of a user: payload, user id and actor, and
-    the target of a trust change (a source label can name a sender address).
-
-    The targets are cleared by a statement of their own, for the trust changes
-    alone: an UPDATE that names ``target_id`` rewrites the target index entry
-    of every row it touches (2.8 times the pages of the scrub, measured)."""
-    c.execute(
-        "UPDATE events SET target_id = NULL WHERE user_id = ? AND op = 'TRUST'"
-        " AND target_id IS NOT NULL",
-        (user_id,),
-    )
+    """Empty up to ``limit`` events of a user: payload, user id and actor (the
+    targets of their trust changes went in :func:`drop_user_graph`)."""
     return c.execute(
         "UPDATE events SET before = NULL, after = NULL, user_id = NULL, actor = NULL"
         " WHERE id IN (SELECT id FROM events WHERE user_id = ? LIMIT ?)",
@@ -172,8 +163,8 @@ def user_pin_texts(c: SqlConn, user_id: str) -> list[str]:
 
 
 def drop_user_graph(c: C, user_id: str, refresh_alpha: Callable[[C, int], None]) -> dict[str, int]:
-    """Facts, entities, aliases, pins and relation observations of a user; the
-    speeds of the relations they fed are recomputed from what remains, and a
+    """Facts, entities, aliases, pins, relation observations and the targets of
+    trust changes of a user; the speeds of the relations they fed are recomputed from what remains, and a
     relation no one uses any more is removed (its phrase came from the user)."""
     rels = [r[0] for r in c.execute(
         "SELECT DISTINCT relation_id FROM relation_observations WHERE user_id = ?", (user_id,))]  # fmt: skip
@@ -183,6 +174,15 @@ def drop_user_graph(c: C, user_id: str, refresh_alpha: Callable[[C, int], None])
     n_pins = c.execute("DELETE FROM pins WHERE user_id = ?", (user_id,)).rowcount
     c.execute("DELETE FROM relation_observations WHERE user_id = ?", (user_id,))
     c.execute("DELETE FROM source_trust WHERE user_id = ?", (user_id,))
+    # the target of a trust change is a source label, which can name a sender
+    # address. Cleared here, once, by a statement for those rows alone: an UPDATE
+    # naming target_id rewrites the target index entry of every row it touches
+    # (2.8 times the pages of the events scrub, measured)
+    c.execute(
+        "UPDATE events SET target_id = NULL WHERE user_id = ? AND op = 'TRUST'"
+        " AND target_id IS NOT NULL",
+        (user_id,),
+    )
     for rid in rels:
         refresh_alpha(c, rid)
     n_rel = drop_unused_relations(c)
