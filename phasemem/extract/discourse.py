@@ -213,7 +213,7 @@ GENDER = {
 
 #: A chunk that is only a name ("Kofi?", "Carla's.", "Rhiannon!"): the topic of what follows.
 BARE_NAME_RE = re.compile(r"^\W*(?P<name>[A-Z][\w'’.-]*(?: [A-Z][\w'’-]*)?)(?:['’]s)?\W*$")
-_NOT_NAMES = {"Yes", "No", "Nope", "Yeah", "Yep", "Thanks", "Ok", "Okay", "Sure", "Hi", "Hey",
+NOT_NAMES = {"Yes", "No", "Nope", "Yeah", "Yep", "Thanks", "Ok", "Okay", "Sure", "Hi", "Hey",
               "Hello", "Wow", "Oh", "Haha", "Lol", "Right", "Exactly", "Same", "Nice", "Cool",
               "Great", "Sorry", "Why", "What", "Really", "Honestly", "Anyway", "Congrats"}  # fmt: skip
 
@@ -223,7 +223,7 @@ def bare_name(chunk: str) -> str | None:
     if m is None:
         return None
     name = re.sub(r"['’]s$", "", m.group("name").rstrip("."))  # "Carla's." names Carla
-    return None if name in _NOT_NAMES or name.isupper() else name
+    return None if name in NOT_NAMES or name.isupper() else name
 
 
 # --------------------------------------------------------------------------- answer slots
@@ -367,7 +367,7 @@ _MENTION_RE = re.compile(
     + r")\b(?:,?\s+(?P<name>(?-i:[A-Z][a-zà-ÿ'’-]+)))?",
     re.IGNORECASE,
 )  # fmt: skip
-_NOT_AFTER_KIN = _NOT_NAMES | {
+_NOT_AFTER_KIN = NOT_NAMES | {
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January",
     "February", "March", "April", "May", "June", "July", "August", "September", "October",
     "November", "December", "I", "And", "But", "So", "Then", "Last", "Next", "This",

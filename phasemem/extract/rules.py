@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import Ref, SentenceContext
 from phasemem.extract.discourse import (
-    _NOT_NAMES,
+    NOT_NAMES,
     Antecedent,
     Discourse,
     Session,
@@ -149,48 +149,44 @@ def _postprocessor(name: str) -> Any:
     return post
 
 
-_nouns_cache: dict[str, frozenset[str]] = {}
+_index_cache: dict[tuple[str, tuple[str, ...], bool], frozenset[str]] = {}
 
 
-def common_nouns(name: str = MODEL_NAME) -> frozenset[str]:
-    """The lower-cased nouns of the model's lemmatizer index (a WordNet list): a
-    capitalised word opening a sentence that is not among them is a name, not a
-    thing (``clauses.initial_name``). Empty when the model has no such table."""
+def _index_words(name: str, pos: tuple[str, ...], stop_words: bool = False) -> frozenset[str]:
+    """Lower-cased words of the model's lemmatizer index (a WordNet list) for the
+    parts of speech ``pos`` (and its stop words), read once per model; empty when
+    the model has no such table."""
+    key = (name, pos, stop_words)
     with _nlp_lock:
-        got = _nouns_cache.get(name)
-    if got is None:
-        try:
-            table = load_model(name).get_pipe("lemmatizer").lookups.get_table("lemma_index")
-            got = frozenset(w.lower() for w in table.get("noun", ()))
-        except (KeyError, ValueError, AttributeError):
-            got = frozenset()
-        with _nlp_lock:
-            _nouns_cache[name] = got
-    return got
-
-
-_words_cache: dict[str, frozenset[str]] = {}
-
-
-def known_words(name: str = MODEL_NAME) -> frozenset[str]:
-    """Every dictionary word of the model (its lemmatizer's noun, verb, adjective and
-    adverb index, and its stop words): a capitalised word opening a sentence that is none
-    of them ("Samantha and I ...") may be a name."""
-    with _nlp_lock:
-        got = _words_cache.get(name)
+        got = _index_cache.get(key)
     if got is None:
         nlp = load_model(name)
-        words: set[str] = {w.lower() for w in getattr(nlp.Defaults, "stop_words", ())}
+        words: set[str] = set()
+        if stop_words:
+            words.update(w.lower() for w in getattr(nlp.Defaults, "stop_words", ()))
         try:
             table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
-            for pos in ("noun", "verb", "adj", "adv"):
-                words.update(w.lower() for w in table.get(pos, ()))
+            for p in pos:
+                words.update(w.lower() for w in table.get(p, ()))
         except (KeyError, ValueError, AttributeError):
             pass
         got = frozenset(words)
         with _nlp_lock:
-            _words_cache[name] = got
+            _index_cache[key] = got
     return got
+
+
+def common_nouns(name: str = MODEL_NAME) -> frozenset[str]:
+    """The nouns of the model's dictionary: a capitalised word opening a sentence
+    that is not among them is a name, not a thing (``clauses.initial_name``)."""
+    return _index_words(name, ("noun",))
+
+
+def known_words(name: str = MODEL_NAME) -> frozenset[str]:
+    """Every dictionary word of the model (its noun, verb, adjective and adverb
+    index, and its stop words): a capitalised word opening a sentence that is none
+    of them ("Samantha and I ...") may be a name."""
+    return _index_words(name, ("noun", "verb", "adj", "adv"), stop_words=True)
 
 
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?]\s+|\n)[\"'(“‘]*(?P<w>[A-Z][a-z]{2,})\b")
@@ -206,7 +202,7 @@ def _initial_names(text: str, words: frozenset[str]) -> list[tuple[int, str]]:
         low = w.lower()
         if (
             low in words
-            or w in _NOT_NAMES
+            or w in NOT_NAMES
             or any(low.endswith(x) and low[: -len(x)] in words for x in _SUFFIXES)
         ):
             continue

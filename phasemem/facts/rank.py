@@ -91,7 +91,7 @@ class FactRanker:
                     [len(q & stems[i]) / len(q) for i in pool]
                 )
         if query_text and self.focus:
-            sem = sem * focus_weights(query_text, facts, [int(k) for k in pool], _pet_family)
+            sem = sem * focus_weights(query_text, facts, [int(k) for k in pool], relation_family)
         order = np.argsort(-sem)[: max(50, 4 * limit)]
         cands = [
             FactCandidate(
@@ -115,7 +115,7 @@ class FactRanker:
         ]
 
 
-def _pet_family(fact: Fact) -> str:
+def relation_family(fact: Fact) -> str:
     """ "have dog Mabli", "have ginger cat", "have tabby Mia" fill one slot: the pets."""
     from phasemem.extract.lexicon import PET_BREEDS, PETS
 
@@ -135,7 +135,7 @@ def _shadow_slots(
     """Re-weight by :func:`~phasemem.facts.focus.slot_shadow` among the ranked
     candidates and re-sort (stable: ties keep the fused order)."""
     mine = [facts[cast(int, c.key)] for c, _, _ in ranked]
-    weights = slot_shadow(mine, t_query, family=_pet_family)
+    weights = slot_shadow(mine, t_query, family=relation_family)
     out = [(c, s * float(w), {**p, "slot": float(w)})
            for (c, s, p), w in zip(ranked, weights, strict=True)]  # fmt: skip
     return sorted(out, key=lambda x: -x[1])

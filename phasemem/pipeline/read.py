@@ -31,13 +31,14 @@ from typing import Any, Protocol
 from phasemem.embed.base import Embedder
 from phasemem.errors import NotFoundError
 from phasemem.facts.model import Fact, FactHit
-from phasemem.facts.rank import FactRanker, _pet_family
+from phasemem.facts.rank import FactRanker, relation_family
 from phasemem.facts.resolve import norm_relation
 from phasemem.mirror import Mirror
 from phasemem.models import Episode, SearchHit, SearchResults
 from phasemem.retrieval.agree import (
     demote_stale,
     evidence_of,
+    fact_asked,
     lift_evidence,
     rerank_facts,
     trust_fact,
@@ -236,9 +237,13 @@ class ReadPipeline:
         why: str | None = "off"
         if cfg.evidence_lift and flt is not None and hits:
             top = facts[0].fact
-            sources = self._sources(top, hits, flt)
-            why = trust_fact(query, top, t_query, sources, hits[0].episode, timeless=timeless,
-                             family=_pet_family)  # fmt: skip
+            # the checks that need no episode first: most searches stop there,
+            # before the fact's source episodes are read from the store
+            why = fact_asked(query, top, t_query, family=relation_family)
+            sources = self._sources(top, hits, flt) if why is None else []
+            if why is None:
+                why = trust_fact(query, top, t_query, sources, hits[0].episode,
+                                 timeless=timeless, family=relation_family)  # fmt: skip
             if why is None:
                 hits, lifted = lift_evidence(hits, top, sources)
                 why = "lifted" if lifted else "no other turn names its value"

@@ -38,7 +38,8 @@ from dataclasses import replace
 from phasemem.facts.focus import asked_kinds, base_name
 from phasemem.facts.model import Fact, FactHit
 from phasemem.models import Episode, SearchHit
-from phasemem.retrieval.evidence import _CALENDAR, announces_change
+from phasemem.retrieval.evidence import CALENDAR_WORDS, announces_change
+from phasemem.trust.consensus import mentions
 
 #: how much later than a fact's latest source a turn must be to count as news
 #: the fact graph may have missed (turns of one sitting are minutes apart)
@@ -121,7 +122,7 @@ def asked_name(query: str) -> str | None:
     for i, m in enumerate(_WORD.finditer(query)):
         word = m.group(0)
         core = re.sub(r"['’]s?$", "", word)
-        if i == 0 or not core[:1].isupper() or core.isupper() or core.casefold() in _CALENDAR:
+        if i == 0 or not core[:1].isupper() or core.isupper() or core.casefold() in CALENDAR_WORDS:
             continue
         if core != word:
             owner = core.casefold()
@@ -131,11 +132,10 @@ def asked_name(query: str) -> str | None:
 
 
 def names_value(text: str, value: str) -> bool:
-    """Whether ``text`` names ``value`` as whole words, ignoring case."""
+    """Whether ``text`` names ``value`` as whole words, ignoring case (an empty
+    value is named nowhere)."""
     value = value.strip()
-    if not value:
-        return False
-    return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text, flags=re.IGNORECASE) is not None
+    return bool(value) and mentions(text, value)
 
 
 def asks_for_relation(query: str, top: Fact) -> bool:
@@ -150,6 +150,26 @@ def asks_for_relation(query: str, top: Fact) -> bool:
     noun = re.escape(words[1])
     pattern = rf"(?<!\w){owner}['’]s?\s+(?:\w+\s+)?{noun}(?!\w)"
     return re.search(pattern, query, flags=re.IGNORECASE) is not None
+
+
+def fact_asked(
+    query: str, top: Fact, t_query: float, *, family: Callable[[Fact], str] = lambda f: f.relation
+) -> str | None:
+    """The checks of :func:`trust_fact` that need no episode: why ``top`` is not
+    the answer the question asks for, or None. A caller runs them before it
+    reads the fact's source episodes."""
+    if not top.holds_at(t_query):
+        return "does not hold at the query's time"
+    kinds = asked_kinds(query)
+    if not any(k.search(family(top)) for k in kinds) and not asks_for_relation(query, top):
+        return "not the kind the question asks for"
+    if names_value(query, top.object):
+        return "the question names its value"
+    name = asked_name(query)
+    subject = base_name(top.subject)
+    if name is None or (name != subject and name not in subject.split()):
+        return "not about the person asked about"
+    return None
 
 
 def trust_fact(
@@ -174,17 +194,9 @@ def trust_fact(
     (:func:`~phasemem.retrieval.evidence.announces_change`): it may state a
     new value the facts missed (dev: every current question the lift cost
     without this check was such a stale fact, and such a turn)."""
-    if not top.holds_at(t_query):
-        return "does not hold at the query's time"
-    kinds = asked_kinds(query)
-    if not any(k.search(family(top)) for k in kinds) and not asks_for_relation(query, top):
-        return "not the kind the question asks for"
-    if names_value(query, top.object):
-        return "the question names its value"
-    name = asked_name(query)
-    subject = base_name(top.subject)
-    if name is None or (name != subject and name not in subject.split()):
-        return "not about the person asked about"
+    why = fact_asked(query, top, t_query, family=family)
+    if why is not None:
+        return why
     if not evidence:
         return "no source episode the read may see"
     latest = max(e.occurred_at for e in evidence)
@@ -234,6 +246,7 @@ __all__ = [
     "asks_for_relation",
     "demote_stale",
     "evidence_of",
+    "fact_asked",
     "lift_evidence",
     "names_value",
     "rerank_facts",

@@ -102,7 +102,7 @@ def specifics(text: str, names: Iterable[str] = ()) -> list[str]:
     return out
 
 
-_CALENDAR = {
+CALENDAR_WORDS = {
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
     "saturday", "sunday", "christmas", "easter",
@@ -132,7 +132,7 @@ def answer_kind(query: str) -> str:
 def fits(token: str, kind: str) -> bool:
     """Whether a specific token (:func:`specifics`) is of the wanted kind."""
     digit = token[0].isdigit()
-    calendar = token.casefold() in _CALENDAR
+    calendar = token.casefold() in CALENDAR_WORDS
     if kind == "number":
         return digit
     if kind == "date":
@@ -195,6 +195,7 @@ def answer_turns(texts: Sequence[str], speakers: Sequence[str | None]) -> list[b
 
 __all__ = [
     "BM25_NO_MATCH",
+    "CALENDAR_WORDS",
     "answer_kind",
     "fits",
     "CHANGE_CUES",
