@@ -61,6 +61,12 @@ class Discourse:
     learned: dict[str, str] = field(default_factory=dict)
     #: Never an antecedent: everyone who speaks in the conversation.
     speakers: frozenset[str] = frozenset()
+    #: People who were the subject of a clause together ("Ruth and Gareth sold the farm",
+    #: "my parents"), by offset, for a later "they"; an empty group marks a plural subject
+    #: that is not people ("the hotels are full"), which a "they" after it may mean instead.
+    groups: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
+    #: The group the conversation's latest turns ended on (see :meth:`Session.close`).
+    carried_group: tuple[str, ...] = ()
 
     def add_person(self, offset: int, name: str, kind: str | None = None,
                    owner: str | None = None) -> None:  # fmt: skip
@@ -121,6 +127,17 @@ class Discourse:
             return None
         return a
 
+    def add_group(self, offset: int, names: tuple[str, ...]) -> None:
+        self.groups.append((offset, names))
+
+    def group_before(self, offset: int) -> tuple[str, ...]:
+        """Who a subject "they" at ``offset`` is: the latest group of this message before it
+        (none when the latest plural subject was not people), else the carried one."""
+        own = [g for g in self.groups if g[0] < offset]
+        if own:
+            return max(own)[1]
+        return self.carried_group
+
     def person_named(self, name: str) -> bool:
         return any(a.name == name for a in self.antecedents)
 
@@ -180,6 +197,10 @@ class Session:
     turns: list[tuple[list[Antecedent], list[str]]] = field(default_factory=list)
     speakers: set[str] = field(default_factory=set)
     learned: dict[str, str] = field(default_factory=dict)
+    #: The people a "they" of the next turn may mean: the last plural subject of the
+    #: latest turn that had one ("Are they still up north?" / "Yes, they bought a cottage").
+    group: tuple[str, ...] = ()
+    group_age: int = 0
 
     def discourse(self, speaker: str | None, listener: str | None) -> Discourse:
         """A fresh per-message memory that knows the latest turns."""
@@ -188,8 +209,10 @@ class Session:
         people = merge_people([p for ps, _ in recent for p in ps])
         people = [p._replace(gender=p.gender or self.learned.get(p.name)) for p in people]
         places = tuple(pl for _, pls in recent for pl in pls)
+        group = self.group if self.group_age < self.window else ()
         return Discourse(carried=tuple(people), carried_places=places,
-                         speakers=frozenset(self.speakers), learned=dict(self.learned))  # fmt: skip
+                         speakers=frozenset(self.speakers), learned=dict(self.learned),
+                         carried_group=group)  # fmt: skip
 
     def close(self, d: Discourse) -> None:
         """Record what the message just read named."""
@@ -197,6 +220,11 @@ class Session:
         places = [name for off, name in sorted(d.places) if off >= 0]
         self.turns.append((d.people(), places))
         del self.turns[: -self.window]
+        own = [g for g in d.groups if g[0] >= 0]
+        if own:
+            self.group, self.group_age = max(own)[1], 0
+        else:
+            self.group_age += 1
 
 
 _HE_SHE_RE = re.compile(r"\b(he|him|his|she|her|hers)\b", re.IGNORECASE)

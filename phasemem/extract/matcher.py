@@ -181,7 +181,8 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
     if lemma == "be" and (_favorite(verb, cl, ctx) or _day_at(verb, cl, ctx)):
         return
     subject_toks = _subjects(verb)
-    subjects = [r for s in subject_toks if (r := _subject_ref(s, verb, ctx))]
+    subjects = [r for s in subject_toks for r in _subject_refs(s, verb, ctx)]
+    _note_group(subject_toks, subjects, ctx)
     if not subject_toks and _elliptic(verb) and ctx.speaker:
         subjects = [
             Ref(ctx.speaker, "PERSON")
@@ -197,8 +198,11 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         for s in subject_toks:
             if s.pos_ == "PRON" or (r := _subject_ref(s, verb, ctx)) is None:
                 continue  # "I proposed" names no partner; "he proposed" is left alone
-            me = Ref(ctx.speaker, "PERSON")
-            if r.name.lower() != ctx.speaker.lower():
+            me: Ref | None = Ref(ctx.speaker, "PERSON")
+            others = _others_before(verb, {r.name, ctx.speaker, ctx.listener or ""}, ctx)
+            if others:  # "Guess who's engaged? Zoe! Callum proposed": Zoe is, not me
+                me = Ref(others[0], "PERSON") if len(others) == 1 else None
+            if me is not None and r.name.lower() != me.name.lower():
                 _emit(ctx, [me], "be engaged to", "start", r.name, cl, verb)
                 _emit(ctx, [me], STATUS_RELATION, "start", "engaged", cl, verb)
     if lemma == "propose" and any(  # "I proposed to Leyla and she said yes!"
@@ -277,6 +281,44 @@ def _subject_ref(tok: Token, verb: Token, ctx: SentenceContext) -> Ref | None:
     if verb.dep_ == "relcl" and tok.lower_ in ("who", "that", "which"):
         tok = verb.head
     return resolve(tok, ctx)
+
+
+def _others_before(verb: Token, known: set[str], ctx: SentenceContext) -> list[str]:
+    """The people other than ``known`` that the message named before ``verb``."""
+    at, low = ctx.at(verb), {k.lower() for k in known}
+    d = ctx.discourse
+    names = [p.name for p in (*d.antecedents, *d.mentioned) if 0 <= p.offset < at]
+    return list(dict.fromkeys(n for n in names if n.lower() not in low))
+
+
+def _subject_refs(tok: Token, verb: Token, ctx: SentenceContext) -> list[Ref]:
+    """A subject's people: one, or for "they" the group it means (:func:`_note_group`)."""
+    if tok.lower_ == "they" and tok.dep_ in ("nsubj", "nsubjpass"):
+        names = ctx.discourse.group_before(ctx.at(tok))
+        return [ctx.refs.setdefault(n, Ref(n, "PERSON")) for n in names]
+    ref = _subject_ref(tok, verb, ctx)
+    return [ref] if ref is not None else []
+
+
+def _note_group(toks: list[Token], refs: list[Ref], ctx: SentenceContext) -> None:
+    """Remember a plural subject for a later "they": two or more people ("Ruth and
+    Gareth sold the farm. They've moved to Durham."), a plural kin word ("my parents"), or,
+    as a blocker, plural things ("The hotels were full; they ..."). A group with the
+    speaker or listener is "we"/"you", never "they"."""
+    if not toks or any(t.lower_ == "they" for t in toks):
+        return
+    at = ctx.at(toks[0])
+    me = {n.lower() for n in (ctx.speaker, ctx.listener) if n}
+    if any(t.pos_ == "PRON" and t.lower_ not in ("he", "she") for t in toks) or any(
+        r.name.lower() in me for r in refs
+    ):
+        return
+    people = tuple(dict.fromkeys(r.name for r in refs if r.type == "PERSON"))
+    if len(toks) >= 2 and len(people) == len(toks):
+        ctx.discourse.add_group(at, people)
+    elif len(toks) == 1 and toks[0].tag_ in ("NNS", "NNPS"):
+        kin = len(people) == 1 and people[0].endswith(("s", "ren")) and "'s " in people[0]
+        ctx.discourse.add_group(at, people if kin else ())
 
 
 # --------------------------------------------------------------------------- couples
