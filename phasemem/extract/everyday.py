@@ -28,6 +28,7 @@ from phasemem.extract.clauses import (
     _owner,
     _proper,
     gerund_text,
+    initial_name,
     is_progressive,
     object_text,
     resolve,
@@ -841,7 +842,11 @@ def copula_kin(verb: Token, ctx: SentenceContext) -> list[Cand]:
     out: list[Cand] = []
     names: list[Token] = []
     for s in _children(verb, "nsubj"):
-        if s.pos_ == "PROPN" or (s.pos_ == "PRON" and s.lower_ in ("he", "she")):
+        if (
+            s.pos_ == "PROPN"
+            or (s.pos_ == "PRON" and s.lower_ in ("he", "she"))
+            or initial_name(s, ctx)  # "Tamsin is my housemate": a name tagged as a noun
+        ):
             names.append(s)
     for a in _children(verb, "attr"):
         kin = _kin_norm(a)
