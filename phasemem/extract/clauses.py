@@ -104,6 +104,10 @@ def _named(tok: Token) -> Token | None:
             for g in c.children:
                 if g.dep_ == "poss" and g.pos_ == "PROPN" and g.i == tok.i + 1:
                     return g
+            if c.pos_ == "NOUN" and c.i > tok.i and _kin_norm(c):
+                inner = _named(c)  # "a dog, a beagle named Fritz"
+                if inner is not None and inner.i > c.i:
+                    return inner
         if c.dep_ == "acl" and c.lemma_ in ("name", "call"):
             for g in c.children:
                 if g.dep_ in ("oprd", "attr", "dobj", "xcomp") and g.text[:1].isupper():
@@ -503,6 +507,11 @@ def _conjuncts(tok: Token) -> list[Token]:
 
 def _subjects(verb: Token) -> list[Token]:
     subs = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if not subs:  # "Rui is engaged to X": the small model may hang the subject on the aux
+        subs = [
+            c for a in verb.children if a.dep_ in ("aux", "auxpass") and a.i < verb.i
+            for c in a.children if c.dep_ in ("nsubj", "nsubjpass")
+        ]  # fmt: skip
     for s in list(subs):
         subs.extend(c for c in _conjuncts(s) if c.pos_ in ("PRON", "NOUN", "PROPN"))
     if subs:

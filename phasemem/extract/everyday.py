@@ -254,8 +254,13 @@ def owned_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]
             continue
         pet = tok.lemma_.lower()
         if ctx.speaker and (pet in lx.PETS or pet in lx.PET_BREEDS) and tok.pos_ == "NOUN":
-            named = any(c.dep_ in ("appos", "acl") for c in tok.children) or (
-                tok.dep_ in ("compound", "appos") and tok.head.pos_ == "PROPN"
+            named = (
+                any(c.dep_ in ("appos", "acl") for c in tok.children)
+                or (tok.dep_ in ("compound", "appos") and tok.head.pos_ == "PROPN")
+                or (  # "Mabli is my dog": copula_kin names it
+                    tok.dep_ == "attr"
+                    and any(s.pos_ == "PROPN" for s in _children(tok.head, "nsubj"))
+                )
             )
             if not named and tok.head.lemma_.lower() not in ("die", "pass"):
                 out.append((Cand(me, "have", "state", _kin_norm(tok) or tok.lower_), tok))
@@ -805,6 +810,8 @@ def study(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
             name = name_span(o) if o.pos_ == "PROPN" else ""
             schoolish = set(name.lower().split()) & lx.SCHOOL_WORDS or words & lx.DEGREE_NOUNS
             out += [Cand(None, "study at", "start", name)] if name and schoolish else []
+    if lemma == "be":
+        out += _year_of(verb, ctx)
     outs = [p for p in _children(verb, "prep") if p.lower_ == "out"]
     if lemma == "drop" and (prt == "out" or outs):
         for o in _pobjs(verb, "of") + [g for p in outs for g in _pobjs(p, "of")]:
@@ -814,6 +821,36 @@ def study(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
             elif o.lemma_.lower() in lx.SCHOOL_WORDS or o.pos_ == "PROPN":
                 text = name_span(o) if o.pos_ == "PROPN" else object_text(o, ctx)
                 out += [Cand(None, "study at", "end", text)] if text else []
+    return out
+
+
+#: "in my final year", "in her second year": a year of a course, not of a life.
+_YEAR_ORDINALS = {"first", "second", "third", "fourth", "fifth", "final", "last", "1st", "2nd",
+                  "3rd", "4th", "5th", "sophomore", "freshman", "junior", "senior"}  # fmt: skip
+
+
+def _year_of(verb: Token, ctx: SentenceContext) -> list[Cand]:
+    """ "Rui is in his final year of economics at the University of Ghana", "I'm in my
+    second year at Leeds Uni": a year of a course is studying; the place must be a school
+    or come with an academic field ("in her final year at Deloitte" is a job)."""
+    out: list[Cand] = []
+    for year in _pobjs(verb, "in"):
+        if year.lemma_.lower() not in ("year", "semester", "term") or not any(
+            c.dep_ in ("amod", "nummod") and c.lower_ in _YEAR_ORDINALS for c in year.children
+        ):
+            continue
+        fields = [f for f in _pobjs(year, "of") if f.lower_ in lx.ACADEMIC_FIELDS or _degree(f)]
+        places = _pobjs(year, "at") + [o for f in fields for o in _pobjs(f, "at")]
+        places += _pobjs(verb, "at")
+        for o in places:
+            if o.pos_ != "PROPN" or is_time(o, ctx):
+                continue
+            name = name_span(o)
+            if fields or set(name.lower().split()) & lx.SCHOOL_WORDS:
+                out.append(Cand(None, "study at", "state", name))
+        for f in fields:
+            if f.lower_ in lx.ACADEMIC_FIELDS and (text := object_text(f, ctx)):
+                out.append(Cand(None, "study", "state", text))
     return out
 
 
