@@ -152,6 +152,12 @@ def _proper(tok: Token) -> str:
     start = min(t.i for t in toks)
     while start < tok.i and tok.doc[start].dep_ == "compound" and tok.doc[start].pos_ != "PROPN":
         start += 1
+    for c in tok.lefts:  # "Guy's Hospital", "King's College": a possessive inside the name
+        if (
+            c.dep_ == "poss" and c.pos_ == "PROPN" and c.text[:1].isupper()
+            and c.i + 2 == start and tok.doc[c.i + 1].lower_ in ("'s", "’s")
+        ):  # fmt: skip
+            start = min(t.i for t in c.subtree)
     for c in tok.lefts:
         if c.dep_ == "det" and c.text == "The" and c.i == start - 1 and c.i != c.sent.start:
             start = c.i

@@ -557,7 +557,33 @@ def homes(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
                             if o.pos_ == "PROPN"]  # fmt: skip
     if lemma == "be":
         out += _be_in(verb, cl, ctx)
+    if lemma == "stay" and _lasting_stay(verb, ctx):
+        out += [Cand(None, "live in", "state", name_span(o)) for o in _pobjs(verb, "in")
+                if o.pos_ == "PROPN" and o.ent_type_ not in ("ORG", "PERSON", "DATE", "FAC")]  # fmt: skip
     return out
+
+
+#: Adverbs that make a stay a home: "staying in Lyon for good / permanently / now".
+_LASTING_ADVS = {"permanently", "indefinitely", "now", "long-term"}
+_STAY_MIN_DAYS = 60  # "till the summer", "for six months": a stay that long is a home
+
+
+def _lasting_stay(verb: Token, ctx: SentenceContext) -> bool:
+    """ "I'm staying in Chicago at least till the summer", "she's been staying in Lyon since
+    March": a stay is a home when it lasts (a period ending two months or more ahead, a
+    "since", "for N months", "for good"); "staying in Rome for the weekend" or "staying in
+    a hotel" is a visit."""
+    times = [t for t, a in ctx.temporals if a is not None and a.i == verb.i]
+    for t in times:
+        if t.role == "since":
+            return True
+        end = t.end or t.start
+        if t.role in ("until", "duration", "range") and (end - ctx.base).days >= _STAY_MIN_DAYS:
+            return True
+        if t.role == "duration" and (ctx.base - t.start).days >= _STAY_MIN_DAYS:
+            return True
+    words = {c.lower_ for c in verb.subtree}
+    return bool(words & _LASTING_ADVS) or ("for" in words and "good" in words)
 
 
 def _be_in(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
@@ -732,6 +758,8 @@ def work(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
         out += [Cand(None, "work at", "end", name_span(o)) for o in orgs] or [
             Cand(None, "work at", "end", ANY_OBJECT)
         ]
+    if lemma in _FOUND_VERBS or (lemma == "set" and prt == "up"):
+        out += _own_business(verb, lemma, ctx)
     if lemma == "be" and verb.tag_ in ("VBP", "VBZ") and not cl.negated:
         for o in _pobjs(verb, "at"):  # "I'm at Cabify now", "I'm at King's College London"
             name = name_span(o) if o.pos_ == "PROPN" else ""
@@ -741,6 +769,31 @@ def work(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
                 out.append(Cand(None, "study at", "state", name))
             elif o.ent_type_ == "ORG" and any(c.lower_ in ("now", "still") for c in verb.children):
                 out.append(Cand(None, "work at", "state", name))
+    return out
+
+
+#: Verbs that make a business one's own: "launched his own studio, Estudio Nopal".
+_FOUND_VERBS = {"launch", "found", "cofound", "co-found", "start", "open", "establish", "run"}
+
+
+def _own_business(verb: Token, lemma: str, ctx: SentenceContext) -> list[Cand]:
+    """ "Rui launched his own studio, Estudio Nopal", "she set up her own practice, Blue
+    Door Physio", "I started my own company called Loop Labs": working at the business one
+    founded. Only "own" + a business named beside it: "opened a bakery" names no employer
+    (it may be someone else's), "launched a podcast" is no workplace."""
+    out: list[Cand] = []
+    for d in _children(verb, "dobj"):
+        if d.pos_ != "NOUN" or not any(c.lower_ == "own" for c in d.children):
+            continue
+        if not any(c.dep_ == "poss" for c in d.children):
+            continue
+        names = [c for c in d.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
+        for c in d.children:
+            if c.dep_ == "acl" and c.lemma_.lower() in ("call", "name"):
+                names += [g for g in c.children if g.dep_ in ("oprd", "dobj", "attr")
+                          and g.pos_ == "PROPN"]  # fmt: skip
+        kind = "state" if lemma == "run" else "start"
+        out += [Cand(None, "work at", kind, name_span(n)) for n in names[:1]]
     return out
 
 
