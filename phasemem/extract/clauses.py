@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from phasemem.extract import lexicon as lx
+from phasemem.extract.contractions import to_original
 from phasemem.extract.discourse import PRONOUN_GENDER, Discourse, Slot
 from phasemem.extract.types import ExtractedFact, TemporalExpression
 
@@ -50,10 +51,15 @@ class SentenceContext:
     #: Lower-cased words a dictionary lists as common nouns (the lemmatizer's noun index);
     #: None: unknown, so every word may be one (see :func:`initial_name`).
     common_nouns: frozenset[str] | None = None
+    #: Every dictionary word of the model (nouns, verbs, adjectives, adverbs, stop words);
+    #: None: unknown. A capitalised sentence opener outside it is likely a name.
+    known_words: frozenset[str] | None = None
+    #: Offsets of the chunk before which "Name's" expansion inserted a character.
+    inserted: tuple[int, ...] = ()
 
     def at(self, tok: Token) -> int:
         """Character offset of a token in the whole message."""
-        return self.offset + tok.idx
+        return self.offset + to_original(tok.idx, self.inserted)
 
 
 # --------------------------------------------------------------------------- noun phrases
@@ -98,6 +104,10 @@ def _named(tok: Token) -> Token | None:
             for g in c.children:
                 if g.dep_ == "poss" and g.pos_ == "PROPN" and g.i == tok.i + 1:
                     return g
+            if c.pos_ == "NOUN" and c.i > tok.i and _kin_norm(c):
+                inner = _named(c)  # "a dog, a beagle named Fritz"
+                if inner is not None and inner.i > c.i:
+                    return inner
         if c.dep_ == "acl" and c.lemma_ in ("name", "call"):
             for g in c.children:
                 if g.dep_ in ("oprd", "attr", "dobj", "xcomp") and g.text[:1].isupper():
@@ -142,6 +152,12 @@ def _proper(tok: Token) -> str:
     start = min(t.i for t in toks)
     while start < tok.i and tok.doc[start].dep_ == "compound" and tok.doc[start].pos_ != "PROPN":
         start += 1
+    for c in tok.lefts:  # "Guy's Hospital", "King's College": a possessive inside the name
+        if (
+            c.dep_ == "poss" and c.pos_ == "PROPN" and c.text[:1].isupper()
+            and c.i + 2 == start and tok.doc[c.i + 1].lower_ in ("'s", "’s")
+        ):  # fmt: skip
+            start = min(t.i for t in c.subtree)
     for c in tok.lefts:
         if c.dep_ == "det" and c.text == "The" and c.i == start - 1 and c.i != c.sent.start:
             start = c.i
@@ -290,16 +306,56 @@ def initial_name(tok: Token, ctx: SentenceContext) -> bool:
         return False
     if tok.ent_type_ in lx.ENTITY_LABELS_SKIPPED:
         return False
-    if any(c.dep_ not in _NAME_CHILDREN for c in tok.children):
-        return False  # "Family friends live ...", "The ...": not a bare name
     verb = tok.head
+    if verb is tok:
+        return False
     lemma = verb.lemma_.lower()
-    if lemma not in _PERSON_VERBS or verb is tok:
+    person_verb = lemma in _PERSON_VERBS and (
+        lemma != "be" or any(c.dep_ in ("attr", "acomp") for c in verb.children)
+    )
+    if person_verb and all(c.dep_ in _NAME_CHILDREN for c in tok.children):
+        # a dictionary word NER calls a place or company, or that "moved", is a thing
+        return not (
+            common and (tok.ent_type_ not in ("", "PERSON") or lemma in ("move", "relocate"))
+        )
+    # any other verb ("Rui got a place in X", "Rui and his wife ..."): only a known person
+    if any(c.dep_ not in _KNOWN_NAME_CHILDREN for c in tok.children):
+        return False  # "Family friends live ...", "The ...": not a bare name
+    return known_person(tok, ctx)
+
+
+#: "Rui and his wife got a place": a name known as a person may head a coordination.
+_KNOWN_NAME_CHILDREN = _NAME_CHILDREN | {"cc", "conj"}
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "ly")
+
+
+def known_person(tok: Token, ctx: SentenceContext) -> bool:
+    """Whether a title-case word opening a sentence is a person for any verb.
+
+    Why: outside the verbs only people do (live, work, move ...), the subject's case
+    says nothing at a sentence start ("Rui got a place in Houston", "Rui left Gensler"),
+    so the word must be known as a person some other way: the message or the session's
+    latest turns named that person before, or NER calls it a PERSON and no dictionary
+    lists it as a common noun ("Will", "Rose" and "Mark" stay unread), or no dictionary
+    lists it at all and NER does not call it a place, company or date (an unseen name:
+    "Oluwaseun"). A dictionary word opening a sentence is a thing unless said otherwise.
+    """
+    name, low = tok.text, tok.lower_
+    d = ctx.discourse
+    here = ctx.at(tok)
+    seen = (*d.antecedents, *d.mentioned)
+    if any(a.name == name for a in d.carried) or any(
+        a.name == name and a.offset < here for a in seen
+    ):
+        return True
+    if ctx.common_nouns is None or low in ctx.common_nouns:
         return False
-    if lemma == "be" and not any(c.dep_ in ("attr", "acomp") for c in verb.children):
+    if tok.ent_type_ == "PERSON":
+        return True
+    words = ctx.known_words
+    if words is None or tok.ent_type_ or low in words:
         return False
-    # a dictionary word NER calls a place or company, or that "moved", is a thing
-    return not (common and (tok.ent_type_ not in ("", "PERSON") or lemma in ("move", "relocate")))
+    return not any(low.endswith(x) and low[: -len(x)] in words for x in _SUFFIXES)
 
 
 def _appos_kind(tok: Token) -> str | None:
@@ -457,6 +513,11 @@ def _conjuncts(tok: Token) -> list[Token]:
 
 def _subjects(verb: Token) -> list[Token]:
     subs = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if not subs:  # "Rui is engaged to X": the small model may hang the subject on the aux
+        subs = [
+            c for a in verb.children if a.dep_ in ("aux", "auxpass") and a.i < verb.i
+            for c in a.children if c.dep_ in ("nsubj", "nsubjpass")
+        ]  # fmt: skip
     for s in list(subs):
         subs.extend(c for c in _conjuncts(s) if c.pos_ in ("PRON", "NOUN", "PROPN"))
     if subs:

@@ -119,6 +119,7 @@ def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, o
     if (
         relation == "study"
         and " " not in obj
+        and obj.lower() not in lx.ACADEMIC_FIELDS  # "economics", "physics": fields
         and any(t.tag_ == "NNS" and t.lower_ == obj.lower() for t in verb.subtree)
     ):
         return  # "studying characters, themes": a subject of study is a field, not things

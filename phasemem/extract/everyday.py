@@ -28,6 +28,7 @@ from phasemem.extract.clauses import (
     _owner,
     _proper,
     gerund_text,
+    initial_name,
     is_progressive,
     object_text,
     resolve,
@@ -253,8 +254,13 @@ def owned_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]
             continue
         pet = tok.lemma_.lower()
         if ctx.speaker and (pet in lx.PETS or pet in lx.PET_BREEDS) and tok.pos_ == "NOUN":
-            named = any(c.dep_ in ("appos", "acl") for c in tok.children) or (
-                tok.dep_ in ("compound", "appos") and tok.head.pos_ == "PROPN"
+            named = (
+                any(c.dep_ in ("appos", "acl") for c in tok.children)
+                or (tok.dep_ in ("compound", "appos") and tok.head.pos_ == "PROPN")
+                or (  # "Mabli is my dog": copula_kin names it
+                    tok.dep_ == "attr"
+                    and any(s.pos_ == "PROPN" for s in _children(tok.head, "nsubj"))
+                )
             )
             if not named and tok.head.lemma_.lower() not in ("die", "pass"):
                 out.append((Cand(me, "have", "state", _kin_norm(tok) or tok.lower_), tok))
@@ -551,7 +557,33 @@ def homes(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
                             if o.pos_ == "PROPN"]  # fmt: skip
     if lemma == "be":
         out += _be_in(verb, cl, ctx)
+    if lemma == "stay" and _lasting_stay(verb, ctx):
+        out += [Cand(None, "live in", "state", name_span(o)) for o in _pobjs(verb, "in")
+                if o.pos_ == "PROPN" and o.ent_type_ not in ("ORG", "PERSON", "DATE", "FAC")]  # fmt: skip
     return out
+
+
+#: Adverbs that make a stay a home: "staying in Lyon for good / permanently / now".
+_LASTING_ADVS = {"permanently", "indefinitely", "now", "long-term"}
+_STAY_MIN_DAYS = 60  # "till the summer", "for six months": a stay that long is a home
+
+
+def _lasting_stay(verb: Token, ctx: SentenceContext) -> bool:
+    """ "I'm staying in Chicago at least till the summer", "she's been staying in Lyon since
+    March": a stay is a home when it lasts (a period ending two months or more ahead, a
+    "since", "for N months", "for good"); "staying in Rome for the weekend" or "staying in
+    a hotel" is a visit."""
+    times = [t for t, a in ctx.temporals if a is not None and a.i == verb.i]
+    for t in times:
+        if t.role == "since":
+            return True
+        end = t.end or t.start
+        if t.role in ("until", "duration", "range") and (end - ctx.base).days >= _STAY_MIN_DAYS:
+            return True
+        if t.role == "duration" and (ctx.base - t.start).days >= _STAY_MIN_DAYS:
+            return True
+    words = {c.lower_ for c in verb.subtree}
+    return bool(words & _LASTING_ADVS) or ("for" in words and "good" in words)
 
 
 def _be_in(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
@@ -726,6 +758,8 @@ def work(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
         out += [Cand(None, "work at", "end", name_span(o)) for o in orgs] or [
             Cand(None, "work at", "end", ANY_OBJECT)
         ]
+    if lemma in _FOUND_VERBS or (lemma == "set" and prt == "up"):
+        out += _own_business(verb, lemma, ctx)
     if lemma == "be" and verb.tag_ in ("VBP", "VBZ") and not cl.negated:
         for o in _pobjs(verb, "at"):  # "I'm at Cabify now", "I'm at King's College London"
             name = name_span(o) if o.pos_ == "PROPN" else ""
@@ -735,6 +769,31 @@ def work(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
                 out.append(Cand(None, "study at", "state", name))
             elif o.ent_type_ == "ORG" and any(c.lower_ in ("now", "still") for c in verb.children):
                 out.append(Cand(None, "work at", "state", name))
+    return out
+
+
+#: Verbs that make a business one's own: "launched his own studio, Estudio Nopal".
+_FOUND_VERBS = {"launch", "found", "cofound", "co-found", "start", "open", "establish", "run"}
+
+
+def _own_business(verb: Token, lemma: str, ctx: SentenceContext) -> list[Cand]:
+    """ "Rui launched his own studio, Estudio Nopal", "she set up her own practice, Blue
+    Door Physio", "I started my own company called Loop Labs": working at the business one
+    founded. Only "own" + a business named beside it: "opened a bakery" names no employer
+    (it may be someone else's), "launched a podcast" is no workplace."""
+    out: list[Cand] = []
+    for d in _children(verb, "dobj"):
+        if d.pos_ != "NOUN" or not any(c.lower_ == "own" for c in d.children):
+            continue
+        if not any(c.dep_ == "poss" for c in d.children):
+            continue
+        names = [c for c in d.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
+        for c in d.children:
+            if c.dep_ == "acl" and c.lemma_.lower() in ("call", "name"):
+                names += [g for g in c.children if g.dep_ in ("oprd", "dobj", "attr")
+                          and g.pos_ == "PROPN"]  # fmt: skip
+        kind = "state" if lemma == "run" else "start"
+        out += [Cand(None, "work at", kind, name_span(n)) for n in names[:1]]
     return out
 
 
@@ -804,6 +863,8 @@ def study(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
             name = name_span(o) if o.pos_ == "PROPN" else ""
             schoolish = set(name.lower().split()) & lx.SCHOOL_WORDS or words & lx.DEGREE_NOUNS
             out += [Cand(None, "study at", "start", name)] if name and schoolish else []
+    if lemma == "be":
+        out += _year_of(verb, ctx)
     outs = [p for p in _children(verb, "prep") if p.lower_ == "out"]
     if lemma == "drop" and (prt == "out" or outs):
         for o in _pobjs(verb, "of") + [g for p in outs for g in _pobjs(p, "of")]:
@@ -813,6 +874,36 @@ def study(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
             elif o.lemma_.lower() in lx.SCHOOL_WORDS or o.pos_ == "PROPN":
                 text = name_span(o) if o.pos_ == "PROPN" else object_text(o, ctx)
                 out += [Cand(None, "study at", "end", text)] if text else []
+    return out
+
+
+#: "in my final year", "in her second year": a year of a course, not of a life.
+_YEAR_ORDINALS = {"first", "second", "third", "fourth", "fifth", "final", "last", "1st", "2nd",
+                  "3rd", "4th", "5th", "sophomore", "freshman", "junior", "senior"}  # fmt: skip
+
+
+def _year_of(verb: Token, ctx: SentenceContext) -> list[Cand]:
+    """ "Rui is in his final year of economics at the University of Ghana", "I'm in my
+    second year at Leeds Uni": a year of a course is studying; the place must be a school
+    or come with an academic field ("in her final year at Deloitte" is a job)."""
+    out: list[Cand] = []
+    for year in _pobjs(verb, "in"):
+        if year.lemma_.lower() not in ("year", "semester", "term") or not any(
+            c.dep_ in ("amod", "nummod") and c.lower_ in _YEAR_ORDINALS for c in year.children
+        ):
+            continue
+        fields = [f for f in _pobjs(year, "of") if f.lower_ in lx.ACADEMIC_FIELDS or _degree(f)]
+        places = _pobjs(year, "at") + [o for f in fields for o in _pobjs(f, "at")]
+        places += _pobjs(verb, "at")
+        for o in places:
+            if o.pos_ != "PROPN" or is_time(o, ctx):
+                continue
+            name = name_span(o)
+            if fields or set(name.lower().split()) & lx.SCHOOL_WORDS:
+                out.append(Cand(None, "study at", "state", name))
+        for f in fields:
+            if f.lower_ in lx.ACADEMIC_FIELDS and (text := object_text(f, ctx)):
+                out.append(Cand(None, "study", "state", text))
     return out
 
 
@@ -841,7 +932,11 @@ def copula_kin(verb: Token, ctx: SentenceContext) -> list[Cand]:
     out: list[Cand] = []
     names: list[Token] = []
     for s in _children(verb, "nsubj"):
-        if s.pos_ == "PROPN" or (s.pos_ == "PRON" and s.lower_ in ("he", "she")):
+        if (
+            s.pos_ == "PROPN"
+            or (s.pos_ == "PRON" and s.lower_ in ("he", "she"))
+            or initial_name(s, ctx)  # "Tamsin is my housemate": a name tagged as a noun
+        ):
             names.append(s)
     for a in _children(verb, "attr"):
         kin = _kin_norm(a)

@@ -552,7 +552,8 @@ _STEMS = sorted(
        "hobbies", "here in", "place in", "flat in", "house in", "home", "team at", "boss at",
        "colleagues at", "office at", "manager at", "quits", "propos", "redundant", "notice",
        "transferr", "universit", "college", "my thing", "phone", "single", "called", "named",
-       "flatmate", "housemate", "degree", "master's", "based in"},
+       "flatmate", "housemate", "degree", "master's", "based in", "staying in", "stay in", "launched", "founded",
+       "set up my own", "set up his own", "set up her own", "set up our own", "set up their own"},
     key=len,
     reverse=True,
 )  # fmt: skip

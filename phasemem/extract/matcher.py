@@ -253,6 +253,11 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         _emit(ctx, people, STATUS_RELATION, "start", status, cl, verb)
     for relation, kind, obj in cands:
         _emit(ctx, subjects, relation, kind, obj, cl, verb)
+    named = {_STATUS.get((r, k)) for r, k, _ in cands if k in ("start", "state")}
+    if named - {None} and not (sym or cl.negated or cl.ending or cl.plan):
+        # "Rui married Marta", "Ana is engaged to Tom": the status beside the partner
+        for status in sorted(s for s in named if s):
+            _emit(ctx, subjects, STATUS_RELATION, "start", status, cl, verb)
 
 
 #: A partner relation's change as a relationship status: "What's her relationship status?"
@@ -539,6 +544,15 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
     out: list[Candidate] = []
     if lemma == "see":
         return _seeing(verb, cl, ctx)
+    aux = [c for c in verb.children if c.dep_ == "auxpass"]
+    if lemma in ("engage", "marry") and verb.tag_ == "VBN" and aux:
+        # "Rui is engaged to Marta", "she got married to Tom" (parsed as passives)
+        rel = "be engaged to" if lemma == "engage" else "be married to"
+        get = aux[0].lower_ in _GET_FORMS
+        if get and (aux[0].tag_ == "VBG" or is_progressive(verb)):
+            cl.plan = True  # "getting married to Tom": not yet
+        objs = [t for o in _pobjs(verb, "to") if (t := object_text(o, ctx))]
+        return [(rel, "start" if get else "state", t) for t in objs]
     for d in _children(verb, "dobj"):
         dl = d.lemma_.lower()
         if d.pos_ in ("VERB", "AUX", "ADJ", "ADV", "INTJ", "ADP"):
@@ -669,22 +683,41 @@ def _seeing(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate]:
     nxt = verb.doc[verb.i + 1] if verb.i + 1 < len(verb.doc) else None
     if not objs and nxt is not None and nxt.lower_ in lx.SOMEONE_WORDS:
         objs = [nxt]  # "seeing someone new, Bruno" parsed as a clause "someone (is) new"
+    called: set[int] = set()  # "someone called Ines": a person whatever NER says
     for d in objs:
         if d.pos_ == "PROPN":
             names.append(d)
         elif d.lower_ in lx.SOMEONE_WORDS:
             name = _named(d) or _apposed_name(d)
             names += [name] if name is not None else []
+            called.update([name.i] if name is not None else [])
     out: list[Candidate] = []
     for n in names:
-        if n.ent_type_ in _NOT_PEOPLE | lx.ENTITY_LABELS_SKIPPED or any(
+        if n.ent_type_ in lx.ENTITY_LABELS_SKIPPED or any(
             c.dep_ == "compound" and c.lower_ in lx.TITLES for c in n.children
         ):
+            continue
+        if n.ent_type_ in _NOT_PEOPLE and not (n.i in called or _unlisted_name(n, ctx)):
             continue
         ref = resolve(n, ctx)
         if ref is not None:
             out.append(("date", "state", ref.name))
     return out
+
+
+#: NER labels the small model often gives an unseen first name ("Marta" GPE, "Ines" PRODUCT).
+_NAME_MISLABELS = {"GPE", "LOC", "PRODUCT", "NORP"}
+
+
+def _unlisted_name(tok: Token, ctx: SentenceContext) -> bool:
+    """A one-word name NER calls a place or product that no dictionary lists: "seeing Marta"
+    (dictionaries list the places one tours: "seeing Lisbon" stays a visit)."""
+    return (
+        tok.ent_type_ in _NAME_MISLABELS
+        and ctx.common_nouns is not None
+        and tok.lower_ not in ctx.common_nouns
+        and not any(c.dep_ in ("compound", "flat") for c in tok.children)
+    )
 
 
 def _apposed_name(tok: Token) -> Token | None:

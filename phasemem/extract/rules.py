@@ -23,6 +23,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from phasemem.extract import contractions
 from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import Ref, SentenceContext
 from phasemem.extract.discourse import (
@@ -314,6 +315,8 @@ class _Chunk(NamedTuple):
     msg: int
     offset: int
     text: str
+    #: Offsets of ``text`` before which :func:`contractions.expand` inserted a character.
+    inserted: tuple[int, ...] = ()
 
 
 class RuleExtractor(Extractor):
@@ -359,7 +362,7 @@ class RuleExtractor(Extractor):
                 # the first sentence of an answer to a known question is parsed even when
                 # it holds no trigger word ("A Pixel 7.")
                 if needs_parse(chunk) or (k == 0 and slots[i] is not None):
-                    to_parse.append(_Chunk(i, off, chunk))
+                    to_parse.append(_Chunk(i, off, *contractions.expand(chunk)))
                 if self.entities and may_have_names(chunk, known):
                     to_ner.append(_Chunk(i, off, chunk))
             prev = getattr(items[i], "previous", None)
@@ -405,6 +408,8 @@ class RuleExtractor(Extractor):
         with_names = []
         for c, raw in zip(to_parse, docs, strict=True):
             doc = post(raw)
+            if c.inserted:
+                doc.user_data["inserted"] = c.inserted
             parsed.setdefault(c.msg, []).append((c.offset, doc))
             if (c.msg, c.offset) in ner_keys:
                 with_names.append(doc)
@@ -477,21 +482,24 @@ class RuleExtractor(Extractor):
                     discourse.add_person(m.start() - 1 - len(prev[:_MAX_PREVIOUS]),
                                          f"{owner}'s {kin}", kin, owner)  # fmt: skip
         for off, doc in parsed:
-            end = off + len(doc.text)
-            local = [replace(t, span=(t.span[0] - off, t.span[1] - off)) for t in temporals
+            ins = doc.user_data.get("inserted", ())  # "Hana's a nurse" parsed as "Hana is ..."
+            end = off + len(doc.text) - len(ins)
+            local = [replace(t, span=_shifted(t.span, off, ins)) for t in temporals
                      if off <= t.span[0] and t.span[1] <= end]  # fmt: skip
             ctx = SentenceContext(
                 speaker=_clean_name(item.speaker),
                 listener=_clean_name(item.listener),
                 base=base,
                 temporals=[(t, _anchor(doc, t)) for t in local],
-                quotes=[(s - off, e - off) for s, e in quotes if off <= s and e <= end],
+                quotes=[_shifted((s, e), off, ins) for s, e in quotes if off <= s and e <= end],
                 facts=facts,
                 refs=refs,
                 discourse=discourse,
                 offset=off,
                 slot=slot if off == 0 or not text[:off].strip() else None,
                 common_nouns=common_nouns(self.model),
+                inserted=ins,
+                known_words=known_words(self.model),
             )
             n_before = len(facts)
             for sent in doc.sents:
@@ -499,7 +507,8 @@ class RuleExtractor(Extractor):
             for k in range(n_before, len(facts)):
                 span = facts[k].span
                 if span is not None:
-                    facts[k] = replace(facts[k], span=(span[0] + off, span[1] + off))
+                    a, b = (contractions.to_original(x, ins) + off for x in span)
+                    facts[k] = replace(facts[k], span=(a, b))
             all_ents.extend(doc.ents)
         facts.sort(key=lambda f: f.span or (0, 0))
         entities = _entities(all_ents, refs, facts)
@@ -508,6 +517,12 @@ class RuleExtractor(Extractor):
 
 #: "in Brno", "That's Ostrava.": the small model often calls a town a PERSON or an ORG.
 _PLACE_BEFORE_RE = re.compile(r"(?:\bin|^\W*(?:that|it)(?:'s|’s| is| was))\s+$", re.IGNORECASE)
+
+
+def _shifted(span: tuple[int, int], off: int, ins: tuple[int, ...]) -> tuple[int, int]:
+    """A message span as offsets of its chunk's (expanded) parsed text."""
+    start, end = span[0] - off, span[1] - off
+    return contractions.to_new(start, ins), contractions.to_new(end - 1, ins) + 1
 
 
 def _place_like(ent: Any) -> bool:
