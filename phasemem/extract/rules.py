@@ -450,12 +450,6 @@ class RuleExtractor(Extractor):
                             Antecedent(off + e.start_char, who, None, source="mention")
                         )
             seen = {m.name for m in discourse.mentioned}
-            for off, chunk in split_chunks(text):  # "Guess who's engaged? Anna! ..."
-                name = bare_name(chunk) if len(chunk) < 40 else None
-                if name is not None and name not in seen and name not in (item.speaker,
-                                                                         item.listener):  # fmt: skip
-                    discourse.mentioned.append(Antecedent(off, name, None, source="mention"))
-                    seen.add(name)
             for off, w in _initial_names(text, known_words(self.model)):
                 if w not in seen:  # "Samantha and I ...": blocks a carried "she", no more
                     discourse.mentioned.append(Antecedent(off, w, None, source="mention"))

@@ -103,8 +103,8 @@ def test_a_plural_thing_blocks_the_group() -> None:
 
 
 def test_proposal_goes_to_the_person_the_message_names(rules: RuleExtractor) -> None:
-    got = chat(rules, ["Guess who's engaged? Anna! David proposed on a ferry."])[0]
-    assert ("Anna", "be engaged to", "David") in got
+    got = chat(rules, ["Guess who's engaged? Dagny! David proposed on a ferry."])[0]
+    assert ("Dagny", "be engaged to", "David") in got
     assert not any(s == USER for s, _, _ in got), got
 
 
