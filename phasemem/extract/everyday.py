@@ -102,6 +102,16 @@ def is_time(tok: Token, ctx: SentenceContext) -> bool:
     return any(t.span[0] <= tok.idx < t.span[1] for t, _ in ctx.temporals)
 
 
+_CLOCK_WORDS = {"am", "pm", "a.m.", "p.m.", "noon", "midnight", "today", "tonight", "dawn"}
+
+
+def clock_time(tok: Token, ctx: SentenceContext) -> bool:
+    """ "started my job at 9am", "at noon": a time the resolver may not read, not an
+    employer."""
+    number = tok.like_num and tok.pos_ == "NUM" and tok.ent_type_ not in ("ORG", "FAC")
+    return tok.lower_ in _CLOCK_WORDS or number or is_time(tok, ctx)
+
+
 # --------------------------------------------------------------------------- cars, phones
 
 
@@ -692,12 +702,24 @@ def work_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]]
         if owner is None:
             continue
         kind = "end" if _mods(tok) & lx.FORMER else "state"
-        for o in _pobjs(tok, "at", "for"):
+        verb = tok.head
+        on_verb = tok.dep_ == "dobj" and (  # the lemmatizer reads "hates" as "hat"
+            verb.lemma_.lower() in _JOB_FEELINGS or verb.lower_ in _JOB_FEELINGS
+        )
+        places = _pobjs(tok, "at", "for") or (  # "hates her job at the bank": the parser
+            _pobjs(tok.head, "at") if on_verb else []  # hangs it on the verb
+        )
+        for o in places:
             if o.pos_ == "PROPN" or o.lemma_.lower() in lx.WORKPLACE_NOUNS:
                 text = name_span(o) if o.pos_ == "PROPN" else object_text(o, ctx)
                 if text:
                     out.append((Cand(owner, "work at", kind, text), tok.head))
     return out
+
+
+#: Verbs that say how someone finds a job they have (not ones that end or start it).
+_JOB_FEELINGS = {"love", "hate", "like", "enjoy", "dislike", "loathe", "adore", "loves", "hates",
+                 "likes", "enjoys", "dislikes", "loathes", "adores"}  # fmt: skip
 
 
 def _work_owner(tok: Token, ctx: SentenceContext) -> Ref | None:

@@ -125,18 +125,21 @@ def _job(lemma: str, noun: Token, verb: Token, ctx: SentenceContext) -> list[Can
         return []
     pobjs = _pobjs(noun, "at", "for", "in") or _pobjs(verb, "at", "for")
     orgs = [
-        t for o in pobjs if not _kin_norm(o) and o.pos_ != "PRON" and (t := object_text(o, ctx))
-    ]
+        t for o in pobjs
+        if not _kin_norm(o) and o.pos_ not in ("PRON", "NUM") and not ev.clock_time(o, ctx)
+        and (t := object_text(o, ctx))
+    ]  # fmt: skip
     comp = [c for c in noun.lefts if c.dep_ == "compound" and c.pos_ in ("NOUN", "PROPN")]
     extra: list[Candidate] = []
     if comp and ev.is_role(comp[-1], with_org=False):  # "the shift supervisor job"
         start = min(c.left_edge.i for c in comp)
         extra.append(("work as", kind, noun.doc[start : noun.i].text))
-    roles = [  # "my job as a nurse"
-        t
-        for o in _pobjs(noun, "as") or _pobjs(verb, "as")
-        if o.pos_ == "NOUN" and (t := object_text(o, ctx))
-    ]
+    role_toks = [o for o in _pobjs(noun, "as") or _pobjs(verb, "as") if o.pos_ == "NOUN"]
+    roles = [t for o in role_toks if (t := object_text(o, ctx))]  # "my job as a nurse"
+    if not orgs:  # "a job as a product designer at Getir": the employer hangs on the role
+        orgs = [t for r in role_toks for o in _pobjs(r, "at", "for")
+                if (o.pos_ == "PROPN" or o.lemma_.lower() in lx.WORKPLACE_NOUNS)
+                and (t := object_text(o, ctx))]  # fmt: skip
     out: list[Candidate] = extra + [("work as", kind, r) for r in roles]
     if orgs:
         return out + [("work at", kind, t) for t in orgs]

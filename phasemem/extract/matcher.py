@@ -614,8 +614,10 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
                 out += [("work as", "end", r) for r in ended]
                 continue
         for o in _children(p, "pobj"):
-            if _temporal_at(o, ctx) is not None:
-                continue  # "for three years" is a time, not an employer
+            if _temporal_at(o, ctx) is not None or (
+                rule.relation == "work at" and ev.clock_time(o, ctx)
+            ):
+                continue  # "for three years", "at 9am" is a time, not an employer
             relation = rule.relation
             if rule.obj == "place" and o.pos_ != "PROPN":
                 homes = _pobjs(o, "in") if o.lemma_.lower() in lx.HOME_NOUNS else []

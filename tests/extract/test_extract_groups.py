@@ -111,3 +111,24 @@ def test_proposal_goes_to_the_person_the_message_names(rules: RuleExtractor) -> 
 def test_proposal_with_no_one_else_named_is_the_speaker(rules: RuleExtractor) -> None:
     got = chat(rules, ["David proposed! On a ferry, of all places."])[0]
     assert (USER, "be engaged to", "David") in got
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("Marisol got a job as a sound engineer at Abbey Road.", ("Marisol", "work at", "Abbey Road")),
+        ("I got a job as a barista at Blue Tokai.", (USER, "work at", "Blue Tokai")),
+        ("My friend Marisol hates her job at the bank.", ("Marisol", "work at", "bank")),
+    ],
+)  # fmt: skip
+def test_an_employer_on_the_role_or_the_verb(rules: RuleExtractor, text: str, fact) -> None:
+    assert fact in facts(rules, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["I started my job at 9am.", "I started my new job at 9am today.",
+             "I quit my job at Walmart."],
+)  # fmt: skip
+def test_a_clock_time_or_an_ending_is_no_workplace_state(rules: RuleExtractor, text: str) -> None:
+    ex = rules.extract(ExtractionInput(text, USER, WHEN, BOT))
+    assert not [f for f in ex.facts if f.relation == "work at" and not f.negated], ex.facts
