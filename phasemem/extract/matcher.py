@@ -23,6 +23,7 @@ from phasemem.extract.clauses import (
     _named,
     _owner,
     _proper,
+    _remember,
     _subjects,
     analyse,
     coref,
@@ -69,6 +70,7 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
         return
     if slot is not None and _answer(sent, slot, ctx):
         return
+    about_other = slot is not None and slot.who is not None and slot.subject != ctx.speaker
     for tok in sent:
         if tok.pos_ in ("VERB", "AUX") and tok.dep_ in _CLAUSE_DEPS:
             _clause_facts(tok, ctx)
@@ -99,7 +101,8 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
         if tok.pos_ == "NOUN" and (named := ev.possessive_kin(tok, ctx)):
             _emit(ctx, [named.subject] if named.subject else [], named.relation, named.kind,
                   named.object, Clause(tok, {tok.i}), tok)  # fmt: skip
-    _fragment_identity(sent, ctx)
+    if not about_other:  # a verbless answer to "What dog?" about his dog is not the speaker's
+        _fragment_identity(sent, ctx)
 
 
 def _hypothetical(sent: Span) -> bool:
@@ -217,6 +220,15 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
     ):  # "I'm not seeing anyone": not dating
         subjects_now = [r for s in subject_toks if (r := _subject_ref(s, verb, ctx))]
         _emit(ctx, subjects_now, "date", "end", ANY_OBJECT, Clause(verb, set(cl.anchors)), verb)
+        return
+    if not subjects and len(subject_toks) == 1 and subject_toks[0].lower_ == "they":
+        if sym := _symmetric(verb, cl):  # "they split up": the two people just named
+            for a, b in _they_couple(subject_toks[0], sym, ctx):
+                _emit(ctx, [a], sym[0], sym[1], b.name, cl, verb)
+            if (status := _STATUS.get(sym)) and not (sym[1] == "end" and is_progressive(verb)):
+                pair = _they_couple(subject_toks[0], sym, ctx)[:1]
+                _emit(ctx, [r for p in pair for r in p], STATUS_RELATION, "start", status, cl,
+                      verb)  # fmt: skip
         return
     if not subjects:
         return
@@ -339,6 +351,19 @@ def _couples(subjects: list[Token], verb: Token, ctx: SentenceContext) -> list[t
             seen.add(key)
             out.append((a, b))
     return out
+
+
+def _they_couple(tok: Token, sym: tuple[str, str], ctx: SentenceContext) -> list[tuple[Ref, Ref]]:
+    """ "They broke up" after "Is Petra going with him?" (him = Omar): "they" is a couple
+    when the conversation names exactly two people just before it (see
+    :meth:`Discourse.couple`). An ending is said of both orders, since the store keeps the
+    partner fact under whichever of the two was the subject."""
+    exclude = {n.lower() for n in (ctx.speaker, ctx.listener) if n}
+    pair = ctx.discourse.couple(ctx.at(tok), exclude)
+    if pair is None:
+        return []
+    a, b = (_remember(ctx, Ref(n, "PERSON")) for n in pair)
+    return [(a, b), (b, a)] if sym[1] == "end" else [(a, b)]
 
 
 def _person(tok: Token, ctx: SentenceContext) -> Ref | None:
