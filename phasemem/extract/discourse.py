@@ -568,6 +568,16 @@ def _asked_person(q: str) -> str | None:
     return ""
 
 
+def asked_about(previous: str | None) -> str | None:
+    """The one person the previous turn's last question asks about ("How is your sister
+    doing?", "Is Kezia OK?", "How's he finding it?"), as :func:`_asked_person` words it;
+    None when it asks about nobody else or about several."""
+    if not previous or "?" not in previous:
+        return None
+    questions = _LAST_QUESTION_RE.findall(previous)
+    return (_asked_person(questions[-1].strip()) or None) if questions else None
+
+
 def slot_of(previous: str | None) -> Slot | None:
     """The relation the previous turn's last question asks about, if it is one we know,
     and whom it asks about (``Slot.who``) when that is not the one who answers."""

@@ -32,6 +32,7 @@ from phasemem.extract.discourse import (
     Discourse,
     Session,
     Slot,
+    asked_about,
     bare_name,
     mentions,
     owned_things,
@@ -443,11 +444,12 @@ class RuleExtractor(Extractor):
             discourse.learn_genders(text)
             discourse.note_pairs(text)
         if parsed and any(p in text for p in _PRONOUN_CUES):
-            for off, chunk in split_chunks(text):  # "Kofi? He's my cousin."
+            for k, (off, chunk) in enumerate(split_chunks(text)):  # "Kofi? He's my cousin."
                 name = bare_name(chunk)
                 if (
                     name is not None and name not in (item.speaker, item.listener)
                     and name.lower() not in _index_words(self.model, ("adj", "adv"))
+                    and not (k == 0 and slot is not None)  # "Braga." answers "Where to?"
                 ):  # "Good! He ...": an interjection, not a name  # fmt: skip
                     discourse.add_person(off, name)
         for off, es in ents:  # "Porto is lovely. We've been here since May.": a place named
@@ -510,9 +512,12 @@ class RuleExtractor(Extractor):
                       refs: dict[str, Ref]) -> Slot | None:  # fmt: skip
         """The slot with the person its question asks about resolved (``Slot.subject``);
         a thing's question with no owner on record is the speaker's, as before."""
-        if slot is None or slot.who is None:
-            return slot
         speaker, listener = _clean_name(item.speaker), _clean_name(item.listener)
+        if slot is None or slot.who is None:  # "How's your sister?" / "Great, she moved to
+            who = asked_about(item.previous) if discourse.speakers else None  # Leeds."
+            if who is not None:
+                discourse.slot_subject(who, speaker, listener)  # her "she" comes first
+            return slot
         got = discourse.slot_subject(slot.who, speaker, listener, slot.noun)
         if got is not None and not got.name:
             return slot  # "What car?" about a car whose owner was unclear: nobody's

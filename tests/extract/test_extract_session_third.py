@@ -181,3 +181,32 @@ def test_two_men_make_he_ambiguous(rules: RuleExtractor) -> None:
 def test_a_they_question_gives_nothing(rules: RuleExtractor) -> None:
     got = chat(rules, ["My cousins visited.", "Where do they live?", "Leeds."])
     assert not got[2]
+
+
+def test_a_job_there_is_at_the_place_just_answered(rules: RuleExtractor) -> None:
+    got = chat(rules, [
+        "I'm driving my friend Anwar to the airport tomorrow.",
+        "Where is he moving to?",
+        "Porto. He got a nursing job there.",
+    ])  # fmt: skip
+    assert ("Anwar", "work at", "Porto", False) in got[2]  # "Porto." is no "he"
+
+
+def test_the_person_asked_about_is_the_replys_she(rules: RuleExtractor) -> None:
+    asked = chat(rules, [
+        "My sister and my mum came over on Sunday.",
+        "How is your sister doing these days?",
+        "Great, she moved to Leeds in March.",
+    ])  # fmt: skip
+    assert ("Ines's sister", "live in", "Leeds", False) in asked[2]
+    unasked = chat(rules, [
+        "My sister and my mum came over on Sunday.",
+        "That's lovely.",
+        "Great, she moved to Leeds in March.",
+    ])  # fmt: skip
+    assert not unasked[2]  # two women, no question about either: nobody
+
+
+def test_which_phone_after_the_brothers_new_phone(rules: RuleExtractor) -> None:
+    got = chat(rules, ["My brother got a new phone.", "Which phone?", "A Pixel 8."])
+    assert got[2] == {("Ines's brother", "use phone", "Pixel 8", False)}
