@@ -221,6 +221,7 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         subjects_now = [r for s in subject_toks if (r := _subject_ref(s, verb, ctx))]
         _emit(ctx, subjects_now, "date", "end", ANY_OBJECT, Clause(verb, set(cl.anchors)), verb)
         return
+    they_only: set[str] | None = None  # "they" as the couple just named: only these
     if not subjects and len(subject_toks) == 1 and subject_toks[0].lower_ == "they":
         if sym := _symmetric(verb, cl):  # "they split up": the two people just named
             for a, b in _they_couple(subject_toks[0], sym, ctx):
@@ -229,7 +230,11 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
                 pair = _they_couple(subject_toks[0], sym, ctx)[:1]
                 _emit(ctx, [r for p in pair for r in p], STATUS_RELATION, "start", status, cl,
                       verb)  # fmt: skip
-        return
+            return
+        # "Omar and Ines got married! They live in Stuttgart now": a couple shares a home
+        subjects = [r for pair in _they_couple(subject_toks[0], ("", "state"), ctx)[:1]
+                    for r in pair]  # fmt: skip
+        they_only = _THEY_RELATIONS
     if not subjects:
         return
     cands: list[Candidate] = [(c.relation, c.kind, c.object) for c in everyday if c.subject is None]
@@ -260,8 +265,13 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         people = [me for me, _ in couples] or subjects
         _emit(ctx, people, STATUS_RELATION, "start", status, cl, verb)
     for relation, kind, obj in cands:
-        _emit(ctx, subjects, relation, kind, obj, cl, verb)
+        if they_only is None or relation in they_only:
+            _emit(ctx, subjects, relation, kind, obj, cl, verb)
 
+
+#: What a couple's "they" states of both: where they live (a shared flat, a shared car or
+#: "they have a dog" may be one partner's; a job or a diet is one person's).
+_THEY_RELATIONS = {"live in"}
 
 #: A partner relation's change as a relationship status: "What's her relationship status?"
 #: is asked about people whose partner the chat never names ("we got married in May").

@@ -210,3 +210,19 @@ def test_the_person_asked_about_is_the_replys_she(rules: RuleExtractor) -> None:
 def test_which_phone_after_the_brothers_new_phone(rules: RuleExtractor) -> None:
     got = chat(rules, ["My brother got a new phone.", "Which phone?", "A Pixel 8."])
     assert got[2] == {("Ines's brother", "use phone", "Pixel 8", False)}
+
+
+def test_they_of_a_couple_live_somewhere(rules: RuleExtractor) -> None:
+    got = chat(rules, [
+        "Lena and Marco came for dinner.",
+        "How are they?",
+        "Good, they moved to Bergamo in June. They work at Fiat and have a dog.",
+    ])  # fmt: skip
+    assert {("Lena", "live in", "Bergamo", False), ("Marco", "live in", "Bergamo", False)} <= got[2]
+    assert not any(f[1] in ("work at", "have") for f in got[2])  # one partner's, maybe
+    group = chat(rules, [
+        "Lena, Marco and Sofia came for dinner.",
+        "How are they?",
+        "Good, they moved to Bergamo in June.",
+    ])  # fmt: skip
+    assert not group[2]
