@@ -129,6 +129,11 @@ def _job(lemma: str, noun: Token, verb: Token, ctx: SentenceContext) -> list[Can
         if not _kin_norm(o) and o.pos_ not in ("PRON", "NUM") and not ev.clock_time(o, ctx)
         and (t := object_text(o, ctx))
     ]  # fmt: skip
+    there = next((c for t in (verb, noun) for c in t.children
+                  if c.dep_ == "advmod" and c.lower_ == "there"), None)  # fmt: skip
+    if not orgs and there is not None and kind != "end":  # "He got a teaching job there":
+        place = ctx.discourse.place_before(ctx.at(there))  # the place just named
+        orgs = [place] if place else []
     comp = [c for c in noun.lefts if c.dep_ == "compound" and c.pos_ in ("NOUN", "PROPN")]
     extra: list[Candidate] = []
     if comp and ev.is_role(comp[-1], with_org=False):  # "the shift supervisor job"

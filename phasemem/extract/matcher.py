@@ -23,6 +23,7 @@ from phasemem.extract.clauses import (
     _named,
     _owner,
     _proper,
+    _remember,
     _subjects,
     analyse,
     coref,
@@ -69,6 +70,7 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
         return
     if slot is not None and _answer(sent, slot, ctx):
         return
+    about_other = slot is not None and slot.who is not None and slot.subject != ctx.speaker
     for tok in sent:
         if tok.pos_ in ("VERB", "AUX") and tok.dep_ in _CLAUSE_DEPS:
             _clause_facts(tok, ctx)
@@ -99,7 +101,8 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
         if tok.pos_ == "NOUN" and (named := ev.possessive_kin(tok, ctx)):
             _emit(ctx, [named.subject] if named.subject else [], named.relation, named.kind,
                   named.object, Clause(tok, {tok.i}), tok)  # fmt: skip
-    _fragment_identity(sent, ctx)
+    if not about_other:  # a verbless answer to "What dog?" about his dog is not the speaker's
+        _fragment_identity(sent, ctx)
 
 
 def _hypothetical(sent: Span) -> bool:
@@ -222,6 +225,22 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         subjects_now = [r for s in subject_toks if (r := _subject_ref(s, verb, ctx))]
         _emit(ctx, subjects_now, "date", "end", ANY_OBJECT, Clause(verb, set(cl.anchors)), verb)
         return
+    they_only: set[str] | None = None  # "they" as the couple just named: only these
+    they = len(subject_toks) == 1 and subject_toks[0].lower_ == "they"
+    sym_they = _symmetric(verb, cl) if they else None
+    if they and (sym_they or not subjects):  # a group named as subjects (_note_group) keeps
+        if sym := sym_they:  # every relation; "they split up": the two people just named
+            for a, b in _they_couple(subject_toks[0], sym, ctx):
+                _emit(ctx, [a], sym[0], sym[1], b.name, cl, verb)
+            if (status := _STATUS.get(sym)) and not (sym[1] == "end" and is_progressive(verb)):
+                pair = _they_couple(subject_toks[0], sym, ctx)[:1]
+                _emit(ctx, [r for p in pair for r in p], STATUS_RELATION, "start", status, cl,
+                      verb)  # fmt: skip
+            return
+        # "Omar and Ines got married! They live in Stuttgart now": a couple shares a home
+        subjects = [r for pair in _they_couple(subject_toks[0], ("", "state"), ctx)[:1]
+                    for r in pair]  # fmt: skip
+        they_only = _THEY_RELATIONS
     if not subjects:
         return
     cands: list[Candidate] = [(c.relation, c.kind, c.object) for c in everyday if c.subject is None]
@@ -252,13 +271,18 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         people = [me for me, _ in couples] or subjects
         _emit(ctx, people, STATUS_RELATION, "start", status, cl, verb)
     for relation, kind, obj in cands:
-        _emit(ctx, subjects, relation, kind, obj, cl, verb)
+        if they_only is None or relation in they_only:
+            _emit(ctx, subjects, relation, kind, obj, cl, verb)
     named = {_STATUS.get((r, k)) for r, k, _ in cands if k in ("start", "state")}
     if named - {None} and not (sym or cl.negated or cl.ending or cl.plan):
         # "Rui married Marta", "Ana is engaged to Tom": the status beside the partner
         for status in sorted(s for s in named if s):
             _emit(ctx, subjects, STATUS_RELATION, "start", status, cl, verb)
 
+
+#: What a couple's "they" states of both: where they live (a shared flat, a shared car or
+#: "they have a dog" may be one partner's; a job or a diet is one person's).
+_THEY_RELATIONS = {"live in"}
 
 #: A partner relation's change as a relationship status: "What's her relationship status?"
 #: is asked about people whose partner the chat never names ("we got married in May").
@@ -318,7 +342,10 @@ def _note_group(toks: list[Token], refs: list[Ref], ctx: SentenceContext) -> Non
         r.name.lower() in me for r in refs
     ):
         return
-    people = tuple(dict.fromkeys(r.name for r in refs if r.type == "PERSON"))
+    places = ("GPE", "LOC", "FAC", "ORG")  # "Lena, Marco and Sofia": Sofia may be the city
+    people = tuple(dict.fromkeys(r.name for r in refs if r.type not in places))
+    if not any(r.type == "PERSON" for r in refs):
+        people = ()
     if len(toks) >= 2 and len(people) == len(toks):
         ctx.discourse.add_group(at, people)
     elif len(toks) == 1 and toks[0].tag_ in ("NNS", "NNPS"):
@@ -386,6 +413,19 @@ def _couples(subjects: list[Token], verb: Token, ctx: SentenceContext) -> list[t
             seen.add(key)
             out.append((a, b))
     return out
+
+
+def _they_couple(tok: Token, sym: tuple[str, str], ctx: SentenceContext) -> list[tuple[Ref, Ref]]:
+    """ "They broke up" after "Is Petra going with him?" (him = Omar): "they" is a couple
+    when the conversation names exactly two people just before it (see
+    :meth:`Discourse.couple`). An ending is said of both orders, since the store keeps the
+    partner fact under whichever of the two was the subject."""
+    exclude = {n.lower() for n in (ctx.speaker, ctx.listener) if n}
+    pair = ctx.discourse.couple(ctx.at(tok), exclude)
+    if pair is None:
+        return []
+    a, b = (_remember(ctx, Ref(n, "PERSON")) for n in pair)
+    return [(a, b), (b, a)] if sym[1] == "end" else [(a, b)]
 
 
 def _person(tok: Token, ctx: SentenceContext) -> Ref | None:

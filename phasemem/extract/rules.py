@@ -28,11 +28,15 @@ from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import Ref, SentenceContext
 from phasemem.extract.discourse import (
     NOT_NAMES,
+    THING,
     Antecedent,
     Discourse,
     Session,
+    Slot,
+    asked_about,
     bare_name,
     mentions,
+    owned_things,
     slot_of,
 )
 from phasemem.extract.matcher import sentence_facts
@@ -83,6 +87,11 @@ _LEAD_IN_PERSON_RE = re.compile(r"\b(?:i|i'm|me|my|we|our|us|you|your)\b", re.IG
 _OPENS_WITH_HE_SHE = re.compile(r"\W*(?:he|she|his|her)\b", re.IGNORECASE)
 _YOUR_KIN_RE = re.compile(r"\byour ([a-z]+)\b", re.IGNORECASE)
 _MAX_PREVIOUS = 2000  # characters of the previous turn read for a name
+#: The name a yes/no question asks about: "Is Petra going with him?", "Did Zoe move out?".
+_ASKED_NAME_RE = re.compile(
+    r"(?:^|[.!?]\s+)\W*(?i:is|was|does|did|has|had|will|would|can|could)\s+(?P<w>[A-Z][a-z]+)"
+    r"\b(?!['’])[^.!?]*\?"
+)
 _PRONOUN_CUES = (" he", " she", " him", " her", " his", "He", "She", "His", "Her")
 _nlp_lock = threading.Lock()
 _pipe_lock = threading.Lock()
@@ -450,14 +459,25 @@ class RuleExtractor(Extractor):
                             Antecedent(off + e.start_char, who, None, source="mention")
                         )
             seen = {m.name for m in discourse.mentioned}
+            places = {e.text for _, es in ents for e in es if e.label_ in ("GPE", "LOC", "FAC")}
+            for m in _ASKED_NAME_RE.finditer(text):  # "Is Petra going with him?" (NER: ORG)
+                w = m.group("w")
+                if w not in seen and w not in places and w.lower() not in known_words(self.model):
+                    seen.add(w)
+                    discourse.mentioned.append(Antecedent(m.start("w"), w, None, source="mention"))
             for off, w in _initial_names(text, known_words(self.model)):
                 if w not in seen:  # "Samantha and I ...": blocks a carried "she", no more
                     discourse.mentioned.append(Antecedent(off, w, None, source="mention"))
             discourse.learn_genders(text)
+            discourse.note_pairs(text)
         if parsed and any(p in text for p in _PRONOUN_CUES):
-            for off, chunk in split_chunks(text):  # "Kofi? He's my cousin."
+            for k, (off, chunk) in enumerate(split_chunks(text)):  # "Kofi? He's my cousin."
                 name = bare_name(chunk)
-                if name is not None and name not in (item.speaker, item.listener):
+                if (
+                    name is not None and name not in (item.speaker, item.listener)
+                    and name.lower() not in _index_words(self.model, ("adj", "adv"))
+                    and not (k == 0 and slot is not None)  # "Braga." answers "Where to?"
+                ):  # "Good! He ...": an interjection, not a name  # fmt: skip
                     discourse.add_person(off, name)
         for off, es in ents:  # "Porto is lovely. We've been here since May.": a place named
             for e in es:  # in a sentence too plain to parse is still the later "here"
@@ -467,6 +487,7 @@ class RuleExtractor(Extractor):
                                                                          item.listener):  # fmt: skip
                     discourse.add_person(off + e.start_char, e.text)  # named by the question
         ents = [(off, es) for off, es in ents if off >= 0]
+        slot = self._slot_subject(slot, item, discourse, refs)
         prev = item.previous if isinstance(item.previous, str) else ""
         if item.speaker and _OPENS_WITH_HE_SHE.match(text):  # "How's your brother?" -> "He's ..."
             for m in _YOUR_KIN_RE.finditer(prev[:_MAX_PREVIOUS]):
@@ -505,9 +526,44 @@ class RuleExtractor(Extractor):
                     facts[k] = replace(facts[k], span=(a, b))
             all_ents.extend(doc.ents)
         facts.sort(key=lambda f: f.span or (0, 0))
+        if discourse.speakers:  # a conversation: whose pet / car / phone, for "What dog?"
+            discourse.things.extend(owned_things(text, discourse, _clean_name(item.speaker),
+                                                 _clean_name(item.listener)))  # fmt: skip
+            discourse.things.extend(
+                (_OWNED_OBJECTS.get(f.object.lower(), f.relation[5:]), f.subject)
+                for f in facts if not f.negated and (
+                    f.relation in _PET_RELATIONS or (f.relation == "have"
+                                                     and f.object.lower() in _OWNED_OBJECTS))
+            )  # fmt: skip
         entities = _entities(all_ents, refs, facts)
         return Extraction(entities=tuple(entities), facts=tuple(facts), temporals=tuple(temporals))
 
+    @staticmethod
+    def _slot_subject(slot: Slot | None, item: ExtractionInput, discourse: Discourse,
+                      refs: dict[str, Ref]) -> Slot | None:  # fmt: skip
+        """The slot with the person its question asks about resolved (``Slot.subject``);
+        a thing's question with no owner on record is the speaker's, as before."""
+        speaker, listener = _clean_name(item.speaker), _clean_name(item.listener)
+        if slot is None or slot.who is None:  # "How's your sister?" / "Great, she moved to
+            who = asked_about(item.previous) if discourse.speakers else None  # Leeds."
+            if who is not None:
+                discourse.slot_subject(who, speaker, listener)  # her "she" comes first
+            return slot
+        got = discourse.slot_subject(slot.who, speaker, listener, slot.noun)
+        if got is not None and not got.name:
+            return slot  # "What car?" about a car whose owner was unclear: nobody's
+        if got is None:
+            if slot.who == THING and slot.relation != "?pet":
+                return slot._replace(subject=speaker)
+            return slot
+        if got.owner and got.kind and not got.name.startswith(f"{got.owner}'s"):
+            refs.setdefault(got.name, Ref(got.name, "PERSON", f"{got.owner}'s {got.kind}"))
+        return slot._replace(subject=got.name)
+
+
+#: Pet relations whose subject owns a pet a later "What dog?" may ask about.
+_PET_RELATIONS = {f"have {p}" for p in lx.PETS}
+_OWNED_OBJECTS = {p: p for p in lx.PETS} | {"car": "car", "phone": "phone"}
 
 #: "in Brno", "That's Ostrava.": the small model often calls a town a PERSON or an ORG.
 _PLACE_BEFORE_RE = re.compile(r"(?:\bin|^\W*(?:that|it)(?:'s|’s| is| was))\s+$", re.IGNORECASE)

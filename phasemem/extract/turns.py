@@ -66,13 +66,14 @@ def _answer(sent: Span, slot: Slot, ctx: SentenceContext) -> bool:
     """The first sentence of a reply to "Which phone is it?" / "Where do you live?": a bare
     noun phrase ("A Pixel 7.", "Lyon!") or "It's a ..." names the asked relation's object.
     Returns True when the sentence was read as such an answer."""
-    if not ctx.speaker:
-        return False
+    if not ctx.speaker or (slot.who is not None and not slot.subject):
+        return False  # a question about someone the conversation cannot name
+    who = slot.subject or ctx.speaker
     if slot.object is not None:  # "Did you grow up in Sapporo?" / "Born and raised."
         text = sent.text.strip()
         if not YES_RE.match(text):
             return False
-        me, cl = [Ref(ctx.speaker, "PERSON")], Clause(sent.root, {sent.root.i})
+        me, cl = [Ref(who, "PERSON")], Clause(sent.root, {sent.root.i})
         _emit(ctx, me, slot.relation, slot.kind, slot.object, cl, sent.root)
         if slot.relation != "be born in" and re.match(r"\W*born\b", text, re.IGNORECASE):
             _emit(ctx, me, "be born in", "state", slot.object, cl, sent.root)
@@ -82,6 +83,13 @@ def _answer(sent: Span, slot: Slot, ctx: SentenceContext) -> bool:
     first = next((t for t in sent if not t.is_punct), None)
     if first is None or first.lower_ in _NEGATIVE_ANSWERS:
         return False
+    me = [Ref(who, "PERSON")]
+    cl = Clause(root, {root.i})
+    relation = slot.relation
+    if (relation == "?pet" or relation.startswith("have ")) and _pet_answer(
+        sent, relation, me, cl, ctx
+    ):  # "A rescue whippet called Pip."
+        return True
     head = root
     if root.lemma_.lower() == "be" and any(c.dep_ == "nsubj" and c.lower_ in ("it", "that")
                                            for c in root.children):  # fmt: skip
@@ -92,9 +100,17 @@ def _answer(sent: Span, slot: Slot, ctx: SentenceContext) -> bool:
         return False
     if head is None:
         return False
-    me = [Ref(ctx.speaker, "PERSON")]
-    cl = Clause(root, {root.i})
-    relation = slot.relation
+    if relation in _PREP_ANSWERS and (
+        head.pos_ == "ADP" or not (head.pos_ == "PROPN" or head.text[:1].isupper())
+    ):  # "At Westfield Clinic, as a ward manager.", "Last month, to Leeds."
+        head = _prep_object(head, _PREP_ANSWERS[relation], ctx)
+        if head is None:
+            return False
+        if relation == "work at":  # "..., as a ward manager": the role too
+            for o in _pobjs(root, "as"):
+                role = object_text(o, ctx) if ev.is_role(o, with_org=False) else None
+                if role:
+                    _emit(ctx, me, "work as", slot.kind, role, cl, root)
     if relation in ("use phone", "drive", "?device"):
         got = ev.device(head)
         if got is None or (relation != "?device" and got[0] != relation):
@@ -142,6 +158,8 @@ def _answer(sent: Span, slot: Slot, ctx: SentenceContext) -> bool:
     if relation.startswith("have "):  # "What's your dog called?" / "Mango."
         if head.pos_ != "PROPN" and not head.text[:1].isupper():
             return False
+        if who != ctx.speaker:
+            ctx.discourse.add_person(ctx.at(head), _proper(head), relation[5:])
         kind = relation[5:]
         rel = relation if kind != "pet" else "have"
         _emit(ctx, me, rel, slot.kind, _proper(head), cl, root)
@@ -150,6 +168,55 @@ def _answer(sent: Span, slot: Slot, ctx: SentenceContext) -> bool:
 
 
 _NEGATIVE_ANSWERS = {"no", "nope", "nah", "not", "none", "nothing", "dunno", "idk", "never"}
+#: Place relations an answer may give with its preposition ("To Leeds.", "At Arup."), and
+#: the prepositions that introduce their object.
+_PREP_ANSWERS = {
+    "live in": ("in", "to"), "plan to live in": ("in", "to"), "work at": ("at", "for", "with"),
+    "study at": ("at",), "be from": ("from",),
+}  # fmt: skip
+
+
+def _prep_object(head: Token, preps: tuple[str, ...], ctx: SentenceContext) -> Token | None:
+    """The named object of a fragment's preposition: "At Arup" (the preposition is the
+    root), "Last month, to Leeds" (a prepositional modifier of the fragment's head);
+    never a time ("In May, to Leeds")."""
+    objs = list(_children(head, "pobj")) if head.lower_ in preps else []
+    objs += _pobjs(head, *preps)
+    for o in list(_children(head, "pobj")):
+        objs += _pobjs(o, *preps)
+    return next((o for o in objs if (o.pos_ == "PROPN" or o.text[:1].isupper())
+                 and _temporal_at(o, ctx) is None and o.ent_type_ not in ("DATE", "TIME")),
+                None)  # fmt: skip
+
+
+def _pet_answer(sent: Span, relation: str, me: list[Ref], cl: Clause,
+                ctx: SentenceContext) -> bool:  # fmt: skip
+    """ "A rescue whippet called Pip." / "A beagle." answering "What dog?" (or "What's
+    his dog called?"): the asked person has that pet (named, or its kind)."""
+    for tok in sent:
+        kin = _kin_norm(tok) if tok.pos_ in ("NOUN", "PROPN") else None
+        if not kin or not (kin in lx.PETS or kin in lx.PET_BREEDS):
+            continue
+        if not any(c.dep_ == "det" and c.lower_ in lx.INDEFINITE_DETS for c in tok.children):
+            return False  # "The dog is fine": not what it is
+        name = _named(tok)
+        if (
+            name is None
+            and tok.dep_ in ("nsubj", "nsubjpass")
+            and tok.head.lemma_.lower() in ("call", "name")
+        ):  # "A whippet called Pip", parsed as a clause
+            name = next((c for c in tok.head.children if c.dep_ in ("oprd", "attr", "xcomp")
+                         and c.text[:1].isupper()), None)  # fmt: skip
+        if name is not None:
+            _emit(ctx, me, f"have {kin}", "state", _proper(name), cl, tok)
+            if me[0].name != ctx.speaker:
+                ctx.discourse.add_person(ctx.at(name), _proper(name), kin)
+        elif relation == "?pet" and tok.i == sent.root.i:  # "A whippet." (a bare kind)
+            _emit(ctx, me, "have", "state", kin, cl, tok)
+        else:
+            return False
+        return True
+    return False
 
 
 _ROMAN = {"i", "ii", "iii", "iv", "v"}

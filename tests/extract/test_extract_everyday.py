@@ -222,11 +222,17 @@ def test_a_short_answer_states_what_the_question_asks(
     assert not {f for f in facts(rules, answer) if f[1:3] == fact}  # not without the question
 
 
+def test_an_answer_about_the_sister_is_hers(rules: RuleExtractor) -> None:
+    got = facts(rules, "Oslo.", previous="Where does your sister live?")
+    assert ("Ruth's sister", "live in", "Oslo", False) in got
+    assert not any(f[0] == "Ruth" for f in got)
+
+
 @pytest.mark.parametrize(
     ("question", "answer"),
     [
         ("Which phone is it?", "No idea, some Samsung."),
-        ("Where does your sister live?", "Oslo."),  # about someone else
+        ("Where do they live now?", "Oslo."),  # about people nobody can name
         ("Where do you work?", "I'd rather not say."),
         ("Did you grow up in Tampere?", "No, in Oulu."),
         ("Are you a fan of the band?", "Big fan, honestly."),
@@ -245,7 +251,9 @@ def test_no_fact_from_refusals_or_other_people(
 def test_slots_and_bare_names() -> None:
     assert slot_of("Great! What phone did you end up with?") is not None
     assert slot_of("Nice. And which city is home these days?").relation == "live in"  # type: ignore[union-attr]
-    assert slot_of("Where does he work?") is None
+    about_him = slot_of("Where does he work?")  # someone else: the answer is his
+    assert about_him is not None and (about_him.relation, about_him.who) == ("work at", "he")
+    assert slot_of("Where do they work?") is None
     assert slot_of("That sounds fun.") is None
     yes = slot_of("Are you from Cork originally?")
     assert yes is not None and (yes.relation, yes.object) == ("be from", "Cork")
