@@ -242,8 +242,10 @@ class ReadPipeline:
             why = fact_asked(query, top, t_query, family=relation_family)
             sources = self._sources(top, hits, flt) if why is None else []
             if why is None:
-                why = trust_fact(query, top, t_query, sources, hits[0].episode,
-                                 timeless=timeless, family=relation_family)  # fmt: skip
+                first = hits[0].episode
+                read = [f.fact for f in facts if first.id in f.fact.episode_ids]
+                why = trust_fact(query, top, t_query, sources, first, timeless=timeless,
+                                 family=relation_family, read_from_first=read)  # fmt: skip
             if why is None:
                 hits, lifted = lift_evidence(hits, top, sources)
                 why = "lifted" if lifted else "no other turn names its value"

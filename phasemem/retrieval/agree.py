@@ -172,6 +172,22 @@ def fact_asked(
     return None
 
 
+#: Relations that change together: a job title and an employer, a home and a planned move,
+#: a partner and a relationship status (words of the extractor's relation names).
+_TOPICS = (
+    ("work", "job", "volunteer", "retire"),
+    ("live", "move", "stay"),
+    ("date", "married", "engaged", "relationship", "partner", "single", "divorce"),
+    ("study", "degree"),
+)
+
+
+def same_topic(a: str, b: str) -> bool:
+    """Whether two relations are about the same part of a life (:data:`_TOPICS`)."""
+    wa, wb = set(a.split()), set(b.split())
+    return any(wa & set(t) and wb & set(t) for t in _TOPICS)
+
+
 def trust_fact(
     query: str,
     top: Fact,
@@ -181,6 +197,7 @@ def trust_fact(
     *,
     timeless: bool,
     family: Callable[[Fact], str] = lambda f: f.relation,
+    read_from_first: Sequence[Fact] = (),
 ) -> str | None:
     """Why the top fact is not to be trusted over the episode ranker's
     ``first`` turn, or None when it is. It must hold at ``t_query``, be of a
@@ -193,14 +210,21 @@ def trust_fact(
     a turn from later than its sources that announces a change
     (:func:`~phasemem.retrieval.evidence.announces_change`): it may state a
     new value the facts missed (dev: every current question the lift cost
-    without this check was such a stale fact, and such a turn)."""
+    without this check was such a stale fact, and such a turn). A change the
+    graph read from ``first`` (``read_from_first``: facts it is a source of),
+    all of other kinds than the top fact's, is understood and blocks nothing
+    ("Omar and Ines got married! They live in Stuttgart now" says nothing new
+    about where Omar works)."""
     why = fact_asked(query, top, t_query, family=family)
     if why is not None:
         return why
     if not evidence:
         return "no source episode the read may see"
     latest = max(e.occurred_at for e in evidence)
-    if (not timeless and top.invalid_at is None and first is not None
+    understood = bool(read_from_first) and not any(
+        family(f) == family(top) or same_topic(f.relation, top.relation) for f in read_from_first
+    )
+    if (not timeless and top.invalid_at is None and first is not None and not understood
             and first.occurred_at > latest + LATER and announces_change(first.text)):  # fmt: skip
         return "a later turn that announces a change ranks first"
     return None

@@ -17,6 +17,7 @@ from phasemem.retrieval.agree import (
     lift_evidence,
     names_value,
     rerank_facts,
+    same_topic,
     trust_fact,
 )
 from phasemem.retrieval.config import RetrievalConfig
@@ -271,3 +272,31 @@ def test_search_lifts_the_turn_of_a_trusted_fact_inside_the_filter() -> None:
         other = m.search("Where was Ann's boss Olu working?", user_id="u", as_of="2021-07-01",
                          trace=True)  # fmt: skip
         assert other.trace and other.trace["agree"]["lift"] == "not about the person asked about"
+
+
+def test_a_later_change_the_graph_read_as_another_topic_blocks_nothing() -> None:
+    """ "We got married! We live in Leith now": the change was read (live in, married to),
+    none of it about work, so the open job fact is still trusted; a job title read from
+    the later turn ("leaving nursing") is about work and still blocks."""
+    later = turn("e9", "We got married last week! We live in Leith now.", 10 * DAY + 2 * LATER)
+    q = "Where does Ann work now?"
+
+    def read(rel: str, obj: str) -> Fact:
+        return Fact("r", "u", "Ann", rel, obj, later.occurred_at, None, later.occurred_at,
+                    None, None, 0.6, 0.9, ("e9",))  # fmt: skip
+
+    home = [read("live in", "Leith"), read("be married to", "Kit")]
+    assert trust_fact(q, JOB, NOW, [SAID], later, timeless=False, read_from_first=home) is None
+    title = [read("have job title", "paramedic")]
+    assert trust_fact(q, JOB, NOW, [SAID], later, timeless=False, read_from_first=title) == (
+        "a later turn that announces a change ranks first"
+    )
+    assert trust_fact(q, JOB, NOW, [SAID], later, timeless=False) == (
+        "a later turn that announces a change ranks first"
+    )  # nothing read from it: unknown news
+
+
+def test_topics_group_relations_that_change_together() -> None:
+    assert same_topic("work at", "have job title") and same_topic("live in", "plan to live in")
+    assert same_topic("date", "have relationship status")
+    assert not same_topic("work at", "live in") and not same_topic("use phone", "drive")
