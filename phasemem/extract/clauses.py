@@ -260,12 +260,31 @@ def resolve(tok: Token, ctx: SentenceContext, emit_kin: bool = True) -> Ref | No
         if not _NAME_RE.match(name):
             return None  # tokenizer debris ("We`ve"), emoji, markup
         if tok.ent_type_ == "PERSON" or (
-            not tok.ent_type_ and tok.dep_ in ("nsubj", "nsubjpass") and name != ctx.speaker
+            (not tok.ent_type_ or _mislabelled_name(tok, ctx))
+            and tok.dep_ in ("nsubj", "nsubjpass")
+            and name != ctx.speaker
         ):  # a name doing something is a person (a place rarely is the subject of a verb)
             pet = _appos_kind(tok)
             ctx.discourse.add_person(ctx.at(tok), name, pet)
         return _remember(ctx, Ref(name, tok.ent_type_ or "THING"))
     return None
+
+
+#: NER labels the small model gives many unseen first names ("Deniz" GPE, "Ines" PRODUCT).
+_NAME_MISLABELS = {"GPE", "LOC", "PRODUCT", "NORP"}
+
+
+def _mislabelled_name(tok: Token, ctx: SentenceContext) -> bool:
+    """ "Deniz is doing a bootcamp. She ...": a one-word name NER calls a place, that no
+    dictionary lists, as the subject of an action verb (not "Kadikoy is lovely") is a
+    person, so a later "she" can find it."""
+    return (
+        tok.ent_type_ in _NAME_MISLABELS
+        and ctx.common_nouns is not None
+        and tok.lower_ not in ctx.common_nouns
+        and tok.head.pos_ == "VERB"
+        and not any(c.dep_ in ("compound", "flat") for c in tok.children)
+    )
 
 
 #: Verbs whose subject is a person (with "be", only before a complement).

@@ -8,6 +8,7 @@ a fact is found passes through the same checks.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from phasemem.extract import lexicon as lx
@@ -91,6 +92,8 @@ def _emit(ctx: SentenceContext, subjects: list[Ref], relation: str, kind: str, o
             return
         obj = text
     assert isinstance(obj, str)
+    if kind == "plan":  # a start still to come ("retraining as an electrician")
+        kind, cl = "start", replace(cl, plan=True)
     lemma = verb.lemma_.lower()
     negated = cl.negated or cl.ending or kind == "end"
     if relation == "dislike" and cl.negated and lemma not in lx.LIKE_VERBS | {"stand", "be"}:

@@ -81,15 +81,25 @@ def name_span(tok: Token) -> str:
         if t.pos_ == "NUM":  # "Studio 54", but not "Boeing two years ago"
             nxt = doc[k + 1] if k + 1 < len(doc) else None
             return t.text[:1].isdigit() and not (nxt is not None and nxt.pos_ == "NOUN")
+        if (
+            0 < k < len(doc) - 1
+            and doc[k - 1].text == doc[k + 1].text == "-"
+            and not (doc[k - 1].whitespace_ or t.whitespace_)
+        ):
+            return True  # "on" in "Stoke-on-Trent"
         return t.pos_ == "PROPN" or (t.text[:1].isupper() and t.pos_ in ("NOUN", "ADJ"))
 
-    while i > 0 and (ok(i - 1) or (doc[i - 1].lower_ in _NAME_GLUE and i > 1 and ok(i - 2))):
+    def glue(k: int) -> bool:  # "of", "&", or a hyphen inside a word ("Chester-le-Street")
+        t = doc[k]
+        return t.lower_ in _NAME_GLUE or (
+            t.text == "-" and k > 0 and not doc[k - 1].whitespace_ and not t.whitespace_
+        )
+
+    while i > 0 and (ok(i - 1) or (glue(i - 1) and i > 1 and ok(i - 2))):
         i -= 1
-    while j + 1 < len(doc) and (
-        ok(j + 1) or (doc[j + 1].lower_ in _NAME_GLUE and j + 2 < len(doc) and ok(j + 2))
-    ):
+    while j + 1 < len(doc) and (ok(j + 1) or (glue(j + 1) and j + 2 < len(doc) and ok(j + 2))):
         j += 1
-    while i < tok.i and doc[i].lower_ in _NAME_GLUE:
+    while i < tok.i and glue(i):
         i += 1
     if i > 0 and doc[i - 1].text == "The":
         i -= 1
@@ -214,12 +224,30 @@ def devices(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
         if lemma == "trade":
             out = [c if c.kind == "start" or c.object not in _dobj_devices(verb) else
                    c._replace(kind="end") for c in out]  # fmt: skip
+    chose = _CHOICE_PREPS.get(lemma)
+    if chose and not cl.negated and verb.tag_ in ("VBD", "VBN"):
+        for o in _pobjs(verb, *chose):  # "went with the Jazz in the end", "opted for a Pixel"
+            got = device_span(o)  # the model itself, not "a drive in the Golf"
+            if got is not None and got[2] <= o.i <= got[3]:
+                out.append(Cand(None, got[0], "start", got[1]))
+    if lemma == "choose" and verb.tag_ in ("VBD", "VBN"):
+        for d in _children(verb, "dobj"):  # "she chose the Fairphone in the end"
+            got = device_span(d)
+            if got is not None and got[2] <= d.i <= got[3]:
+                out.append(Cand(None, got[0], "start", got[1]))
     if lemma == "be":
         for o in _pobjs(verb, "on"):  # "I'm on a Galaxy Z Flip4 now"
             phone = device(o)
             if phone is not None and phone[0] == "use phone":
                 out.append(Cand(None, "use phone", "state", phone[1]))
     return out
+
+
+#: A choice made, told by its verb and preposition: after "which car should he get?",
+#: "he went with the Jazz in the end" is the purchase. Past forms only ("we're going for
+#: the Pixel" is a plan, left to the plan rules).
+_CHOICE_PREPS = {"go": ("with", "for"), "opt": ("for",), "settle": ("on", "for"),
+                 "decide": ("on",)}  # fmt: skip
 
 
 def _dobj_devices(verb: Token) -> set[str]:
@@ -689,6 +717,30 @@ def study_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]
     return out
 
 
+def employer_text(o: Token, ctx: SentenceContext) -> str | None:
+    """An employer as a question about it would name it: a proper name whole ("King's
+    College London"); a workplace noun with the town it is in ("a practice in
+    Chester-le-Street", "his school in Braga" -> "school in Braga"), since a bare "practice"
+    tells one practice from no other. Someone's own workplace ("his school") is theirs to
+    work at, so the possessive that hides other people's things is let through here."""
+    if o.pos_ == "PROPN":
+        return name_span(o)
+    text = object_text(o, ctx)
+    if (
+        text is None
+        and o.lemma_.lower() in lx.WORKPLACE_NOUNS
+        and any(c.dep_ == "poss" and c.lower_ in ("his", "her", "their") for c in o.children)
+    ):
+        mods = [
+            c for c in o.lefts if c.dep_ in ("compound", "amod") and c.lower_ not in lx.EVALUATIVE
+        ]
+        text = " ".join([*(m.text for m in mods), o.text])
+    if text is None or o.lemma_.lower() not in lx.WORKPLACE_NOUNS:
+        return text
+    towns = [p for p in _pobjs(o, "in") if p.pos_ == "PROPN" and not is_time(p, ctx)]
+    return f"{text} in {name_span(towns[0])}" if towns else text
+
+
 def work_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]]:
     """ "my team at Spotify", "my boss at Infosys", "my old job at the council" (ended);
     someone else's too: "my brother's team at Google", "her colleagues at Arup"."""
@@ -711,7 +763,7 @@ def work_mentions(sent: Token, ctx: SentenceContext) -> list[tuple[Cand, Token]]
         )
         for o in places:
             if o.pos_ == "PROPN" or o.lemma_.lower() in lx.WORKPLACE_NOUNS:
-                text = name_span(o) if o.pos_ == "PROPN" else object_text(o, ctx)
+                text = employer_text(o, ctx)
                 if text:
                     out.append((Cand(owner, "work at", kind, text), tok.head))
     return out
@@ -861,7 +913,7 @@ def copula_role(verb: Token, ctx: SentenceContext) -> list[Cand]:
             text = f"{text} of {of[0].lower_}"  # "head of department"
         out.append(Cand(None, "work as", "state", text))
         for o in orgs:
-            name = name_span(o) if o.pos_ == "PROPN" else object_text(o, ctx)
+            name = employer_text(o, ctx)
             out += [Cand(None, "work at", "state", name)] if name else []
     return out
 
@@ -876,9 +928,15 @@ def study(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
         kind = "start" if lemma in ("start", "begin") else "state"
         for d in degrees:
             field = _degree_field(d, verb, ctx)
+            if d.lemma_.lower() == "bootcamp" and (field is None or field.lower() in _DRILLS):
+                continue  # "a fitness bootcamp on Saturdays" is exercise, not a course
             out += [Cand(None, "study", kind, field)] if field else []
-            out += [Cand(None, "study at", kind, name_span(o)) for o in _pobjs(d, "at") + _pobjs(verb, "at")
-                    if o.pos_ == "PROPN"]  # fmt: skip
+            fields = [o for o in _pobjs(d, "in") + _pobjs(verb, "in")]
+            places = (
+                _pobjs(d, "at") + _pobjs(verb, "at") + [o for f in fields for o in _pobjs(f, "at")]
+            )
+            out += [Cand(None, "study at", kind, t) for o in places
+                    if (t := _school_text(o, ctx))]  # fmt: skip
     if lemma == "transfer":
         words = {t.lower_.strip(".") for t in verb.sent}
         for o in _pobjs(verb, "to"):
@@ -897,6 +955,26 @@ def study(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Cand]:
                 text = name_span(o) if o.pos_ == "PROPN" else object_text(o, ctx)
                 out += [Cand(None, "study at", "end", text)] if text else []
     return out
+
+
+#: Modifiers of a course that say when or how it is taught, not what: "an evening course".
+_WHEN_TAUGHT = {"evening", "night", "weekend", "summer", "online", "intensive", "crash"}
+
+#: Bootcamps that are drills, not courses: "a fitness bootcamp", "army boot camp".
+_DRILLS = {"fitness", "army", "military", "workout", "summer", "hiit", "running", "baby"}
+
+
+def _school_text(o: Token, ctx: SentenceContext) -> str | None:
+    """Where a course is taken: a name ("King's College London"), or a school noun that says
+    which one ("the city college", "the local uni"); a bare "college" tells nothing."""
+    if o.pos_ == "PROPN":
+        return name_span(o)
+    if o.lemma_.lower() not in lx.SCHOOL_WORDS or is_time(o, ctx):
+        return None
+    if not any(c.dep_ in ("compound", "amod") and c.lower_ not in lx.EVALUATIVE
+               for c in o.lefts):  # fmt: skip
+        return None
+    return object_text(o, ctx)
 
 
 #: "in my final year", "in her second year": a year of a course, not of a life.
@@ -936,10 +1014,10 @@ def _degree(tok: Token) -> bool:
 def _degree_field(d: Token, verb: Token, ctx: SentenceContext) -> str | None:
     """ "a nursing degree" -> nursing, "a master's in global health" -> global health."""
     for o in _pobjs(d, "in") + _pobjs(verb, "in"):
-        if o.pos_ in ("NOUN", "PROPN") and (text := object_text(o, ctx)):
-            return text
+        if (o.pos_ in ("NOUN", "PROPN") or o.tag_ == "VBG") and (text := object_text(o, ctx)):
+            return text  # "a course in bookkeeping" (a gerund the parser calls a verb)
     mods = [c for c in d.lefts if c.dep_ in ("compound", "amod", "nmod") and c.pos_ in ("NOUN", "PROPN")
-            and c.lower_ not in lx.DEGREE_NOUNS]  # fmt: skip
+            and c.lower_ not in lx.DEGREE_NOUNS and c.lower_ not in _WHEN_TAUGHT]  # fmt: skip
     if mods:
         start = min(m.left_edge.i for m in mods)
         return d.doc[start : d.i].text

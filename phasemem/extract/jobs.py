@@ -16,6 +16,7 @@ from phasemem.extract.clauses import (
     _children,
     _kin_norm,
     _owner,
+    is_progressive,
     object_text,
 )
 from phasemem.extract.emitting import Candidate, _emit, _particle, _pobjs
@@ -60,6 +61,72 @@ def _role_verb(verb: Token, cl: Clause) -> list[Candidate]:
     if any(t.pos_ == "PRON" or _kin_norm(t) for o in objs for t in o.subtree):
         return []  # "I teach my nephew chess": tutoring family, not a job
     return [("work as", "state", role)] if objs or _pobjs(verb, "at", "in") else []
+
+
+#: Verbs of becoming able to do a job: "retraining as an electrician", "studying to be a vet".
+_TRAIN_VERBS = {"train", "retrain", "study", "qualify", "requalify"}
+#: Nouns that say the same as a training verb: "She's training to be a paramedic" (the small
+#: model reads "training" as a noun, the copula's attribute).
+_TRAIN_NOUNS = {"training", "retraining"}
+
+
+def _trained_roles(tok: Token, ctx: SentenceContext) -> tuple[list[str], list[str]]:
+    """The roles (and employers) a training word aims at: "as an electrician", "to be(come)
+    a paramedic with the London Ambulance Service". A role is a known occupation or role
+    head ("training as a pilot"); "training for a marathon", "to be a better listener" or
+    "as a runner" is none. Only "with" names the employer one trains with; "studying to
+    be a doctor at King's" names a school, not a job (``study`` reads it)."""
+    roles: list[Token] = [o for o in _pobjs(tok, "as") if o.pos_ in ("NOUN", "PROPN")]
+    for x in _children(tok, "xcomp", "acl"):
+        if x.lemma_.lower() in ("be", "become") and any(c.dep_ == "aux" and c.lower_ == "to"
+                                                          for c in x.children):  # fmt: skip
+            roles += [a for a in _children(x, "attr", "oprd") if a.pos_ in ("NOUN", "PROPN")]
+    roles = [
+        r for r in roles
+        if ev.is_role(r, with_org=False)
+        and not any(c.tag_ in ("JJR", "JJS") or c.lower_ in ("good", "great") for c in r.lefts)
+    ]  # "to be a better cook" is a skill, not a job  # fmt: skip
+    names = [t for r in roles if (t := ev.role_text(r, ctx))]
+    if not names or tok.lemma_.lower() in ("study", "qualify", "requalify"):
+        return names, []
+    orgs = [
+        ev.name_span(o)
+        for t in (tok, *roles, *_children(tok, "xcomp", "acl"))
+        for o in _pobjs(t, "with")
+        if o.pos_ == "PROPN" and not ev.is_time(o, ctx)
+    ]  # fmt: skip
+    return names, list(dict.fromkeys(orgs))
+
+
+def training(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate]:
+    """ "he's retraining as an electrician", "she's training to be a paramedic with the
+    London Ambulance Service", "I'm studying to become a teacher": a role (and employer) in
+    the making is a plan (``plan to work as``), which the read path files under the role's
+    slot; "I qualified as a solicitor in May" starts the role. A past "I trained as a nurse"
+    says nothing about now (many leave the trade they trained for): no fact."""
+    lemma = verb.lemma_.lower()
+    if cl.negated or cl.ending:
+        return []
+    if lemma == "be":
+        words = [a for a in _children(verb, "attr") if a.lower_ in _TRAIN_NOUNS]
+        if not words or verb.tag_ not in ("VBP", "VBZ"):
+            return []
+        kind = "plan"
+    elif lemma in _TRAIN_VERBS and verb.pos_ == "VERB":
+        words = [verb]
+        if is_progressive(verb):
+            kind = "plan"
+        elif lemma in ("qualify", "requalify") and verb.tag_ in ("VBD", "VBN"):
+            kind = "start"
+        else:
+            return []
+    else:
+        return []
+    out: list[Candidate] = []
+    for w in words:
+        roles, orgs = _trained_roles(w, ctx)
+        out += [("work as", kind, r) for r in roles] + [("work at", kind, o) for o in orgs]
+    return out
 
 
 def _done_with(verb: Token, ctx: SentenceContext) -> list[Candidate]:
@@ -127,7 +194,7 @@ def _job(lemma: str, noun: Token, verb: Token, ctx: SentenceContext) -> list[Can
     orgs = [
         t for o in pobjs
         if not _kin_norm(o) and o.pos_ not in ("PRON", "NUM") and not ev.clock_time(o, ctx)
-        and (t := object_text(o, ctx))
+        and (t := object_text(o, ctx) if o.pos_ == "PROPN" else ev.employer_text(o, ctx))
     ]  # fmt: skip
     there = next((c for t in (verb, noun) for c in t.children
                   if c.dep_ == "advmod" and c.lower_ == "there"), None)  # fmt: skip

@@ -206,6 +206,7 @@ WORKPLACE_NOUNS = {
     "university", "institute", "council", "paper", "newspaper", "magazine", "publisher",
     "factory", "plant", "warehouse", "shop", "store", "museum", "library", "kitchen", "hotel",
     "salon", "site", "surgery", "embassy", "consulate", "brewery", "café", "cafe", "bar", "pub",
+    "practice",
 }  # fmt: skip
 #: Words that make a place a school: "my first day at Leeds Uni" starts studies, not a job.
 SCHOOL_WORDS = {"university", "uni", "college", "school", "academy", "polytechnic"}
@@ -299,6 +300,8 @@ OCCUPATIONS = {
     "technician", "student", "intern", "freelancer", "entrepreneur", "ceo", "founder",
     "director", "producer", "soldier", "dj", "realtor", "hairdresser", "stylist",
     "caregiver", "babysitter", "nanny", "cop", "detective", "lecturer", "principal",
+    "solicitor", "barrister", "lifeguard", "carer", "welder", "plasterer", "bricklayer",
+    "optometrist", "courier",
 }  # fmt: skip
 #: Identity nouns/adjectives for "I'm (a) X" -> (be, X).
 IDENTITY = {
@@ -315,6 +318,7 @@ EVALUATIVE = {
     "huge", "big", "good", "best", "dear", "beloved", "own", "first", "latest", "whole",
     "same", "only", "usual",
     "entire", "fabulous", "gorgeous", "precious", "incredible", "sweetest", "super",
+    "qualified",  # "a fully qualified electrician" is an electrician
 }  # fmt: skip
 #: Objects that name nothing rememberable.
 JUNK_OBJECTS = {
@@ -443,7 +447,7 @@ DEVICE_END = {"sell", "trade", "scrap", "crash", "total", "return", "lose", "bre
 DEGREE_NOUNS = {
     "degree", "masters", "master", "master's", "phd", "doctorate", "bachelor", "bachelors",
     "bachelor's", "msc", "ma", "ba", "bsc", "mba", "diploma", "course", "apprenticeship",
-    "postgrad", "undergrad", "pgce", "llm", "mres", "mphil",
+    "postgrad", "undergrad", "pgce", "llm", "mres", "mphil", "bootcamp",
 }  # fmt: skip
 #: Role head nouns beyond OCCUPATIONS: "audit senior", "tax associate", "team lead".
 ROLE_HEADS = {
@@ -553,6 +557,8 @@ _STEMS = sorted(
        "colleagues at", "office at", "manager at", "quits", "propos", "redundant", "notice",
        "transferr", "universit", "college", "my thing", "phone", "single", "called", "named",
        "flatmate", "housemate", "degree", "master's", "based in", "staying in", "stay in", "launched", "founded",
+       "qualif", "retrain", "training to", "training as", "studying to", "head of", "bootcamp",
+       "boot camp", "went with", "went for", "opted for", "settled on", "chose the",
        "set up my own", "set up his own", "set up her own", "set up our own", "set up their own"},
     key=len,
     reverse=True,

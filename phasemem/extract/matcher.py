@@ -33,7 +33,7 @@ from phasemem.extract.clauses import (
     resolve,
 )
 from phasemem.extract.emitting import Candidate, _emit, _particle, _pobjs, _temporal_at
-from phasemem.extract.jobs import _day_at, _done_with, _job, _role_verb, role_of
+from phasemem.extract.jobs import _day_at, _done_with, _job, _role_verb, role_of, training
 from phasemem.extract.turns import (
     _answer,
     _elliptic,
@@ -245,7 +245,7 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
         return
     cands: list[Candidate] = [(c.relation, c.kind, c.object) for c in everyday if c.subject is None]
     if lemma in ("be", "get", "become"):
-        cands.extend(_copula(verb, cl))
+        cands.extend(_copula(verb, cl, ctx))
         for c in verb.children:  # "I got divorced", "I got fired" parsed as acomp
             if c.dep_ == "acomp" and c.pos_ == "VERB":
                 inner = _verb_rules(c, cl, ctx)
@@ -467,9 +467,9 @@ def _partner(s: Token, verb: Token) -> Token | None:
 # --------------------------------------------------------------------------- patterns
 
 
-def _copula(verb: Token, cl: Clause) -> list[Candidate]:
+def _copula(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate]:
     out: list[Candidate] = []
-    ctx_free: list[tuple[str, str, Token]] = []  # resolved later with object_text
+    ctx_free: list[tuple[str, str, Token | str]] = []  # tokens: resolved later (object_text)
     get = verb.lemma_.lower() in ("get", "become")
     for c in verb.children:
         low, lem = c.lower_, c.lemma_.lower()
@@ -505,7 +505,8 @@ def _copula(verb: Token, cl: Clause) -> list[Candidate]:
             elif lem in lx.OCCUPATIONS and c.pos_ == "NOUN" and not get:
                 ctx_free.append(("work as", "state", c))
                 orgs = _pobjs(c, "at", "for", "with") or _pobjs(verb, "at", "for")
-                ctx_free += [("work at", "state", o) for o in orgs]
+                ctx_free += [("work at", "state", o if o.pos_ == "PROPN" else t) for o in orgs
+                             if (t := ev.employer_text(o, ctx))]  # fmt: skip
         elif c.dep_ == "prep" and low == "from" and not get:
             ctx_free += [("be from", "state", o) for o in _children(c, "pobj") if o.pos_ == "PROPN"]
         elif c.dep_ == "prep" and low == "into" and not get:
@@ -632,6 +633,7 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
         born += _here_there(verb, lemma, prt, born, ctx)
         return out + born + _where_clause(verb, lemma, prt, born)
     out.extend(_role_verb(verb, cl))
+    out.extend(training(verb, cl, ctx))
     if lemma == "do" and verb.tag_ == "VBN":
         out.extend(_done_with(verb, ctx))
     preps = _children(verb, "prep") + [
@@ -643,6 +645,7 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
             p for d in _children(verb, "dobj") for p in _children(d, "prep") if p.lower_ == "at"
         ]
     degree = any(ev._degree(d) for d in _children(verb, "dobj"))
+    towns: list[tuple[int, Token, Token]] = []  # (index in out, prep, place) of "live in"
     for p in preps:
         prep = p.lower_
         rule = lx.VERB_RULES.get((lemma, prt, prep)) or lx.VERB_RULES.get((lemma, "", prep))
@@ -679,6 +682,11 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
             ):
                 relation = "study at"  # "my daughter goes to Harvard"
             text = ev.name_span(o) if o.pos_ == "PROPN" and not ctx.quotes else object_text(o, ctx)
+            if relation == "work at" and o.pos_ != "PROPN":
+                text = ev.employer_text(o, ctx)  # "teaching at a school in Cascais"
+            if relation == "live in" and o.pos_ == "PROPN" and text:
+                text = _district(o, text)  # "in Nørrebro, Copenhagen": one home
+                towns.append((len(out), p, o))
             if text and not (relation in lx.GENERIC_EVENT_RELATIONS and _generic(o, text)):
                 out.append((relation, rule.kind, text))
             if relation == "work as":  # "work as a nurse at X", "hired as an analyst at X"
@@ -687,9 +695,39 @@ def _verb_rules(verb: Token, cl: Clause, ctx: SentenceContext) -> list[Candidate
                     for q in _pobjs(o, "at", "for")
                     if (t := object_text(q, ctx))
                 ]
+    out = _merge_district(out, towns)
     out.extend(_here_there(verb, lemma, prt, out, ctx))
     out.extend(_where_clause(verb, lemma, prt, out))
     return out
+
+
+def _district(o: Token, text: str) -> str:
+    """ "in Nørrebro, Copenhagen": a place with its town in apposition is one place."""
+    towns = [c for c in o.children if c.dep_ == "appos" and c.pos_ == "PROPN" and c.i > o.i]
+    return f"{text}, {ev.name_span(towns[0])}" if towns else text
+
+
+def _merge_district(out: list[Candidate], homes: list[tuple[int, Token, Token]]) -> list[Candidate]:
+    """ "We live in Copenhagen, in Nørrebro": the second place, after a comma, narrows the
+    first (a district of the town), so both are one home, "Nørrebro, Copenhagen"; as two
+    facts of a single-valued relation the district would replace the town. Lists ("in
+    Paris, in Rome and in Berlin") and other prepositions ("from Leeds to York") are left."""
+    if len(homes) != 2:
+        return out
+    (k1, p1, o1), (k2, p2, o2) = homes
+    doc = o1.doc
+    between = doc[o1.i + 1 : p2.i]  # the comma may hang on the first place
+    if (
+        p1.lower_ != p2.lower_
+        or len(between) != 1
+        or between[0].text != ","
+        or any(t.pos_ == "CCONJ" for t in doc[p2.i : o2.right_edge.i + 2])
+        or k1 >= len(out) or k2 >= len(out) or out[k1][0] != out[k2][0]
+    ):  # fmt: skip
+        return out
+    rel, kind, outer = out[k1]
+    merged = (rel, kind, f"{out[k2][2]}, {outer}")
+    return [merged if i == k1 else c for i, c in enumerate(out) if i != k2]
 
 
 def _generic(tok: Token, text: str) -> bool:
@@ -770,6 +808,11 @@ def _apposed_name(tok: Token) -> Token | None:
     if j >= len(doc) or doc[j].text not in (",", "-", "–", "—", ":"):
         return None
     k = j + 1
+    if k + 1 < len(doc) and doc[k].lower_ in ("a", "an", "this"):
+        noun = doc[k + 1]  # "someone new, a guy called Can": the name the apposed noun is given
+        if noun.lower_ in lx.SOMEONE_WORDS and noun.pos_ == "NOUN":
+            named = _named(noun)
+            return named if named is not None and named.text[:1].isupper() else None
     run = []
     while k < len(doc) and doc[k].pos_ == "PROPN":
         run.append(doc[k])
