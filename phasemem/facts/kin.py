@@ -21,6 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from phasemem.facts.focus import base_name
+from phasemem.facts.model import Fact
+
 _NAME = re.compile(r"^(?P<owner>\S(?:.*\S)?)['’]s\s+(?P<kin>[^\W\d_][\w-]*)$")
 #: "<Owner>'s <kin>" in running text: a capitalised owner, then a kin word, and
 #: what follows it (a name right after, "Tom's sister Hana", names the person)
@@ -114,13 +117,23 @@ def parse_kin(name: str) -> Kin | None:
     return Kin(owner, kin, rel)
 
 
+#: what may follow a kin that ends the question ("Who is Tom's girlfriend these days?")
+_ENDS = re.compile(
+    r"^(?:\s*(?:now|then|these days|nowadays|currently|at the moment|at that time|back then|"
+    r"in \w+(?: \d{4})?|as of \w+(?: \d{4})?|last \w+|\d{4}))*\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
 def kin_in_text(text: str) -> list[tuple[int, Kin]]:
-    """The unnamed kin a question speaks of ("Where does Tom's sister work
+    """The unnamed kin a question asks about ("Where does Tom's sister work
     now?"): (position, kin) of each "<Owner>'s <kin>" not followed by a name
-    (in "Tom's sister Hana" the name says who is meant)."""
+    (in "Tom's sister Hana" the name says who is meant) and not ending the
+    question ("Who is Tom's girlfriend now?" asks who the kin is: a fact of
+    the owner's)."""
     out = []
     for m in _IN_TEXT.finditer(text):
-        if m.group("after"):
+        if m.group("after") or _ENDS.match(text[m.end() :]):
             continue
         k = parse_kin(f"{m.group('owner')}'s {m.group('kin')}")
         if k is not None:
@@ -128,4 +141,44 @@ def kin_in_text(text: str) -> list[tuple[int, Kin]]:
     return out
 
 
-__all__ = ["Kin", "fold_slot", "is_couple", "kin_in_text", "kin_relation", "kin_words", "parse_kin"]
+def kin_targets(query: str, facts: Sequence[Fact]) -> frozenset[str]:
+    """The subjects (as :func:`~phasemem.facts.focus.base_name` gives them) the
+    question's last unnamed kin means: the one person current facts give the
+    owner as that kin ("Tom have sister Hana" -> "hana"), and the kin's own
+    name where facts were stored under it ("tom sister", from "Tom's sister").
+    Empty when the question names no such kin."""
+    found = kin_in_text(query)
+    if not found:
+        return frozenset()
+    kin = max(found, key=lambda x: x[0])[1]
+    owner, alias = kin.owner.casefold(), base_name(kin.alias)
+    holders: set[str] = set()
+    out: set[str] = set()
+    for f in facts:
+        subject = base_name(f.subject)
+        if subject == alias:
+            out.add(alias)
+        if f.relation != kin.relation or f.expired_at is not None or f.invalid_at is not None:
+            continue
+        if f.status != "accepted":
+            continue
+        if subject == owner:
+            holders.add(base_name(f.object))
+        elif kin.symmetric and base_name(f.object) == owner:
+            holders.add(subject)
+    holders.discard(owner)
+    if len(holders) == 1:
+        out |= holders
+    return frozenset(out)
+
+
+__all__ = [
+    "Kin",
+    "fold_slot",
+    "is_couple",
+    "kin_in_text",
+    "kin_targets",
+    "kin_relation",
+    "kin_words",
+    "parse_kin",
+]
