@@ -35,7 +35,7 @@ guess gets wrong must still be reachable further down the list.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 
@@ -107,6 +107,15 @@ def _mentions(query: str, name: str) -> list[tuple[int, bool]]:
 
 def target_subject(query: str, subjects: Sequence[str]) -> str | None:
     """The (casefolded) subject a question asks about, or None when it names none."""
+    found = _targets(query, subjects)
+    return next(iter(found)) if found else None
+
+
+def _targets(query: str, subjects: Sequence[str], kin: Collection[str] = ()) -> frozenset[str]:
+    """The subjects a question asks about: the last named one that is no
+    possessor; else ``kin``, the people an unnamed kin of the question means
+    ("Tom's sister": :func:`phasemem.facts.kin.kin_targets`); else the last
+    possessor."""
     names = {base_name(s) for s in subjects if s and s.strip()[:1].isupper()}
     plain: list[tuple[int, str]] = []
     owners: list[tuple[int, str]] = []
@@ -116,10 +125,12 @@ def target_subject(query: str, subjects: Sequence[str]) -> str | None:
         for pos, possessive in _mentions(query, name):
             (owners if possessive else plain).append((pos, name))
     if plain:
-        return max(plain)[1]
+        return frozenset({max(plain)[1]})
+    if kin:
+        return frozenset(kin)
     if owners:
-        return max(owners)[1]
-    return None
+        return frozenset({max(owners)[1]})
+    return frozenset()
 
 
 def focus_weights(
@@ -127,12 +138,14 @@ def focus_weights(
     facts: Sequence[Fact],
     keys: Sequence[int],
     family: Callable[[Fact], str] = lambda f: f.relation,
+    kin: Collection[str] = (),
 ) -> np.ndarray:
     """A weight in (0, 1] for each of ``facts[k]``, ``k`` in ``keys``: lower for a
     fact about another subject than the question's, for one whose object the
     question already names, and for one of another kind than the question asks
-    for (``family(fact)``: its relation family), when some candidate is of it."""
-    target = target_subject(query, [facts[k].subject for k in keys])
+    for (``family(fact)``: its relation family), when some candidate is of it.
+    ``kin``: who an unnamed kin of the question means (see :func:`_targets`)."""
+    targets = _targets(query, [facts[k].subject for k in keys], kin)
     low = query.casefold()
     out = np.ones(len(keys))
     kinds = asked_kinds(query)
@@ -142,7 +155,7 @@ def focus_weights(
             out[~fits] *= OTHER_KIND
     for i, k in enumerate(keys):
         f = facts[k]
-        if target is not None and base_name(f.subject) != target:
+        if targets and base_name(f.subject) not in targets:
             out[i] *= OTHER_SUBJECT
         obj = f.object.strip().casefold()
         if len(obj) > 2 and _mentions(low, obj):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from phasemem.facts.focus import focus_weights, slot_shadow
+from phasemem.facts.kin import kin_targets
 from phasemem.facts.model import Fact, FactHit
 from phasemem.store.base import FactStore
 from phasemem.text import stems as _stems
@@ -91,7 +92,11 @@ class FactRanker:
                     [len(q & stems[i]) / len(q) for i in pool]
                 )
         if query_text and self.focus:
-            sem = sem * focus_weights(query_text, facts, [int(k) for k in pool], relation_family)
+            seen = (
+                facts if keep is None else [f for f, h in zip(facts, hidden, strict=True) if not h]
+            )
+            sem = sem * focus_weights(query_text, facts, [int(k) for k in pool], relation_family,
+                                      kin=kin_targets(query_text, seen))  # fmt: skip
         order = np.argsort(-sem)[: max(50, 4 * limit)]
         cands = [
             FactCandidate(

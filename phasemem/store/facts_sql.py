@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 
 from phasemem.embed.quant import quantize, to_blob
 from phasemem.facts.decide import Standing, Version, decide, ended_at
+from phasemem.facts.kin import Kin, fold_slot, is_couple, kin_words, parse_kin
 from phasemem.facts.model import Fact, FactOp, NewFact
-from phasemem.facts.resolve import norm_entity, norm_relation
+from phasemem.facts.resolve import is_single_valued, norm_entity, norm_relation
 from phasemem.provenance import label_kind
 from phasemem.store import trust_sql
 from phasemem.store.base import ENDED_BY
@@ -54,9 +55,29 @@ def fact_from_row(row: Sequence[Any], episodes: tuple[str, ...] = ()) -> Fact:
 def resolve_entity(
     c: SqlConn, user_id: str, name: str, etype: str, *, create: bool = True
 ) -> int | None:
+    """The entity a name means: a kin name ("Tom's sister") the one person the
+    user's current facts give that owner as that kin (:func:`kin_holder`; the
+    alias is recorded), else a known alias, else a lone first name onto the one
+    PERSON whose full name starts with it, else (``create``) a new entity. A kin
+    name with no single holder stays an entity of its own (looked up by its
+    norm: its alias row may name the person it meant when it had one holder)."""
     n = norm_entity(name)
     if not n:
         return None
+    kin = parse_kin(n)
+    if kin is not None:
+        holder = kin_holder(c, user_id, kin)
+        if holder is not None:
+            _alias(c, user_id, n, holder)
+            return holder
+        row = c.execute(
+            "SELECT id FROM entities WHERE user_id = ? AND norm = ?", (user_id, n)
+        ).fetchone()
+        if row:
+            return int(row[0])
+        if not create:
+            return None
+        return _new_entity(c, user_id, name, n, etype)
     row = c.execute(
         "SELECT entity_id FROM entity_aliases WHERE user_id = ? AND alias = ?", (user_id, n)
     ).fetchone()
@@ -74,6 +95,10 @@ def resolve_entity(
             return int(rows[0][0])
     if not create:
         return None
+    return _new_entity(c, user_id, name, n, etype)
+
+
+def _new_entity(c: SqlConn, user_id: str, name: str, n: str, etype: str) -> int:
     cur = c.execute(
         "INSERT INTO entities (user_id, name, norm, type, created_at) VALUES (?,?,?,?,?)",
         (user_id, name.strip(), n, etype, time.time()),
@@ -81,6 +106,42 @@ def resolve_entity(
     eid = int(cur.lastrowid or 0)
     c.execute("INSERT OR IGNORE INTO entity_aliases VALUES (?,?,?)", (user_id, n, eid))
     return eid
+
+
+def _alias(c: SqlConn, user_id: str, alias: str, eid: int) -> None:
+    """Point ``alias`` at ``eid`` (a kin name follows its current holder)."""
+    row = c.execute(
+        "SELECT entity_id FROM entity_aliases WHERE user_id = ? AND alias = ?", (user_id, alias)
+    ).fetchone()
+    if row is None:
+        c.execute("INSERT INTO entity_aliases VALUES (?,?,?)", (user_id, alias, eid))
+    elif int(row[0]) != eid:
+        c.execute("UPDATE entity_aliases SET entity_id = ? WHERE user_id = ? AND alias = ?",
+                  (eid, user_id, alias))  # fmt: skip
+
+
+def kin_holder(c: SqlConn, user_id: str, kin: Kin) -> int | None:
+    """The one entity the user's current accepted facts give ``kin.owner`` as
+    ``kin.relation`` ("Tom have sister Hana"; a couple's relation either way
+    round), or None when there is none or more than one. Indexed lookups: the
+    owner's alias, the relation, the owner's slot (and, for a couple, the
+    facts naming the owner as object)."""
+    owner = resolve_entity(c, user_id, kin.owner, "PERSON", create=False)
+    if owner is None:
+        return None
+    rel = c.execute("SELECT id FROM relations WHERE text = ?", (kin.relation,)).fetchone()
+    if rel is None:
+        return None
+    live = " AND expired_at IS NULL AND invalid_at IS NULL AND status = 'accepted'"
+    found = {int(r[0]) for r in c.execute(
+        "SELECT DISTINCT object_id FROM facts WHERE user_id = ? AND subject_id = ? AND relation_id = ?"
+        + live, (user_id, owner, rel[0]))}  # fmt: skip
+    if kin.symmetric:
+        found |= {int(r[0]) for r in c.execute(
+            "SELECT DISTINCT subject_id FROM facts WHERE user_id = ? AND object_id = ? AND relation_id = ?"
+            + live, (user_id, owner, rel[0]))}  # fmt: skip
+    found.discard(owner)
+    return found.pop() if len(found) == 1 else None
 
 
 def relation_id(c: SqlConn, text: str, alpha_prior: float) -> int:
@@ -223,7 +284,84 @@ def apply_fact(
         _absorb(c, log, user_id, fid, d.absorb, policy, actor=actor, now=now)
     if policy is not None and label_kind(source) == "user" and nf.single_valued and oid is not None:
         _user_contradicts(c, log, user_id, sid, rid, oid, policy, actor=actor, now=now)
+    if oid is not None and not d.contested and kin_words(rel):
+        merge_kin_aliases(c, log, user_id, sid, oid, rel, actor=actor, now=now)
     return FactOp(d.op, fid, text, closed)
+
+
+def merge_kin_aliases(
+    c: SqlConn, log: Logger, user_id: str, sid: int, oid: int, rel: str,
+    *, actor: str | None, now: float,
+) -> None:  # fmt: skip
+    """A kin fact was stored ("Tom have sister Hana"): an entity that stood for
+    that kin before the name was known ("Tom's sister", under any alias of the
+    owner) is merged into the person, when the person is now that owner's only
+    such kin (:func:`kin_holder`)."""
+    words = kin_words(rel)
+    pairs = [(sid, oid), (oid, sid)] if is_couple(rel) else [(sid, oid)]
+    for owner, _ in pairs:
+        names = [r[0] for r in c.execute(
+            "SELECT alias FROM entity_aliases WHERE user_id = ? AND entity_id = ? ORDER BY rowid",
+            (user_id, owner))]  # fmt: skip
+        norms = [f"{a}'s {w}" for a in names for w in words]
+        if not norms:
+            continue
+        rows = c.execute(
+            f"SELECT id, norm FROM entities WHERE user_id = ? AND norm IN ({','.join('?' * len(norms))})"
+            " ORDER BY id", (user_id, *norms)).fetchall()  # fmt: skip
+        for eid, norm in rows:
+            kin = parse_kin(norm)
+            holder = kin_holder(c, user_id, kin) if kin is not None else None
+            if holder is not None and holder != int(eid):
+                merge_entity(c, log, user_id, int(eid), holder, actor=actor, now=now)
+
+
+def merge_entity(
+    c: SqlConn, log: Logger, user_id: str, src: int, dst: int, *, actor: str | None, now: float
+) -> None:
+    """Merge entity ``src`` into ``dst``: its facts and aliases move, the entity
+    goes (``ENTITY_MERGE`` logged). A single-valued slot of ``dst`` that now
+    holds several current versions keeps the one that began last (the others
+    end when it began, superseded by it: :func:`~phasemem.facts.kin.fold_slot`)."""
+    names = dict(
+        c.execute("SELECT id, name FROM entities WHERE id IN (?, ?)", (src, dst)).fetchall()
+    )
+    rids = [int(r[0]) for r in c.execute(
+        "SELECT DISTINCT relation_id FROM facts WHERE user_id = ? AND subject_id = ? ORDER BY relation_id",
+        (user_id, src))]  # fmt: skip
+    c.execute(
+        "UPDATE facts SET subject_id = ? WHERE user_id = ? AND subject_id = ?", (dst, user_id, src)
+    )
+    c.execute(
+        "UPDATE facts SET object_id = ? WHERE user_id = ? AND object_id = ?", (dst, user_id, src)
+    )
+    c.execute("UPDATE entity_aliases SET entity_id = ? WHERE user_id = ? AND entity_id = ?",
+              (dst, user_id, src))  # fmt: skip
+    c.execute("DELETE FROM entities WHERE id = ?", (src,))
+    log(
+        c,
+        "ENTITY_MERGE",
+        None,
+        user_id,
+        actor,
+        None,
+        {"from": names[src], "into": names[dst]},
+        at=now,
+    )
+    for rid in rids:
+        (rel,) = c.execute("SELECT text FROM relations WHERE id = ?", (rid,)).fetchone()
+        if not is_single_valued(rel):
+            continue
+        rows = c.execute(
+            "SELECT f.id, f.valid_at, o.name FROM facts f JOIN entities o ON o.id = f.object_id"
+            " WHERE f.user_id = ? AND f.subject_id = ? AND f.relation_id = ? AND f.expired_at IS NULL"
+            " AND f.invalid_at IS NULL AND f.status = 'accepted' ORDER BY f.valid_at, f.rowid",
+            (user_id, dst, rid)).fetchall()  # fmt: skip
+        for fid, valid_at, obj, invalid_at, keep in fold_slot(rows):
+            c.execute("UPDATE facts SET invalid_at = ?, expired_at = ?, superseded_by = ? WHERE id = ?",
+                      (invalid_at, now, keep, fid))  # fmt: skip
+            log(c, "FACT_UPDATE", fid, user_id, actor, _snap(names[dst], rel, obj, valid_at, None),
+                _snap(names[dst], rel, obj, valid_at, invalid_at) | {"superseded_by": keep}, at=now)  # fmt: skip
 
 
 def _standing(
@@ -343,8 +481,6 @@ def confirm_fact(
                     " WHERE id = ? AND user_id = ?", (fid, user_id)).fetchone()  # fmt: skip
     sid, rid, oid, valid_at, status = row
     single = c.execute("SELECT text FROM relations WHERE id = ?", (rid,)).fetchone()[0]
-    from phasemem.facts.resolve import is_single_valued
-
     if is_single_valued(single):
         for (other,) in c.execute(
             "SELECT id FROM facts WHERE user_id = ? AND subject_id = ? AND relation_id = ?"

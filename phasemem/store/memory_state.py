@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from phasemem.embed.quant import quantize
+from phasemem.facts.kin import Kin, parse_kin
 from phasemem.facts.model import Fact
 from phasemem.facts.resolve import norm_entity
 from phasemem.models import EPISODE_FIELDS, EPISODE_STORED_EXTRA, Episode, HistoryEvent, Pin
@@ -256,6 +257,16 @@ class State:
         n = norm_entity(name)
         if not n:
             return None
+        kin = parse_kin(n)
+        if kin is not None:  # facts_sql: the kin's one holder, else the name's own entity
+            holder = self.kin_holder(user_id, kin)
+            if holder is not None:
+                self.aliases[(user_id, n)] = holder  # a new key goes last, as an INSERT
+                return holder
+            own = self.entity_norms.get((user_id, n))
+            if own is not None or not create:
+                return own
+            return self.add_entity(user_id, name.strip(), n, etype, time.time())
         found = self.aliases.get((user_id, n))
         if found is not None:
             return found
@@ -269,6 +280,24 @@ class State:
             return None
         eid = self.add_entity(user_id, name.strip(), n, etype, time.time())
         return eid
+
+    def kin_holder(self, user_id: str, kin: Kin) -> int | None:
+        """:func:`phasemem.store.facts_sql.kin_holder`: the one entity the user's
+        current accepted facts give the owner as that kin, else None."""
+        owner = self.resolve_entity(user_id, kin.owner, "PERSON", create=False)
+        rid = self.relation_ids.get(kin.relation)
+        if owner is None or rid is None:
+            return None
+        found: set[int] = set()
+        for f in self.facts.values():
+            if (f.user_id == user_id and f.relation_id == rid and f.expired_at is None
+                    and f.invalid_at is None and f.status == "accepted"):  # fmt: skip
+                if f.subject_id == owner:
+                    found.add(f.object_id)
+                elif kin.symmetric and f.object_id == owner:
+                    found.add(f.subject_id)
+        found.discard(owner)
+        return found.pop() if len(found) == 1 else None
 
     def add_entity(self, user_id: str, name: str, norm: str, etype: str | None,
                    created_at: float) -> int:  # fmt: skip

@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, list[str]]] = [
                 "phasemem.facts.decide", "phasemem.facts", "phasemem.store.dump",
                 "phasemem.provenance"]),
     ("capabilities", ["phasemem.embed", "phasemem.extract", "phasemem.temporal",
-                      "phasemem.trust", "phasemem.trust.standing"]),
+                      "phasemem.trust", "phasemem.trust.standing", "phasemem.facts.kin"]),
     # the protocols (store.base), SQLite (store.sqlite*, store.sql, store.schema,
     # store.facts_sql, store.bytescan) and the pure-Python fake (store.memory*)
     ("storage", ["phasemem.store", "phasemem.store.base", "phasemem.store.memory",

@@ -116,3 +116,52 @@ def test_ranked_facts_follow_the_question_subject_and_the_newest_hobby() -> None
         top = m.search("What is Rudo's main hobby now?", user_id="u").facts
         assert top[0].fact.text == "Rudo have hobby archery"
         assert top[1].scores["slot"] < 1.0
+
+
+def test_an_unnamed_kin_in_the_question_focuses_the_one_known_person() -> None:
+    from phasemem.facts.kin import kin_targets
+
+    facts = [
+        fact("Tom", "have sister", "Hana", 0),
+        fact("Hana", "work at", "Guy's Hospital", 0),
+        fact("Tom", "work at", "Barclays", 0),
+    ]
+    q = "Where does Tom's sister work now?"
+    kin = kin_targets(q, facts)
+    assert kin == {"hana"}
+    assert np.allclose(focus_weights(q, facts, [0, 1, 2], kin=kin),
+                       [OTHER_KIND * OTHER_SUBJECT, 1.0, OTHER_SUBJECT])  # fmt: skip
+    # without the kin the possessor is the target: Tom's own job wins
+    assert np.allclose(focus_weights(q, facts, [0, 1, 2]), [OTHER_KIND, OTHER_SUBJECT, 1.0])
+    # two sisters: nobody in particular; facts kept under the kin's own name are its
+    two = [
+        *facts,
+        fact("Tom", "have sister", "Mia", 0),
+        fact("Tom's sister", "live in", "Leeds", 0),
+    ]
+    assert kin_targets(q, two) == {"tom sister"}
+    assert kin_targets("Where does Ana's sister work now?", facts) == frozenset()
+    # "Who is Tom's sister?" asks for the owner's fact: no kin target
+    assert kin_targets("Who is Tom's sister?", facts) == frozenset()
+
+
+def test_two_sessions_through_memory_add_keep_one_sister() -> None:
+    """Session 1 names her; session 2 says only "my sister" / "she": the new job
+    supersedes the old one, and both questions (with and without her name) find it."""
+    with Memory(":memory:", embedder="hash-test") as m:
+        m.add([{"role": "user", "name": "Tom", "content": "My sister Hana is a nurse at St Thomas' Hospital."},
+               {"role": "assistant", "name": "assistant", "content": "That sounds demanding!"}],
+              user_id="u", session_id="s1", occurred_at="2024-01-10T10:00:00Z")  # fmt: skip
+        m.add([{"role": "user", "name": "Tom", "content": "My sister just started a new job."},
+               {"role": "assistant", "name": "assistant", "content": "Oh nice! Where is she working now?"},
+               {"role": "user", "name": "Tom", "content": "At Guy's Hospital, as a ward manager."}],
+              user_id="u", session_id="s2", occurred_at="2024-03-10T10:00:00Z")  # fmt: skip
+        now = {f.text for f in m.facts(user_id="u")}
+        assert "Hana work at Guy's Hospital" in now
+        assert "Hana work at St Thomas' Hospital" not in now
+        assert not any(
+            f.subject == "Tom's sister" for f in m.facts(user_id="u", include_expired=True)
+        )
+        for q in ("Where does Tom's sister Hana work now?", "Where does Tom's sister work now?"):
+            top = m.search(q, user_id="u").facts
+            assert top[0].fact.text == "Hana work at Guy's Hospital", q
