@@ -488,6 +488,12 @@ class RuleExtractor(Extractor):
                     discourse.add_person(off + e.start_char, e.text)  # named by the question
         ents = [(off, es) for off, es in ents if off >= 0]
         slot = self._slot_subject(slot, item, discourse, refs)
+        if discourse.speakers and (
+            kin_named := _named_kin(text, _clean_name(item.speaker), discourse,
+                                known_words(self.model),
+                                {e.text for _, es in ents for e in es if e.label_ in _PLACES})
+        ):  # fmt: skip
+            facts.append(kin_named)
         prev = item.previous if isinstance(item.previous, str) else ""
         if item.speaker and _OPENS_WITH_HE_SHE.match(text):  # "How's your brother?" -> "He's ..."
             for m in _YOUR_KIN_RE.finditer(prev[:_MAX_PREVIOUS]):
@@ -559,6 +565,43 @@ class RuleExtractor(Extractor):
         if got.owner and got.kind and not got.name.startswith(f"{got.owner}'s"):
             refs.setdefault(got.name, Ref(got.name, "PERSON", f"{got.owner}'s {got.kind}"))
         return slot._replace(subject=got.name)
+
+
+_PLACES = ("GPE", "LOC", "FAC", "ORG", "NORP")
+#: A reply that opens with a name, or with "Her name's X": the name of whom was asked about.
+_OPENING_NAME_RE = re.compile(
+    r"^\W*(?:(?P<said>(?i:(?:her|his) name(?:'s|’s| is)|(?:she|he)(?:'s|’s| is) called))\s+)?"
+    r"(?P<name>[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?)(?=['’]s\b|[\s.,!?]|$)(?! [A-Z])"
+)
+
+
+def _named_kin(text: str, speaker: str | None, discourse: Discourse, words: frozenset[str],
+               places: set[str]) -> ExtractedFact | None:  # fmt: skip
+    """ "a surprise for my sister" / "What's she like?" / "Hana's a nurse ...": when the
+    previous turn asked about the speaker's still unnamed kin (by he/she or "your sister")
+    and the reply opens with a name nobody in the conversation has, that is the kin's name:
+    ``(speaker, have sister, Hana)``, and the message's later "she" is Hana. A dictionary
+    word ("Funny, kind ..."), a place, or a person already known is no such name, except
+    after "her name's"."""
+    asked = [a for a in discourse.antecedents if a.offset == -1]
+    if speaker is None or len(asked) != 1:
+        return None
+    a = asked[0]
+    if a.owner != speaker or not a.kind or a.name != f"{speaker}'s {a.kind}":
+        return None
+    m = _OPENING_NAME_RE.match(text)
+    if m is None:
+        return None
+    name = m.group("name")
+    known = {p.name.lower() for p in discourse.carried}  # of the turns before this one
+    if name in NOT_NAMES or name in places or name.lower() in known or name == speaker:
+        return None
+    if not m.group("said") and name.lower() in words:
+        return None
+    discourse.add_person(m.start("name"), name, a.kind, speaker)
+    rel = lx.KIN_RELATION.get(a.kind, f"have {a.kind}")
+    end = len(text) if (stop := re.search(r"[.!?](?:\s|$)", text)) is None else stop.end()
+    return ExtractedFact(speaker, rel, name, None, None, False, 0.8, (0, end))
 
 
 #: Pet relations whose subject owns a pet a later "What dog?" may ask about.
