@@ -9,6 +9,7 @@ an unasked-for fact is worse than a missed one.
 
 from __future__ import annotations
 
+from phasemem.extract import attributes as at
 from phasemem.extract import everyday as ev
 from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import (
@@ -67,6 +68,9 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
     _note_places(sent, ctx)
     slot, ctx.slot = ctx.slot, None  # only the message's first sentence answers a question
     if not text or text.endswith("?") or _hypothetical(sent):
+        return
+    slot, answered = at.sentence_attributes(sent, ctx, slot)  # pay, rent, goal, ...
+    if answered:
         return
     if slot is not None and _answer(sent, slot, ctx):
         return
