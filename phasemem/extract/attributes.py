@@ -204,7 +204,7 @@ _PROJECT_RES = tuple(
         r"|next\s+|big\s+|latest\s+)?project\s+(?:is|'s|’s|will be)\s+(?:now\s+)?(?P<v>(?:the|a|an"
         r"|our|my)\s+[^.;!?,]+)",
         rf"\b{_SUBJ}(?:'m|’m| am|'re|’re| are|'s|’s| is|'ve been|’ve been| have been| has been)\s+"
-        rf"(?:now\s+|currently\s+|mostly\s+|still\s+)?working on\s+(?P<v>(?:the|a|an|our|my|this|"
+        rf"(?:now\s+|currently\s+|mostly\s+|still\s+)?working on\s+(?P<v>(?:the|a|an|our|my|"
         rf"his|her)\s+[^.;!?,]+)",
     )
 )
@@ -212,7 +212,8 @@ _PROJECT_RES = tuple(
 _NOT_PROJECTS = {
     "fitness", "tan", "confidence", "patience", "myself", "yourself", "health", "french",
     "english", "spanish", "german", "project", "thing", "things", "stuff", "it", "issue",
-    "issues", "relationship", "marriage", "posture", "form", "technique", "accent", "one",
+    "issues", "relationship", "marriage", "posture", "technique", "accent", "one", "weight",
+    "sleep", "skills", "mindset", "habits", "getting",
 }  # fmt: skip
 _BAND = r"(?P<v>(?:[Bb]and|[Gg]rade|[Ll]evel) \d+[a-z]?)"
 _BAND_RES = tuple(
@@ -243,7 +244,9 @@ _BAND_RES = tuple(
 _LEADING = re.compile(r"^\W*(?:(?:just|only|simply|mainly|mostly|basically|honestly|well|oh)"
                       r"\W+)*(?:to\s+)?", re.IGNORECASE)  # fmt: skip
 _CLAUSE_TAIL = re.compile(
-    r"\s*(?:,|;|\s[-–—]\s|\s(?:so|which|because|but|and then|so that|where)\s).*$", re.DOTALL
+    r"\s*(?:,|;|\s[-–—]\s|\s(?:so|which|that|who|together|because|but|and then|so that|where"
+    r"|and (?:it|I|we|he|she|they)(?:'\w+)?)\s).*$",
+    re.DOTALL,
 )
 
 
@@ -343,9 +346,9 @@ def _statements(sent: Span, ctx: SentenceContext) -> None:
     for pattern in _PROJECT_RES:
         for m in pattern.finditer(text):
             value = _trim(m.group("v"), m.start("v"), sent, ctx)
-            head = value.split()[-1].lower() if value else ""
+            words = {w.lower() for w in re.findall(r"[\w'’-]+", value)}
             tok = _token_at(sent, m.start("v") + len(value.split(" ", 1)[0]) + 1)
-            if head in _NOT_PROJECTS or (tok is not None and tok.pos_ in ("VERB", "AUX")):
+            if words & _NOT_PROJECTS or (tok is not None and tok.pos_ in ("VERB", "AUX")):
                 continue
             _emit_for(ctx, sent, m, PROJECT, value)
     for pattern, _kind in _BAND_RES:
