@@ -81,7 +81,7 @@ _STREET_SUFFIX = r"Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Boulevard|Blvd|Dri
 _CAP = r"[A-Z][\w'’.-]*"
 #: A street address: "Via Savona 97", "12 Baker Street", "Hauptstraße 5".
 _ADDRESS = (
-    rf"(?:(?:{_STREET_WORDS})\s+(?:(?:de|del|della|di|da|dos|das|la|le|des|du)\s+)?{_CAP}"
+    rf"(?:(?:\d+[a-zA-Z]?,?\s+)?(?:{_STREET_WORDS})\s+(?:(?:de|del|della|di|da|dos|das|la|le|des|du)\s+)?{_CAP}"
     rf"(?:\s+{_CAP}){{0,2}}(?:,?\s+\d+[a-zA-Z]?\b)?"
     rf"|(?:\d+[a-zA-Z]?\s+)?{_CAP}(?:\s+{_CAP}){{0,2}}\s+(?:{_STREET_SUFFIX})(?!\w)(?:\s+\d+\b)?"
     rf"|[A-Z][\wäöüß]+(?:straße|strasse|gasse|weg|allee|platz|laan|gracht|straat|gatan)\s+\d+[a-z]?)"
@@ -129,6 +129,10 @@ _NET_FRAGMENT_RE = re.compile(
     rf"(?:\s?{_CUR}\b)?{_NETGROSS}(?:{_PERIOD})?)",
     re.IGNORECASE,
 )
+_DWELLING = (
+    r"flat|apartment|studio|house|room|place|unit|bedsit|cottage|condo|one-bed(?:room)?"
+    r"|two-bed(?:room)?|three-bed(?:room)?|four-bed(?:room)?|\d-bed(?:room)?"
+)
 _RENT_RES = tuple(
     re.compile(p)
     for p in (  # "The rent on my studio is $520 a week", "our rent's going up to £1,400"
@@ -136,12 +140,12 @@ _RENT_RES = tuple(
         rf"|new\s+)?rent\b(?P<mid>[^.;!?]{{0,40}}?)\s*(?:is|'s|’s|went up to|goes up to|is going"
         rf" up to|will be|comes to)\s+(?:now\s+|only\s+|just\s+)?{_HEDGE}(?P<v>{_MONEY})",
         rf"\b{_SUBJ}(?:\s+(?:now|currently|still))?\s*(?:pay|pays|(?:'m|’m| am|'re|’re| are|'s|’s"
-        rf"| is) paying)\s+{_HEDGE}(?P<v>{_MONEY})\s+(?:in|for)?\s*rent\b",
+        rf"| is) paying)\s+{_HEDGE}(?P<v>{_MONEY})\s+(?:(?:in|for)?\s*rent\b|for (?:my|our|the)\s+"
+        rf"(?:[\w-]+\s+)?(?:{_DWELLING})\b)",
+        # a sentence opening on "Rent": the speaker's ("Rent's $900 a month")
+        rf"^\W*(?P<own>Rent|The rent)(?P<mid>)\s*(?:is|'s|’s|went up to|is going up to|will be)\s+"
+        rf"(?:now\s+|only\s+|just\s+)?{_HEDGE}(?P<v>{_MONEY})",
     )
-)
-_DWELLING = (
-    r"flat|apartment|studio|house|room|place|unit|bedsit|cottage|condo|one-bed(?:room)?"
-    r"|two-bed(?:room)?|three-bed(?:room)?|four-bed(?:room)?|\d-bed(?:room)?"
 )
 #: "It's $750 a week for a three-bedroom, but we split it": the cost of a dwelling the
 #: speaker's sentence is about (it must speak in the first person).
@@ -253,9 +257,10 @@ _CLAUSE_TAIL = re.compile(
 def sentence_attributes(
     sent: Span, ctx: SentenceContext, slot: Slot | None
 ) -> tuple[Slot | None, bool]:
-    """Emit the open attributes ``sent`` states. Returns the slot the other rules should
-    still read (None when it was one of this module's) and whether ``sent`` was the
-    answer to this module's slot (then nothing else in it is read)."""
+    """Read ``sent`` as the answer to this module's slot (pay, project, goal). Returns the
+    slot the other rules should still read (None when it was one of this module's) and
+    whether ``sent`` was the answer (then nothing else in it is read). The statements
+    are read by :func:`statements`, after the other rules registered the sentence's people."""
     if not ctx.speaker:
         return slot, False
     mine = slot if slot is not None and slot.relation in RELATIONS else None
@@ -267,7 +272,6 @@ def sentence_attributes(
             return None, True
         if pending.relation == EARN and who is not None:  # "QA engineer, three years. 9,000
             ctx.discourse.open_slot = pending  # lei net a month.": the figure comes later
-    _statements(sent, ctx)
     return (None if mine is not None else slot), False
 
 
@@ -308,7 +312,10 @@ def _answer(sent: Span, slot: Slot, who: str, ctx: SentenceContext) -> bool:
 _FINITE = {"VBD", "VBZ", "VBP", "MD"}
 
 
-def _statements(sent: Span, ctx: SentenceContext) -> None:
+def statements(sent: Span, ctx: SentenceContext) -> None:
+    """Emit the open attributes ``sent`` states."""
+    if not ctx.speaker:
+        return
     text = sent.text
     for pattern in _EARN_RES:
         for m in pattern.finditer(text):
@@ -319,8 +326,13 @@ def _statements(sent: Span, ctx: SentenceContext) -> None:
         _fact(ctx, sent, ctx.speaker, EARN, net.group("v"))
     for pattern in _RENT_RES:
         for m in pattern.finditer(text):
-            if m.groupdict().get("own") in ("The", "the") and not re.search(
-                r"\b(?:my|our)\b", m.group("mid") or "", re.I
+            own = m.groupdict().get("own")
+            mid = m.groupdict().get("mid") or ""
+            opening = not text[: m.start()].strip() and not mid.strip()  # "The rent's X"
+            if (
+                own in ("The", "the")
+                and not opening
+                and not re.search(r"\b(?:my|our)\b", mid, re.I)
             ):
                 continue  # "the rent in London is ...": nobody's in particular
             if not _RANGE_AFTER.match(text, m.end("v")):
@@ -415,7 +427,7 @@ def _owner_name(sent: Span, at: int, ctx: SentenceContext) -> str | None:
     low = tok.lower_.removesuffix("'s").removesuffix("’s")
     if low in lx.SPEAKER_POSSESSIVES:
         return ctx.speaker
-    if low == "the":  # "the rent on my studio", "the office is ...": the speaker's
+    if low in ("the", "rent"):  # "the rent on my studio", "Rent's X": the speaker's
         return ctx.speaker
     if tok.pos_ == "PRON" or low in ("his", "her"):
         ref = coref(tok, ctx)
@@ -503,5 +515,5 @@ def _since(sent: Span, ctx: SentenceContext) -> datetime | None:
 
 __all__ = [
     "BAND", "EARN", "GOAL", "HOME", "OFFICE", "PROJECT", "RELATIONS", "RENT",
-    "TRIGGER_RE", "sentence_attributes",
+    "TRIGGER_RE", "sentence_attributes", "statements",
 ]  # fmt: skip

@@ -107,6 +107,7 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
                   named.object, Clause(tok, {tok.i}), tok)  # fmt: skip
     if not about_other:  # a verbless answer to "What dog?" about his dog is not the speaker's
         _fragment_identity(sent, ctx)
+    at.statements(sent, ctx)  # after the rules above named the sentence's people
 
 
 def _hypothetical(sent: Span) -> bool:

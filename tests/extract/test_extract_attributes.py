@@ -58,6 +58,15 @@ POSITIVE = [
      {("Ines", "work on", "the loyalty card migration")}),
     ("I finally landed the Band 7 role in the neonatal unit.", {("Ines", "be on pay band", "Band 7")}),
     ("Got promoted to Grade 8 last week!", {("Ines", "be on pay band", "Grade 8")}),
+    ("I pay $1,350 a month for my apartment.", {("Ines", "pay rent", "$1,350 a month")}),
+    ("Rent's £640 a month, which is fine.", {("Ines", "pay rent", "£640 a month")}),
+    ("Our new address is 9 Calle Prim.", {("Ines", "live at", "9 Calle Prim")}),
+    # other people, named in the sentence or just before
+    ("My flatmate Oskar pays £560 a month in rent.", {("Oskar", "pay rent", "£560 a month")}),
+    ("My cousin Lale found a job. Her office is at 3 Dock Road.",
+     {("Lale", "have office at", "3 Dock Road")}),
+    ("My friend Ruben is over the moon, he got the Band 6 post.",
+     {("Ruben", "be on pay band", "Band 6")}),
 ]  # fmt: skip
 
 
@@ -78,6 +87,8 @@ NEGATIVE = [
     "My goal is to finish it.",  # "it" with nothing to stand for
     "If I got 70k I'd move.",  # hypothetical
     "Do you earn more than £40k?",  # a question
+    "The rent in Lisbon is €1,300 a month now.",  # a city's rent, nobody's
+    "He earned 30k at his old job.",  # a past figure in passing
 ]
 
 
