@@ -70,6 +70,11 @@ class Discourse:
     #: Things (pets, cars, phones) with their owner, of this message and the latest turns,
     #: latest last: "What dog?" asks about the dog someone's "his new dog" named.
     things: list[tuple[str, str]] = field(default_factory=list)
+    #: An open-attribute question ("What are you earning?") the message has not answered
+    #: yet: its figure may come a sentence later (see :mod:`.attributes`).
+    open_slot: Slot | None = None
+    #: The goal or race the message named last, for a later "my goal is to finish it".
+    last_goal: str | None = None
     carried_things: tuple[tuple[str, str], ...] = ()
     #: Two people named together ("Omar and Petra"), of this message (with the offset)
     #: and of the latest turns: the "they" of a later "they split up".
@@ -466,6 +471,27 @@ _SLOTS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
             r"^\W*(?:what|which)(?: (?:kind|sort|type|breed) of)?(?: an?)? (?P<thing>dog|cat|puppy"
             r"|kitten|rabbit|hamster|parrot|pet|horse|bird)\s*\?",
             "?pet",
+            "state",
+        ),
+        # open attributes (read by .attributes): pay, the project, the goal
+        (
+            r"\bwhat (?:are|were|is|was|do|does|did) (?:you|he|she|\w+) (?:earning|earn|making"
+            r"|make|paid|take home|get paid)\b|\bhow much (?:do|does|did|are|is) (?:you|he|she|\w+)"
+            r" (?:earn|make|get paid|take home|earning|making)\b|\bwhat(?:'s| is) (?:your|his|her"
+            r"|\w+'s) (?:salary|pay|income|wage)\b",
+            "earn",
+            "state",
+        ),
+        (
+            r"\bwhat(?:'s| is| was) (?:the|your|that|his|her|\w+'s) (?:new |current |next )?"
+            r"project\b|\bwhat (?:are|were|is) (?:you|he|she|\w+) working on\b|\bwhat project\b",
+            "work on",
+            "state",
+        ),
+        (
+            r"\bwhat(?:'s| is| was| are) (?:the|your|his|her|\w+'s) (?:\w+ )?(?:goal|target|aim)s?"
+            r"\b|\bwhat (?:are|is) (?:you|he|she|\w+) training for\b",
+            "have goal",
             "state",
         ),
         # last: "which one did you go for?" names no kind, so only a device answer counts

@@ -9,6 +9,7 @@ an unasked-for fact is worse than a missed one.
 
 from __future__ import annotations
 
+from phasemem.extract import attributes as at
 from phasemem.extract import everyday as ev
 from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import (
@@ -68,6 +69,9 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
     slot, ctx.slot = ctx.slot, None  # only the message's first sentence answers a question
     if not text or text.endswith("?") or _hypothetical(sent):
         return
+    slot, answered = at.sentence_attributes(sent, ctx, slot)  # pay, rent, goal, ...
+    if answered:
+        return
     if slot is not None and _answer(sent, slot, ctx):
         return
     about_other = slot is not None and slot.who is not None and slot.subject != ctx.speaker
@@ -103,6 +107,7 @@ def sentence_facts(sent: Span, ctx: SentenceContext) -> None:
                   named.object, Clause(tok, {tok.i}), tok)  # fmt: skip
     if not about_other:  # a verbless answer to "What dog?" about his dog is not the speaker's
         _fragment_identity(sent, ctx)
+    at.statements(sent, ctx)  # after the rules above named the sentence's people
 
 
 def _hypothetical(sent: Span) -> bool:

@@ -23,7 +23,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from phasemem.extract import contractions
+from phasemem.extract import attributes, contractions
 from phasemem.extract import lexicon as lx
 from phasemem.extract.clauses import Ref, SentenceContext
 from phasemem.extract.discourse import (
@@ -261,6 +261,7 @@ def needs_parse(text: str) -> bool:
         or lx.ROLE_AT_RE.search(text) is not None
         or lx.BEEN_SINCE_RE.search(text) is not None
         or lx.YEARS_OF_AT_RE.search(text) is not None
+        or attributes.TRIGGER_RE.search(text) is not None
     )
 
 

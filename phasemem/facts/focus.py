@@ -58,7 +58,7 @@ ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         (r"\b(?:liv(?:e|es|ed|ing)|home|city|town|neighbou?rhood|address|based)\b",
          r"\b(?:live|move|stay)\b"),
         (r"\b(?:born|gr[eo]w(?:n|ing)? up|hometown)\b", r"\b(?:born|grow up)\b"),
-        (r"\b(?:work(?:s|ed|ing)?|employer|company|firm)\b", r"\bwork\b"),
+        (r"\b(?:work(?:s|ed|ing)?(?! on\b)|employer|company|firm)\b", r"\bwork\b"),
         (r"\b(?:job|title|position|role|do for (?:work|a living))\b",
          r"\b(?:job title|work as)\b"),
         (r"\b(?:car|drive|drives|driving|drove)\b", r"\bdrive\b"),
@@ -76,6 +76,17 @@ ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"^study$"),
         (r"\bwhere\b[^?]*\b(?:study|studying|studied)\b|\b(?:which|what) (?:university|uni|"
          r"college|school)\b", r"\bstudy at\b"),
+        # open attributes (extract/attributes.py): pay, rent, an office's street, a goal,
+        # a project, a pay band
+        (r"^(?!.*\brent\b).*(?:\b(?:earn(?:s|ed|ing)?|salary|wages?|income|take-home)\b"
+         r"|\bhow much\b[^?]*\b(?:make|makes|making|made|paid)\b|\bpay\b(?! band| grade))",
+         r"^earn$"),
+        (r"\brent\b", r"^pay rent$"),
+        (r"\b(?:office|offices|headquarters|hq)\b|\b(?:address|street)\b",
+         r"^(?:have office at|live at)$"),
+        (r"\b(?:goal|target|aim(?:ing)?|training for|race)\b", r"^have goal$"),
+        (r"\b(?:project|working on|work on)\b", r"^work on$"),
+        (r"\b(?:pay band|band|grade|pay scale)\b", r"^be on pay band$"),
     )
 )  # fmt: skip
 

@@ -63,6 +63,8 @@ SINGLE_VALUED: frozenset[str] = frozenset(
         "be named", "study at", "go to school at", "be age", "be years old", "drive", "own car",
         "be ceo of", "be head of", "be president of", "manage", "lead", "be partner of", "play for",
         "have relationship status",
+        # open attributes (extract/attributes.py): one value at a time, the latest wins
+        "earn", "pay rent", "have office at", "live at", "have goal", "work on", "be on pay band",
     }
 )  # fmt: skip
 
