@@ -198,7 +198,7 @@ _RACE = (
 _RACE_RE = re.compile(
     rf"(?:^\W*|\b{_SUBJ}\s*(?:(?:'m|’m|am|'ve|’ve|have|has|'s|’s|is|are|just)\s+)?(?:been\s+)?"
     rf"(?:just\s+)?)(?:training for|signed up for|registered for|entered|signing up for)\s+"
-    rf"(?P<v>(?:the|a|an|my|our)\s+(?:[\w'’-]+\s+){{0,4}}?(?:{_RACE})\b)",
+    rf"(?P<v>(?:the|a|an|my|our)\s+(?:[\w'’-]+\s+){{0,4}}?(?:{_RACE})(?:\s+(?:{_RACE}))?\b)",
     re.IGNORECASE,
 )
 _PROJECT_RES = tuple(
