@@ -62,12 +62,22 @@ def _tables() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
     return dict(KIN), dict(KIN_RELATION), frozenset(KIN_RELATION.values())
 
 
+#: Kin of whom people usually have one or two, named once and then called by the kin
+#: word ("my sister", "my wife"). Friends, colleagues, cousins, neighbours or bosses are
+#: many: one known friend Anna does not make every "my friend" Anna.
+_CLOSE_KIN = frozenset({
+    "mother", "father", "sister", "brother", "wife", "husband", "partner", "girlfriend",
+    "boyfriend", "fiance", "fiancee", "spouse", "son", "daughter", "grandmother", "grandfather",
+    "stepmother", "stepfather", "twin",
+})  # fmt: skip
+
+
 def kin_relation(kin: str) -> str | None:
     """The relation from an owner to their ``kin`` ("sister" -> "have sister",
-    "wife" -> "be married to"); None for a word that is no singular kin."""
+    "wife" -> "be married to"); None for a word that is no singular close kin."""
     words, relations, _ = _tables()
     k = words.get(kin.casefold().removeprefix("great-"))
-    if k is None or k in _PLURAL:
+    if k is None or k in _PLURAL or k not in _CLOSE_KIN:
         return None
     return relations.get(k, f"have {k}")
 
@@ -85,20 +95,6 @@ def kin_words(relation: str) -> tuple[str, ...]:
     empty for a relation that is no kin)."""
     words, _, _ = _tables()
     return tuple(sorted({k for k in words.values() if kin_relation(k) == relation}))
-
-
-def fold_slot(
-    rows: Sequence[tuple[str, float, str]],
-) -> list[tuple[str, float, str, float, str]]:
-    """What a merge does to one single-valued slot: ``rows`` are its current
-    versions ``(id, valid_at, object name)`` in (valid_at, row) order; the one
-    that began last stays, each other one ends when it began (or at its own
-    start, when later) and is superseded by it. Returns ``(id, valid_at,
-    object, invalid_at, kept id)`` per version to close."""
-    if len(rows) < 2:
-        return []
-    keep, began = rows[-1][0], rows[-1][1]
-    return [(fid, v, obj, max(v, began), keep) for fid, v, obj in rows[:-1]]
 
 
 def parse_kin(name: str) -> Kin | None:
@@ -174,7 +170,6 @@ def kin_targets(query: str, facts: Sequence[Fact]) -> frozenset[str]:
 
 __all__ = [
     "Kin",
-    "fold_slot",
     "is_couple",
     "kin_in_text",
     "kin_targets",

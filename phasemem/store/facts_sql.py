@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from phasemem.embed.quant import quantize, to_blob
 from phasemem.facts.decide import Standing, Version, decide, ended_at
-from phasemem.facts.kin import Kin, fold_slot, is_couple, kin_words, parse_kin
+from phasemem.facts.kin import Kin, parse_kin
 from phasemem.facts.model import Fact, FactOp, NewFact
 from phasemem.facts.resolve import is_single_valued, norm_entity, norm_relation
 from phasemem.provenance import label_kind
@@ -68,7 +68,8 @@ def resolve_entity(
     if kin is not None:
         holder = kin_holder(c, user_id, kin)
         if holder is not None:
-            _alias(c, user_id, n, holder)
+            if create:  # a read ("facts(subject=...)") writes nothing
+                _alias(c, user_id, n, holder)
             return holder
         row = c.execute(
             "SELECT id FROM entities WHERE user_id = ? AND norm = ?", (user_id, n)
@@ -284,84 +285,7 @@ def apply_fact(
         _absorb(c, log, user_id, fid, d.absorb, policy, actor=actor, now=now)
     if policy is not None and label_kind(source) == "user" and nf.single_valued and oid is not None:
         _user_contradicts(c, log, user_id, sid, rid, oid, policy, actor=actor, now=now)
-    if oid is not None and not d.contested and kin_words(rel):
-        merge_kin_aliases(c, log, user_id, sid, oid, rel, actor=actor, now=now)
     return FactOp(d.op, fid, text, closed)
-
-
-def merge_kin_aliases(
-    c: SqlConn, log: Logger, user_id: str, sid: int, oid: int, rel: str,
-    *, actor: str | None, now: float,
-) -> None:  # fmt: skip
-    """A kin fact was stored ("Tom have sister Hana"): an entity that stood for
-    that kin before the name was known ("Tom's sister", under any alias of the
-    owner) is merged into the person, when the person is now that owner's only
-    such kin (:func:`kin_holder`)."""
-    words = kin_words(rel)
-    pairs = [(sid, oid), (oid, sid)] if is_couple(rel) else [(sid, oid)]
-    for owner, _ in pairs:
-        names = [r[0] for r in c.execute(
-            "SELECT alias FROM entity_aliases WHERE user_id = ? AND entity_id = ? ORDER BY rowid",
-            (user_id, owner))]  # fmt: skip
-        norms = [f"{a}'s {w}" for a in names for w in words]
-        if not norms:
-            continue
-        rows = c.execute(
-            f"SELECT id, norm FROM entities WHERE user_id = ? AND norm IN ({','.join('?' * len(norms))})"
-            " ORDER BY id", (user_id, *norms)).fetchall()  # fmt: skip
-        for eid, norm in rows:
-            kin = parse_kin(norm)
-            holder = kin_holder(c, user_id, kin) if kin is not None else None
-            if holder is not None and holder != int(eid):
-                merge_entity(c, log, user_id, int(eid), holder, actor=actor, now=now)
-
-
-def merge_entity(
-    c: SqlConn, log: Logger, user_id: str, src: int, dst: int, *, actor: str | None, now: float
-) -> None:
-    """Merge entity ``src`` into ``dst``: its facts and aliases move, the entity
-    goes (``ENTITY_MERGE`` logged). A single-valued slot of ``dst`` that now
-    holds several current versions keeps the one that began last (the others
-    end when it began, superseded by it: :func:`~phasemem.facts.kin.fold_slot`)."""
-    names = dict(
-        c.execute("SELECT id, name FROM entities WHERE id IN (?, ?)", (src, dst)).fetchall()
-    )
-    rids = [int(r[0]) for r in c.execute(
-        "SELECT DISTINCT relation_id FROM facts WHERE user_id = ? AND subject_id = ? ORDER BY relation_id",
-        (user_id, src))]  # fmt: skip
-    c.execute(
-        "UPDATE facts SET subject_id = ? WHERE user_id = ? AND subject_id = ?", (dst, user_id, src)
-    )
-    c.execute(
-        "UPDATE facts SET object_id = ? WHERE user_id = ? AND object_id = ?", (dst, user_id, src)
-    )
-    c.execute("UPDATE entity_aliases SET entity_id = ? WHERE user_id = ? AND entity_id = ?",
-              (dst, user_id, src))  # fmt: skip
-    c.execute("DELETE FROM entities WHERE id = ?", (src,))
-    log(
-        c,
-        "ENTITY_MERGE",
-        None,
-        user_id,
-        actor,
-        None,
-        {"from": names[src], "into": names[dst]},
-        at=now,
-    )
-    for rid in rids:
-        (rel,) = c.execute("SELECT text FROM relations WHERE id = ?", (rid,)).fetchone()
-        if not is_single_valued(rel):
-            continue
-        rows = c.execute(
-            "SELECT f.id, f.valid_at, o.name FROM facts f JOIN entities o ON o.id = f.object_id"
-            " WHERE f.user_id = ? AND f.subject_id = ? AND f.relation_id = ? AND f.expired_at IS NULL"
-            " AND f.invalid_at IS NULL AND f.status = 'accepted' ORDER BY f.valid_at, f.rowid",
-            (user_id, dst, rid)).fetchall()  # fmt: skip
-        for fid, valid_at, obj, invalid_at, keep in fold_slot(rows):
-            c.execute("UPDATE facts SET invalid_at = ?, expired_at = ?, superseded_by = ? WHERE id = ?",
-                      (invalid_at, now, keep, fid))  # fmt: skip
-            log(c, "FACT_UPDATE", fid, user_id, actor, _snap(names[dst], rel, obj, valid_at, None),
-                _snap(names[dst], rel, obj, valid_at, invalid_at) | {"superseded_by": keep}, at=now)  # fmt: skip
 
 
 def _standing(

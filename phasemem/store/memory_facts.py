@@ -19,7 +19,6 @@ from dataclasses import replace
 from typing import Any
 
 from phasemem.facts.decide import Standing, Version, decide, ended_at
-from phasemem.facts.kin import fold_slot, is_couple, kin_words, parse_kin
 from phasemem.facts.model import FactOp, NewFact
 from phasemem.facts.resolve import is_single_valued, norm_relation
 from phasemem.provenance import label_kind
@@ -180,61 +179,7 @@ def apply_fact(
     if user_states and oid is not None:
         assert policy is not None
         _user_contradicts(s, user_id, sid, rid, oid, policy, actor=actor, now=now)
-    if not d.contested and kin_words(rel):
-        merge_kin_aliases(s, user_id, sid, oid, rel, actor=actor, now=now)
     return FactOp(d.op, fid, text, closed)
-
-
-def merge_kin_aliases(
-    s: State, user_id: str, sid: int, oid: int, rel: str, *, actor: str | None, now: float
-) -> None:
-    """:func:`phasemem.store.facts_sql.merge_kin_aliases`: a kin fact was stored;
-    the entity that stood for that kin before the name was known is merged into
-    the person when the person is now the owner's only such kin."""
-    words = kin_words(rel)
-    for owner in [sid, oid] if is_couple(rel) else [sid]:
-        names = [a for (u, a), e in s.aliases.items() if u == user_id and e == owner]
-        norms = {f"{a}'s {w}" for a in names for w in words}
-        found = sorted(e for n in norms if (e := s.entity_norms.get((user_id, n))) is not None)
-        for eid in found:
-            kin = parse_kin(s.entities[eid].norm)
-            holder = s.kin_holder(user_id, kin) if kin is not None else None
-            if holder is not None and holder != eid:
-                merge_entity(s, user_id, eid, holder, actor=actor, now=now)
-
-
-def merge_entity(
-    s: State, user_id: str, src: int, dst: int, *, actor: str | None, now: float
-) -> None:
-    """:func:`phasemem.store.facts_sql.merge_entity`: facts and aliases of
-    ``src`` move to ``dst``, ``src`` goes, and each single-valued slot of
-    ``dst`` keeps its version that began last."""
-    into = s.entities[dst].name
-    mine = [f for f in s.facts.values() if f.user_id == user_id]
-    rids = sorted({f.relation_id for f in mine if f.subject_id == src})
-    for f in mine:
-        if f.subject_id == src or f.object_id == src:
-            s.facts[f.id] = replace(f, subject_id=dst if f.subject_id == src else f.subject_id,
-                                    object_id=dst if f.object_id == src else f.object_id)  # fmt: skip
-    for key, eid in list(s.aliases.items()):
-        if key[0] == user_id and eid == src:
-            s.aliases[key] = dst
-    gone = s.entities.pop(src)
-    del s.entity_norms[(gone.user_id, gone.norm)]
-    s.log("ENTITY_MERGE", None, user_id, actor, None, {"from": gone.name, "into": into}, at=now)
-    for rid in rids:
-        rel = s.relations[rid].text
-        if not is_single_valued(rel):
-            continue
-        slot = sorted((f for f in s.facts.values() if f.user_id == user_id and f.subject_id == dst
-                       and f.relation_id == rid and f.expired_at is None and f.invalid_at is None
-                       and f.status == "accepted"), key=lambda f: f.valid_at)  # fmt: skip
-        rows = [(f.id, f.valid_at, s.entities[f.object_id].name) for f in slot]
-        for fid, valid_at, obj, invalid_at, keep in fold_slot(rows):
-            s.facts[fid] = replace(s.facts[fid], invalid_at=invalid_at, expired_at=now,
-                                   superseded_by=keep)  # fmt: skip
-            s.log("FACT_UPDATE", fid, user_id, actor, snap(into, rel, obj, valid_at, None),
-                  snap(into, rel, obj, valid_at, invalid_at) | {"superseded_by": keep}, at=now)  # fmt: skip
 
 
 def _standing(

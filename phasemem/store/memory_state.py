@@ -261,7 +261,8 @@ class State:
         if kin is not None:  # facts_sql: the kin's one holder, else the name's own entity
             holder = self.kin_holder(user_id, kin)
             if holder is not None:
-                self.aliases[(user_id, n)] = holder  # a new key goes last, as an INSERT
+                if create:  # a read writes nothing (facts_sql)
+                    self.aliases[(user_id, n)] = holder  # a new key goes last, as an INSERT
                 return holder
             own = self.entity_norms.get((user_id, n))
             if own is not None or not create:
