@@ -104,6 +104,18 @@ _SUBJ = (
     r"[A-Z][a-z]+)"
 )
 _BE_NOW = r"(?:'m|’m| am|'s|’s| is|'re|’re| are)\s+(?:now\s+|currently\s+|still\s+)?"
+#: What after a figure says it is no pay: a count of something ("20k steps a day"), a
+#: comparison ("40k less than my wife"), or a cost ("€40 a night at the hostel", "£30 a
+#: day for food").
+_NOT_PAY_AFTER = re.compile(
+    r"\s*(?:(?:a|per)\s+(?:day|night)\s+(?:at|for|in|on)\b|(?:(?:a|per)\s+(?:day|week|month"
+    r"|year)\s+)?(?:steps|calories|kcal|followers|views|subscribers|miles|km|kilometres"
+    r"|kilometers|words|pages|people|users|downloads|likes|less\b|more\b|fewer\b|for\s+(?:food"
+    r"|rent|petrol|gas|groceries|lunch|dinner|travel|hotels?)\b))",
+    re.IGNORECASE,
+)
+#: "the rent for my parents' house", "the rent on Ana's flat": another person's home.
+_SOMEONE_ELSES = re.compile(r"\b(?:[a-z]+s['’]|[A-Z][a-z]+['’]s|his|her|their)\s", re.UNICODE)
 _EARN_RES = tuple(
     re.compile(p)
     for p in (  # "I earn 40k", "she makes €3,000 a month", "I'm on 52k now"
@@ -200,6 +212,11 @@ _RACE_RE = re.compile(
     rf"(?:just\s+)?)(?:training for|signed up for|registered for|entered|signing up for)\s+"
     rf"(?P<v>(?:the|a|an|my|our)\s+(?:[\w'’-]+\s+){{0,4}}?(?:{_RACE})(?:\s+(?:{_RACE}))?\b)",
     re.IGNORECASE,
+)
+#: Where a value runs into another clause: ", and my sister is ...", "and he's ...".
+_OTHER_CLAUSE = re.compile(
+    r",?\s+(?:and|but|while|whereas)\s+(?:my|his|her|our|their|[A-Z][a-z]+|I|he|she|we|they)\b"
+    r"(?:\s+[a-z]+)?\s+(?:is|are|am|was|'s|’s|'m|’m|'re|’re|has|have|had|will|works?|does)\b"
 )
 _PROJECT_RES = tuple(
     re.compile(p)
@@ -319,7 +336,9 @@ def statements(sent: Span, ctx: SentenceContext) -> None:
     text = sent.text
     for pattern in _EARN_RES:
         for m in pattern.finditer(text):
-            if not _RANGE_AFTER.match(text, m.end("v")):
+            we = (m.groupdict().get("subj") or "").lower() == "we"  # a couple's or a trip's
+            if not (_RANGE_AFTER.match(text, m.end("v")) or _NOT_PAY_AFTER.match(text, m.end("v"))
+                    or we):  # fmt: skip
                 _emit_for(ctx, sent, m, EARN)
     net = _NET_FRAGMENT_RE.match(text)
     if net is not None and not _RANGE_AFTER.match(text, net.end("v")):
@@ -335,6 +354,8 @@ def statements(sent: Span, ctx: SentenceContext) -> None:
                 and not re.search(r"\b(?:my|our)\b", mid, re.I)
             ):
                 continue  # "the rent in London is ...": nobody's in particular
+            if own in ("The", "the") and _SOMEONE_ELSES.search(mid):
+                continue  # "The rent for my parents' house": theirs
             if not _RANGE_AFTER.match(text, m.end("v")):
                 _emit_for(ctx, sent, m, RENT)
     cost = _DWELLING_COST_RE.search(text)
@@ -358,6 +379,7 @@ def statements(sent: Span, ctx: SentenceContext) -> None:
     for pattern in _PROJECT_RES:
         for m in pattern.finditer(text):
             value = _trim(m.group("v"), m.start("v"), sent, ctx)
+            value = _OTHER_CLAUSE.split(value, maxsplit=1)[0]  # "... and my sister's working on"
             words = {w.lower() for w in re.findall(r"[\w'’-]+", value)}
             tok = _token_at(sent, m.start("v") + len(value.split(" ", 1)[0]) + 1)
             if words & _NOT_PROJECTS or (tok is not None and tok.pos_ in ("VERB", "AUX")):
@@ -375,6 +397,8 @@ def _goal_value(m: re.Match[str], sent: Span, ctx: SentenceContext) -> str | Non
     raw = m.group("v")
     lead = len(raw) - len(_LEADING.sub("", raw))
     value = _trim(raw[lead:], m.start("v") + lead, sent, ctx)
+    if re.match(r"(?:not|never|no longer)\b", value, re.IGNORECASE):
+        return None  # "My goal is not to earn 50k but to be happy": what it is not
     if re.search(r"\bit\b", value):  # "to finish it in one piece": the race just named
         if ctx.discourse.last_goal is None:
             return None

@@ -202,7 +202,10 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
             _emit(ctx, [cand.subject], cand.relation, cand.kind, cand.object, own, verb)
     if lemma == "go" and not cl.negated:  # "The hamster went to my niece": given away
         _gone_to(verb, subject_toks, cl, ctx)
-    if lemma == "propose" and not _pobjs(verb, "to") and ctx.speaker:  # "Sam proposed!"
+    if (  # "Sam proposed!", not "Jake proposed a toast"
+        lemma == "propose" and not _pobjs(verb, "to") and ctx.speaker
+        and not any(d.lemma_.lower() != "marriage" for d in _children(verb, "dobj", "xcomp"))
+    ):  # fmt: skip
         for s in subject_toks:
             if s.pos_ == "PRON" or (r := _subject_ref(s, verb, ctx)) is None:
                 continue  # "I proposed" names no partner; "he proposed" is left alone

@@ -572,7 +572,7 @@ _PLACES = ("GPE", "LOC", "FAC", "ORG", "NORP")
 #: A reply that opens with a name, or with "Her name's X": the name of whom was asked about.
 _OPENING_NAME_RE = re.compile(
     r"^\W*(?:(?P<said>(?i:(?:her|his) name(?:'s|’s| is)|(?:she|he)(?:'s|’s| is) called))\s+)?"
-    r"(?P<name>[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?)(?=['’]s\b|[\s.,!?]|$)(?! [A-Z])"
+    r"(?P<name>[A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?)(?=['’]s\b|\s+(?:is|was)\b|[.,!?]|\s*$)"
 )
 
 

@@ -132,3 +132,9 @@ def test_an_employer_on_the_role_or_the_verb(rules: RuleExtractor, text: str, fa
 def test_a_clock_time_or_an_ending_is_no_workplace_state(rules: RuleExtractor, text: str) -> None:
     ex = rules.extract(ExtractionInput(text, USER, WHEN, BOT))
     assert not [f for f in ex.facts if f.relation == "work at" and not f.negated], ex.facts
+
+
+@pytest.mark.parametrize("text", ["Jake proposed a toast at dinner.",
+                                  "My boss proposed a new rota."])  # fmt: skip
+def test_proposing_something_is_no_engagement(rules: RuleExtractor, text: str) -> None:
+    assert not any("engaged" in r or o == "engaged" for _, r, o in facts(rules, text))

@@ -59,6 +59,7 @@ def test_the_later_she_of_the_reply_is_the_named_sister(rules: RuleExtractor) ->
         ["My brother Oskar is visiting.", "Nice! What's he like?", "Funny. Selma adores him."],
         ["My brother is visiting.", "Great. Do you need a recipe?", "Zainab has one, thanks."],
         ["My sisters are visiting.", "Nice! What are they like?", "Zainab is lovely."],
+        ["Seeing my brother tomorrow.", "How's he doing?", "Jarmo said he's fine."],
         ["My sister and her friend are visiting.", "Nice! What's she like?", "Zainab? Lovely."],
     ],
 )

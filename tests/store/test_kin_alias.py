@@ -104,7 +104,9 @@ def test_kin_names_parse() -> None:
     assert wife is not None and wife.relation == "be married to" and wife.symmetric
     for name in ("Tom's sisters", "Tom's car", "Tom", "Ana's friend's sister", "sister"):
         assert parse_kin(name) is None, name
-    assert kin_relation("great-grandmother") == "have grandmother" and kin_relation("friend") is None
+    assert (
+        kin_relation("great-grandmother") == "have grandmother" and kin_relation("friend") is None
+    )
     assert kin_relation("sister") == "have sister"
     assert "wife" in kin_words("be married to") and kin_words("work at") == ()
 
