@@ -238,12 +238,12 @@ def _clause_facts(verb: Token, ctx: SentenceContext) -> None:
     sym_they = _symmetric(verb, cl) if they else None
     if they and (sym_they or not subjects):  # a group named as subjects (_note_group) keeps
         if sym := sym_they:  # every relation; "they split up": the two people just named
-            for a, b in _they_couple(subject_toks[0], sym, ctx):
+            pairs = _they_couple(subject_toks[0], sym, ctx)
+            for a, b in pairs:
                 _emit(ctx, [a], sym[0], sym[1], b.name, cl, verb)
             if (status := _STATUS.get(sym)) and not (sym[1] == "end" and is_progressive(verb)):
-                pair = _they_couple(subject_toks[0], sym, ctx)[:1]
-                _emit(ctx, [r for p in pair for r in p], STATUS_RELATION, "start", status, cl,
-                      verb)  # fmt: skip
+                _emit(ctx, [r for p in pairs[:1] for r in p], STATUS_RELATION, "start", status,
+                      cl, verb)  # fmt: skip
             return
         # "Omar and Ines got married! They live in Stuttgart now": a couple shares a home
         subjects = [r for pair in _they_couple(subject_toks[0], ("", "state"), ctx)[:1]

@@ -55,12 +55,12 @@ def fact_from_row(row: Sequence[Any], episodes: tuple[str, ...] = ()) -> Fact:
 def resolve_entity(
     c: SqlConn, user_id: str, name: str, etype: str, *, create: bool = True
 ) -> int | None:
-    """The entity a name means: a kin name ("Tom's sister") the one person the
-    user's current facts give that owner as that kin (:func:`kin_holder`; the
-    alias is recorded), else a known alias, else a lone first name onto the one
-    PERSON whose full name starts with it, else (``create``) a new entity. A kin
-    name with no single holder stays an entity of its own (looked up by its
-    norm: its alias row may name the person it meant when it had one holder)."""
+    """The entity a name means: a close-kin name ("Tom's sister") the one person
+    the user's current facts give that owner as that kin (:func:`kin_holder`; on
+    a write the alias is recorded), else a known alias, else a lone first name
+    onto the one PERSON whose full name starts with it, else (``create``) a new
+    entity. A kin name with no single holder is an entity of its own, found by
+    its norm (never merged into the person later: docs/architecture.md)."""
     n = norm_entity(name)
     if not n:
         return None

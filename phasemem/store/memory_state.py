@@ -251,8 +251,9 @@ class State:
     # -- entities and relations ----------------------------------------------------------
     def resolve_entity(self, user_id: str, name: str, etype: str, *,
                        create: bool = True) -> int | None:  # fmt: skip
-        """:func:`phasemem.store.facts_sql.resolve_entity`: a known alias, else a
-        lone first name onto the one PERSON whose full name starts with it, else
+        """:func:`phasemem.store.facts_sql.resolve_entity`: a close-kin name the one
+        person the owner's current kin fact names, else a known alias, else a lone
+        first name onto the one PERSON whose full name starts with it, else
         (``create``) a new entity."""
         n = norm_entity(name)
         if not n:
