@@ -88,15 +88,6 @@ def is_couple(relation: str) -> bool:
     return relation in _tables()[2]
 
 
-@lru_cache(maxsize=256)
-def kin_words(relation: str) -> tuple[str, ...]:
-    """The kin words (normal forms) whose relation is ``relation``: the names a
-    person reached by that relation may have gone by ("have sister" -> sister;
-    empty for a relation that is no kin)."""
-    words, _, _ = _tables()
-    return tuple(sorted({k for k in words.values() if kin_relation(k) == relation}))
-
-
 def parse_kin(name: str) -> Kin | None:
     """A ``"<owner>'s <kin>"`` name read as a :class:`Kin`, else None."""
     m = _NAME.match(name.strip())
@@ -174,6 +165,5 @@ __all__ = [
     "kin_in_text",
     "kin_targets",
     "kin_relation",
-    "kin_words",
     "parse_kin",
 ]
